@@ -2,58 +2,15 @@
  * @module The `llmnet` command line, in the kubectl-like style of the original.
  * Every command returns an exit code (see exit-codes.ts) instead of calling process.exit.
  */
-import { readFile } from 'node:fs/promises'
 import { Command, CommanderError, Option } from 'commander'
 import pkg from '../../../package.json' with { type: 'json' }
-import { parseDotenv } from '../../shared/config/dotenv'
-import { loadCompositionFile } from '../core/config/load-composition'
-import { formatDryRun } from './dry-run'
+import { askCommand, type AskFlags } from './ask-command'
 import { EXIT } from './exit-codes'
-import { formatDiagnostic } from './format-diagnostics'
 import type { CliIO } from './io'
-import { createStyle } from './style'
+import { serveCommand, type ServeFlags } from './serve-command'
 import { validateCommand } from './validate-command'
 
 export const VERSION: string = pkg.version
-
-export interface RunFlags {
-  port: string
-  host: string
-  dryRun?: boolean
-  envFile?: string
-}
-
-/** Loads a dotenv file into `env` without overriding variables that are already set. */
-async function loadEnvFile(file: string, io: CliIO): Promise<boolean> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (err) {
-    io.stderr.write(`llmnet: cannot read --env-file ${file}: ${(err as Error).message}\n`)
-    return false
-  }
-  const { values, problems } = parseDotenv(text)
-  for (const p of problems) io.stderr.write(`llmnet: ${file}:${p.line}: ${p.message}; line ignored\n`)
-  for (const [k, v] of Object.entries(values)) if (io.env[k] === undefined) io.env[k] = v
-  return true
-}
-
-async function runCommand(file: string, flags: RunFlags, io: CliIO): Promise<number> {
-  if (flags.envFile && !(await loadEnvFile(flags.envFile, io))) return EXIT.INVALID
-  const loaded = await loadCompositionFile(file)
-  const style = createStyle(io.stderr, io.env)
-  for (const d of loaded.diagnostics) io.stderr.write(`${formatDiagnostic(file, d, style)}\n`)
-  if (!loaded.ok || !loaded.composition) {
-    io.stderr.write(`llmnet: ${file} is invalid; nothing was started\n`)
-    return EXIT.INVALID
-  }
-  if (flags.dryRun) {
-    io.stdout.write(formatDryRun(loaded.composition, { id: loaded.id, path: file }, createStyle(io.stdout, io.env)))
-    return EXIT.OK
-  }
-  io.stderr.write('llmnet: serving is not available in this build; use --dry-run\n')
-  return EXIT.RUNTIME
-}
 
 function parsePort(value: string): string {
   const n = Number(value)
@@ -63,7 +20,24 @@ function parsePort(value: string): string {
   return value
 }
 
-export function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
+
+/** Resolves with the signal's name on SIGINT or SIGTERM. */
+export function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const done = (sig: string) => () => {
+      process.off('SIGINT', onInt)
+      process.off('SIGTERM', onTerm)
+      resolve(sig)
+    }
+    const onInt = done('SIGINT')
+    const onTerm = done('SIGTERM')
+    process.once('SIGINT', onInt)
+    process.once('SIGTERM', onTerm)
+  })
+}
+
+export function buildProgram(io: CliIO, setExit: (code: number) => void, signals: () => Promise<string> = untilSignal): Command {
   const program = new Command('llmnet')
   program
     .description('Pipelines of small local models behind one OpenAI-compatible endpoint')
@@ -93,14 +67,32 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
 
   program
     .command('run')
-    .description('serve a pipeline on an OpenAI-compatible API (or print its topology with --dry-run)')
-    .argument('<file>', 'composition file')
-    .addOption(new Option('-p, --port <port>', 'port to listen on').default('8080').argParser(parsePort))
+    .description('serve pipelines on an OpenAI-compatible API (or print their topology with --dry-run)')
+    .argument('<sources...>', 'composition files, or directories of them; each is served as model <file name>')
+    .addOption(new Option('-p, --port <port>', 'port to listen on (0 picks a free one)').default('8080').argParser(parsePort))
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--dry-run', 'print layers, nodes, edges, conditions and models, then exit')
     .option('--env-file <file>', 'load environment variables from a dotenv file first')
-    .action(async (file: string, flags: RunFlags) => {
-      setExit(await runCommand(file, flags, io))
+    .option('--api-key <key>', 'require this bearer key (default: $LLMNET_API_KEY)')
+    .option('--cors-origin <origin>', 'allow browser calls from this origin (repeatable)', collect)
+    .option('--allow-host <name>', 'accept this Host header besides localhost (repeatable)', collect)
+    .option('--max-concurrent <n>', 'requests in flight before answering 429', '256')
+    .option('--no-watch', 'do not reload pipelines when their files change')
+    .option('--trace', 'print each request\'s trace to stderr')
+    .action(async (sources: string[], flags: ServeFlags) => {
+      setExit(await serveCommand(sources, flags, io, signals))
+    })
+
+  program
+    .command('ask')
+    .description('answer one prompt through a pipeline and print the route')
+    .argument('<file>', 'composition file')
+    .argument('<prompt>', 'the user message')
+    .option('--trace', 'print the full trace (hops, times, tokens, router answers) to stderr')
+    .option('--system <text>', 'a system message to send first')
+    .option('--env-file <file>', 'load environment variables from a dotenv file first')
+    .action(async (file: string, prompt: string, flags: AskFlags) => {
+      setExit(await askCommand(file, prompt, flags, io))
     })
 
   return program

@@ -1,0 +1,65 @@
+/**
+ * @module `llmnet ask FILE "prompt" [--trace]`: answers once in the terminal, streaming, and
+ * prints the route taken.
+ */
+import { randomUUID } from 'node:crypto'
+import { runPipeline } from '../core/engine/engine'
+import type { Trace } from '../core/engine/trace'
+import { AppError } from '../core/errors'
+import { EXIT } from './exit-codes'
+import type { CliIO } from './io'
+import { loadEnvFile, loadRuntime } from './serve-command'
+import { createStyle } from './style'
+import { formatTrace } from './trace-format'
+
+export interface AskFlags {
+  trace?: boolean
+  envFile?: string
+  system?: string
+}
+
+export async function askCommand(file: string, prompt: string, flags: AskFlags, io: CliIO): Promise<number> {
+  if (flags.envFile && !(await loadEnvFile(flags.envFile, io))) return EXIT.INVALID
+  const loaded = await loadRuntime([file], io)
+  if (!loaded) return EXIT.INVALID
+  const { runtime } = loaded
+  const pipeline = runtime.pipelines.default()
+  if (!pipeline) return EXIT.INVALID
+  const style = createStyle(io.stderr, io.env)
+  let trace: Trace | undefined
+  runtime.events.on('trace', (t) => {
+    trace = t
+  })
+  const controller = new AbortController()
+  const messages = [
+    ...(flags.system ? [{ role: 'system' as const, content: flags.system }] : []),
+    { role: 'user' as const, content: prompt }
+  ]
+  let code: number = EXIT.OK
+  let endedWithNewline = true
+  try {
+    for await (const ev of runPipeline(runtime.engine, {
+      pipeline,
+      request: { model: pipeline.id, messages, stream: true },
+      requestId: randomUUID(),
+      headers: {},
+      signal: controller.signal,
+      stream: true
+    })) {
+      if (ev.type === 'delta' && ev.content) {
+        io.stdout.write(ev.content)
+        endedWithNewline = ev.content.endsWith('\n')
+      }
+    }
+    if (!endedWithNewline) io.stdout.write('\n')
+  } catch (err) {
+    const e = AppError.from(err)
+    io.stderr.write(`llmnet: ${style.red(e.code)}: ${e.message}\n`)
+    code = EXIT.RUNTIME
+  }
+  if (trace) {
+    io.stderr.write(flags.trace ? formatTrace(trace, style) : `${style.dim(`route: ${trace.route.join(' > ')}`)}\n`)
+  }
+  await runtime.stop()
+  return code
+}

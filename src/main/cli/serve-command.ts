@@ -1,0 +1,116 @@
+/**
+ * @module `llmnet run FILE|DIR…`: validates every pipeline, then serves them on the
+ * OpenAI-compatible API until SIGINT/SIGTERM, reloading files as they change.
+ */
+import { readFile } from 'node:fs/promises'
+import { parseDotenv } from '../../shared/config/dotenv'
+import { describeErrors, expandSources } from '../core/pipelines/loader'
+import { DEFAULT_ALIAS } from '../core/pipelines/registry'
+import { createRuntime, type Runtime } from '../runtime'
+import { formatDryRun } from './dry-run'
+import { EXIT } from './exit-codes'
+import { formatDiagnostic } from './format-diagnostics'
+import type { CliIO } from './io'
+import { createStyle } from './style'
+import { formatTrace } from './trace-format'
+
+export interface ServeFlags {
+  port: string
+  host: string
+  dryRun?: boolean
+  envFile?: string
+  apiKey?: string
+  corsOrigin?: string[]
+  allowHost?: string[]
+  watch?: boolean
+  trace?: boolean
+  maxConcurrent?: string
+}
+
+/** Loads a dotenv file into `env` without overriding variables that are already set. */
+export async function loadEnvFile(file: string, io: CliIO): Promise<boolean> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    io.stderr.write(`llmnet: cannot read --env-file ${file}: ${(err as Error).message}\n`)
+    return false
+  }
+  const { values, problems } = parseDotenv(text)
+  for (const p of problems) io.stderr.write(`llmnet: ${file}:${p.line}: ${p.message}; line ignored\n`)
+  for (const [k, v] of Object.entries(values)) if (io.env[k] === undefined) io.env[k] = v
+  return true
+}
+
+/** Creates a runtime and loads every source; prints diagnostics; undefined when one is invalid. */
+export async function loadRuntime(
+  sources: string[],
+  io: CliIO,
+  runtimeOpts: Parameters<typeof createRuntime>[0] = {}
+): Promise<{ runtime: Runtime; files: string[] } | undefined> {
+  const runtime = createRuntime({ env: io.env, ...runtimeOpts })
+  const files = await expandSources(sources)
+  if (files.length === 0) {
+    io.stderr.write(`llmnet: no composition files found in ${sources.join(', ')}\n`)
+    return undefined
+  }
+  const style = createStyle(io.stderr, io.env)
+  let ok = true
+  for (const file of files) {
+    const loaded = await runtime.loader.load(file)
+    for (const d of loaded.diagnostics) io.stderr.write(`${formatDiagnostic(file, d, style)}\n`)
+    if (!loaded.ok) {
+      io.stderr.write(`llmnet: ${file} is invalid; nothing was started\n`)
+      ok = false
+    }
+  }
+  return ok ? { runtime, files } : undefined
+}
+
+export async function serveCommand(sources: string[], flags: ServeFlags, io: CliIO, untilSignal: () => Promise<string>): Promise<number> {
+  if (flags.envFile && !(await loadEnvFile(flags.envFile, io))) return EXIT.INVALID
+  const apiKey = flags.apiKey ?? io.env.LLMNET_API_KEY
+  const loaded = await loadRuntime(sources, io, {
+    server: {
+      host: flags.host,
+      apiKey: apiKey || undefined,
+      corsOrigins: flags.corsOrigin ?? [],
+      allowedHosts: flags.allowHost ?? [],
+      ...(flags.maxConcurrent ? { maxConcurrent: Number(flags.maxConcurrent) } : {})
+    }
+  })
+  if (!loaded) return EXIT.INVALID
+  const { runtime, files } = loaded
+  if (flags.dryRun) {
+    const style = createStyle(io.stdout, io.env)
+    for (const p of runtime.pipelines.list()) {
+      io.stdout.write(formatDryRun(p.composition, { id: p.id, path: p.path ?? p.id }, style))
+    }
+    return EXIT.OK
+  }
+  const err = createStyle(io.stderr, io.env)
+  runtime.events.on('pipeline.loaded', (e) => {
+    if (e.reloaded) io.stderr.write(`llmnet: reloaded ${e.id} from ${e.path}\n`)
+  })
+  runtime.events.on('pipeline.reload_failed', (e) => {
+    io.stderr.write(`llmnet: ${err.yellow(`kept the previous ${e.id}`)}: the edited file is invalid:\n  ${e.errors.join('\n  ')}\n`)
+  })
+  if (flags.trace) runtime.events.on('trace', (t) => io.stderr.write(formatTrace(t, err)))
+  let server
+  try {
+    server = await runtime.listen(Number(flags.port))
+  } catch (e) {
+    io.stderr.write(`llmnet: cannot listen on ${flags.host}:${flags.port}: ${(e as Error).message}\n`)
+    await runtime.stop()
+    return EXIT.RUNTIME
+  }
+  if (flags.watch !== false) runtime.loader.watch(files)
+  const ids = runtime.pipelines.list().map((p) => p.id)
+  io.stdout.write(`llmnet serving ${ids.length === 1 ? 'pipeline' : 'pipelines'} ${ids.join(', ')} (default: ${DEFAULT_ALIAS} → ${ids[0]})\n`)
+  io.stdout.write(`OpenAI-compatible API: ${server.url}/v1\n`)
+  if (apiKey) io.stdout.write('API key required (Authorization: Bearer …)\n')
+  const signal = await untilSignal()
+  io.stderr.write(`llmnet: ${signal}, shutting down\n`)
+  await runtime.stop()
+  return EXIT.OK
+}

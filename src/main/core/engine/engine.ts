@@ -1,0 +1,395 @@
+/**
+ * @module The pipeline engine: runs one chat request through a compiled pipeline.
+ *
+ * - The entry (layer-0) node routes when more than one candidate passes its conditions, passes the
+ *   request on without a model call when one does, and answers itself when its next node is an
+ *   output node (the 1-0-1 proxy).
+ * - Every other LLM node answers (its `context` is its system prompt), then its own model picks
+ *   the next node when several candidates pass.
+ * - The final answer streams end to end; intermediate answers are buffered.
+ * Results are a stream of EngineEvents; failures are AppErrors; every run emits one Trace.
+ */
+import { conditionHolds, type Variables } from '../../../shared/config/conditions'
+import type { ArchitectureNode } from '../../../shared/config/schema'
+import { effectiveLayer, isTerminal, nodeKind } from '../../../shared/config/topology'
+import { charLength, countWords, headerNamesForKey } from '../../../shared/config/variables'
+import { type ChatCompletionRequest, FORWARDED_PARAMS, type Usage } from '../../../shared/openai/chat'
+import { AppError } from '../errors'
+import type { EventBus } from '../events'
+import type { Provider } from '../providers/provider'
+import { answerMessages, lastUserText, type PreviousAnswer } from './messages'
+import type { CompiledPipeline } from './pipeline'
+import { laterRoutingText, parseRouteAnswer, routingMessages } from './routing'
+import { addUsage, type DecisionSource, type HopTrace, type Trace, ZERO_USAGE } from './trace'
+
+/** Finds the provider and upstream model id for a node; throws AppError (e.g. model_not_ready). */
+export interface ProviderResolver {
+  forNode(pipeline: CompiledPipeline, node: ArchitectureNode): { provider: Provider; model: string }
+}
+
+export interface EngineDeps {
+  providers: ProviderResolver
+  events: EventBus
+}
+
+export interface RunInput {
+  pipeline: CompiledPipeline
+  request: ChatCompletionRequest
+  requestId: string
+  headers: Readonly<Record<string, string | string[] | undefined>>
+  signal: AbortSignal
+  stream: boolean
+}
+
+export type EngineEvent =
+  | { type: 'start'; route: string[] }
+  | { type: 'delta'; content?: string; toolCalls?: unknown[] }
+  | { type: 'end'; finishReason: string | null; usage: Usage; route: string[]; trace: Trace }
+
+interface Choice {
+  node: ArchitectureNode
+  /** Terminal nodes that receive the answer when the choice ends the pipeline. */
+  terminals: ArchitectureNode[]
+}
+
+const ROUTER_PARAMS = { temperature: 0, max_tokens: 64 }
+
+/** Runs a request; the generator's consumer stops it by returning early or aborting the signal. */
+export async function* runPipeline(deps: EngineDeps, input: RunInput): AsyncGenerator<EngineEvent> {
+  const run = new PipelineRun(deps, input)
+  try {
+    yield* run.execute()
+  } catch (err) {
+    const e = input.signal.aborted ? new AppError('upstream_error', 'the client closed the request', { cause: err }) : AppError.from(err)
+    run.fail(e)
+    throw e
+  } finally {
+    deps.events.emit('trace', run.trace())
+  }
+}
+
+class PipelineRun {
+  private readonly started = Date.now()
+  private readonly hops: HopTrace[] = []
+  private readonly route: string[] = []
+  private usage: Usage = ZERO_USAGE
+  private error: Trace['error']
+  private hopCount = 0
+  private lastDecision: string | undefined
+  private readonly question: string
+  private readonly headerVars: Record<string, string>
+  private readonly params: Record<string, unknown>
+
+  constructor(
+    private readonly deps: EngineDeps,
+    private readonly input: RunInput
+  ) {
+    this.question = lastUserText(input.request.messages)
+    this.headerVars = readHeaderVariables(input.pipeline.headerKeys, input.headers)
+    this.params = {}
+    const req = input.request as Record<string, unknown>
+    for (const key of FORWARDED_PARAMS) {
+      if (req[key] !== undefined && req[key] !== null) this.params[key] = req[key]
+    }
+  }
+
+  fail(e: AppError): void {
+    this.error = { code: e.code, message: e.message }
+  }
+
+  trace(): Trace {
+    return {
+      id: this.input.requestId,
+      pipeline: this.input.pipeline.id,
+      stream: this.input.stream,
+      startedAt: new Date(this.started).toISOString(),
+      durationMs: Date.now() - this.started,
+      status: this.error ? 'error' : 'ok',
+      error: this.error,
+      route: [...this.route],
+      hops: this.hops,
+      usage: this.usage
+    }
+  }
+
+  async *execute(): AsyncGenerator<EngineEvent> {
+    const { topology } = this.input.pipeline
+    const entry = topology.entry
+    if (!entry) throw new AppError('internal_error', `pipeline ${this.input.pipeline.id} has no entry node`)
+    this.route.push(entry.name)
+
+    const first = await this.chooseNext(entry, this.question)
+    if (isTerminal(first.node)) {
+      // The entry's next node ends the pipeline: the entry answers itself (1-0-1).
+      yield* this.answerFinal(entry, undefined, first.terminals)
+      return
+    }
+    let current = first.node
+    let previous: PreviousAnswer | undefined
+    for (;;) {
+      this.enter(current)
+      const targets = topology.targetsOf(current).nodes
+      if (targets.every(isTerminal)) {
+        yield* this.answerFinal(current, previous, targets)
+        return
+      }
+      const answer = await this.answerBuffered(current, previous)
+      if (answer.toolCalls) {
+        // Tool calls go back to the client, who runs the tools; the pipeline ends here.
+        yield* this.finish(answer.text, answer.toolCalls, 'tool_calls', [])
+        return
+      }
+      const next = await this.chooseNext(current, answer.text)
+      if (isTerminal(next.node)) {
+        yield* this.finish(answer.text, undefined, answer.finishReason, next.terminals)
+        return
+      }
+      previous = { node: current.name, text: answer.text }
+      current = next.node
+    }
+  }
+
+  /** Moves to a node, enforcing the hop limit. */
+  private enter(node: ArchitectureNode): void {
+    this.hopCount++
+    if (this.hopCount > this.input.pipeline.maxHops) {
+      throw new AppError(
+        'hop_limit_exceeded',
+        `hop limit (${this.input.pipeline.maxHops}) exceeded at node "${node.name}"; route so far: ${this.route.join(' > ')}`
+      )
+    }
+    this.route.push(node.name)
+  }
+
+  private variables(from: ArchitectureNode, content: string): Variables {
+    return {
+      ...this.headerVars,
+      WORD_COUNT: countWords(content),
+      INPUT_LENGTH: charLength(content),
+      PREV_NODE: from.name,
+      PREV_LAYER: effectiveLayer(from),
+      CURRENT_LAYER: effectiveLayer(from),
+      HOP_COUNT: this.hopCount,
+      TIMESTAMP: Math.floor(Date.now() / 1000),
+      REQUEST_ID: this.input.requestId,
+      INITIAL_INPUT: this.question,
+      CURRENT_INPUT: content,
+      ...(this.lastDecision ? { ROUTE_DECISION: this.lastDecision } : {})
+    }
+  }
+
+  /** Conditions filter; one candidate is taken; several are chosen by `from`'s model. */
+  private async chooseNext(from: ArchitectureNode, content: string): Promise<Choice> {
+    const started = Date.now()
+    const vars = this.variables(from, content)
+    const all = this.input.pipeline.topology.targetsOf(from).nodes
+    const passing: ArchitectureNode[] = []
+    const filtered: { node: string; condition: string }[] = []
+    for (const c of all) {
+      if (c.if === undefined || conditionHolds(c.if, vars)) passing.push(c)
+      else filtered.push({ node: c.name, condition: c.if })
+    }
+    const record = (decision: ArchitectureNode, source: DecisionSource, extra: Partial<HopTrace> = {}): Choice => {
+      this.lastDecision = decision.name
+      if (source !== 'model') {
+        this.hops.push({
+          node: from.name,
+          action: 'route',
+          candidates: all.map((c) => c.name),
+          filtered: filtered.length > 0 ? filtered : undefined,
+          decision: decision.name,
+          decisionSource: source,
+          startedAt: started,
+          durationMs: Date.now() - started,
+          ...extra
+        })
+      }
+      const terminals = isTerminal(decision) ? passing.filter(isTerminal) : []
+      return { node: decision, terminals: terminals.length > 0 ? terminals : [decision] }
+    }
+
+    if (passing.length === 0) {
+      const fallback = this.defaultRoute(from)
+      if (fallback) return record(fallback, 'default-route')
+      const why = filtered.map((f) => `"${f.node}" (if ${f.condition})`).join(', ')
+      throw new AppError('no_route', `no route from node "${from.name}": every candidate's condition failed: ${why}`)
+    }
+    const only = passing[0]
+    if (passing.length === 1 && only) return record(only, 'single-candidate')
+    const firstTerminal = passing.find(isTerminal)
+    if (passing.every(isTerminal) && firstTerminal) return record(firstTerminal, 'terminal')
+    const picked = await this.routeWithModel(from, passing, content, filtered, started)
+    return record(picked, 'model')
+  }
+
+  private defaultRoute(from: ArchitectureNode): ArchitectureNode | undefined {
+    const name = from['default-route']
+    return name ? this.input.pipeline.topology.nodes.get(name) : undefined
+  }
+
+  private async routeWithModel(
+    from: ArchitectureNode,
+    candidates: ArchitectureNode[],
+    content: string,
+    filtered: { node: string; condition: string }[],
+    started: number
+  ): Promise<ArchitectureNode> {
+    const { provider, model } = this.deps.providers.forNode(this.input.pipeline, from)
+    const names = candidates.map((c) => c.name)
+    const text = from === this.input.pipeline.topology.entry ? content : laterRoutingText(this.question, content)
+    const messages = routingMessages(candidates, text)
+    const rawAnswers: string[] = []
+    let usage: Usage = ZERO_USAGE
+    let constrained = false
+    let pick: string | undefined
+    for (let attempt = 0; attempt < 2 && !pick; attempt++) {
+      const res = await provider.chat(
+        { model, messages, params: ROUTER_PARAMS, choice: { options: names } },
+        { signal: this.input.signal }
+      )
+      usage = addUsage(usage, res.usage)
+      constrained = res.constrained ?? false
+      rawAnswers.push(res.content ?? '')
+      pick = parseRouteAnswer(res.content ?? '', names)
+    }
+    this.usage = addUsage(this.usage, usage)
+    let source: DecisionSource = 'model'
+    let node = candidates.find((c) => c.name === pick)
+    if (!node) {
+      node = this.defaultRoute(from)
+      source = 'default-route'
+    }
+    this.hops.push({
+      node: from.name,
+      action: 'route',
+      model,
+      provider: provider.id,
+      candidates: names,
+      filtered: filtered.length > 0 ? filtered : undefined,
+      decision: node?.name,
+      decisionSource: source,
+      rawAnswers,
+      constrained,
+      startedAt: started,
+      durationMs: Date.now() - started,
+      usage,
+      error: node ? undefined : 'the router named no candidate'
+    })
+    if (!node) {
+      throw new AppError(
+        'no_route',
+        `router "${from.name}" named none of ${names.map((n) => `"${n}"`).join(', ')} after 2 attempts (last answer: ${JSON.stringify(rawAnswers.at(-1)?.slice(0, 200))})`
+      )
+    }
+    return node
+  }
+
+  private answerRequest(node: ArchitectureNode, previous: PreviousAnswer | undefined) {
+    const { provider, model } = this.deps.providers.forNode(this.input.pipeline, node)
+    const messages = answerMessages(node, this.input.request.messages, previous)
+    return { provider, model, req: { model, messages, params: this.params } }
+  }
+
+  private async answerBuffered(
+    node: ArchitectureNode,
+    previous: PreviousAnswer | undefined
+  ): Promise<{ text: string; toolCalls?: unknown[]; finishReason: string | null }> {
+    const started = Date.now()
+    const { provider, model, req } = this.answerRequest(node, previous)
+    const res = await provider.chat(req, { signal: this.input.signal })
+    this.usage = addUsage(this.usage, res.usage)
+    this.hops.push({
+      node: node.name,
+      action: 'answer',
+      model,
+      provider: provider.id,
+      streamed: false,
+      startedAt: started,
+      durationMs: Date.now() - started,
+      usage: res.usage
+    })
+    return { text: res.content ?? '', toolCalls: res.toolCalls, finishReason: res.finishReason }
+  }
+
+  /** The final answer: streamed from the upstream when the client streams. */
+  private async *answerFinal(
+    node: ArchitectureNode,
+    previous: PreviousAnswer | undefined,
+    terminals: ArchitectureNode[]
+  ): AsyncGenerator<EngineEvent> {
+    if (!this.input.stream) {
+      const answer = await this.answerBuffered(node, previous)
+      yield* this.finish(answer.text, answer.toolCalls, answer.toolCalls ? 'tool_calls' : answer.finishReason, terminals)
+      return
+    }
+    const started = Date.now()
+    const { provider, model, req } = this.answerRequest(node, previous)
+    const route = this.finalRoute(terminals)
+    const hop: HopTrace = { node: node.name, action: 'answer', model, provider: provider.id, streamed: true, startedAt: started, durationMs: 0 }
+    this.hops.push(hop)
+    let startedStreaming = false
+    let finishReason: string | null = 'stop'
+    for await (const ev of provider.stream(req, { signal: this.input.signal })) {
+      if (ev.type === 'delta') {
+        if (!startedStreaming) {
+          startedStreaming = true
+          hop.ttftMs = Date.now() - started
+          yield { type: 'start', route }
+        }
+        yield { type: 'delta', content: ev.content, toolCalls: ev.toolCalls }
+      } else {
+        finishReason = ev.finishReason
+        hop.usage = ev.usage
+        this.usage = addUsage(this.usage, ev.usage)
+      }
+    }
+    hop.durationMs = Date.now() - started
+    if (!startedStreaming) yield { type: 'start', route }
+    this.endAt(terminals)
+    yield { type: 'end', finishReason, usage: this.usage, route: [...this.route], trace: this.trace() }
+  }
+
+  private finalRoute(terminals: ArchitectureNode[]): string[] {
+    const out = terminals.find((t) => nodeKind(t) === 'output') ?? terminals[0]
+    return out ? [...this.route, out.name] : [...this.route]
+  }
+
+  private endAt(terminals: ArchitectureNode[]): void {
+    const out = terminals.find((t) => nodeKind(t) === 'output') ?? terminals[0]
+    if (out) this.route.push(out.name)
+    const now = Date.now()
+    for (const t of terminals) {
+      this.hops.push({ node: t.name, action: nodeKind(t) === 'ws' ? 'tap' : 'output', startedAt: now, durationMs: 0 })
+    }
+  }
+
+  private async *finish(
+    text: string,
+    toolCalls: unknown[] | undefined,
+    finishReason: string | null,
+    terminals: ArchitectureNode[]
+  ): AsyncGenerator<EngineEvent> {
+    yield { type: 'start', route: this.finalRoute(terminals) }
+    yield { type: 'delta', content: text, toolCalls }
+    this.endAt(terminals)
+    yield { type: 'end', finishReason, usage: this.usage, route: [...this.route], trace: this.trace() }
+  }
+}
+
+function readHeaderVariables(
+  keys: readonly string[],
+  headers: Readonly<Record<string, string | string[] | undefined>>
+): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const key of keys) {
+    for (const name of headerNamesForKey(key)) {
+      const v = headers[name]
+      const value = Array.isArray(v) ? v[0] : v
+      if (value !== undefined) {
+        out[key] = value
+        break
+      }
+    }
+  }
+  return out
+}

@@ -1,0 +1,33 @@
+import { ERROR_CODES, errorBody, type ErrorCode, type OpenAIErrorBody } from '../../shared/openai/error'
+
+/** An error with a stable code that maps to an HTTP status and OpenAI error type. */
+export class AppError extends Error {
+  override readonly name = 'AppError'
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly options: { param?: string | null; cause?: unknown; retryAfterMs?: number } = {}
+  ) {
+    super(message, { cause: options.cause })
+  }
+
+  get status(): number {
+    return ERROR_CODES[this.code].status
+  }
+
+  toBody(): OpenAIErrorBody {
+    return errorBody(this.code, this.message, this.options.param ?? null)
+  }
+
+  /** Normalises anything thrown; unknown errors become `internal_error` without leaking stacks. */
+  static from(err: unknown): AppError {
+    if (err instanceof AppError) return err
+    if (isAbortError(err)) return new AppError('upstream_error', 'the request was cancelled', { cause: err })
+    const message = err instanceof Error ? err.message : String(err)
+    return new AppError('internal_error', `internal error: ${message}`, { cause: err })
+  }
+}
+
+export function isAbortError(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'AbortError' || (err as { code?: string }).code === 'ABORT_ERR')
+}

@@ -1,0 +1,266 @@
+/**
+ * @module The one HTTP provider: any server that speaks OpenAI chat completions (external APIs,
+ * OpenRouter, vLLM, LM Studio, llama-server, Ollama's /v1, our own llama.cpp model processes).
+ * Connect and read timeouts, retries with backoff on connection errors, 429 and 5xx (only before
+ * anything was yielded), and cancellation through an AbortSignal.
+ */
+import { Agent, request, type Dispatcher } from 'undici'
+import type { ChatMessage, Usage } from '../../../shared/openai/chat'
+import { AppError, isAbortError } from '../errors'
+import type { CallOptions, Provider, ProviderRequest, ProviderResponse, ProviderStreamEvent } from './provider'
+import { parseSseStream } from './sse'
+
+export interface OpenAICompatibleOptions {
+  /** Base URL ending in `/v1`. */
+  baseUrl: string
+  apiKey?: string
+  connectTimeoutMs?: number
+  /** Time allowed for the response headers, and between body chunks. */
+  readTimeoutMs?: number
+  maxRetries?: number
+  retryBaseMs?: number
+  dispatcher?: Dispatcher
+}
+
+const DEFAULTS = { connectTimeoutMs: 10_000, readTimeoutMs: 300_000, maxRetries: 2, retryBaseMs: 200 }
+
+let sharedAgent: Agent | undefined
+/** One keep-alive connection pool for every upstream. */
+function defaultAgent(connectTimeoutMs: number): Agent {
+  sharedAgent ??= new Agent({ connect: { timeout: connectTimeoutMs }, keepAliveTimeout: 30_000, connections: 256 })
+  return sharedAgent
+}
+
+interface UpstreamChoice {
+  message?: { content?: string | null; tool_calls?: unknown[] }
+  delta?: { content?: string | null; tool_calls?: unknown[] }
+  finish_reason?: string | null
+}
+interface UpstreamBody {
+  choices?: UpstreamChoice[]
+  usage?: Usage | null
+  error?: { message?: string } | string
+}
+
+const RETRYABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_CLOSED'
+])
+
+function errorCode(err: unknown): string | undefined {
+  const e = err as { code?: string; cause?: { code?: string } }
+  return e?.code ?? e?.cause?.code
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason)
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    const onAbort = (): void => {
+      clearTimeout(t)
+      reject(signal?.reason)
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+/** JSON-schema for a routing choice: `{"route": one of the options}`. */
+export function choiceSchema(options: readonly string[]): Record<string, unknown> {
+  return {
+    type: 'object',
+    properties: { route: { type: 'string', enum: [...options] } },
+    required: ['route'],
+    additionalProperties: false
+  }
+}
+
+export class OpenAICompatibleProvider implements Provider {
+  readonly id: string
+  private readonly opts: Required<Omit<OpenAICompatibleOptions, 'apiKey' | 'dispatcher'>> &
+    Pick<OpenAICompatibleOptions, 'apiKey'>
+  private readonly dispatcher: Dispatcher
+  private readonly url: string
+  /** Set once a backend rejects `response_format: json_schema`; we then match free text. */
+  private jsonSchemaUnsupported = false
+  private streamOptionsUnsupported = false
+
+  constructor(options: OpenAICompatibleOptions) {
+    this.opts = { ...DEFAULTS, ...options }
+    this.id = options.baseUrl
+    this.url = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`
+    this.dispatcher = options.dispatcher ?? defaultAgent(this.opts.connectTimeoutMs)
+  }
+
+  private body(req: ProviderRequest, stream: boolean): Record<string, unknown> {
+    const body: Record<string, unknown> = { ...req.params, model: req.model, messages: req.messages as ChatMessage[] }
+    if (req.choice && !this.jsonSchemaUnsupported) {
+      body.response_format = {
+        type: 'json_schema',
+        json_schema: { name: 'route', strict: true, schema: choiceSchema(req.choice.options) }
+      }
+    }
+    if (stream) {
+      body.stream = true
+      if (!this.streamOptionsUnsupported) body.stream_options = { include_usage: true }
+    } else {
+      delete body.stream
+      delete body.stream_options
+    }
+    return body
+  }
+
+  /** Sends the request, retrying connection errors, 429 and 5xx with backoff. */
+  private async send(req: ProviderRequest, stream: boolean, signal?: AbortSignal): Promise<Dispatcher.ResponseData> {
+    let attempt = 0
+    for (;;) {
+      const payload = JSON.stringify(this.body(req, stream))
+      let res: Dispatcher.ResponseData
+      try {
+        res = await request(this.url, {
+          method: 'POST',
+          dispatcher: this.dispatcher,
+          headers: {
+            'content-type': 'application/json',
+            accept: stream ? 'text/event-stream' : 'application/json',
+            ...(this.opts.apiKey ? { authorization: `Bearer ${this.opts.apiKey}` } : {})
+          },
+          body: payload,
+          signal,
+          headersTimeout: this.opts.readTimeoutMs,
+          bodyTimeout: this.opts.readTimeoutMs
+        })
+      } catch (err) {
+        if (signal?.aborted || isAbortError(err)) throw err
+        const code = errorCode(err)
+        if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+          throw new AppError('upstream_timeout', `upstream ${this.id} did not answer within ${this.opts.readTimeoutMs} ms`, { cause: err })
+        }
+        if (code && RETRYABLE_CODES.has(code) && attempt < this.opts.maxRetries) {
+          await sleep(this.backoff(attempt++), signal)
+          continue
+        }
+        if (code === 'UND_ERR_CONNECT_TIMEOUT') {
+          throw new AppError('upstream_timeout', `could not connect to ${this.id} within ${this.opts.connectTimeoutMs} ms`, { cause: err })
+        }
+        throw new AppError('upstream_error', `cannot reach upstream ${this.id}: ${code ?? (err as Error).message}`, { cause: err })
+      }
+      if (res.statusCode < 300) return res
+      const text = await res.body.text().catch(() => '')
+      if (res.statusCode === 400 && this.dropUnsupportedField(req, text)) continue
+      const retryable = res.statusCode === 429 || res.statusCode >= 500
+      if (retryable && attempt < this.opts.maxRetries) {
+        await sleep(this.retryDelay(res.headers['retry-after'], attempt++), signal)
+        continue
+      }
+      throw this.httpError(res.statusCode, text, res.headers['retry-after'])
+    }
+  }
+
+  /** A backend that rejects an optional field we added gets the request again without it. */
+  private dropUnsupportedField(req: ProviderRequest, text: string): boolean {
+    if (req.choice && !this.jsonSchemaUnsupported && /response_format|json_schema/i.test(text)) {
+      this.jsonSchemaUnsupported = true
+      return true
+    }
+    if (!this.streamOptionsUnsupported && /stream_options/i.test(text)) {
+      this.streamOptionsUnsupported = true
+      return true
+    }
+    return false
+  }
+
+  private backoff(attempt: number): number {
+    return this.opts.retryBaseMs * 2 ** attempt * (0.75 + Math.random() * 0.5)
+  }
+
+  private retryDelay(header: string | string[] | undefined, attempt: number): number {
+    const seconds = Number(Array.isArray(header) ? header[0] : header)
+    return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds * 1000, 10_000) : this.backoff(attempt)
+  }
+
+  private httpError(status: number, text: string, retryAfter: string | string[] | undefined): AppError {
+    let detail = text.slice(0, 500)
+    try {
+      const parsed = JSON.parse(text) as UpstreamBody
+      const e = parsed.error
+      if (typeof e === 'string') detail = e
+      else if (e?.message) detail = e.message
+    } catch {
+      // not JSON: keep the text
+    }
+    if (status === 429) {
+      const seconds = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter)
+      return new AppError('rate_limited', `upstream ${this.id} is rate limiting (429): ${detail}`, {
+        retryAfterMs: Number.isFinite(seconds) ? seconds * 1000 : undefined
+      })
+    }
+    return new AppError('upstream_error', `upstream ${this.id} answered ${status}: ${detail}`)
+  }
+
+  async chat(req: ProviderRequest, opts: CallOptions = {}): Promise<ProviderResponse> {
+    const res = await this.send(req, false, opts.signal)
+    let parsed: UpstreamBody
+    try {
+      parsed = (await res.body.json()) as UpstreamBody
+    } catch (err) {
+      if (opts.signal?.aborted) throw err
+      if (errorCode(err) === 'UND_ERR_BODY_TIMEOUT') {
+        throw new AppError('upstream_timeout', `upstream ${this.id} stopped sending its answer`, { cause: err })
+      }
+      throw new AppError('upstream_error', `upstream ${this.id} sent a body that is not JSON`, { cause: err })
+    }
+    const choice = parsed.choices?.[0]
+    return {
+      content: choice?.message?.content ?? (choice?.message?.tool_calls ? null : ''),
+      toolCalls: choice?.message?.tool_calls?.length ? choice.message.tool_calls : undefined,
+      finishReason: choice?.finish_reason ?? 'stop',
+      usage: parsed.usage ?? undefined,
+      constrained: Boolean(req.choice) && !this.jsonSchemaUnsupported
+    }
+  }
+
+  async *stream(req: ProviderRequest, opts: CallOptions = {}): AsyncGenerator<ProviderStreamEvent> {
+    const res = await this.send(req, true, opts.signal)
+    let finishReason: string | null = null
+    let usage: Usage | undefined
+    try {
+      for await (const data of parseSseStream(res.body)) {
+        let chunk: UpstreamBody
+        try {
+          chunk = JSON.parse(data) as UpstreamBody
+        } catch {
+          throw new AppError('upstream_error', `upstream ${this.id} sent an event that is not JSON`)
+        }
+        if (chunk.error) {
+          const msg = typeof chunk.error === 'string' ? chunk.error : (chunk.error.message ?? 'error')
+          throw new AppError('upstream_error', `upstream ${this.id} failed mid-stream: ${msg}`)
+        }
+        if (chunk.usage) usage = chunk.usage
+        const choice = chunk.choices?.[0]
+        if (!choice) continue
+        const content = choice.delta?.content ?? undefined
+        const toolCalls = choice.delta?.tool_calls
+        if (content || toolCalls?.length) yield { type: 'delta', content: content || undefined, toolCalls }
+        if (choice.finish_reason) finishReason = choice.finish_reason
+      }
+    } catch (err) {
+      if (opts.signal?.aborted || isAbortError(err) || err instanceof AppError) throw err
+      if (errorCode(err) === 'UND_ERR_BODY_TIMEOUT') {
+        throw new AppError('upstream_timeout', `upstream ${this.id} stopped streaming for ${this.opts.readTimeoutMs} ms`, { cause: err })
+      }
+      throw new AppError('upstream_error', `upstream ${this.id} broke the stream: ${(err as Error).message}`, { cause: err })
+    } finally {
+      if (!res.body.destroyed) res.body.destroy()
+    }
+    yield { type: 'finish', finishReason: finishReason ?? 'stop', usage }
+  }
+}

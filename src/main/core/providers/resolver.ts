@@ -1,0 +1,86 @@
+/**
+ * @module Maps a node to the provider that serves its model, and the model id to send.
+ * One provider instance per (base URL, key), so connections and backend capabilities are shared.
+ * Local runners without a fixed endpoint are handed to a LocalModels implementation when one is
+ * configured (the llama.cpp and Ollama managers).
+ */
+import { describeModel, upstreamModelName } from '../../../shared/config/models'
+import type { ArchitectureNode, ModelDefinition } from '../../../shared/config/schema'
+import type { ProviderResolver } from '../engine/engine'
+import type { CompiledPipeline } from '../engine/pipeline'
+import { AppError } from '../errors'
+import { OpenAICompatibleProvider, type OpenAICompatibleOptions } from './openai-compatible'
+import type { Provider } from './provider'
+
+/** Resolves `$secrets.NAME.VAR` references (defined by the secrets subsystem). */
+export interface SecretLookup {
+  get(name: string, variable: string): string | undefined
+}
+
+/** Serves models that llmnet runs itself (llama.cpp child processes, a managed Ollama). */
+export interface LocalModels {
+  providerFor(pipeline: CompiledPipeline, modelKey: string, model: ModelDefinition): Provider | undefined
+}
+
+export interface ResolverOptions {
+  env: NodeJS.ProcessEnv
+  secrets?: SecretLookup
+  local?: LocalModels
+  timeouts?: Pick<OpenAICompatibleOptions, 'connectTimeoutMs' | 'readTimeoutMs' | 'maxRetries' | 'retryBaseMs'>
+}
+
+const ENV_REF = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/
+const SECRET_REF = /\$\{?secrets\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_]+)\}?/g
+
+/**
+ * Expands an `api-key`: `$ENV_VAR` / `${ENV_VAR}` from the environment and `$secrets.NAME.VAR`
+ * from the secret store. An unresolved reference is an error, never sent literally.
+ */
+export function expandApiKey(raw: string, env: NodeJS.ProcessEnv, secrets?: SecretLookup): string {
+  const envMatch = ENV_REF.exec(raw.trim())
+  if (envMatch?.[1] && !raw.includes('secrets.')) {
+    const value = env[envMatch[1]]
+    if (value === undefined || value === '') {
+      throw new AppError('model_not_ready', `api-key refers to $${envMatch[1]}, which is not set in the environment`)
+    }
+    return value
+  }
+  return raw.replace(SECRET_REF, (_m, name: string, variable: string) => {
+    const value = secrets?.get(name, variable)
+    if (value === undefined) {
+      throw new AppError('model_not_ready', `api-key refers to $secrets.${name}.${variable}, which is not loaded`)
+    }
+    return value
+  })
+}
+
+export class DefaultProviderResolver implements ProviderResolver {
+  private readonly cache = new Map<string, Provider>()
+  constructor(private readonly opts: ResolverOptions) {}
+
+  forNode(pipeline: CompiledPipeline, node: ArchitectureNode): { provider: Provider; model: string } {
+    const key = node.model
+    const model = key ? pipeline.composition.models[key] : undefined
+    if (!key || !model) {
+      throw new AppError('model_not_ready', `node "${node.name}" has no model configured in pipeline "${pipeline.id}"`)
+    }
+    const modelId = upstreamModelName(node, model)
+    const local = this.opts.local?.providerFor(pipeline, key, model)
+    if (local) return { provider: local, model: modelId }
+    const info = describeModel(model)
+    if (!info.baseUrl || (info.runner === 'llama-cpp' && !('endpoint' in model && (model.endpoint ?? model.url)))) {
+      throw new AppError(
+        'model_not_ready',
+        `model "${key}" (${info.runner}) has no endpoint, and no local model manager is running for it`
+      )
+    }
+    const apiKey = info.apiKey ? expandApiKey(info.apiKey, this.opts.env, this.opts.secrets) : undefined
+    const cacheKey = `${info.baseUrl}\u0000${apiKey ?? ''}`
+    let provider = this.cache.get(cacheKey)
+    if (!provider) {
+      provider = new OpenAICompatibleProvider({ baseUrl: info.baseUrl, apiKey, ...this.opts.timeouts })
+      this.cache.set(cacheKey, provider)
+    }
+    return { provider, model: modelId }
+  }
+}

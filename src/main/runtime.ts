@@ -1,0 +1,65 @@
+/**
+ * @module The composition root, Electron-free: the CLI, the headless server and the Electron
+ * shell all create the runtime the same way and talk to the same object.
+ */
+import pkg from '../../package.json' with { type: 'json' }
+import type { EngineDeps } from './core/engine/engine'
+import { EventBus } from './core/events'
+import { Metrics } from './core/metrics'
+import { PipelineLoader } from './core/pipelines/loader'
+import { PipelineRegistry } from './core/pipelines/registry'
+import { DefaultProviderResolver, type ResolverOptions } from './core/providers/resolver'
+import { createApp, DEFAULT_SERVER_OPTIONS, type ServerOptions } from './core/server/app'
+import { listen, type Listening } from './core/server/listen'
+
+export interface RuntimeOptions {
+  env?: NodeJS.ProcessEnv
+  server?: Partial<ServerOptions>
+  timeouts?: ResolverOptions['timeouts']
+}
+
+export interface Runtime {
+  readonly events: EventBus
+  readonly pipelines: PipelineRegistry
+  readonly loader: PipelineLoader
+  readonly metrics: Metrics
+  readonly engine: EngineDeps
+  readonly serverOptions: ServerOptions
+  /** Starts the HTTP API; `port` 0 picks a free port. */
+  listen(port: number): Promise<Listening>
+  stop(): Promise<void>
+}
+
+export function createRuntime(opts: RuntimeOptions = {}): Runtime {
+  const events = new EventBus()
+  const pipelines = new PipelineRegistry()
+  const metrics = new Metrics()
+  events.on('trace', (t) => metrics.observeTrace(t))
+  const engine: EngineDeps = {
+    providers: new DefaultProviderResolver({ env: opts.env ?? process.env, timeouts: opts.timeouts }),
+    events
+  }
+  const loader = new PipelineLoader(pipelines, events)
+  const serverOptions: ServerOptions = { ...DEFAULT_SERVER_OPTIONS, ...opts.server }
+  let server: Listening | undefined
+
+  return {
+    events,
+    pipelines,
+    loader,
+    metrics,
+    engine,
+    serverOptions,
+    async listen(port) {
+      const app = createApp({ pipelines, engine, metrics, options: serverOptions, version: pkg.version })
+      server = await listen(app, serverOptions.host, port)
+      events.emit('server.listening', { url: server.url, host: server.host, port: server.port })
+      return server
+    },
+    async stop() {
+      loader.close()
+      await server?.close()
+      server = undefined
+    }
+  }
+}

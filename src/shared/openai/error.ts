@@ -1,0 +1,32 @@
+/**
+ * @module Errors in OpenAI's envelope `{error: {message, type, param, code}}`, with one table that
+ * maps each code to its HTTP status, shared by the server, the CLI and (later) IPC.
+ */
+
+export const ERROR_CODES = {
+  invalid_request: { status: 400, type: 'invalid_request_error' },
+  invalid_api_key: { status: 401, type: 'authentication_error' },
+  forbidden_host: { status: 403, type: 'invalid_request_error' },
+  model_not_found: { status: 404, type: 'invalid_request_error' },
+  not_found: { status: 404, type: 'invalid_request_error' },
+  request_too_large: { status: 413, type: 'invalid_request_error' },
+  unsupported_media_type: { status: 415, type: 'invalid_request_error' },
+  no_route: { status: 422, type: 'invalid_request_error' },
+  hook_aborted: { status: 422, type: 'invalid_request_error' },
+  rate_limited: { status: 429, type: 'rate_limit_error' },
+  internal_error: { status: 500, type: 'server_error' },
+  upstream_error: { status: 502, type: 'upstream_error' },
+  model_not_ready: { status: 503, type: 'server_error' },
+  upstream_timeout: { status: 504, type: 'timeout_error' },
+  hop_limit_exceeded: { status: 508, type: 'server_error' }
+} as const
+
+export type ErrorCode = keyof typeof ERROR_CODES
+
+export interface OpenAIErrorBody {
+  error: { message: string; type: string; param: string | null; code: string }
+}
+
+export function errorBody(code: ErrorCode, message: string, param: string | null = null): OpenAIErrorBody {
+  return { error: { message, type: ERROR_CODES[code].type, param, code } }
+}

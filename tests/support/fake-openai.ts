@@ -1,0 +1,150 @@
+/**
+ * A real HTTP server on port 0 that speaks the OpenAI chat-completions protocol (JSON and SSE)
+ * and records every request, so tests can check system prompts, history, model names and
+ * parameters. It stands in for upstream model servers we cannot run here.
+ */
+import { EventEmitter, once } from 'node:events'
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+export interface RecordedRequest {
+  path: string
+  headers: IncomingHttpHeaders
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests inspect arbitrary wire JSON
+  body: any
+  /** The client went away before the answer was complete. */
+  aborted: boolean
+}
+
+export interface FakeReply {
+  content?: string
+  /** Stream the content in these pieces (default: word by word). */
+  chunks?: string[]
+  toolCalls?: unknown[]
+  status?: number
+  error?: string
+  retryAfter?: number
+  /** Wait before answering (ms). */
+  delayMs?: number
+  /** Wait this long between streamed chunks (ms). */
+  chunkDelayMs?: number
+  /** Never answer (for timeouts and cancellation). */
+  hang?: boolean
+  usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number }
+  /** Destroy the socket after this many streamed chunks. */
+  dropAfterChunks?: number
+}
+
+export type Responder = (req: RecordedRequest, index: number) => FakeReply | Promise<FakeReply>
+
+export interface FakeUpstream {
+  /** Base URL without /v1. */
+  url: string
+  requests: RecordedRequest[]
+  events: EventEmitter
+  setResponder(r: Responder): void
+  close(): Promise<void>
+}
+
+const lastUser = (body: RecordedRequest['body']): string => {
+  const msgs = (body?.messages ?? []) as { role: string; content: string }[]
+  return [...msgs].reverse().find((m) => m.role === 'user')?.content ?? ''
+}
+
+/** Routes to the first offered option; otherwise answers "<model> says: <last user text>". */
+export const defaultResponder: Responder = (req) => {
+  const schema = req.body?.response_format?.json_schema?.schema
+  if (schema) return { content: JSON.stringify({ route: schema.properties.route.enum[0] }) }
+  return { content: `${req.body?.model} says: ${lastUser(req.body)}` }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+export async function startFakeUpstream(responder: Responder = defaultResponder): Promise<FakeUpstream> {
+  let respond = responder
+  const requests: RecordedRequest[] = []
+  const events = new EventEmitter()
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = []
+    for await (const c of req) chunks.push(c as Buffer)
+    const text = Buffer.concat(chunks).toString('utf8')
+    const rec: RecordedRequest = { path: req.url ?? '', headers: req.headers, body: text ? JSON.parse(text) : undefined, aborted: false }
+    requests.push(rec)
+    let finished = false
+    res.on('close', () => {
+      if (!finished) {
+        rec.aborted = true
+        events.emit('aborted', rec)
+      }
+    })
+    events.emit('request', rec)
+    if (req.method === 'GET' && req.url === '/v1/models') {
+      finished = true
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [] }))
+      return
+    }
+    const reply = await respond(rec, requests.length - 1)
+    if (reply.delayMs) await sleep(reply.delayMs)
+    if (reply.hang) return
+    if (reply.status && reply.status >= 400) {
+      finished = true
+      const headers: Record<string, string> = { 'content-type': 'application/json' }
+      if (reply.retryAfter !== undefined) headers['retry-after'] = String(reply.retryAfter)
+      res.writeHead(reply.status, headers).end(JSON.stringify({ error: { message: reply.error ?? 'fake failure', type: 'server_error' } }))
+      return
+    }
+    const usage = reply.usage ?? { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 }
+    const content = reply.content ?? ''
+    const base = { id: 'chatcmpl-fake', created: 1, model: rec.body?.model ?? 'fake' }
+    if (!rec.body?.stream) {
+      finished = true
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          ...base,
+          object: 'chat.completion',
+          choices: [{ index: 0, message: { role: 'assistant', content: reply.toolCalls ? null : content, tool_calls: reply.toolCalls }, finish_reason: reply.toolCalls ? 'tool_calls' : 'stop' }],
+          usage
+        })
+      )
+      return
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream' })
+    const send = async (obj: unknown): Promise<void> => {
+      if (res.destroyed) return
+      if (!res.write(`data: ${JSON.stringify(obj)}\n\n`)) await once(res, 'drain')
+    }
+    await send({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] })
+    const pieces = reply.chunks ?? content.split(/(?<= )/)
+    let n = 0
+    for (const piece of pieces) {
+      if (reply.dropAfterChunks !== undefined && n >= reply.dropAfterChunks) {
+        res.socket?.destroy()
+        return
+      }
+      if (reply.chunkDelayMs) await sleep(reply.chunkDelayMs)
+      await send({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] })
+      n++
+    }
+    if (reply.toolCalls) await send({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { tool_calls: reply.toolCalls }, finish_reason: null }] })
+    await send({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: reply.toolCalls ? 'tool_calls' : 'stop' }] })
+    if (rec.body?.stream_options?.include_usage) await send({ ...base, object: 'chat.completion.chunk', choices: [], usage })
+    finished = true
+    res.end('data: [DONE]\n\n')
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    events,
+    setResponder(r) {
+      respond = r
+    },
+    async close() {
+      server.closeAllConnections()
+      server.close()
+      await once(server, 'close').catch(() => undefined)
+    }
+  }
+}
