@@ -1,5 +1,23 @@
 import { defineConfig } from 'vitest/config'
 
+// vitest 5's failure summary calls Map.groupBy, which Node 20 lacks (Node 21+ has it); without
+// this, a failing run on Node 20 ends in "Unhandled Error" instead of showing the failures.
+if (!('groupBy' in Map)) {
+  Object.defineProperty(Map, 'groupBy', {
+    value: <K, T>(items: Iterable<T>, key: (item: T, index: number) => K): Map<K, T[]> => {
+      const out = new Map<K, T[]>()
+      let i = 0
+      for (const item of items) {
+        const k = key(item, i++)
+        const list = out.get(k)
+        if (list) list.push(item)
+        else out.set(k, [item])
+      }
+      return out
+    }
+  })
+}
+
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'tests/**/*.test.ts'],

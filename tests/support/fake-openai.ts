@@ -4,7 +4,7 @@
  * parameters. It stands in for upstream model servers we cannot run here.
  */
 import { EventEmitter, once } from 'node:events'
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http'
+import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 export interface RecordedRequest {

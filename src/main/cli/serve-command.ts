@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { parseDotenv } from '../../shared/config/dotenv'
-import { describeErrors, expandSources } from '../core/pipelines/loader'
+import { expandSources } from '../core/pipelines/loader'
 import { DEFAULT_ALIAS } from '../core/pipelines/registry'
 import { createRuntime, type Runtime } from '../runtime'
 import { formatDryRun } from './dry-run'

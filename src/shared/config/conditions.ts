@@ -250,7 +250,8 @@ export function lookupVariable(vars: Variables, name: string): ConditionValue {
   const parts = name.split('.')
   let value: ConditionValue = Object.hasOwn(vars, parts[0] ?? '') ? vars[parts[0] ?? ''] : undefined
   for (const part of parts.slice(1)) {
-    if (value === null || typeof value !== 'object') return undefined
+    // Own properties only: `$RESULT.constructor` must not read the prototype.
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, part)) return undefined
     value = (value as Record<string, ConditionValue>)[part]
   }
   return value

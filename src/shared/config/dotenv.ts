@@ -17,8 +17,9 @@ export function parseDotenv(text: string): { values: Record<string, string>; pro
     const key = m[1] ?? ''
     let value = m[2] ?? ''
     const quote = value[0]
-    if ((quote === '"' || quote === "'") && value.lastIndexOf(quote) > 0) {
-      value = value.slice(1, value.lastIndexOf(quote))
+    const close = quote === '"' || quote === "'" ? closingQuote(value, quote) : -1
+    if (close > 0) {
+      value = value.slice(1, close)
       if (quote === '"') value = value.replace(/\\n/g, '\n').replace(/\\"/g, '"')
     } else {
       value = value.replace(/\s+#.*$/, '').trim()
@@ -26,4 +27,13 @@ export function parseDotenv(text: string): { values: Record<string, string>; pro
     values[key] = value
   })
   return { values, problems }
+}
+
+/** Index of the quote closing a value that opens with `quote` (escaped `\"` skipped). */
+function closingQuote(value: string, quote: string): number {
+  for (let i = 1; i < value.length; i++) {
+    if (quote === '"' && value[i] === '\\') i++
+    else if (value[i] === quote) return i
+  }
+  return -1
 }

@@ -27,7 +27,9 @@ export function checkSemantics(c: Composition, r: Reporter, ctx: SemanticContext
     present || ctx.removed.has(`${section}:${name}`)
 
   checkDuplicates(c, r)
-  checkEntryAndOutput(c, r, topo, nodePath)
+  // A node dropped for a schema error may be the entry or the output: don't report its absence.
+  const nodesDropped = [...ctx.removed].some((k) => k.startsWith('node:'))
+  if (!nodesDropped) checkEntryAndOutput(c, r, topo, nodePath)
 
   const headerVars = new Set<string>()
   for (const node of c.architecture) {

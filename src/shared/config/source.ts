@@ -22,11 +22,20 @@ export interface LocateOptions {
   inner?: number
 }
 
-/** Moves past the opening quote of a string value, then `inner` characters on. */
+/**
+ * Moves past the opening quote of a string value, then `inner` characters of the decoded value
+ * on: an escape such as `\"` or `\u00e9` in a double-quoted string counts as one character.
+ */
 function innerOffset(text: string, offset: number, inner: number | undefined): number {
   if (inner === undefined) return offset
-  const quoted = text[offset] === '"' || text[offset] === "'"
-  return offset + (quoted ? 1 : 0) + inner
+  const quote = text[offset]
+  if (quote !== '"' && quote !== "'") return offset + inner
+  let i = offset + 1
+  for (let n = 0; n < inner && i < text.length; n++) {
+    if (quote === '"' && text[i] === '\\') i += text[i + 1] === 'u' ? 6 : 2
+    else i++
+  }
+  return i
 }
 
 export interface SyntaxProblem extends Position {
