@@ -38,19 +38,25 @@ export async function askCommand(file: string, prompt: string, flags: AskFlags, 
   let code: number = EXIT.OK
   let endedWithNewline = true
   try {
-    for await (const ev of runPipeline(runtime.engine, {
-      pipeline,
-      request: { model: pipeline.id, messages, stream: true },
-      requestId: randomUUID(),
-      headers: {},
-      signal: controller.signal,
-      stream: true
-    })) {
-      if (ev.type === 'delta' && ev.content) {
-        io.stdout.write(ev.content)
-        endedWithNewline = ev.content.endsWith('\n')
+    await runPipeline(
+      runtime.engine,
+      {
+        pipeline,
+        request: { model: pipeline.id, messages, stream: true },
+        requestId: randomUUID(),
+        headers: {},
+        signal: controller.signal,
+        stream: true
+      },
+      {
+        start() {},
+        delta(d) {
+          if (!d.content) return
+          io.stdout.write(d.content)
+          endedWithNewline = d.content.endsWith('\n')
+        }
       }
-    }
+    )
     if (!endedWithNewline) io.stdout.write('\n')
   } catch (err) {
     const e = AppError.from(err)

@@ -7,52 +7,63 @@ import type { Trace } from './engine/trace'
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
 
 type Labels = Record<string, string>
-const key = (labels: Labels): string =>
+const escapeLabel = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
+const render = (labels: Labels): string =>
   Object.entries(labels)
-    .map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
+    .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
     .join(',')
+// Series are found by a cheap key on the hot path; label text is only built when rendering.
+const seriesKey = (labels: Labels): string => Object.values(labels).join('\u0001')
 
 class Counter {
-  private readonly values = new Map<string, number>()
+  private readonly values = new Map<string, { labels: Labels; value: number }>()
   constructor(
     readonly name: string,
     readonly help: string
   ) {}
   inc(labels: Labels, by = 1): void {
-    const k = key(labels)
-    this.values.set(k, (this.values.get(k) ?? 0) + by)
+    const k = seriesKey(labels)
+    const s = this.values.get(k)
+    if (s) s.value += by
+    else this.values.set(k, { labels, value: by })
   }
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`]
-    for (const [k, v] of this.values) lines.push(`${this.name}{${k}} ${v}`)
+    for (const s of this.values.values()) lines.push(`${this.name}{${render(s.labels)}} ${s.value}`)
     return lines.join('\n')
   }
 }
 
 class Histogram {
-  private readonly series = new Map<string, { counts: number[]; sum: number; count: number }>()
+  private readonly series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>()
   constructor(
     readonly name: string,
     readonly help: string
   ) {}
   observe(labels: Labels, seconds: number): void {
-    const k = key(labels)
+    const k = seriesKey(labels)
     let s = this.series.get(k)
     if (!s) {
-      s = { counts: BUCKETS.map(() => 0), sum: 0, count: 0 }
+      s = { labels, counts: BUCKETS.map(() => 0), sum: 0, count: 0 }
       this.series.set(k, s)
     }
-    BUCKETS.forEach((b, i) => {
-      if (seconds <= b && s) s.counts[i] = (s.counts[i] ?? 0) + 1
-    })
+    // Per-bucket counts; render() makes them cumulative.
+    let i = 0
+    while (i < BUCKETS.length && seconds > (BUCKETS[i] ?? Infinity)) i++
+    if (i < BUCKETS.length) s.counts[i] = (s.counts[i] ?? 0) + 1
     s.sum += seconds
     s.count++
   }
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`]
-    for (const [k, s] of this.series) {
+    for (const s of this.series.values()) {
+      const k = render(s.labels)
       const sep = k ? ',' : ''
-      BUCKETS.forEach((b, i) => lines.push(`${this.name}_bucket{${k}${sep}le="${b}"} ${s.counts[i]}`))
+      let cumulative = 0
+      BUCKETS.forEach((b, i) => {
+        cumulative += s.counts[i] ?? 0
+        lines.push(`${this.name}_bucket{${k}${sep}le="${b}"} ${cumulative}`)
+      })
       lines.push(`${this.name}_bucket{${k}${sep}le="+Inf"} ${s.count}`)
       lines.push(`${this.name}_sum{${k}} ${s.sum}`)
       lines.push(`${this.name}_count{${k}} ${s.count}`)

@@ -7,7 +7,7 @@
  * - Every other LLM node answers (its `context` is its system prompt), then its own model picks
  *   the next node when several candidates pass.
  * - The final answer streams end to end; intermediate answers are buffered.
- * Results are a stream of EngineEvents; failures are AppErrors; every run emits one Trace.
+ * The final answer goes into an EngineSink; failures are AppErrors; every run emits one Trace.
  */
 import { conditionHolds, type Variables } from '../../../shared/config/conditions'
 import type { ArchitectureNode } from '../../../shared/config/schema'
@@ -16,7 +16,7 @@ import { charLength, countWords, headerNamesForKey } from '../../../shared/confi
 import { type ChatCompletionRequest, FORWARDED_PARAMS, type Usage } from '../../../shared/openai/chat'
 import { AppError } from '../errors'
 import type { EventBus } from '../events'
-import type { Provider } from '../providers/provider'
+import type { Provider, StreamDelta } from '../providers/provider'
 import { answerMessages, lastUserText, type PreviousAnswer } from './messages'
 import type { CompiledPipeline } from './pipeline'
 import { laterRoutingText, parseRouteAnswer, routingMessages } from './routing'
@@ -41,10 +41,19 @@ export interface RunInput {
   stream: boolean
 }
 
-export type EngineEvent =
-  | { type: 'start'; route: string[] }
-  | { type: 'delta'; content?: string; toolCalls?: unknown[] }
-  | { type: 'end'; finishReason: string | null; usage: Usage; route: string[]; trace: Trace }
+/** Where the final answer goes: `start` once with the route, then the deltas. */
+export interface EngineSink {
+  start(route: string[]): void | Promise<void>
+  /** A returned promise (backpressure) is awaited before the engine reads on. */
+  delta(delta: StreamDelta): void | Promise<void>
+}
+
+export interface EngineResult {
+  finishReason: string | null
+  usage: Usage
+  route: string[]
+  trace: Trace
+}
 
 interface Choice {
   node: ArchitectureNode
@@ -54,11 +63,14 @@ interface Choice {
 
 const ROUTER_PARAMS = { temperature: 0, max_tokens: 64 }
 
-/** Runs a request; the generator's consumer stops it by returning early or aborting the signal. */
-export async function* runPipeline(deps: EngineDeps, input: RunInput): AsyncGenerator<EngineEvent> {
-  const run = new PipelineRun(deps, input)
+/**
+ * Runs a request, writing the final answer into `sink`. Resolves when the answer is complete;
+ * rejects with an AppError. Cancel with the input's signal.
+ */
+export async function runPipeline(deps: EngineDeps, input: RunInput, sink: EngineSink): Promise<EngineResult> {
+  const run = new PipelineRun(deps, input, sink)
   try {
-    yield* run.execute()
+    return await run.execute()
   } catch (err) {
     const e = input.signal.aborted ? new AppError('upstream_error', 'the client closed the request', { cause: err }) : AppError.from(err)
     run.fail(e)
@@ -82,7 +94,8 @@ class PipelineRun {
 
   constructor(
     private readonly deps: EngineDeps,
-    private readonly input: RunInput
+    private readonly input: RunInput,
+    private readonly sink: EngineSink
   ) {
     this.question = lastUserText(input.request.messages)
     this.headerVars = readHeaderVariables(input.pipeline.headerKeys, input.headers)
@@ -97,7 +110,15 @@ class PipelineRun {
     this.error = { code: e.code, message: e.message }
   }
 
+  private finished: Trace | undefined
+
+  /** The trace; computed once the run has ended (later calls return the same object). */
   trace(): Trace {
+    this.finished ??= this.buildTrace()
+    return this.finished
+  }
+
+  private buildTrace(): Trace {
     return {
       id: this.input.requestId,
       pipeline: this.input.pipeline.id,
@@ -112,7 +133,7 @@ class PipelineRun {
     }
   }
 
-  async *execute(): AsyncGenerator<EngineEvent> {
+  async execute(): Promise<EngineResult> {
     const { topology } = this.input.pipeline
     const entry = topology.entry
     if (!entry) throw new AppError('internal_error', `pipeline ${this.input.pipeline.id} has no entry node`)
@@ -121,8 +142,7 @@ class PipelineRun {
     const first = await this.chooseNext(entry, this.question)
     if (isTerminal(first.node)) {
       // The entry's next node ends the pipeline: the entry answers itself (1-0-1).
-      yield* this.answerFinal(entry, undefined, first.terminals)
-      return
+      return this.answerFinal(entry, undefined, first.terminals)
     }
     let current = first.node
     let previous: PreviousAnswer | undefined
@@ -130,19 +150,16 @@ class PipelineRun {
       this.enter(current)
       const targets = topology.targetsOf(current).nodes
       if (targets.every(isTerminal)) {
-        yield* this.answerFinal(current, previous, targets)
-        return
+        return this.answerFinal(current, previous, targets)
       }
       const answer = await this.answerBuffered(current, previous)
       if (answer.toolCalls) {
         // Tool calls go back to the client, who runs the tools; the pipeline ends here.
-        yield* this.finish(answer.text, answer.toolCalls, 'tool_calls', [])
-        return
+        return this.finish(answer.text, answer.toolCalls, 'tool_calls', [])
       }
       const next = await this.chooseNext(current, answer.text)
       if (isTerminal(next.node)) {
-        yield* this.finish(answer.text, undefined, answer.finishReason, next.terminals)
-        return
+        return this.finish(answer.text, undefined, answer.finishReason, next.terminals)
       }
       previous = { node: current.name, text: answer.text }
       current = next.node
@@ -312,41 +329,39 @@ class PipelineRun {
   }
 
   /** The final answer: streamed from the upstream when the client streams. */
-  private async *answerFinal(
+  private async answerFinal(
     node: ArchitectureNode,
     previous: PreviousAnswer | undefined,
     terminals: ArchitectureNode[]
-  ): AsyncGenerator<EngineEvent> {
+  ): Promise<EngineResult> {
     if (!this.input.stream) {
       const answer = await this.answerBuffered(node, previous)
-      yield* this.finish(answer.text, answer.toolCalls, answer.toolCalls ? 'tool_calls' : answer.finishReason, terminals)
-      return
+      return this.finish(answer.text, answer.toolCalls, answer.toolCalls ? 'tool_calls' : answer.finishReason, terminals)
     }
     const started = Date.now()
     const { provider, model, req } = this.answerRequest(node, previous)
     const route = this.finalRoute(terminals)
     const hop: HopTrace = { node: node.name, action: 'answer', model, provider: provider.id, streamed: true, startedAt: started, durationMs: 0 }
     this.hops.push(hop)
-    let startedStreaming = false
-    let finishReason: string | null = 'stop'
-    for await (const ev of provider.stream(req, { signal: this.input.signal })) {
-      if (ev.type === 'delta') {
-        if (!startedStreaming) {
-          startedStreaming = true
-          hop.ttftMs = Date.now() - started
-          yield { type: 'start', route }
-        }
-        yield { type: 'delta', content: ev.content, toolCalls: ev.toolCalls }
-      } else {
-        finishReason = ev.finishReason
-        hop.usage = ev.usage
-        this.usage = addUsage(this.usage, ev.usage)
-      }
-    }
+    const sink = this.sink
+    let streaming = false
+    const end = await provider.stream(
+      req,
+      (delta) => {
+        if (streaming) return sink.delta(delta)
+        streaming = true
+        hop.ttftMs = Date.now() - started
+        const pending = sink.start(route)
+        return pending ? pending.then(() => sink.delta(delta)) : sink.delta(delta)
+      },
+      { signal: this.input.signal }
+    )
     hop.durationMs = Date.now() - started
-    if (!startedStreaming) yield { type: 'start', route }
+    hop.usage = end.usage
+    this.usage = addUsage(this.usage, end.usage)
+    if (!streaming) await sink.start(route)
     this.endAt(terminals)
-    yield { type: 'end', finishReason, usage: this.usage, route: [...this.route], trace: this.trace() }
+    return { finishReason: end.finishReason, usage: this.usage, route: [...this.route], trace: this.trace() }
   }
 
   private finalRoute(terminals: ArchitectureNode[]): string[] {
@@ -363,16 +378,16 @@ class PipelineRun {
     }
   }
 
-  private async *finish(
+  private async finish(
     text: string,
     toolCalls: unknown[] | undefined,
     finishReason: string | null,
     terminals: ArchitectureNode[]
-  ): AsyncGenerator<EngineEvent> {
-    yield { type: 'start', route: this.finalRoute(terminals) }
-    yield { type: 'delta', content: text, toolCalls }
+  ): Promise<EngineResult> {
+    await this.sink.start(this.finalRoute(terminals))
+    await this.sink.delta({ content: text, toolCalls })
     this.endAt(terminals)
-    yield { type: 'end', finishReason, usage: this.usage, route: [...this.route], trace: this.trace() }
+    return { finishReason, usage: this.usage, route: [...this.route], trace: this.trace() }
   }
 }
 

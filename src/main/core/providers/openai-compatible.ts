@@ -7,8 +7,8 @@
 import { Agent, request, type Dispatcher } from 'undici'
 import type { ChatMessage, Usage } from '../../../shared/openai/chat'
 import { AppError, isAbortError } from '../errors'
-import type { CallOptions, Provider, ProviderRequest, ProviderResponse, ProviderStreamEvent } from './provider'
-import { parseSseStream } from './sse'
+import type { CallOptions, DeltaHandler, Provider, ProviderRequest, ProviderResponse, StreamEnd } from './provider'
+import { SseParser } from './sse'
 
 export interface OpenAICompatibleOptions {
   /** Base URL ending in `/v1`. */
@@ -228,39 +228,71 @@ export class OpenAICompatibleProvider implements Provider {
     }
   }
 
-  async *stream(req: ProviderRequest, opts: CallOptions = {}): AsyncGenerator<ProviderStreamEvent> {
+  async stream(req: ProviderRequest, onDelta: DeltaHandler, opts: CallOptions = {}): Promise<StreamEnd> {
     const res = await this.send(req, true, opts.signal)
     let finishReason: string | null = null
     let usage: Usage | undefined
-    try {
-      for await (const data of parseSseStream(res.body)) {
-        let chunk: UpstreamBody
-        try {
-          chunk = JSON.parse(data) as UpstreamBody
-        } catch {
-          throw new AppError('upstream_error', `upstream ${this.id} sent an event that is not JSON`)
-        }
-        if (chunk.error) {
-          const msg = typeof chunk.error === 'string' ? chunk.error : (chunk.error.message ?? 'error')
-          throw new AppError('upstream_error', `upstream ${this.id} failed mid-stream: ${msg}`)
-        }
-        if (chunk.usage) usage = chunk.usage
-        const choice = chunk.choices?.[0]
-        if (!choice) continue
-        const content = choice.delta?.content ?? undefined
-        const toolCalls = choice.delta?.tool_calls
-        if (content || toolCalls?.length) yield { type: 'delta', content: content || undefined, toolCalls }
-        if (choice.finish_reason) finishReason = choice.finish_reason
+    const parser = new SseParser()
+    const handle = (data: string): void | Promise<void> => {
+      let chunk: UpstreamBody
+      try {
+        chunk = JSON.parse(data) as UpstreamBody
+      } catch {
+        throw new AppError('upstream_error', `upstream ${this.id} sent an event that is not JSON`)
       }
+      if (chunk.error) {
+        const msg = typeof chunk.error === 'string' ? chunk.error : (chunk.error.message ?? 'error')
+        throw new AppError('upstream_error', `upstream ${this.id} failed mid-stream: ${msg}`)
+      }
+      if (chunk.usage) usage = chunk.usage
+      const choice = chunk.choices?.[0]
+      if (!choice) return
+      if (choice.finish_reason) finishReason = choice.finish_reason
+      const content = choice.delta?.content
+      const toolCalls = choice.delta?.tool_calls
+      if (content || toolCalls?.length) return onDelta({ content: content || undefined, toolCalls })
+    }
+    const body = res.body
+    try {
+      // Event-driven reading: no async iterator, and no destroy (which costs an AbortError with
+      // a stack) when the upstream ends normally. A delta that pushes back pauses the body.
+      await new Promise<void>((resolve, reject) => {
+        const fail = (err: unknown): void => {
+          body.off('data', onData)
+          reject(err)
+        }
+        const onData = (chunk: Buffer): void => {
+          try {
+            for (const data of parser.push(chunk)) {
+              const pending = handle(data)
+              if (pending) {
+                body.pause()
+                pending.then(() => body.resume(), fail)
+              }
+            }
+          } catch (err) {
+            fail(err)
+          }
+        }
+        body.on('data', onData)
+        body.once('end', () => {
+          try {
+            for (const data of parser.end()) void handle(data)
+            resolve()
+          } catch (err) {
+            reject(err)
+          }
+        })
+        body.once('error', fail)
+      })
     } catch (err) {
+      if (!body.destroyed) body.destroy()
       if (opts.signal?.aborted || isAbortError(err) || err instanceof AppError) throw err
       if (errorCode(err) === 'UND_ERR_BODY_TIMEOUT') {
         throw new AppError('upstream_timeout', `upstream ${this.id} stopped streaming for ${this.opts.readTimeoutMs} ms`, { cause: err })
       }
       throw new AppError('upstream_error', `upstream ${this.id} broke the stream: ${(err as Error).message}`, { cause: err })
-    } finally {
-      if (!res.body.destroyed) res.body.destroy()
     }
-    yield { type: 'finish', finishReason: finishReason ?? 'stop', usage }
+    return { finishReason: finishReason ?? 'stop', usage }
   }
 }

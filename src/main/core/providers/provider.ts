@@ -22,9 +22,19 @@ export interface ProviderResponse {
   constrained?: boolean
 }
 
-export type ProviderStreamEvent =
-  | { type: 'delta'; content?: string; toolCalls?: unknown[] }
-  | { type: 'finish'; finishReason: string | null; usage?: Usage }
+/** One streamed piece of an answer. */
+export interface StreamDelta {
+  content?: string
+  toolCalls?: unknown[]
+}
+
+/** Called per delta; a returned promise (backpressure) is awaited before reading on. */
+export type DeltaHandler = (delta: StreamDelta) => void | Promise<void>
+
+export interface StreamEnd {
+  finishReason: string | null
+  usage?: Usage
+}
 
 export interface CallOptions {
   signal?: AbortSignal
@@ -34,6 +44,9 @@ export interface CallOptions {
 export interface Provider {
   readonly id: string
   chat(req: ProviderRequest, opts?: CallOptions): Promise<ProviderResponse>
-  /** Yields nothing until the upstream answered; retries happen before the first event only. */
-  stream(req: ProviderRequest, opts?: CallOptions): AsyncIterable<ProviderStreamEvent>
+  /**
+   * Streams an answer into `onDelta` and resolves when it ends. Retries happen only before the
+   * first delta, so nothing is ever sent twice.
+   */
+  stream(req: ProviderRequest, onDelta: DeltaHandler, opts?: CallOptions): Promise<StreamEnd>
 }

@@ -1,38 +1,61 @@
 /**
- * Yields the `data:` payloads of a server-sent-event stream, ending at `[DONE]` or the stream's
- * end. Handles events split across chunks, CRLF line ends and multi-line data fields.
+ * Splits a server-sent-event byte stream into `data:` payloads. Handles events split across
+ * chunks, CRLF line ends and multi-line data fields; `[DONE]` ends the stream.
  */
-export async function* parseSseStream(body: AsyncIterable<Uint8Array | string>): AsyncGenerator<string> {
-  const decoder = new TextDecoder()
-  let buffer = ''
-  for await (const chunk of body) {
-    buffer += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true })
-    let sep: number
-    while ((sep = findEventEnd(buffer)) >= 0) {
-      const raw = buffer.slice(0, sep)
-      buffer = buffer.slice(sep).replace(/^(\r?\n){2}/, '')
-      const data = eventData(raw)
-      if (data === undefined) continue
-      if (data === '[DONE]') return
-      yield data
-    }
-  }
-  const data = eventData(buffer + decoder.decode())
-  if (data !== undefined && data !== '[DONE]') yield data
-}
+export class SseParser {
+  private buffer = ''
+  private readonly decoder = new TextDecoder()
+  /** Set once `data: [DONE]` was seen. */
+  done = false
 
-function findEventEnd(buffer: string): number {
-  const lf = buffer.indexOf('\n\n')
-  const crlf = buffer.indexOf('\r\n\r\n')
-  if (lf < 0) return crlf
-  if (crlf < 0) return lf
-  return Math.min(lf, crlf)
+  /** The complete events' payloads in this chunk. */
+  push(chunk: Uint8Array | string): string[] {
+    if (this.done) return []
+    this.buffer += typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true })
+    const out: string[] = []
+    let start = 0
+    for (;;) {
+      const lf = this.buffer.indexOf('\n\n', start)
+      const crlf = this.buffer.indexOf('\r\n\r\n', start)
+      const end = lf < 0 ? crlf : crlf < 0 ? lf : Math.min(lf, crlf)
+      if (end < 0) break
+      const data = eventData(this.buffer.slice(start, end))
+      start = end + (end === crlf ? 4 : 2)
+      if (data === undefined) continue
+      if (data === '[DONE]') {
+        this.done = true
+        break
+      }
+      out.push(data)
+    }
+    this.buffer = this.done ? '' : this.buffer.slice(start)
+    return out
+  }
+
+  /** A last event not followed by a blank line. */
+  end(): string[] {
+    const data = this.done ? undefined : eventData(this.buffer + this.decoder.decode())
+    this.buffer = ''
+    return data !== undefined && data !== '[DONE]' ? [data] : []
+  }
 }
 
 function eventData(raw: string): string | undefined {
+  // Fast path: a single `data: …` line, which is what every OpenAI-compatible server sends.
+  if (raw.startsWith('data: ') && raw.indexOf('\n') < 0) return raw.slice(6)
   const lines: string[] = []
   for (const line of raw.split(/\r?\n/)) {
     if (line.startsWith('data:')) lines.push(line.slice(line[5] === ' ' ? 6 : 5))
   }
   return lines.length > 0 ? lines.join('\n') : undefined
+}
+
+/** Yields the `data:` payloads of a whole stream (used where a generator is convenient). */
+export async function* parseSseStream(body: AsyncIterable<Uint8Array | string>): AsyncGenerator<string> {
+  const parser = new SseParser()
+  for await (const chunk of body) {
+    yield* parser.push(chunk)
+    if (parser.done) return
+  }
+  yield* parser.end()
 }

@@ -9,7 +9,7 @@ import { AppError } from '../errors'
 import type { Metrics } from '../metrics'
 import { DEFAULT_ALIAS, type PipelineRegistry } from '../pipelines/registry'
 import { registerChatCompletions } from './routes/chat-completions'
-import { checkApiKey, checkHost, checkOrigin, type SecurityOptions } from './security'
+import { checkApiKey, checkOrigin, hostChecker, type SecurityOptions } from './security'
 
 export interface ServerOptions extends SecurityOptions {
   /** The address the server binds; accepted as a Host name. */
@@ -42,22 +42,29 @@ export function createApp(deps: AppDeps): FastifyInstance {
   // JSON only: a text/plain body (what a cross-site form can send) is refused with 415.
   app.removeContentTypeParser('text/plain')
 
-  app.addHook('onRequest', async (req, reply) => {
-    checkHost(req.headers, options, options.host)
-    const origin = checkOrigin(req.headers, options)
-    if (origin) {
-      reply.header('access-control-allow-origin', origin).header('vary', 'Origin')
-      if (req.method === 'OPTIONS') {
-        reply
-          .header('access-control-allow-methods', 'GET, POST, OPTIONS')
-          .header('access-control-allow-headers', 'authorization, content-type, x-request-id')
-          .header('access-control-max-age', '600')
-          .code(204)
-          .send()
-        return reply
+  const checkHost = hostChecker(options, options.host)
+  // A callback-style hook: no promise per request on the hot path.
+  app.addHook('onRequest', (req, reply, done) => {
+    try {
+      checkHost(req.headers)
+      const origin = req.headers.origin === undefined ? undefined : checkOrigin(req.headers, options)
+      if (origin) {
+        reply.header('access-control-allow-origin', origin).header('vary', 'Origin')
+        if (req.method === 'OPTIONS') {
+          reply
+            .header('access-control-allow-methods', 'GET, POST, OPTIONS')
+            .header('access-control-allow-headers', 'authorization, content-type, x-request-id')
+            .header('access-control-max-age', '600')
+            .code(204)
+            .send()
+          return
+        }
       }
+      if (options.apiKey && req.url !== '/health') checkApiKey(req.headers, options.apiKey)
+      done()
+    } catch (err) {
+      done(err as Error)
     }
-    if (req.url !== '/health') checkApiKey(req.headers, options.apiKey)
   })
 
   app.setErrorHandler((err: FastifyError | AppError, _req, reply) => {

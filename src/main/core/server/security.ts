@@ -22,14 +22,18 @@ export function hostName(host: string): string {
   return host.split(':')[0]?.toLowerCase() ?? ''
 }
 
-export function checkHost(headers: IncomingHttpHeaders, opts: SecurityOptions, boundHost: string): void {
-  const host = headers.host
-  if (!host) throw new AppError('forbidden_host', 'the Host header is missing')
-  const name = hostName(host)
-  const allowed = [...LOOPBACK, boundHost.toLowerCase(), ...opts.allowedHosts.map((h) => h.toLowerCase())]
-  if (boundHost === '0.0.0.0' || boundHost === '::') return
-  if (!allowed.includes(name)) {
-    throw new AppError('forbidden_host', `Host "${host}" is not allowed; start with --allow-host ${name} to accept it`)
+/** Builds the Host check once; it runs on every request. */
+export function hostChecker(opts: SecurityOptions, boundHost: string): (headers: IncomingHttpHeaders) => void {
+  const open = boundHost === '0.0.0.0' || boundHost === '::'
+  const allowed = new Set([...LOOPBACK, boundHost.toLowerCase(), ...opts.allowedHosts.map((h) => h.toLowerCase())])
+  return (headers) => {
+    const host = headers.host
+    if (!host) throw new AppError('forbidden_host', 'the Host header is missing')
+    if (open) return
+    const name = hostName(host)
+    if (!allowed.has(name)) {
+      throw new AppError('forbidden_host', `Host "${host}" is not allowed; start with --allow-host ${name} to accept it`)
+    }
   }
 }
 

@@ -21,31 +21,45 @@ export class ChunkWriter {
     this.prefix = `data: ${this.head},"choices":[{"index":0,"delta":`
   }
 
-  private async write(s: string): Promise<void> {
-    if (this.res.destroyed) return
-    if (!this.res.write(s)) await Promise.race([once(this.res, 'drain'), once(this.res, 'close')])
+  private corked = false
+
+  /**
+   * Writes made in the same tick (all events of one upstream read) leave in one syscall.
+   * Returns a promise only when the socket pushes back, so the common path stays synchronous.
+   */
+  private write(s: string): Promise<void> | undefined {
+    if (this.res.destroyed) return undefined
+    if (!this.corked) {
+      this.corked = true
+      this.res.cork()
+      process.nextTick(() => {
+        this.corked = false
+        this.res.uncork()
+      })
+    }
+    if (this.res.write(s)) return undefined
+    return Promise.race([once(this.res, 'drain'), once(this.res, 'close')]).then(() => undefined)
   }
 
-  role(): Promise<void> {
+  role(): Promise<void> | undefined {
     return this.write(`${this.prefix}{"role":"assistant","content":""},"finish_reason":null}]}\n\n`)
   }
-  content(text: string): Promise<void> {
+  content(text: string): Promise<void> | undefined {
     return this.write(`${this.prefix}{"content":${JSON.stringify(text)}},"finish_reason":null}]}\n\n`)
   }
-  toolCalls(calls: unknown[]): Promise<void> {
+  toolCalls(calls: unknown[]): Promise<void> | undefined {
     return this.write(`${this.prefix}{"tool_calls":${JSON.stringify(calls)}},"finish_reason":null}]}\n\n`)
   }
-  finish(reason: string | null): Promise<void> {
+  finish(reason: string | null): Promise<void> | undefined {
     return this.write(`${this.prefix}{},"finish_reason":${JSON.stringify(reason ?? 'stop')}}]}\n\n`)
   }
-  usage(usage: Usage): Promise<void> {
+  usage(usage: Usage): Promise<void> | undefined {
     return this.write(`data: ${this.head},"choices":[],"usage":${JSON.stringify(usage)}}\n\n`)
   }
-  error(body: OpenAIErrorBody): Promise<void> {
+  error(body: OpenAIErrorBody): Promise<void> | undefined {
     return this.write(`data: ${JSON.stringify(body)}\n\n`)
   }
-  async done(): Promise<void> {
-    await this.write('data: [DONE]\n\n')
-    this.res.end()
+  done(): void {
+    if (!this.res.destroyed) this.res.end('data: [DONE]\n\n')
   }
 }

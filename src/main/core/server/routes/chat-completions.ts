@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { formatPath } from '../../../../shared/config/diagnostics'
 import { type ChatCompletion, ChatCompletionRequestSchema } from '../../../../shared/openai/chat'
-import { runPipeline, type EngineDeps, type EngineEvent } from '../../engine/engine'
+import { runPipeline, type EngineDeps, type EngineSink, type RunInput } from '../../engine/engine'
 import { AppError } from '../../errors'
 import type { PipelineRegistry } from '../../pipelines/registry'
 import { ChunkWriter } from '../sse'
@@ -53,104 +53,85 @@ export function registerChatCompletions(app: FastifyInstance, deps: ChatRouteDep
     }
     reply.raw.on('close', onClose)
     const stream = body.stream === true
-    const events = runPipeline(deps.engine, {
-      pipeline,
-      request: body,
-      requestId,
-      headers: req.headers,
-      signal: controller.signal,
-      stream
-    })
+    const input: RunInput = { pipeline, request: body, requestId, headers: req.headers, signal: controller.signal, stream }
     try {
-      if (stream) await streamResponse(reply, events, requestId, body.model, body.stream_options?.include_usage === true)
-      else return await jsonResponse(reply, events, requestId, body.model)
+      if (stream) await streamResponse(reply, deps.engine, input, body.stream_options?.include_usage === true)
+      else return await jsonResponse(reply, deps.engine, input)
     } finally {
+      // No abort() on normal completion: the engine is done, and abort() costs a DOMException.
       active--
       reply.raw.off('close', onClose)
-      if (!controller.signal.aborted) controller.abort()
     }
   })
 }
 
-async function jsonResponse(
-  reply: FastifyReply,
-  events: AsyncGenerator<EngineEvent>,
-  requestId: string,
-  model: string
-): Promise<ChatCompletion> {
+async function jsonResponse(reply: FastifyReply, engine: EngineDeps, input: RunInput): Promise<ChatCompletion> {
   let content = ''
   let toolCalls: unknown[] | undefined
-  for await (const ev of events) {
-    if (ev.type === 'delta') {
-      if (ev.content) content += ev.content
-      if (ev.toolCalls) toolCalls = [...(toolCalls ?? []), ...ev.toolCalls]
-    } else if (ev.type === 'end') {
-      reply.header('x-request-id', requestId).header('x-llmnet-route', ev.route.join('>'))
-      return {
-        id: `chatcmpl-${requestId}`,
-        object: 'chat.completion',
-        created: Math.floor(Date.now() / 1000),
-        model,
-        choices: [
-          {
-            index: 0,
-            message: { role: 'assistant', content: toolCalls && !content ? null : content, ...(toolCalls ? { tool_calls: toolCalls } : {}) },
-            finish_reason: ev.finishReason ?? 'stop',
-            logprobs: null
-          }
-        ],
-        usage: ev.usage
-      }
+  const sink: EngineSink = {
+    start() {},
+    delta(d) {
+      if (d.content) content += d.content
+      if (d.toolCalls) toolCalls = toolCalls ? [...toolCalls, ...d.toolCalls] : d.toolCalls
     }
   }
-  throw new AppError('internal_error', 'the pipeline ended without an answer')
+  const result = await runPipeline(engine, input, sink)
+  reply.header('x-request-id', input.requestId).header('x-llmnet-route', result.route.join('>'))
+  return {
+    id: `chatcmpl-${input.requestId}`,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: input.request.model,
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: toolCalls && !content ? null : content, ...(toolCalls ? { tool_calls: toolCalls } : {}) },
+        finish_reason: result.finishReason ?? 'stop',
+        logprobs: null
+      }
+    ],
+    usage: result.usage
+  }
 }
 
-async function streamResponse(
-  reply: FastifyReply,
-  events: AsyncGenerator<EngineEvent>,
-  requestId: string,
-  model: string,
-  includeUsage: boolean
-): Promise<void> {
-  // Nothing is sent until the engine has a first event, so earlier failures keep their status.
-  const first = await events.next()
-  if (first.done) throw new AppError('internal_error', 'the pipeline ended without an answer')
-  const route = first.value.type === 'start' ? first.value.route : []
-  reply.hijack()
+/**
+ * Nothing is sent until the engine starts the final answer, so earlier failures keep their HTTP
+ * status; after that, a failure becomes an SSE error event followed by `[DONE]`.
+ */
+async function streamResponse(reply: FastifyReply, engine: EngineDeps, input: RunInput, includeUsage: boolean): Promise<void> {
+  let out: ChunkWriter | undefined
   const res = reply.raw
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    'x-request-id': requestId,
-    'x-llmnet-route': route.join('>'),
-    ...corsHeaders(reply)
-  })
-  const out = new ChunkWriter(res, `chatcmpl-${requestId}`, Math.floor(Date.now() / 1000), model)
-  await out.role()
-  try {
-    let ev: IteratorResult<EngineEvent> = first
-    while (!ev.done) {
-      const e = ev.value
-      if (e.type === 'delta') {
-        if (e.content) await out.content(e.content)
-        if (e.toolCalls?.length) await out.toolCalls(e.toolCalls)
-      } else if (e.type === 'end') {
-        await out.finish(e.finishReason)
-        if (includeUsage) await out.usage(e.usage)
-      }
-      if (res.destroyed) {
-        await events.return(undefined)
-        return
-      }
-      ev = await events.next()
+  const sink: EngineSink = {
+    start(route) {
+      reply.hijack()
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-request-id': input.requestId,
+        'x-llmnet-route': route.join('>'),
+        ...corsHeaders(reply)
+      })
+      out = new ChunkWriter(res, `chatcmpl-${input.requestId}`, Math.floor(Date.now() / 1000), input.request.model)
+      return out.role()
+    },
+    delta(d) {
+      if (!out) return
+      const a = d.content ? out.content(d.content) : undefined
+      const b = d.toolCalls?.length ? out.toolCalls(d.toolCalls) : undefined
+      return a && b ? Promise.all([a, b]).then(() => undefined) : (a ?? b)
     }
-  } catch (err) {
-    const e = AppError.from(err)
-    if (!res.destroyed) await out.error(e.toBody())
   }
-  await out.done()
+  try {
+    const result = await runPipeline(engine, input, sink)
+    if (!out) return
+    await out.finish(result.finishReason)
+    if (includeUsage) await out.usage(result.usage)
+  } catch (err) {
+    if (!out) throw err
+    if (!res.destroyed) await out.error(AppError.from(err).toBody())
+  }
+  out.done()
 }
 
 /** CORS headers set by the onRequest hook must be copied onto a hijacked response. */
