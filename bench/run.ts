@@ -128,7 +128,7 @@ async function main(): Promise<void> {
     })
   )
   const naive = await startProcess(process.execPath, [join(root, 'bench/naive-proxy.mjs'), upstreamUrl])
-  const llmnet = await startProcess(process.execPath, [process.env.BENCH_CLI ?? join(root, 'bin/llmnet.mjs'), 'run', file, '--port', '0', '--no-watch'])
+  const llmnet = await startProcess(process.execPath, [join(root, 'bench/run-cli.mjs'), 'run', file, '--port', '0', '--no-watch'])
   const targets: Record<Target, { port: number; pid?: number; model: string }> = {
     direct: { port: upstream.port, model: 'bench' },
     naive: { port: naive.port, pid: naive.child.pid, model: 'bench' },

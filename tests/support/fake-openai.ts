@@ -118,6 +118,9 @@ export async function startFakeUpstream(responder: Responder = defaultResponder)
     let n = 0
     for (const piece of pieces) {
       if (reply.dropAfterChunks !== undefined && n >= reply.dropAfterChunks) {
+        // Node corks a response's writes until the next tick: let the chunks already written
+        // reach the wire first, or the client would see a connection closed before any byte.
+        await new Promise((r) => setImmediate(r))
         res.socket?.destroy()
         return
       }

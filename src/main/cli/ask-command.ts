@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import { runPipeline } from '../core/engine/engine'
 import type { Trace } from '../core/engine/trace'
+import { Cancellation } from '../core/cancel'
 import { AppError } from '../core/errors'
 import { EXIT } from './exit-codes'
 import type { CliIO } from './io'
@@ -30,7 +31,7 @@ export async function askCommand(file: string, prompt: string, flags: AskFlags, 
   runtime.events.on('trace', (t) => {
     trace = t
   })
-  const controller = new AbortController()
+  const controller = new Cancellation()
   const messages = [
     ...(flags.system ? [{ role: 'system' as const, content: flags.system }] : []),
     { role: 'user' as const, content: prompt }
@@ -45,7 +46,7 @@ export async function askCommand(file: string, prompt: string, flags: AskFlags, 
         request: { model: pipeline.id, messages, stream: true },
         requestId: randomUUID(),
         headers: {},
-        signal: controller.signal,
+        signal: controller,
         stream: true
       },
       {

@@ -13,7 +13,11 @@ const render = (labels: Labels): string =>
     .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
     .join(',')
 // Series are found by a cheap key on the hot path; label text is only built when rendering.
-const seriesKey = (labels: Labels): string => Object.values(labels).join('\u0001')
+function seriesKey(labels: Labels): string {
+  let k = ''
+  for (const name in labels) k += `${labels[name]}\u0001`
+  return k
+}
 
 class Counter {
   private readonly values = new Map<string, { labels: Labels; value: number }>()

@@ -14,6 +14,8 @@ export const ERROR_CODES = {
   no_route: { status: 422, type: 'invalid_request_error' },
   hook_aborted: { status: 422, type: 'invalid_request_error' },
   rate_limited: { status: 429, type: 'rate_limit_error' },
+  /** The client went away; only seen in traces and metrics (nginx's 499). */
+  client_closed: { status: 499, type: 'client_error' },
   internal_error: { status: 500, type: 'server_error' },
   upstream_error: { status: 502, type: 'upstream_error' },
   model_not_ready: { status: 503, type: 'server_error' },

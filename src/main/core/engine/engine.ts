@@ -14,6 +14,7 @@ import type { ArchitectureNode } from '../../../shared/config/schema'
 import { effectiveLayer, isTerminal, nodeKind } from '../../../shared/config/topology'
 import { charLength, countWords, headerNamesForKey } from '../../../shared/config/variables'
 import { type ChatCompletionRequest, FORWARDED_PARAMS, type Usage } from '../../../shared/openai/chat'
+import type { CancelSignal } from '../cancel'
 import { AppError } from '../errors'
 import type { EventBus } from '../events'
 import type { Provider, StreamDelta } from '../providers/provider'
@@ -37,7 +38,7 @@ export interface RunInput {
   request: ChatCompletionRequest
   requestId: string
   headers: Readonly<Record<string, string | string[] | undefined>>
-  signal: AbortSignal
+  signal: CancelSignal
   stream: boolean
 }
 
@@ -72,7 +73,7 @@ export async function runPipeline(deps: EngineDeps, input: RunInput, sink: Engin
   try {
     return await run.execute()
   } catch (err) {
-    const e = input.signal.aborted ? new AppError('upstream_error', 'the client closed the request', { cause: err }) : AppError.from(err)
+    const e = input.signal.aborted ? new AppError('client_closed', 'the client closed the request', { cause: err }) : AppError.from(err)
     run.fail(e)
     throw e
   } finally {
@@ -198,12 +199,13 @@ class PipelineRun {
   /** Conditions filter; one candidate is taken; several are chosen by `from`'s model. */
   private async chooseNext(from: ArchitectureNode, content: string): Promise<Choice> {
     const started = Date.now()
-    const vars = this.variables(from, content)
     const all = this.input.pipeline.topology.targetsOf(from).nodes
     const passing: ArchitectureNode[] = []
     const filtered: { node: string; condition: string }[] = []
+    // Variables are only computed when some candidate has a condition to evaluate.
+    let vars: Variables | undefined
     for (const c of all) {
-      if (c.if === undefined || conditionHolds(c.if, vars)) passing.push(c)
+      if (c.if === undefined || conditionHolds(c.if, (vars ??= this.variables(from, content)))) passing.push(c)
       else filtered.push({ node: c.name, condition: c.if })
     }
     const record = (decision: ArchitectureNode, source: DecisionSource, extra: Partial<HopTrace> = {}): Choice => {

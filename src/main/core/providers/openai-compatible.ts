@@ -4,10 +4,12 @@
  * Connect and read timeouts, retries with backoff on connection errors, 429 and 5xx (only before
  * anything was yielded), and cancellation through an AbortSignal.
  */
-import { Agent, request, type Dispatcher } from 'undici'
+import type { IncomingMessage } from 'node:http'
 import type { ChatMessage, Usage } from '../../../shared/openai/chat'
+import type { CancelSignal } from '../cancel'
 import { AppError, isAbortError } from '../errors'
 import type { CallOptions, DeltaHandler, Provider, ProviderRequest, ProviderResponse, StreamEnd } from './provider'
+import { CONNECT_TIMEOUT, post, READ_TIMEOUT, readText, type Target, toTarget } from './http-transport'
 import { SseParser } from './sse'
 
 export interface OpenAICompatibleOptions {
@@ -19,17 +21,9 @@ export interface OpenAICompatibleOptions {
   readTimeoutMs?: number
   maxRetries?: number
   retryBaseMs?: number
-  dispatcher?: Dispatcher
 }
 
 const DEFAULTS = { connectTimeoutMs: 10_000, readTimeoutMs: 300_000, maxRetries: 2, retryBaseMs: 200 }
-
-let sharedAgent: Agent | undefined
-/** One keep-alive connection pool for every upstream. */
-function defaultAgent(connectTimeoutMs: number): Agent {
-  sharedAgent ??= new Agent({ connect: { timeout: connectTimeoutMs }, keepAliveTimeout: 30_000, connections: 256 })
-  return sharedAgent
-}
 
 interface UpstreamChoice {
   message?: { content?: string | null; tool_calls?: unknown[] }
@@ -48,9 +42,9 @@ const RETRYABLE_CODES = new Set([
   'EPIPE',
   'ENOTFOUND',
   'EAI_AGAIN',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_CLOSED'
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  CONNECT_TIMEOUT
 ])
 
 function errorCode(err: unknown): string | undefined {
@@ -58,7 +52,7 @@ function errorCode(err: unknown): string | undefined {
   return e?.code ?? e?.cause?.code
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+function sleep(ms: number, signal?: CancelSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason)
     const t = setTimeout(() => {
@@ -85,10 +79,9 @@ export function choiceSchema(options: readonly string[]): Record<string, unknown
 
 export class OpenAICompatibleProvider implements Provider {
   readonly id: string
-  private readonly opts: Required<Omit<OpenAICompatibleOptions, 'apiKey' | 'dispatcher'>> &
-    Pick<OpenAICompatibleOptions, 'apiKey'>
-  private readonly dispatcher: Dispatcher
-  private readonly url: string
+  private readonly opts: Required<Omit<OpenAICompatibleOptions, 'apiKey'>> & Pick<OpenAICompatibleOptions, 'apiKey'>
+  private readonly target: Target
+  private readonly auth: Record<string, string>
   /** Set once a backend rejects `response_format: json_schema`; we then match free text. */
   private jsonSchemaUnsupported = false
   private streamOptionsUnsupported = false
@@ -96,8 +89,8 @@ export class OpenAICompatibleProvider implements Provider {
   constructor(options: OpenAICompatibleOptions) {
     this.opts = { ...DEFAULTS, ...options }
     this.id = options.baseUrl
-    this.url = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`
-    this.dispatcher = options.dispatcher ?? defaultAgent(this.opts.connectTimeoutMs)
+    this.target = toTarget(new URL(`${options.baseUrl.replace(/\/+$/, '')}/chat/completions`))
+    this.auth = this.opts.apiKey ? { authorization: `Bearer ${this.opts.apiKey}` } : {}
   }
 
   private body(req: ProviderRequest, stream: boolean): Record<string, unknown> {
@@ -119,49 +112,43 @@ export class OpenAICompatibleProvider implements Provider {
   }
 
   /** Sends the request, retrying connection errors, 429 and 5xx with backoff. */
-  private async send(req: ProviderRequest, stream: boolean, signal?: AbortSignal): Promise<Dispatcher.ResponseData> {
+  private async send(req: ProviderRequest, stream: boolean, signal?: CancelSignal): Promise<IncomingMessage> {
     let attempt = 0
     for (;;) {
       const payload = JSON.stringify(this.body(req, stream))
-      let res: Dispatcher.ResponseData
+      let res: IncomingMessage
       try {
-        res = await request(this.url, {
-          method: 'POST',
-          dispatcher: this.dispatcher,
-          headers: {
-            'content-type': 'application/json',
-            accept: stream ? 'text/event-stream' : 'application/json',
-            ...(this.opts.apiKey ? { authorization: `Bearer ${this.opts.apiKey}` } : {})
-          },
-          body: payload,
+        res = await post(this.target, payload, {
+          headers: { 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json', ...this.auth },
           signal,
-          headersTimeout: this.opts.readTimeoutMs,
-          bodyTimeout: this.opts.readTimeoutMs
+          connectTimeoutMs: this.opts.connectTimeoutMs,
+          readTimeoutMs: this.opts.readTimeoutMs
         })
       } catch (err) {
         if (signal?.aborted || isAbortError(err)) throw err
         const code = errorCode(err)
-        if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+        if (code === READ_TIMEOUT) {
           throw new AppError('upstream_timeout', `upstream ${this.id} did not answer within ${this.opts.readTimeoutMs} ms`, { cause: err })
         }
         if (code && RETRYABLE_CODES.has(code) && attempt < this.opts.maxRetries) {
           await sleep(this.backoff(attempt++), signal)
           continue
         }
-        if (code === 'UND_ERR_CONNECT_TIMEOUT') {
+        if (code === CONNECT_TIMEOUT) {
           throw new AppError('upstream_timeout', `could not connect to ${this.id} within ${this.opts.connectTimeoutMs} ms`, { cause: err })
         }
         throw new AppError('upstream_error', `cannot reach upstream ${this.id}: ${code ?? (err as Error).message}`, { cause: err })
       }
-      if (res.statusCode < 300) return res
-      const text = await res.body.text().catch(() => '')
-      if (res.statusCode === 400 && this.dropUnsupportedField(req, text)) continue
-      const retryable = res.statusCode === 429 || res.statusCode >= 500
+      const status = res.statusCode ?? 0
+      if (status >= 200 && status < 300) return res
+      const text = await readText(res).catch(() => '')
+      if (status === 400 && this.dropUnsupportedField(req, text)) continue
+      const retryable = status === 429 || status >= 500
       if (retryable && attempt < this.opts.maxRetries) {
         await sleep(this.retryDelay(res.headers['retry-after'], attempt++), signal)
         continue
       }
-      throw this.httpError(res.statusCode, text, res.headers['retry-after'])
+      throw this.httpError(status, text, res.headers['retry-after'])
     }
   }
 
@@ -208,14 +195,20 @@ export class OpenAICompatibleProvider implements Provider {
 
   async chat(req: ProviderRequest, opts: CallOptions = {}): Promise<ProviderResponse> {
     const res = await this.send(req, false, opts.signal)
-    let parsed: UpstreamBody
+    let text: string
     try {
-      parsed = (await res.body.json()) as UpstreamBody
+      text = await readText(res)
     } catch (err) {
-      if (opts.signal?.aborted) throw err
-      if (errorCode(err) === 'UND_ERR_BODY_TIMEOUT') {
+      if (opts.signal?.aborted || isAbortError(err)) throw err
+      if (errorCode(err) === READ_TIMEOUT) {
         throw new AppError('upstream_timeout', `upstream ${this.id} stopped sending its answer`, { cause: err })
       }
+      throw new AppError('upstream_error', `upstream ${this.id} broke the connection: ${(err as Error).message}`, { cause: err })
+    }
+    let parsed: UpstreamBody
+    try {
+      parsed = JSON.parse(text) as UpstreamBody
+    } catch (err) {
       throw new AppError('upstream_error', `upstream ${this.id} sent a body that is not JSON`, { cause: err })
     }
     const choice = parsed.choices?.[0]
@@ -252,11 +245,11 @@ export class OpenAICompatibleProvider implements Provider {
       const toolCalls = choice.delta?.tool_calls
       if (content || toolCalls?.length) return onDelta({ content: content || undefined, toolCalls })
     }
-    const body = res.body
+    const body = res
     try {
-      // Event-driven reading: no async iterator, and no destroy (which costs an AbortError with
-      // a stack) when the upstream ends normally. A delta that pushes back pauses the body.
+      // Event-driven reading, no async iterator. A delta that pushes back pauses the body.
       await new Promise<void>((resolve, reject) => {
+        let ended = false
         const fail = (err: unknown): void => {
           body.off('data', onData)
           reject(err)
@@ -276,6 +269,7 @@ export class OpenAICompatibleProvider implements Provider {
         }
         body.on('data', onData)
         body.once('end', () => {
+          ended = true
           try {
             for (const data of parser.end()) void handle(data)
             resolve()
@@ -284,11 +278,14 @@ export class OpenAICompatibleProvider implements Provider {
           }
         })
         body.once('error', fail)
+        body.once('close', () => {
+          if (!ended) fail(Object.assign(new Error('the connection closed before the stream ended'), { code: 'ECONNRESET' }))
+        })
       })
     } catch (err) {
       if (!body.destroyed) body.destroy()
       if (opts.signal?.aborted || isAbortError(err) || err instanceof AppError) throw err
-      if (errorCode(err) === 'UND_ERR_BODY_TIMEOUT') {
+      if (errorCode(err) === READ_TIMEOUT) {
         throw new AppError('upstream_timeout', `upstream ${this.id} stopped streaming for ${this.opts.readTimeoutMs} ms`, { cause: err })
       }
       throw new AppError('upstream_error', `upstream ${this.id} broke the stream: ${(err as Error).message}`, { cause: err })

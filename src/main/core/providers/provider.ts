@@ -1,4 +1,5 @@
 import type { ChatMessage, Usage } from '../../../shared/openai/chat'
+import type { CancelSignal } from '../cancel'
 
 export interface ProviderRequest {
   /** The model id sent upstream. */
@@ -37,7 +38,7 @@ export interface StreamEnd {
 }
 
 export interface CallOptions {
-  signal?: AbortSignal
+  signal?: CancelSignal
 }
 
 /** One backend that speaks chat completions. Every backend is reached through this interface. */

@@ -56,9 +56,20 @@ export function expandApiKey(raw: string, env: NodeJS.ProcessEnv, secrets?: Secr
 
 export class DefaultProviderResolver implements ProviderResolver {
   private readonly cache = new Map<string, Provider>()
+  /** Per node object: nodes are immutable once compiled, and a reload makes new ones. */
+  private readonly byNode = new WeakMap<ArchitectureNode, { provider: Provider; model: string }>()
   constructor(private readonly opts: ResolverOptions) {}
 
   forNode(pipeline: CompiledPipeline, node: ArchitectureNode): { provider: Provider; model: string } {
+    const hit = this.byNode.get(node)
+    if (hit) return hit
+    const resolved = this.resolve(pipeline, node)
+    // Local models come and go (idle unload, restarts): only fixed HTTP endpoints are memoised.
+    if (!resolved.local) this.byNode.set(node, resolved)
+    return resolved
+  }
+
+  private resolve(pipeline: CompiledPipeline, node: ArchitectureNode): { provider: Provider; model: string; local?: boolean } {
     const key = node.model
     const model = key ? pipeline.composition.models[key] : undefined
     if (!key || !model) {
@@ -66,7 +77,7 @@ export class DefaultProviderResolver implements ProviderResolver {
     }
     const modelId = upstreamModelName(node, model)
     const local = this.opts.local?.providerFor(pipeline, key, model)
-    if (local) return { provider: local, model: modelId }
+    if (local) return { provider: local, model: modelId, local: true }
     const info = describeModel(model)
     if (!info.baseUrl || (info.runner === 'llama-cpp' && !('endpoint' in model && (model.endpoint ?? model.url)))) {
       throw new AppError(

@@ -21,24 +21,29 @@ export class ChunkWriter {
     this.prefix = `data: ${this.head},"choices":[{"index":0,"delta":`
   }
 
-  private corked = false
+  private pending = ''
+  private drained: Promise<void> | undefined
 
   /**
-   * Writes made in the same tick (all events of one upstream read) leave in one syscall.
-   * Returns a promise only when the socket pushes back, so the common path stays synchronous.
+   * Events written in the same tick (all events of one upstream read) are joined and leave as one
+   * chunk. Returns a promise only while the socket pushes back, so the common path stays sync.
    */
   private write(s: string): Promise<void> | undefined {
     if (this.res.destroyed) return undefined
-    if (!this.corked) {
-      this.corked = true
-      this.res.cork()
-      process.nextTick(() => {
-        this.corked = false
-        this.res.uncork()
+    if (this.pending === '') process.nextTick(() => this.flush())
+    this.pending += s
+    return this.drained
+  }
+
+  private flush(): void {
+    const data = this.pending
+    this.pending = ''
+    if (data === '' || this.res.destroyed) return
+    if (!this.res.write(data) && !this.drained) {
+      this.drained = Promise.race([once(this.res, 'drain'), once(this.res, 'close')]).then(() => {
+        this.drained = undefined
       })
     }
-    if (this.res.write(s)) return undefined
-    return Promise.race([once(this.res, 'drain'), once(this.res, 'close')]).then(() => undefined)
   }
 
   role(): Promise<void> | undefined {
@@ -60,6 +65,9 @@ export class ChunkWriter {
     return this.write(`data: ${JSON.stringify(body)}\n\n`)
   }
   done(): void {
-    if (!this.res.destroyed) this.res.end('data: [DONE]\n\n')
+    if (this.res.destroyed) return
+    const data = `${this.pending}data: [DONE]\n\n`
+    this.pending = ''
+    this.res.end(data)
   }
 }

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { formatPath } from '../../../../shared/config/diagnostics'
 import { type ChatCompletion, ChatCompletionRequestSchema } from '../../../../shared/openai/chat'
 import { runPipeline, type EngineDeps, type EngineSink, type RunInput } from '../../engine/engine'
+import { Cancellation } from '../../cancel'
 import { AppError } from '../../errors'
 import type { PipelineRegistry } from '../../pipelines/registry'
 import { ChunkWriter } from '../sse'
@@ -47,16 +48,16 @@ export function registerChatCompletions(app: FastifyInstance, deps: ChatRouteDep
     }
     active++
     const requestId = requestIdOf(req)
-    const controller = new AbortController()
+    const controller = new Cancellation()
     const onClose = (): void => {
       if (!reply.raw.writableFinished) controller.abort(new Error('client disconnected'))
     }
     reply.raw.on('close', onClose)
     const stream = body.stream === true
-    const input: RunInput = { pipeline, request: body, requestId, headers: req.headers, signal: controller.signal, stream }
+    const input: RunInput = { pipeline, request: body, requestId, headers: req.headers, signal: controller, stream }
     try {
       if (stream) await streamResponse(reply, deps.engine, input, body.stream_options?.include_usage === true)
-      else return await jsonResponse(reply, deps.engine, input)
+      else await jsonResponse(reply, deps.engine, input)
     } finally {
       // No abort() on normal completion: the engine is done, and abort() costs a DOMException.
       active--
@@ -65,7 +66,8 @@ export function registerChatCompletions(app: FastifyInstance, deps: ChatRouteDep
   })
 }
 
-async function jsonResponse(reply: FastifyReply, engine: EngineDeps, input: RunInput): Promise<ChatCompletion> {
+/** Written straight to the socket: Fastify's generic reply path costs more than the answer. */
+async function jsonResponse(reply: FastifyReply, engine: EngineDeps, input: RunInput): Promise<void> {
   let content = ''
   let toolCalls: unknown[] | undefined
   const sink: EngineSink = {
@@ -76,8 +78,7 @@ async function jsonResponse(reply: FastifyReply, engine: EngineDeps, input: RunI
     }
   }
   const result = await runPipeline(engine, input, sink)
-  reply.header('x-request-id', input.requestId).header('x-llmnet-route', result.route.join('>'))
-  return {
+  const completion: ChatCompletion = {
     id: `chatcmpl-${input.requestId}`,
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
@@ -92,6 +93,16 @@ async function jsonResponse(reply: FastifyReply, engine: EngineDeps, input: RunI
     ],
     usage: result.usage
   }
+  const json = JSON.stringify(completion)
+  reply.hijack()
+  reply.raw.writeHead(200, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(json),
+    'x-request-id': input.requestId,
+    'x-llmnet-route': result.route.join('>'),
+    ...corsHeaders(reply)
+  })
+  reply.raw.end(json)
 }
 
 /**

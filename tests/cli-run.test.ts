@@ -1,0 +1,271 @@
+/**
+ * `llmnet run` and `llmnet ask` as real child processes (node bin/llmnet.mjs), against fake
+ * OpenAI upstreams, consumed with the official `openai` client.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { renameSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import {
+  defaultResponder,
+  type FakeUpstream,
+  type RecordedRequest,
+  startFakeUpstream
+} from './support/fake-openai'
+import {
+  externalModel,
+  type Json,
+  openaiClient,
+  systemContent,
+  tempDir,
+  writeComposition
+} from './support/harness'
+
+const ROOT = path.resolve(__dirname, '..')
+const BIN = path.join(ROOT, 'bin', 'llmnet.mjs')
+
+interface Proc {
+  child: ChildProcess
+  stdout: () => string
+  stderr: () => string
+  /** Resolves with the exit code (a signal counts as failure: -1). */
+  exited: Promise<number>
+  /** Resolves with the first match of `re` in stdout or stderr, rejects if the process exits first. */
+  waitFor(stream: 'stdout' | 'stderr', re: RegExp): Promise<RegExpMatchArray>
+}
+
+const running = new Set<ChildProcess>()
+
+function llmnet(args: string[]): Proc {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  running.add(child)
+  const out = { stdout: '', stderr: '' }
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (out.stdout += d))
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (out.stderr += d))
+  const exited = new Promise<number>((resolve) => {
+    child.on('exit', (code) => {
+      running.delete(child)
+      resolve(code ?? -1)
+    })
+  })
+  const waitFor = (stream: 'stdout' | 'stderr', re: RegExp): Promise<RegExpMatchArray> =>
+    new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const m = re.exec(out[stream])
+        if (m) {
+          child[stream]?.off('data', onData)
+          resolve(m)
+        }
+        return Boolean(m)
+      }
+      const onData = (): void => void check()
+      if (check()) return
+      child[stream]?.on('data', onData)
+      void exited.then((code) => {
+        if (!check())
+          reject(
+            new Error(
+              `llmnet exited (${code}) before ${re} appeared on ${stream}\nstdout: ${out.stdout}\nstderr: ${out.stderr}`
+            )
+          )
+      })
+    })
+  return { child, stdout: () => out.stdout, stderr: () => out.stderr, exited, waitFor }
+}
+
+/** Starts `llmnet run … --port 0` and returns the API base URL it printed (without /v1). */
+async function runServer(sources: string[]): Promise<{ proc: Proc; url: string }> {
+  const proc = llmnet(['run', ...sources, '--port', '0'])
+  const [, url] = await proc.waitFor(
+    'stdout',
+    /OpenAI-compatible API: (http:\/\/127\.0\.0\.1:\d+)\/v1/
+  )
+  return { proc, url: url as string }
+}
+
+const OUTPUT = { name: 'output', adapter: 'output' }
+
+function proxy(url: string, context: string): Json {
+  return {
+    models: { m: externalModel(url, { name: 'proxy-model' }) },
+    architecture: [
+      {
+        name: 'bot',
+        layer: 0,
+        model: 'm',
+        adapter: 'openai-api',
+        context,
+        'output-to': ['output']
+      },
+      OUTPUT
+    ]
+  }
+}
+
+function router(url: string): Json {
+  return {
+    models: { m: externalModel(url) },
+    architecture: [
+      { name: 'router', layer: 0, model: 'm', adapter: 'openai-api', 'output-to': [1] },
+      {
+        name: 'sales',
+        layer: 1,
+        model: 'm',
+        adapter: 'openai-api',
+        'use-case': 'Prices',
+        'output-to': ['output']
+      },
+      {
+        name: 'support',
+        layer: 1,
+        model: 'm',
+        adapter: 'openai-api',
+        'use-case': 'Bugs',
+        'output-to': ['output']
+      },
+      OUTPUT
+    ]
+  }
+}
+
+/** Replaces a file the way editors do (write elsewhere, rename over), so a reader never sees half a file. */
+function replaceFile(file: string, text: string): void {
+  writeFileSync(`${file}.tmp`, text)
+  renameSync(`${file}.tmp`, file)
+}
+
+describe('llmnet run / ask (child processes)', () => {
+  let up: FakeUpstream
+  const tmp = tempDir('llmnet-cli-run-')
+
+  beforeAll(async () => {
+    up = await startFakeUpstream()
+  })
+  afterAll(async () => {
+    await up?.close()
+    tmp.remove()
+  })
+  beforeEach(() => {
+    up.requests.length = 0
+    up.setResponder(defaultResponder)
+  })
+  afterEach(async () => {
+    for (const child of running) {
+      const gone = once(child, 'exit')
+      child.kill('SIGKILL')
+      await gone
+    }
+  })
+
+  it('run FILE --port 0 prints the API URL, answers the openai client, and exits 0 on SIGTERM (fails if the server cannot be used or shut down cleanly)', async () => {
+    const file = writeComposition(tmp.dir, 'single', proxy(up.url, 'You are terse.'))
+    const { proc, url } = await runServer([file])
+    const res = await openaiClient(url).chat.completions.create({
+      model: 'single',
+      messages: [{ role: 'user', content: 'ping' }]
+    })
+    expect(res.choices[0]?.message.content).toBe('proxy-model says: ping')
+    expect(systemContent(up.requests[0] as RecordedRequest)).toBe('You are terse.')
+    expect(proc.stdout()).toContain('llmnet serving pipeline single')
+    proc.child.kill('SIGTERM')
+    expect(await proc.exited).toBe(0)
+    expect(proc.stderr()).toContain('SIGTERM, shutting down')
+  })
+
+  it('run DIR serves every composition in the directory (fails if directories are not expanded)', async () => {
+    const dir = tempDir('llmnet-cli-dir-')
+    try {
+      writeComposition(dir.dir, 'first', proxy(up.url, 'one'))
+      writeComposition(dir.dir, 'second', router(up.url))
+      writeFileSync(path.join(dir.dir, 'notes.txt'), 'not a composition')
+      const { proc, url } = await runServer([dir.dir])
+      const ids: string[] = []
+      for await (const m of openaiClient(url).models.list()) ids.push(m.id)
+      expect(ids).toEqual(['first', 'second', 'llmnet'])
+      const res = await openaiClient(url).chat.completions.create({
+        model: 'second',
+        messages: [{ role: 'user', content: 'hi' }]
+      })
+      expect(res.choices[0]?.message.content).toBe('sales says: hi')
+      proc.child.kill('SIGTERM')
+      expect(await proc.exited).toBe(0)
+    } finally {
+      dir.remove()
+    }
+  })
+
+  it('reloads an edited file, and keeps the previous pipeline when the edit is invalid (fails if edits are ignored or a bad edit takes the pipeline down)', async () => {
+    const file = writeComposition(tmp.dir, 'live', proxy(up.url, 'Context A'))
+    const { proc, url } = await runServer([file])
+    const client = openaiClient(url)
+    const ask = () =>
+      client.chat.completions.create({ model: 'live', messages: [{ role: 'user', content: 'hi' }] })
+    const lastSystem = () => systemContent(up.requests.at(-1) as RecordedRequest)
+
+    await ask()
+    expect(lastSystem()).toBe('Context A')
+
+    replaceFile(file, JSON.stringify(proxy(up.url, 'Context B')))
+    await proc.waitFor('stderr', /reloaded live from /)
+    await ask()
+    expect(lastSystem()).toBe('Context B')
+
+    replaceFile(file, '{ "models": {}, "architecture": [ { "name": "bot" ')
+    await proc.waitFor('stderr', /kept the previous live/)
+    const res = await ask()
+    expect(res.choices[0]?.message.content).toBe('proxy-model says: hi')
+    expect(lastSystem()).toBe('Context B')
+
+    proc.child.kill('SIGTERM')
+    expect(await proc.exited).toBe(0)
+  })
+
+  it('ask FILE prints the answer on stdout and the route on stderr; --trace adds the router raw answer (fails if the CLI answer or route is wrong)', async () => {
+    const file = writeComposition(tmp.dir, 'ask-router', router(up.url))
+    up.setResponder((req, i) =>
+      req.body.response_format ? { content: '{"route":"support"}' } : defaultResponder(req, i)
+    )
+
+    const plain = llmnet(['ask', file, 'My app crashes'])
+    expect(await plain.exited).toBe(0)
+    expect(plain.stdout()).toBe('support says: My app crashes\n')
+    expect(plain.stderr()).toContain('route: router > support > output')
+    expect(plain.stderr()).not.toContain('router said')
+
+    const traced = llmnet(['ask', file, 'My app crashes', '--trace'])
+    expect(await traced.exited).toBe(0)
+    expect(traced.stdout()).toBe('support says: My app crashes\n')
+    expect(traced.stderr()).toContain('router said: "{\\"route\\":\\"support\\"}"')
+    expect(traced.stderr()).toMatch(/route router > support > output/)
+  })
+
+  it('ask exits 3 with the error code on stderr when the upstream fails (fails if failures exit 0 or print nothing)', async () => {
+    const file = writeComposition(tmp.dir, 'ask-broken', proxy(up.url, 'x'))
+    up.setResponder(() => ({ status: 500, error: 'model crashed' }))
+    const proc = llmnet(['ask', file, 'hello'])
+    expect(await proc.exited).toBe(3)
+    expect(proc.stderr()).toContain('upstream_error')
+    expect(proc.stderr()).toContain('model crashed')
+    expect(proc.stdout()).toBe('')
+  })
+
+  it('run on an invalid file exits 1 and never listens (fails if a broken pipeline is served)', async () => {
+    const file = path.join(tmp.dir, 'broken.json')
+    writeFileSync(
+      file,
+      JSON.stringify({
+        models: {},
+        architecture: [{ name: 'bot', layer: 0, adapter: 'telepathy' }]
+      })
+    )
+    const proc = llmnet(['run', file, '--port', '0'])
+    expect(await proc.exited).toBe(1)
+    expect(proc.stdout()).not.toContain('OpenAI-compatible API')
+    expect(proc.stderr()).toContain('is invalid; nothing was started')
+  })
+})

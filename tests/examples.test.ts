@@ -1,0 +1,135 @@
+/**
+ * Every example in examples/ runs end to end: its architecture unchanged, every model pointed at a
+ * fake OpenAI upstream, one chat request through HTTP with the official `openai` client.
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { parse as parseJsonc } from 'jsonc-parser'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml'
+import { createRuntime, type Runtime } from '../src/main/runtime'
+import { defaultResponder, type FakeUpstream, startFakeUpstream } from './support/fake-openai'
+import { isRouterCall, type Json, openaiClient, tempDir } from './support/harness'
+
+const EXAMPLES = path.resolve(__dirname, '..', 'examples')
+const FILES = readdirSync(EXAMPLES)
+  .filter((f) => /\.(json|jsonc|ya?ml)$/i.test(f))
+  .sort()
+const OPENROUTER_KEY = 'sk-or-test-key'
+
+const isYaml = (file: string): boolean => /\.ya?ml$/i.test(file)
+
+/** The example with each model replaced by an external model at `url` (keys and api-key kept). */
+function rewrite(file: string, url: string): { text: string; composition: Json } {
+  const source = readFileSync(path.join(EXAMPLES, file), 'utf8')
+  const composition = (isYaml(file) ? parseYaml(source) : parseJsonc(source)) as Json
+  const models = composition.models as Record<string, Json>
+  for (const [key, model] of Object.entries(models)) {
+    models[key] = {
+      type: 'external',
+      url,
+      ...(model['api-key'] ? { 'api-key': model['api-key'] } : {})
+    }
+  }
+  return {
+    text: isYaml(file) ? stringifyYaml(composition) : JSON.stringify(composition, null, 2),
+    composition
+  }
+}
+
+describe('examples run end to end', () => {
+  let up: FakeUpstream
+  let runtime: Runtime
+  let baseUrl: string
+  const tmp = tempDir('llmnet-examples-')
+  const nodeNames = new Map<string, Set<string>>()
+
+  beforeAll(async () => {
+    up = await startFakeUpstream()
+    runtime = createRuntime({ env: { OPENROUTER_API_KEY: OPENROUTER_KEY } })
+    for (const file of FILES) {
+      const { text, composition } = rewrite(file, up.url)
+      const target = path.join(tmp.dir, file)
+      writeFileSync(target, text)
+      const loaded = await runtime.loader.load(target)
+      expect(
+        loaded.diagnostics.filter((d) => d.severity === 'error'),
+        file
+      ).toEqual([])
+      nodeNames.set(
+        loaded.id,
+        new Set((composition.architecture as { name: string }[]).map((n) => n.name))
+      )
+    }
+    baseUrl = (await runtime.listen(0)).url
+  })
+
+  afterAll(async () => {
+    await runtime?.stop()
+    await up?.close()
+    tmp.remove()
+  })
+
+  beforeEach(() => {
+    up.requests.length = 0
+    up.setResponder(defaultResponder)
+  })
+
+  async function chat(
+    model: string,
+    content: string
+  ): Promise<{ answer: string | null | undefined; route: string[] }> {
+    const { data, response } = await openaiClient(baseUrl)
+      .chat.completions.create({ model, messages: [{ role: 'user', content }] })
+      .withResponse()
+    expect(response.status).toBe(200)
+    const route = response.headers.get('x-llmnet-route')?.split('>') ?? []
+    return { answer: data.choices[0]?.message.content, route }
+  }
+
+  it('finds the examples (fails if the directory moved and the loop below silently tests nothing)', () => {
+    expect(FILES.length).toBeGreaterThanOrEqual(5)
+    expect(FILES).toContain('openrouter.json')
+    expect(FILES).toContain('conditional-routing.json')
+  })
+
+  it.each(FILES)(
+    '%s answers with a route that ends in output (fails if a shipped example no longer runs)',
+    async (file) => {
+      const id = path.basename(file, path.extname(file))
+      const { answer, route } = await chat(id, 'Why is the sky blue?')
+      expect(answer).toMatch(/ says: Why is the sky blue\?$/)
+      expect(route.at(-1)).toBe('output')
+      expect(route.length).toBeGreaterThanOrEqual(2)
+      for (const node of route)
+        expect(nodeNames.get(id)?.has(node), `${node} is a node of ${id}`).toBe(true)
+      // at least one node really answered through the upstream
+      expect(up.requests.filter((r) => !isRouterCall(r)).length).toBeGreaterThanOrEqual(1)
+    }
+  )
+
+  it('openrouter.json sends the key from $OPENROUTER_API_KEY and the per-node model_override (fails if the env key or overrides are lost)', async () => {
+    const { route } = await chat('openrouter', 'What is 7 times 8?')
+    expect(route).toEqual(['dispatcher', 'math-tutor', 'output'])
+    expect(up.requests.map((r) => r.headers.authorization)).toEqual([
+      `Bearer ${OPENROUTER_KEY}`,
+      `Bearer ${OPENROUTER_KEY}`
+    ])
+    expect(up.requests.map((r) => r.body.model)).toEqual([
+      'meta-llama/llama-3.2-3b-instruct:free',
+      'qwen/qwen-2.5-7b-instruct:free'
+    ])
+  })
+
+  it('conditional-routing.json takes different routes for a short and a long prompt, without a router call (fails if the conditions do not steer)', async () => {
+    const short = await chat('conditional-routing', 'What is 2+2?')
+    const long = await chat(
+      'conditional-routing',
+      'Could you please explain in detail how the immune system recognises and fights a virus it has never seen before?'
+    )
+    expect(short.route).toEqual(['gate', 'quick-answer', 'output'])
+    expect(long.route).toEqual(['gate', 'thorough-answer', 'fact-checker', 'output'])
+    expect(short.route).not.toEqual(long.route)
+    expect(up.requests.some(isRouterCall)).toBe(false)
+  })
+})
