@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config'
+import SummaryReporter from './tests/support/summary-reporter'
 
 // vitest 5's failure summary calls Map.groupBy, which Node 20 lacks (Node 21+ has it); without
 // this, a failing run on Node 20 ends in "Unhandled Error" instead of showing the failures.
@@ -21,6 +22,7 @@ if (!('groupBy' in Map)) {
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'tests/**/*.test.ts'],
+    reporters: ['default', new SummaryReporter()],
     // Real child processes, sockets and (later) SQLite files: isolate in forks.
     pool: 'forks',
     testTimeout: 30_000,
