@@ -13,13 +13,14 @@ import { conditionHolds, type Variables } from '../../../shared/config/condition
 import type { ArchitectureNode } from '../../../shared/config/schema'
 import { effectiveLayer, isTerminal, nodeKind } from '../../../shared/config/topology'
 import { charLength, countWords, headerNamesForKey } from '../../../shared/config/variables'
-import { type ChatCompletionRequest, FORWARDED_PARAMS, type Usage } from '../../../shared/openai/chat'
+import { type ChatCompletionRequest, type ChatMessage, FORWARDED_PARAMS, type Usage } from '../../../shared/openai/chat'
 import type { CancelSignal } from '../cancel'
 import { AppError } from '../errors'
 import type { EventBus } from '../events'
 import type { Provider, StreamDelta } from '../providers/provider'
-import { answerMessages, lastUserText, type PreviousAnswer } from './messages'
-import type { CompiledPipeline } from './pipeline'
+import { type FunctionRunner, type ObserveQueue, runHooks } from './hooks'
+import { answerMessages, lastUserText, type PreviousAnswer, withLastUserText } from './messages'
+import { type CompiledPipeline, NO_REDACTION } from './pipeline'
 import { laterRoutingText, parseRouteAnswer, routingMessages } from './routing'
 import { addUsage, type DecisionSource, type HopTrace, type Trace, ZERO_USAGE } from './trace'
 
@@ -31,6 +32,8 @@ export interface ProviderResolver {
 export interface EngineDeps {
   providers: ProviderResolver
   events: EventBus
+  /** Runs hook functions and ws outputs; required when a pipeline has hooks or ws nodes. */
+  hooks?: { run: FunctionRunner; queue: ObserveQueue }
 }
 
 export interface RunInput {
@@ -70,15 +73,32 @@ const ROUTER_PARAMS = { temperature: 0, max_tokens: 64 }
  */
 export async function runPipeline(deps: EngineDeps, input: RunInput, sink: EngineSink): Promise<EngineResult> {
   const run = new PipelineRun(deps, input, sink)
+  const redact = input.pipeline.redact
   try {
     return await run.execute()
   } catch (err) {
-    const e = input.signal.aborted ? new AppError('client_closed', 'the client closed the request', { cause: err }) : AppError.from(err)
+    let e = input.signal.aborted ? new AppError('client_closed', 'the client closed the request', { cause: err }) : AppError.from(err)
+    // Secret values never leave in an error message.
+    const message = redact(e.message)
+    if (message !== e.message) e = new AppError(e.code, message, { ...e.options })
     run.fail(e)
     throw e
   } finally {
-    deps.events.emit('trace', run.trace())
+    // The trace waits for this request's observe hooks, so their outcome is in it.
+    const emit = (): void => deps.events.emit('trace', redactTrace(run.trace(), redact))
+    if (run.pending.length === 0) emit()
+    else void Promise.allSettled(run.pending).then(emit)
   }
+}
+
+function redactTrace(trace: Trace, redact: (s: string) => string): Trace {
+  if (redact === NO_REDACTION) return trace
+  for (const hop of trace.hops) {
+    if (hop.error) hop.error = redact(hop.error)
+    if (hop.rawAnswers) hop.rawAnswers = hop.rawAnswers.map(redact)
+  }
+  if (trace.error) trace.error = { ...trace.error, message: redact(trace.error.message) }
+  return trace
 }
 
 class PipelineRun {
@@ -89,8 +109,11 @@ class PipelineRun {
   private error: Trace['error']
   private hopCount = 0
   private lastDecision: string | undefined
-  private readonly question: string
+  private question: string
+  private messages: ChatMessage[]
   private readonly headerVars: Record<string, string>
+  /** Observe hooks and ws sends started by this request. */
+  readonly pending: Promise<unknown>[] = []
   private readonly params: Record<string, unknown>
 
   constructor(
@@ -99,6 +122,7 @@ class PipelineRun {
     private readonly sink: EngineSink
   ) {
     this.question = lastUserText(input.request.messages)
+    this.messages = input.request.messages
     this.headerVars = readHeaderVariables(input.pipeline.headerKeys, input.headers)
     this.params = {}
     const req = input.request as Record<string, unknown>
@@ -140,31 +164,101 @@ class PipelineRun {
     if (!entry) throw new AppError('internal_error', `pipeline ${this.input.pipeline.id} has no entry node`)
     this.route.push(entry.name)
 
+    // The entry's pre hooks run before it decides, on the user's text.
+    this.setQuestion(await this.hooks(entry, 'pre', this.question, undefined))
     const first = await this.chooseNext(entry, this.question)
     if (isTerminal(first.node)) {
       // The entry's next node ends the pipeline: the entry answers itself (1-0-1).
-      return this.answerFinal(entry, undefined, first.terminals)
+      return this.answerFinal(entry, undefined, first.terminals, this.question, undefined)
     }
-    let current = first.node
+    let current = await this.routerPostHooks(entry, first.node)
     let previous: PreviousAnswer | undefined
+    let prevName = entry.name
     for (;;) {
       this.enter(current)
+      // Pre hooks see the node's input: the user's text, or the previous node's answer.
+      const input = await this.hooks(current, 'pre', previous ? previous.text : this.question, prevName)
+      if (previous) previous = { ...previous, text: input }
+      else this.setQuestion(input)
       const targets = topology.targetsOf(current).nodes
       if (targets.every(isTerminal)) {
-        return this.answerFinal(current, previous, targets)
+        return this.answerFinal(current, previous, targets, input, prevName)
       }
       const answer = await this.answerBuffered(current, previous)
       if (answer.toolCalls) {
         // Tool calls go back to the client, who runs the tools; the pipeline ends here.
-        return this.finish(answer.text, answer.toolCalls, 'tool_calls', [])
+        return this.finish(answer.text, answer.toolCalls, 'tool_calls', [], current.name)
       }
-      const next = await this.chooseNext(current, answer.text)
+      const text = await this.hooks(current, 'post', answer.text, prevName, input)
+      const next = await this.chooseNext(current, text)
       if (isTerminal(next.node)) {
-        return this.finish(answer.text, undefined, answer.finishReason, next.terminals)
+        return this.finish(text, undefined, answer.finishReason, next.terminals, current.name)
       }
-      previous = { node: current.name, text: answer.text }
+      previous = { node: current.name, text }
+      prevName = current.name
       current = next.node
     }
+  }
+
+  /** Replaces the user's text (after a pre hook transformed it) in what answering nodes see. */
+  private setQuestion(text: string): void {
+    if (text === this.question) return
+    this.question = text
+    this.messages = withLastUserText(this.messages, text)
+  }
+
+  /**
+   * Runs a node's hooks of one phase. Pre hooks work on $INPUT; post hooks on $OUTPUT (with the
+   * node's input as $INPUT). $PREV_NODE is the node before this one; $TIMESTAMP is ISO 8601.
+   */
+  private async hooks(
+    node: ArchitectureNode,
+    phase: 'pre' | 'post',
+    data: string,
+    prevName: string | undefined,
+    input?: string
+  ): Promise<string> {
+    const list = node.hooks?.[phase]
+    if (!list || list.length === 0) return data
+    const runner = this.deps.hooks
+    if (!runner) throw new AppError('internal_error', `node "${node.name}" has hooks but no function runner is configured`)
+    const vars: Record<string, unknown> = {
+      ...this.variables(node, phase === 'pre' ? data : (input ?? data)),
+      NODE: node.name,
+      TIMESTAMP: new Date().toISOString(),
+      ...(input !== undefined ? { INPUT: input } : {})
+    }
+    if (prevName === undefined) delete vars.PREV_NODE
+    else vars.PREV_NODE = prevName
+    const pipeline = this.input.pipeline
+    return runHooks(
+      {
+        node: node.name,
+        phase,
+        hooks: list,
+        functions: pipeline.composition.functions,
+        vars: vars as Variables,
+        secrets: pipeline.secrets,
+        baseDir: pipeline.baseDir,
+        signal: this.input.signal,
+        run: runner.run,
+        queue: runner.queue,
+        hops: this.hops,
+        pending: this.pending
+      },
+      data,
+      phase === 'pre' ? 'INPUT' : 'OUTPUT'
+    )
+  }
+
+  /** The router's post hooks see the decision as $OUTPUT; a transform naming a candidate overrides it. */
+  private async routerPostHooks(entry: ArchitectureNode, decision: ArchitectureNode): Promise<ArchitectureNode> {
+    if (!entry.hooks?.post.length) return decision
+    const result = (await this.hooks(entry, 'post', decision.name, undefined, this.question)).trim()
+    if (result === decision.name) return decision
+    const override = this.input.pipeline.topology.targetsOf(entry).nodes.find((n) => n.name === result && !isTerminal(n))
+    if (override) this.lastDecision = override.name
+    return override ?? decision
   }
 
   /** Moves to a node, enforcing the hop limit. */
@@ -305,7 +399,7 @@ class PipelineRun {
 
   private answerRequest(node: ArchitectureNode, previous: PreviousAnswer | undefined) {
     const { provider, model } = this.deps.providers.forNode(this.input.pipeline, node)
-    const messages = answerMessages(node, this.input.request.messages, previous)
+    const messages = answerMessages(node, this.messages, previous)
     return { provider, model, req: { model, messages, params: this.params } }
   }
 
@@ -330,15 +424,23 @@ class PipelineRun {
     return { text: res.content ?? '', toolCalls: res.toolCalls, finishReason: res.finishReason }
   }
 
-  /** The final answer: streamed from the upstream when the client streams. */
+  /**
+   * The final answer: streamed from the upstream when the client streams, unless a transform
+   * post hook (on the node or an output node) must see the whole answer first.
+   */
   private async answerFinal(
     node: ArchitectureNode,
     previous: PreviousAnswer | undefined,
-    terminals: ArchitectureNode[]
+    terminals: ArchitectureNode[],
+    input: string,
+    prevName: string | undefined
   ): Promise<EngineResult> {
-    if (!this.input.stream) {
+    const mustBuffer = [node, ...terminals].some((n) => n.hooks?.post.some((h) => h.mode === 'transform'))
+    if (!this.input.stream || mustBuffer) {
       const answer = await this.answerBuffered(node, previous)
-      return this.finish(answer.text, answer.toolCalls, answer.toolCalls ? 'tool_calls' : answer.finishReason, terminals)
+      if (answer.toolCalls) return this.finish(answer.text, answer.toolCalls, 'tool_calls', terminals, node.name)
+      const text = await this.hooks(node, 'post', answer.text, prevName, input)
+      return this.finish(text, undefined, answer.finishReason, terminals, node.name)
     }
     const started = Date.now()
     const { provider, model, req } = this.answerRequest(node, previous)
@@ -347,9 +449,11 @@ class PipelineRun {
     this.hops.push(hop)
     const sink = this.sink
     let streaming = false
+    let full = ''
     const end = await provider.stream(
       req,
       (delta) => {
+        if (delta.content) full += delta.content
         if (streaming) return sink.delta(delta)
         streaming = true
         hop.ttftMs = Date.now() - started
@@ -362,7 +466,10 @@ class PipelineRun {
     hop.usage = end.usage
     this.usage = addUsage(this.usage, end.usage)
     if (!streaming) await sink.start(route)
-    this.endAt(terminals)
+    // Only observe hooks remain here (transforms force buffering): they see the whole answer.
+    await this.hooks(node, 'post', full, prevName, input)
+    for (const t of terminals) await this.hooks(t, 'post', full, node.name)
+    this.endAt(terminals, node, full)
     return { finishReason: end.finishReason, usage: this.usage, route: [...this.route], trace: this.trace() }
   }
 
@@ -371,24 +478,70 @@ class PipelineRun {
     return out ? [...this.route, out.name] : [...this.route]
   }
 
-  private endAt(terminals: ArchitectureNode[]): void {
+  private endAt(terminals: ArchitectureNode[], last: ArchitectureNode, answer: string): void {
     const out = terminals.find((t) => nodeKind(t) === 'output') ?? terminals[0]
     if (out) this.route.push(out.name)
     const now = Date.now()
     for (const t of terminals) {
-      this.hops.push({ node: t.name, action: nodeKind(t) === 'ws' ? 'tap' : 'output', startedAt: now, durationMs: 0 })
+      if (nodeKind(t) === 'ws') this.sendToWs(t, answer)
+      else this.hops.push({ node: t.name, action: 'output', startedAt: now, durationMs: 0 })
     }
+    // Taps: ws nodes no output-to names receive the answer when their condition holds.
+    const taps = this.input.pipeline.topology.taps
+    if (taps.length > 0) {
+      const vars = this.variables(last, answer)
+      for (const tap of taps) if (tap.if === undefined || conditionHolds(tap.if, vars)) this.sendToWs(tap, answer)
+    }
+  }
+
+  /** The ws adapter: sends the answer and request metadata; the HTTP client is not kept waiting. */
+  private sendToWs(node: ArchitectureNode, answer: string): void {
+    const started = Date.now()
+    const hop: HopTrace = { node: node.name, action: 'tap', startedAt: started, durationMs: 0 }
+    this.hops.push(hop)
+    const runner = this.deps.hooks
+    if (!runner || !node.url) {
+      hop.error = node.url ? 'no function runner is configured' : 'the ws node has no url'
+      return
+    }
+    const message = {
+      type: 'llmnet.answer',
+      request_id: this.input.requestId,
+      pipeline: this.input.pipeline.id,
+      node: node.name,
+      route: [...this.route],
+      answer,
+      variables: this.headerVars,
+      timestamp: new Date().toISOString()
+    }
+    const pipeline = this.input.pipeline
+    const queued = runner.queue.push(async () => {
+      const outcome = await runner.run(
+        node.name,
+        { type: 'websocket', url: node.url ?? '', message, headers: {}, timeout: 10 },
+        { vars: {}, secrets: pipeline.secrets, baseDir: pipeline.baseDir, expectReply: false }
+      )
+      hop.durationMs = Date.now() - started
+      if (!outcome.ok) hop.error = outcome.error ?? 'failed'
+    })
+    if (queued === false) hop.error = 'observe queue full: the ws output was dropped'
+    else this.pending.push(queued)
   }
 
   private async finish(
     text: string,
     toolCalls: unknown[] | undefined,
     finishReason: string | null,
-    terminals: ArchitectureNode[]
+    terminals: ArchitectureNode[],
+    lastNode: string
   ): Promise<EngineResult> {
+    let answer = text
+    // Output nodes' post hooks work on the final answer.
+    for (const t of terminals) answer = await this.hooks(t, 'post', answer, lastNode)
     await this.sink.start(this.finalRoute(terminals))
-    await this.sink.delta({ content: text, toolCalls })
-    this.endAt(terminals)
+    await this.sink.delta({ content: answer, toolCalls })
+    const last = this.input.pipeline.topology.nodes.get(lastNode)
+    if (last) this.endAt(terminals, last, answer)
     return { finishReason, usage: this.usage, route: [...this.route], trace: this.trace() }
   }
 }

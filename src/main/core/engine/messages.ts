@@ -28,3 +28,16 @@ export function lastUserText(messages: readonly ChatMessage[]): string {
   const user = [...messages].reverse().find((m) => m.role === 'user')
   return messageText((user ?? messages.at(-1))?.content)
 }
+
+/** The messages with the last user message's content replaced (a pre hook transformed it). */
+export function withLastUserText(messages: readonly ChatMessage[], text: string): ChatMessage[] {
+  const out = [...messages]
+  for (let i = out.length - 1; i >= 0; i--) {
+    const m = out[i]
+    if (m?.role === 'user') {
+      out[i] = { ...m, content: text }
+      return out
+    }
+  }
+  return [...out, { role: 'user', content: text }]
+}

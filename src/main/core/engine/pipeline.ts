@@ -1,28 +1,53 @@
+import { dirname } from 'node:path'
 import { DEFAULT_MAX_HOPS } from '../../../shared/config/semantics'
 import type { Composition } from '../../../shared/config/schema'
 import { analyzeTopology, type Topology } from '../../../shared/config/topology'
+import type { SecretLookup } from '../providers/resolver'
+
+/** Loaded secret values of a pipeline, with the list of values for redaction. */
+export interface PipelineSecrets extends SecretLookup {
+  values(): string[]
+}
+
+export const NO_SECRETS: PipelineSecrets = { get: () => undefined, values: () => [] }
+/** The identity redactor, used when a pipeline has no secrets. */
+export const NO_REDACTION = (s: string): string => s
 
 /** A validated composition, analysed once at load time and shared by every request. */
 export interface CompiledPipeline {
   id: string
   path?: string
+  /** Where relative paths in the composition (proto files, shell cwd, env files) start. */
+  baseDir: string
   composition: Composition
   topology: Topology
   /** Every `extra-options.UseHeaderKeys` entry of the pipeline. */
   headerKeys: string[]
   maxHops: number
+  secrets: PipelineSecrets
+  /** Replaces secret values in text (errors, traces, logs). */
+  redact: (text: string) => string
 }
 
-export function compilePipeline(id: string, composition: Composition, path?: string): CompiledPipeline {
+export function compilePipeline(
+  id: string,
+  composition: Composition,
+  path?: string,
+  secrets: PipelineSecrets = NO_SECRETS,
+  redact: (text: string) => string = NO_REDACTION
+): CompiledPipeline {
   const headerKeys = [
     ...new Set(composition.architecture.flatMap((n) => n['extra-options']?.UseHeaderKeys ?? []))
   ]
   return {
     id,
     path,
+    baseDir: path ? dirname(path) : process.cwd(),
     composition,
     topology: analyzeTopology(composition),
     headerKeys,
-    maxHops: composition['max-hops'] ?? DEFAULT_MAX_HOPS
+    maxHops: composition['max-hops'] ?? DEFAULT_MAX_HOPS,
+    secrets,
+    redact
   }
 }

@@ -24,7 +24,6 @@ export interface LocalModels {
 
 export interface ResolverOptions {
   env: NodeJS.ProcessEnv
-  secrets?: SecretLookup
   local?: LocalModels
   timeouts?: Pick<OpenAICompatibleOptions, 'connectTimeoutMs' | 'readTimeoutMs' | 'maxRetries' | 'retryBaseMs'>
 }
@@ -85,7 +84,7 @@ export class DefaultProviderResolver implements ProviderResolver {
         `model "${key}" (${info.runner}) has no endpoint, and no local model manager is running for it`
       )
     }
-    const apiKey = info.apiKey ? expandApiKey(info.apiKey, this.opts.env, this.opts.secrets) : undefined
+    const apiKey = info.apiKey ? expandApiKey(info.apiKey, this.opts.env, pipeline.secrets) : undefined
     const cacheKey = `${info.baseUrl}\u0000${apiKey ?? ''}`
     let provider = this.cache.get(cacheKey)
     if (!provider) {
