@@ -2,7 +2,10 @@
  * Every example in examples/ runs end to end: its architecture unchanged, every model pointed at a
  * fake OpenAI upstream, one chat request through HTTP with the official `openai` client.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { once } from 'node:events'
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer, type IncomingHttpHeaders } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { parse as parseJsonc } from 'jsonc-parser'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -19,8 +22,14 @@ const OPENROUTER_KEY = 'sk-or-test-key'
 
 const isYaml = (file: string): boolean => /\.ya?ml$/i.test(file)
 
-/** The example with each model replaced by an external model at `url` (keys and api-key kept). */
-function rewrite(file: string, url: string): { text: string; composition: Json } {
+/** Examples whose answer is not the model's text (a transform hook rewrites it): tested below. */
+const TRANSFORMED = new Set(['calculator.json'])
+
+/**
+ * The example with each model replaced by an external model at `url` (keys and api-key kept),
+ * and REST functions pointed at `hookUrl`.
+ */
+function rewrite(file: string, url: string, hookUrl = url): { text: string; composition: Json } {
   const source = readFileSync(path.join(EXAMPLES, file), 'utf8')
   const composition = (isYaml(file) ? parseYaml(source) : parseJsonc(source)) as Json
   const models = composition.models as Record<string, Json>
@@ -31,9 +40,33 @@ function rewrite(file: string, url: string): { text: string; composition: Json }
       ...(model['api-key'] ? { 'api-key': model['api-key'] } : {})
     }
   }
+  for (const fn of Object.values((composition.functions ?? {}) as Record<string, Json>)) {
+    if (fn.type === 'rest') fn.url = `${hookUrl}${new URL(String(fn.url)).pathname}`
+  }
   return {
     text: isYaml(file) ? stringifyYaml(composition) : JSON.stringify(composition, null, 2),
     composition
+  }
+}
+
+/** A REST endpoint that records what hooks post to it. */
+async function startHookSink(): Promise<{ url: string; calls: { path: string; headers: IncomingHttpHeaders; body: Json }[]; close(): Promise<void> }> {
+  const calls: { path: string; headers: IncomingHttpHeaders; body: Json }[] = []
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = []
+    for await (const c of req) chunks.push(c as Buffer)
+    calls.push({ path: req.url ?? '', headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString() || '{}') as Json })
+    res.writeHead(204).end()
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    calls,
+    close: async () => {
+      server.closeAllConnections()
+      server.close()
+    }
   }
 }
 
@@ -44,11 +77,18 @@ describe('examples run end to end', () => {
   const tmp = tempDir('llmnet-examples-')
   const nodeNames = new Map<string, Set<string>>()
 
+  let hooks: Awaited<ReturnType<typeof startHookSink>>
+
   beforeAll(async () => {
     up = await startFakeUpstream()
+    hooks = await startHookSink()
     runtime = createRuntime({ env: { OPENROUTER_API_KEY: OPENROUTER_KEY } })
+    // Files the examples refer to (env files for secrets) go along.
+    for (const extra of readdirSync(EXAMPLES).filter((f) => f.endsWith('.env'))) {
+      copyFileSync(path.join(EXAMPLES, extra), path.join(tmp.dir, extra))
+    }
     for (const file of FILES) {
-      const { text, composition } = rewrite(file, up.url)
+      const { text, composition } = rewrite(file, up.url, hooks.url)
       const target = path.join(tmp.dir, file)
       writeFileSync(target, text)
       const loaded = await runtime.loader.load(target)
@@ -67,6 +107,7 @@ describe('examples run end to end', () => {
   afterAll(async () => {
     await runtime?.stop()
     await up?.close()
+    await hooks?.close()
     tmp.remove()
   })
 
@@ -93,7 +134,7 @@ describe('examples run end to end', () => {
     expect(FILES).toContain('conditional-routing.json')
   })
 
-  it.each(FILES)(
+  it.each(FILES.filter((f) => !TRANSFORMED.has(f)))(
     '%s answers with a route that ends in output (fails if a shipped example no longer runs)',
     async (file) => {
       const id = path.basename(file, path.extname(file))
@@ -131,5 +172,29 @@ describe('examples run end to end', () => {
     expect(long.route).toEqual(['gate', 'thorough-answer', 'fact-checker', 'output'])
     expect(short.route).not.toEqual(long.route)
     expect(up.requests.some(isRouterCall)).toBe(false)
+  })
+
+  it('calculator.json multiplies exactly in its shell post hook (fails if the transform hook or the shell function breaks)', async () => {
+    up.setResponder(() => ({ content: 'Sure: {"a": 12, "b": 34}' }))
+    const { answer, route } = await chat('calculator', 'What is twelve times thirty-four?')
+    expect(answer).toBe('12 × 34 = 408')
+    expect(route).toEqual(['extractor', 'output'])
+  })
+
+  it('audit-logging.json posts every answer with the secret from audit.env in its header, without delaying the reply (fails if secrets or observe hooks break)', async () => {
+    const traced = new Promise<void>((resolve) => {
+      const off = runtime.events.on('trace', (t) => {
+        if (t.pipeline === 'audit-logging') {
+          off()
+          resolve()
+        }
+      })
+    })
+    const { answer } = await chat('audit-logging', 'Where is my parcel?')
+    expect(answer).toBe('assistant says: Where is my parcel?')
+    await traced
+    const call = hooks.calls.findLast((c) => c.path === '/audit')
+    expect(call?.headers.authorization).toBe('Bearer replace-with-your-audit-token')
+    expect(call?.body).toMatchObject({ node: 'assistant', question: 'Where is my parcel?', answer: 'assistant says: Where is my parcel?', words: 6 })
   })
 })

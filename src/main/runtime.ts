@@ -4,6 +4,8 @@
  */
 import pkg from '../../package.json' with { type: 'json' }
 import type { EngineDeps } from './core/engine/engine'
+import { type FunctionRunner, ObserveQueue } from './core/engine/hooks'
+import { runFunction } from './core/functions/run-function'
 import { EventBus } from './core/events'
 import { Metrics } from './core/metrics'
 import { PipelineLoader } from './core/pipelines/loader'
@@ -11,9 +13,12 @@ import { PipelineRegistry } from './core/pipelines/registry'
 import { DefaultProviderResolver, type ResolverOptions } from './core/providers/resolver'
 import { createApp, DEFAULT_SERVER_OPTIONS, type ServerOptions } from './core/server/app'
 import { listen, type Listening } from './core/server/listen'
+import type { SecretStore } from './core/secrets/types'
 
 export interface RuntimeOptions {
   env?: NodeJS.ProcessEnv
+  /** The app's secret store, for `store` secret sources. */
+  secretStore?: SecretStore
   server?: Partial<ServerOptions>
   timeouts?: ResolverOptions['timeouts']
 }
@@ -30,6 +35,10 @@ export interface Runtime {
   stop(): Promise<void>
 }
 
+/** Hooks call functions through the functions subsystem. */
+export const functionRunner: FunctionRunner = (name, def, ctx) =>
+  runFunction(name, def, ctx, { expectReply: ctx.expectReply })
+
 export function createRuntime(opts: RuntimeOptions = {}): Runtime {
   const events = new EventBus()
   const pipelines = new PipelineRegistry()
@@ -37,9 +46,10 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
   events.on('trace', (t) => metrics.observeTrace(t))
   const engine: EngineDeps = {
     providers: new DefaultProviderResolver({ env: opts.env ?? process.env, timeouts: opts.timeouts }),
-    events
+    events,
+    hooks: { run: functionRunner, queue: new ObserveQueue() }
   }
-  const loader = new PipelineLoader(pipelines, events)
+  const loader = new PipelineLoader(pipelines, events, { env: opts.env ?? process.env, store: opts.secretStore })
   const serverOptions: ServerOptions = { ...DEFAULT_SERVER_OPTIONS, ...opts.server }
   let server: Listening | undefined
 

@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from 'commander'
 import pkg from '../../../package.json' with { type: 'json' }
 import { askCommand, type AskFlags } from './ask-command'
+import { functionsTestCommand, type FunctionsTestFlags } from './functions-command'
 import { EXIT } from './exit-codes'
 import type { CliIO } from './io'
 import { serveCommand, type ServeFlags } from './serve-command'
@@ -61,7 +62,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, signals
     .argument('<files...>', 'composition files (.json, .jsonc, .yaml, .yml)')
     .option('--json', 'machine-readable report on stdout')
     .option('--strict', 'treat unknown keys as errors')
-    .action(async (files: string[], flags: { json?: boolean; strict?: boolean }) => {
+    .option('--no-secrets', 'do not resolve secrets (env files, environment, Vault)')
+    .action(async (files: string[], flags: { json?: boolean; strict?: boolean; secrets?: boolean }) => {
       setExit(await validateCommand(files, flags, io))
     })
 
@@ -93,6 +95,20 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, signals
     .option('--env-file <file>', 'load environment variables from a dotenv file first')
     .action(async (file: string, prompt: string, flags: AskFlags) => {
       setExit(await askCommand(file, prompt, flags, io))
+    })
+
+  const functions = program.command('functions').description('work with the functions hooks call')
+  functions
+    .command('test')
+    .description('run one function with sample variables; print its result, time and error')
+    .argument('<file>', 'composition file')
+    .argument('<name>', 'function name')
+    .option('--input <text>', 'the $INPUT value')
+    .option('--output <text>', 'the $OUTPUT value (as in a post hook)')
+    .option('--node <name>', 'the $NODE value')
+    .option('--no-transform', 'do not wait for a websocket reply (observe mode)')
+    .action(async (file: string, name: string, flags: FunctionsTestFlags) => {
+      setExit(await functionsTestCommand(file, name, flags, io))
     })
 
   return program

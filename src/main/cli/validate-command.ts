@@ -1,4 +1,4 @@
-import { loadCompositionFile, type LoadedComposition } from '../core/config/load-composition'
+import { loadCompositionFile, type LoadedComposition, loadPipelineFile } from '../core/config/load-composition'
 import { EXIT } from './exit-codes'
 import { countSeverities, formatDiagnostic, plural } from './format-diagnostics'
 import type { CliIO } from './io'
@@ -7,12 +7,20 @@ import { createStyle } from './style'
 export interface ValidateFlags {
   json?: boolean
   strict?: boolean
+  /** `--no-secrets` sets this false: skip resolving secrets (e.g. on another machine). */
+  secrets?: boolean
 }
 
 /** `llmnet validate FILE… [--json] [--strict]`: every problem of every file, then a summary. */
 export async function validateCommand(files: string[], flags: ValidateFlags, io: CliIO): Promise<number> {
   const results: LoadedComposition[] = []
-  for (const file of files) results.push(await loadCompositionFile(file, { strict: flags.strict }))
+  for (const file of files) {
+    results.push(
+      flags.secrets === false
+        ? await loadCompositionFile(file, { strict: flags.strict })
+        : await loadPipelineFile(file, { strict: flags.strict, secrets: { env: io.env } })
+    )
+  }
   const allValid = results.every((r) => r.ok)
 
   if (flags.json) {

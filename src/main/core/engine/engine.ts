@@ -20,7 +20,7 @@ import type { EventBus } from '../events'
 import type { Provider, StreamDelta } from '../providers/provider'
 import { type FunctionRunner, type ObserveQueue, runHooks } from './hooks'
 import { answerMessages, lastUserText, type PreviousAnswer, withLastUserText } from './messages'
-import { type CompiledPipeline, NO_REDACTION } from './pipeline'
+import type { CompiledPipeline } from './pipeline'
 import { laterRoutingText, parseRouteAnswer, routingMessages } from './routing'
 import { addUsage, type DecisionSource, type HopTrace, type Trace, ZERO_USAGE } from './trace'
 
@@ -85,14 +85,14 @@ export async function runPipeline(deps: EngineDeps, input: RunInput, sink: Engin
     throw e
   } finally {
     // The trace waits for this request's observe hooks, so their outcome is in it.
-    const emit = (): void => deps.events.emit('trace', redactTrace(run.trace(), redact))
+    const emit = (): void => deps.events.emit('trace', redactTrace(run.trace(), redact, input.pipeline))
     if (run.pending.length === 0) emit()
     else void Promise.allSettled(run.pending).then(emit)
   }
 }
 
-function redactTrace(trace: Trace, redact: (s: string) => string): Trace {
-  if (redact === NO_REDACTION) return trace
+function redactTrace(trace: Trace, redact: (s: string) => string, pipeline: CompiledPipeline): Trace {
+  if (pipeline.secrets.values().length === 0) return trace
   for (const hop of trace.hops) {
     if (hop.error) hop.error = redact(hop.error)
     if (hop.rawAnswers) hop.rawAnswers = hop.rawAnswers.map(redact)
@@ -223,7 +223,8 @@ class PipelineRun {
     const runner = this.deps.hooks
     if (!runner) throw new AppError('internal_error', `node "${node.name}" has hooks but no function runner is configured`)
     const vars: Record<string, unknown> = {
-      ...this.variables(node, phase === 'pre' ? data : (input ?? data)),
+      // Routing variables ($WORD_COUNT…) describe the data the hook works on: $INPUT or $OUTPUT.
+      ...this.variables(node, data),
       NODE: node.name,
       TIMESTAMP: new Date().toISOString(),
       ...(input !== undefined ? { INPUT: input } : {})

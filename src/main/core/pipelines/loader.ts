@@ -6,7 +6,7 @@ import { type FSWatcher, watch } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
 import { extname, join, resolve } from 'node:path'
 import { formatPath } from '../../../shared/config/diagnostics'
-import { loadCompositionFile, type LoadedComposition } from '../config/load-composition'
+import { type LoadedComposition, loadPipelineFile, type SecretOptions } from '../config/load-composition'
 import { compilePipeline } from '../engine/pipeline'
 import type { EventBus } from '../events'
 import type { PipelineRegistry } from './registry'
@@ -41,12 +41,13 @@ export class PipelineLoader {
 
   constructor(
     private readonly registry: PipelineRegistry,
-    private readonly events: EventBus
+    private readonly events: EventBus,
+    private readonly secrets: SecretOptions
   ) {}
 
   /** Loads one file; returns the validation result (the registry changes only when it is valid). */
   async load(path: string, reloaded = false): Promise<LoadedComposition> {
-    const loaded = await loadCompositionFile(path)
+    const loaded = await loadPipelineFile(path, { secrets: this.secrets })
     if (loaded.ok && loaded.composition) {
       const clash = this.registry.get(loaded.id)
       if (clash && clash.path !== path) {
@@ -55,7 +56,7 @@ export class PipelineLoader {
         loaded.diagnostics.push({ severity: 'error', code: 'duplicate-pipeline', message: error, path: [], line: 1, column: 1 })
         return loaded
       }
-      this.registry.set(compilePipeline(loaded.id, loaded.composition, path))
+      this.registry.set(compilePipeline(loaded.id, loaded.composition, path, loaded.secrets, loaded.redact))
       this.events.emit('pipeline.loaded', { id: loaded.id, path, reloaded })
     } else if (reloaded) {
       this.events.emit('pipeline.reload_failed', { id: loaded.id, path, errors: describeErrors(loaded) })
