@@ -1,0 +1,419 @@
+/**
+ * @module Model downloads that survive real networks: the body streams to `<dest>.part` (never
+ * held in memory); an existing `.part` is resumed with an HTTP `Range` request (a server that
+ * ignores Range and answers 200 restarts the file); a connection cut mid-body is resumed
+ * automatically a few times; free disk space is checked against Content-Length before writing;
+ * redirects are followed (Hugging Face redirects to its CDN); the SHA-256 is verified when known
+ * (a mismatch deletes the `.part`); the finished file is renamed into place atomically and a
+ * `<dest>.sha256` sidecar is written. Cancelling keeps the `.part` for a later resume.
+ */
+import { createHash, type Hash } from 'node:crypto'
+import { createReadStream, createWriteStream } from 'node:fs'
+import { mkdir, rename, stat, statfs, truncate, unlink, writeFile } from 'node:fs/promises'
+import { request as httpRequest, type IncomingMessage } from 'node:http'
+import { request as httpsRequest } from 'node:https'
+import path from 'node:path'
+import { Transform, type TransformCallback } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+
+export interface DownloadProgress {
+  /** Bytes in the file so far, resumed bytes included. */
+  received: number
+  /** Size of the whole file, when the server said. */
+  total?: number
+  /** Average speed of this attempt, in bytes per second. */
+  bytesPerSecond: number
+}
+
+/** Free space as `fs.statfs` reports it (numbers or bigints). */
+export interface FsSpace {
+  bavail: number | bigint
+  bsize: number | bigint
+}
+
+export interface DownloadOptions {
+  /** Expected SHA-256 (hex). A mismatch deletes the partial file and fails. */
+  sha256?: string
+  onProgress?(p: DownloadProgress): void
+  /** Cancels the download; the `.part` file is kept for a later resume. */
+  signal?: AbortSignal
+  /** Extra request headers (e.g. `authorization` for gated Hugging Face repos). */
+  headers?: Record<string, string>
+  /** Minimum interval between progress callbacks (default 100 ms; 0 = every chunk). */
+  progressIntervalMs?: number
+  /** Automatic resumes after a connection breaks mid-body (default 3). */
+  retries?: number
+  /** Delay before the first automatic resume; doubles each time (default 250 ms). */
+  retryDelayMs?: number
+  /** Socket idle timeout (default 60 s). */
+  idleTimeoutMs?: number
+  maxRedirects?: number
+  /** Replaces `fs.statfs` (tests simulate a full disk with it). */
+  statfs?: (dir: string) => Promise<FsSpace>
+}
+
+export interface DownloadResult {
+  path: string
+  bytes: number
+  sha256: string
+  /** Whether bytes from an earlier `.part` were kept. */
+  resumed: boolean
+}
+
+export type DownloadErrorCode =
+  | 'checksum_mismatch'
+  | 'insufficient_space'
+  | 'http_error'
+  | 'too_many_redirects'
+  | 'network'
+  | 'aborted'
+
+/** A download failure; `code` says which kind. */
+export class DownloadError extends Error {
+  override readonly name = 'DownloadError'
+  constructor(
+    readonly code: DownloadErrorCode,
+    message: string,
+    options: { cause?: unknown } = {}
+  ) {
+    super(message, { cause: options.cause })
+  }
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308])
+
+/** Human-readable bytes, decimal units as Hugging Face shows them. */
+export function formatBytes(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB']
+  let v = n
+  let i = 0
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000
+    i++
+  }
+  return i === 0 ? `${v} B` : `${v.toFixed(1)} ${units[i]}`
+}
+
+function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '--:--'
+  const s = Math.round(seconds)
+  const h = Math.floor(s / 3600)
+  const m = Math.floor((s % 3600) / 60)
+  const sec = String(s % 60).padStart(2, '0')
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`
+}
+
+/**
+ * One line for a terminal: `[=====>    ]  45%  180.2 MB / 398.0 MB  12.3 MB/s  ETA 0:18`, never
+ * wider than `width`. Without a known total it shows bytes and speed only.
+ */
+export function formatProgress(p: DownloadProgress, width = 80): string {
+  const speed = `${formatBytes(Math.round(p.bytesPerSecond))}/s`
+  if (!p.total || p.total <= 0) {
+    return `${formatBytes(p.received)}  ${speed}`.slice(0, width)
+  }
+  const ratio = Math.min(1, p.received / p.total)
+  const pct = `${Math.floor(ratio * 100)}%`.padStart(4)
+  const eta =
+    p.bytesPerSecond > 0 ? formatDuration((p.total - p.received) / p.bytesPerSecond) : '--:--'
+  const text = `${pct}  ${formatBytes(p.received)} / ${formatBytes(p.total)}  ${speed}  ETA ${eta}`
+  const barWidth = width - text.length - 3
+  if (barWidth < 5) return text.slice(0, width)
+  const filled = Math.floor(ratio * barWidth)
+  const bar =
+    ratio >= 1 ? '='.repeat(barWidth) : '='.repeat(filled) + '>' + ' '.repeat(barWidth - filled - 1)
+  return `[${bar}] ${text}`
+}
+
+/** Writes `<file>.sha256` in `sha256sum` format. */
+export async function writeSha256Sidecar(file: string, sha256: string): Promise<void> {
+  await writeFile(`${file}.sha256`, `${sha256}  ${path.basename(file)}\n`)
+}
+
+async function sizeOf(file: string): Promise<number> {
+  try {
+    return (await stat(file)).size
+  } catch {
+    return 0
+  }
+}
+
+async function hashFile(file: string, hash: Hash, signal?: AbortSignal): Promise<void> {
+  await pipeline(
+    createReadStream(file),
+    new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        hash.update(chunk)
+        cb()
+      }
+    }),
+    { signal }
+  )
+}
+
+interface Opened {
+  res: IncomingMessage
+  url: URL
+}
+
+/** GET with redirects. Authorization is not forwarded to another host. */
+function get(
+  url: URL,
+  headers: Record<string, string>,
+  opts: DownloadOptions,
+  redirectsLeft: number
+): Promise<Opened> {
+  return new Promise((resolve, reject) => {
+    const send =
+      url.protocol === 'https:' ? httpsRequest : url.protocol === 'http:' ? httpRequest : undefined
+    if (!send)
+      return reject(
+        new DownloadError(
+          'http_error',
+          `unsupported URL scheme ${url.protocol} (use http or https)`
+        )
+      )
+    const req = send(url, { method: 'GET', headers, signal: opts.signal }, (res) => {
+      const status = res.statusCode ?? 0
+      if (REDIRECTS.has(status) && res.headers.location) {
+        res.resume()
+        if (redirectsLeft <= 0) {
+          return reject(
+            new DownloadError('too_many_redirects', `too many redirects fetching ${url.href}`)
+          )
+        }
+        const next = new URL(res.headers.location, url)
+        const nextHeaders = { ...headers }
+        if (next.host !== url.host) {
+          for (const k of Object.keys(nextHeaders))
+            if (k.toLowerCase() === 'authorization') delete nextHeaders[k]
+        }
+        get(next, nextHeaders, opts, redirectsLeft - 1).then(resolve, reject)
+        return
+      }
+      resolve({ res, url })
+    })
+    req.setTimeout(opts.idleTimeoutMs ?? 60_000, () => {
+      req.destroy(
+        Object.assign(
+          new Error(`no data from ${url.host} for ${opts.idleTimeoutMs ?? 60_000} ms`),
+          { code: 'ETIMEDOUT' }
+        )
+      )
+    })
+    req.once('error', reject)
+    req.end()
+  })
+}
+
+/** `bytes 100-199/1000` → { start: 100, total: 1000 }. */
+function parseContentRange(header: string | undefined): { start?: number; total?: number } {
+  const m = /^bytes\s+(?:(\d+)-\d+|\*)\/(\d+|\*)$/i.exec(header?.trim() ?? '')
+  if (!m) return {}
+  return {
+    start: m[1] !== undefined ? Number(m[1]) : undefined,
+    total: m[2] !== '*' ? Number(m[2]) : undefined
+  }
+}
+
+function isAbort(err: unknown, signal?: AbortSignal): boolean {
+  return (
+    Boolean(signal?.aborted) ||
+    (err instanceof Error &&
+      (err.name === 'AbortError' || (err as { code?: string }).code === 'ABORT_ERR'))
+  )
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    const onAbort = (): void => {
+      clearTimeout(t)
+      reject(signal?.reason)
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+/** Result of one HTTP attempt. */
+type Attempt = { done: true; bytes: number; total?: number } | { done: false; error: unknown }
+
+/**
+ * Downloads `url` to `dest`. See the module comment for the guarantees.
+ *
+ * @throws {DownloadError} `checksum_mismatch` (the `.part` is deleted), `insufficient_space`,
+ * `http_error`, `too_many_redirects`, `network` (after the automatic resumes), `aborted`
+ * (the `.part` is kept).
+ */
+export async function download(
+  url: string,
+  dest: string,
+  opts: DownloadOptions = {}
+): Promise<DownloadResult> {
+  const part = `${dest}.part`
+  const dir = path.dirname(dest)
+  await mkdir(dir, { recursive: true })
+  const retries = opts.retries ?? 3
+  const interval = opts.progressIntervalMs ?? 100
+  const free = opts.statfs ?? ((d: string) => statfs(d))
+  let resumed = false
+  let attempt = 0
+
+  for (;;) {
+    if (opts.signal?.aborted) throw aborted(part, await sizeOf(part))
+    const existing = await sizeOf(part)
+    const result = await once(existing)
+    if (result.done) {
+      const bytes = result.bytes
+      const hash = createHash('sha256')
+      await hashFile(part, hash, opts.signal).catch(async (err: unknown) => {
+        if (isAbort(err, opts.signal)) throw aborted(part, await sizeOf(part))
+        throw err
+      })
+      const actual = hash.digest('hex')
+      if (opts.sha256 && actual.toLowerCase() !== opts.sha256.toLowerCase()) {
+        await unlink(part).catch(() => undefined)
+        throw new DownloadError(
+          'checksum_mismatch',
+          `checksum mismatch for ${url}: expected sha256 ${opts.sha256.toLowerCase()}, got ${actual}; the partial file was deleted`
+        )
+      }
+      await rename(part, dest)
+      await writeSha256Sidecar(dest, actual)
+      return { path: dest, bytes, sha256: actual, resumed }
+    }
+    const err = result.error
+    if (err instanceof DownloadError) throw err
+    if (isAbort(err, opts.signal)) throw aborted(part, await sizeOf(part))
+    if (attempt >= retries) {
+      const kept = await sizeOf(part)
+      throw new DownloadError(
+        'network',
+        `download of ${url} failed after ${attempt + 1} attempts: ${(err as Error).message}` +
+          (kept > 0 ? `; ${kept} bytes kept in ${part}, run again to resume` : ''),
+        { cause: err }
+      )
+    }
+    await sleep((opts.retryDelayMs ?? 250) * 2 ** attempt++, opts.signal).catch(async () => {
+      throw aborted(part, await sizeOf(part))
+    })
+  }
+
+  async function once(existing: number): Promise<Attempt> {
+    const headers: Record<string, string> = { 'user-agent': 'llmnet', ...opts.headers }
+    if (existing > 0) headers.range = `bytes=${existing}-`
+    let opened: Opened
+    try {
+      opened = await get(new URL(url), headers, opts, opts.maxRedirects ?? 10)
+    } catch (error) {
+      return { done: false, error }
+    }
+    const { res } = opened
+    const status = res.statusCode ?? 0
+    let start = 0
+    let total: number | undefined
+    if (status === 206) {
+      const range = parseContentRange(res.headers['content-range'])
+      if (range.start !== existing) {
+        // A range we did not ask for: start over rather than splice the wrong bytes.
+        res.resume()
+        await truncate(part, 0).catch(() => undefined)
+        return {
+          done: false,
+          error: new Error(`server answered a different range (${res.headers['content-range']})`)
+        }
+      }
+      start = existing
+      total = range.total
+      resumed = resumed || existing > 0
+    } else if (status === 200) {
+      // Full body: either a fresh download or a server that ignores Range. Restart the file.
+      const len = Number(res.headers['content-length'])
+      total = Number.isFinite(len) && res.headers['content-length'] !== undefined ? len : undefined
+    } else if (status === 416 && existing > 0) {
+      res.resume()
+      const range = parseContentRange(res.headers['content-range'])
+      if (range.total === existing) return { done: true, bytes: existing, total: existing }
+      await truncate(part, 0).catch(() => undefined)
+      return { done: false, error: new Error('the server rejected the resume range; restarting') }
+    } else {
+      const body = await readSome(res)
+      throw new DownloadError(
+        'http_error',
+        `GET ${opened.url.href} answered ${status}${body ? `: ${body}` : ''}`
+      )
+    }
+
+    // Free space for what is still to come, before writing anything.
+    const remaining = total !== undefined ? total - start : undefined
+    if (remaining !== undefined && remaining > 0) {
+      const fsInfo = await free(dir)
+      const available = Number(BigInt(fsInfo.bavail) * BigInt(fsInfo.bsize))
+      if (available < remaining) {
+        res.destroy()
+        throw new DownloadError(
+          'insufficient_space',
+          `not enough disk space in ${dir}: the download needs ${formatBytes(remaining)} more, only ${formatBytes(available)} is free`
+        )
+      }
+    }
+
+    let received = start
+    const began = Date.now()
+    let lastReport = 0
+    const report = (force: boolean): void => {
+      if (!opts.onProgress) return
+      const now = Date.now()
+      if (!force && now - lastReport < interval) return
+      lastReport = now
+      const secs = Math.max((now - began) / 1000, 0.001)
+      opts.onProgress({ received, total, bytesPerSecond: (received - start) / secs })
+    }
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, cb: TransformCallback) {
+        received += chunk.length
+        report(false)
+        cb(null, chunk)
+      }
+    })
+    try {
+      await pipeline(res, counter, createWriteStream(part, { flags: start > 0 ? 'a' : 'w' }), {
+        signal: opts.signal
+      })
+    } catch (error) {
+      return { done: false, error }
+    }
+    if (total !== undefined && received < total) {
+      return {
+        done: false,
+        error: new Error(`the connection closed after ${received} of ${total} bytes`)
+      }
+    }
+    report(true)
+    return { done: true, bytes: received, total }
+  }
+
+  function aborted(file: string, kept: number): DownloadError {
+    return new DownloadError(
+      'aborted',
+      `download cancelled` + (kept > 0 ? `; ${kept} bytes kept in ${file} for a later resume` : '')
+    )
+  }
+}
+
+async function readSome(res: IncomingMessage): Promise<string> {
+  let text = ''
+  try {
+    for await (const chunk of res) {
+      text += (chunk as Buffer).toString('utf8')
+      if (text.length > 300) break
+    }
+  } catch {
+    // ignore: the status is the message
+  }
+  res.destroy()
+  return text.trim().slice(0, 300)
+}
