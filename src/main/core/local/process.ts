@@ -1,0 +1,660 @@
+/**
+ * @module The parent-side handle of one llama.cpp worker process ({@link ./llama-worker.ts}).
+ *
+ * An explicit state machine:
+ *
+ * ```
+ * stopped → starting → ready ⇄ busy → stopping → stopped
+ *              ↓         ↓      ↓
+ *            error ← (failed start / unexpected exit) → starting (after backoff)
+ * ```
+ *
+ * - `start()` is joined (concurrent callers share one start) and resolves when the worker sends
+ *   `{type:'ready'}` over IPC (no polling, no sleeps), or rejects after `startTimeoutMs`.
+ * - `stop()` is bounded by `stopBudgetMs`: IPC `shutdown`, then SIGTERM, then SIGKILL.
+ * - Crashes restart EAGERLY: an unexpected exit (or a failed start) moves to `error` and schedules a
+ *   restart after an exponential backoff (0.5 s, 1 s, 2 s, … capped at 30 s). A failure counts
+ *   towards the circuit breaker when the worker had not yet served a request since it started;
+ *   after 3 consecutive such failures the handle stays in `error` until `start()` is called again.
+ *   Refusals (`insufficient_memory`, `bad_params`) are never retried: the same parameters would be
+ *   refused again.
+ * - Idle unload: `idleTtlMs` (default 10 minutes) after the last request or `touch()`, the process
+ *   is stopped; `ensureStarted()` starts it again on the next request (lazily).
+ * - The fork function is injectable ({@link ForkLike}) so Electron's `utilityProcess` can replace
+ *   `child_process.fork`.
+ */
+import { fork as nodeForkImpl } from 'node:child_process'
+import { EventEmitter } from 'node:events'
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import {
+  isWorkerMessage,
+  WORKER_EXIT,
+  type ErrorMessage,
+  type GpuBackend,
+  type ParentToWorker,
+  type ReadyMessage,
+  type RequestMessage,
+  type WorkerErrorCode,
+  type WorkerParams
+} from './protocol'
+
+/** The module a worker runs and the Node flags it needs. */
+export interface WorkerEntry {
+  modulePath: string
+  execArgv: string[]
+}
+
+/** The little a handle needs from a child process; Node's `ChildProcess` and Electron's `UtilityProcess` both adapt to it. */
+export interface WorkerChild {
+  readonly pid: number | undefined
+  send(message: ParentToWorker): void
+  kill(signal: 'SIGTERM' | 'SIGKILL'): void
+  onMessage(listener: (message: unknown) => void): void
+  onExit(listener: (code: number | null, signal: string | null) => void): void
+  /** Lines the worker writes to stderr (optional: used to explain a crash). */
+  onStderr?(listener: (text: string) => void): void
+}
+
+/** Starts a worker: `entry` with `args` (argv[2] is the JSON {@link WorkerParams}). */
+export type ForkLike = (entry: WorkerEntry, args: readonly string[]) => WorkerChild
+
+/** The handle's states. */
+export type LlamaProcessState = 'stopped' | 'starting' | 'ready' | 'busy' | 'stopping' | 'error'
+
+/** A snapshot of the handle, sent with every `status` event. */
+export interface LlamaProcessStatus {
+  state: LlamaProcessState
+  model: string
+  pid: number | null
+  port: number | null
+  /** `http://127.0.0.1:<port>/v1`, for {@link OpenAICompatibleProvider}. */
+  baseUrl: string | null
+  gpu: GpuBackend | null
+  gpuLayers: number | null
+  contextSize: number | null
+  threads: number | null
+  memory: { ramBytes: number; vramBytes: number } | null
+  /** When the current worker became ready (epoch ms). */
+  loadedSince: number | null
+  /** Load time of the current worker (ms, as the worker measured it): backend, memory check, model. */
+  loadMs: number | null
+  /** Of which the model file and context (ms). */
+  modelLoadMs: number | null
+  /** Last request or `touch()` (epoch ms). */
+  lastUsed: number | null
+  /** Generation speed of the last request that generated more than one token. */
+  tokensPerSecond: number | null
+  inflight: number
+  lastError: string | null
+  lastErrorCode: WorkerErrorCode | 'crashed' | 'start_timeout' | null
+  /** Automatic restarts since the handle was created. */
+  restarts: number
+  consecutiveFailures: number
+  /** When the scheduled restart runs (epoch ms), if one is scheduled. */
+  nextRestartAt: number | null
+  /** Why the last stop happened. */
+  stopReason: 'requested' | 'idle' | null
+}
+
+/** Typed events of a handle. */
+export interface LlamaProcessEvents {
+  status: [LlamaProcessStatus]
+  request: [RequestMessage]
+}
+
+/** Options of {@link LlamaCppProcess}: the worker's parameters plus lifecycle settings. */
+export interface LlamaProcessOptions extends WorkerParams {
+  /** Stop the process after this long without requests; 0 disables. Default 10 minutes. */
+  idleTtlMs?: number
+  /** A start that has not sent `ready` by then fails. Default 120 s. */
+  startTimeoutMs?: number
+  /** Upper bound of `stop()`: shutdown message, SIGTERM, SIGKILL. Default 5 s. */
+  stopBudgetMs?: number
+  /** First restart delay, doubled per consecutive failure. Default 500 ms. */
+  restartBaseMs?: number
+  /** Longest restart delay. Default 30 s. */
+  restartMaxMs?: number
+  /** Consecutive failures before giving up until `start()`. Default 3. */
+  maxConsecutiveFailures?: number
+  /** Restart after a crash. Default true. */
+  autoRestart?: boolean
+  /** How to start the worker. Default: `child_process.fork`. */
+  fork?: ForkLike
+  /** Which module to fork. Default: {@link workerEntry}. */
+  entry?: WorkerEntry
+}
+
+/** An error from the handle, with the worker's code when it reported one. */
+export class LlamaProcessError extends Error {
+  constructor(
+    readonly code: NonNullable<LlamaProcessStatus['lastErrorCode']> | 'stopped' | 'circuit_open',
+    message: string
+  ) {
+    super(message)
+    this.name = 'LlamaProcessError'
+  }
+}
+
+const DEFAULTS = {
+  idleTtlMs: 10 * 60_000,
+  startTimeoutMs: 120_000,
+  stopBudgetMs: 5_000,
+  restartBaseMs: 500,
+  restartMaxMs: 30_000,
+  maxConsecutiveFailures: 3,
+  autoRestart: true
+}
+
+const STDERR_TAIL_LINES = 20
+
+/**
+ * The worker module to fork. In a source checkout (the `.ts` worker sits next to this module) the
+ * worker runs through tsx (`--import tsx`); in a bundled build this module is inside
+ * `out/cli/cli.mjs` and the worker is the separately bundled `llama-worker.mjs` beside it.
+ */
+export function workerEntry(fromUrl: string = import.meta.url): WorkerEntry {
+  const dir = dirname(fileURLToPath(fromUrl))
+  const source = join(dir, 'llama-worker.ts')
+  if (existsSync(source)) return { modulePath: source, execArgv: ['--import', tsxLoader(fromUrl)] }
+  return { modulePath: join(dir, 'llama-worker.mjs'), execArgv: [] }
+}
+
+/** tsx's loader as a file URL, so the child resolves it whatever its working directory. */
+function tsxLoader(fromUrl: string): string {
+  try {
+    return pathToFileURL(createRequire(fromUrl).resolve('tsx')).href
+  } catch {
+    return 'tsx'
+  }
+}
+
+/** {@link ForkLike} with Node's `child_process.fork`: headless, IPC, stderr piped. */
+export const nodeFork: ForkLike = (entry, args) => {
+  const child = nodeForkImpl(entry.modulePath, [...args], {
+    execArgv: entry.execArgv,
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    windowsHide: true
+  })
+  const stderrListeners: ((text: string) => void)[] = []
+  child.stderr?.setEncoding('utf8')
+  child.stderr?.on('data', (text: string) => {
+    for (const l of stderrListeners) l(text)
+  })
+  // A send to a dead child raises asynchronously; the exit event reports the death.
+  child.on('error', () => undefined)
+  return {
+    get pid() {
+      return child.pid
+    },
+    send: (message) => {
+      if (child.connected) child.send(message, (err) => void err)
+    },
+    kill: (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+    },
+    onMessage: (listener) => void child.on('message', listener),
+    onExit: (listener) => void child.once('exit', listener),
+    onStderr: (listener) => void stderrListeners.push(listener)
+  }
+}
+
+/** One forked worker and what it told us. */
+interface Spawned {
+  child: WorkerChild
+  exited: Promise<void>
+  hasExited: boolean
+  exit?: { code: number | null; signal: string | null }
+  error?: ErrorMessage
+  ready?: ReadyMessage
+  stderr: string[]
+  servedRequest: boolean
+}
+
+/** A pending `start()`. */
+interface PendingStart {
+  promise: Promise<LlamaProcessStatus>
+  resolve: (s: LlamaProcessStatus) => void
+  reject: (err: LlamaProcessError) => void
+  timer: NodeJS.Timeout
+}
+
+/**
+ * The parent-side handle of one llama.cpp worker serving one GGUF model. See the module comment for
+ * the state machine, restarts, circuit breaker and idle unload.
+ */
+export class LlamaCppProcess {
+  private readonly params: WorkerParams
+  private readonly opts: typeof DEFAULTS & { fork: ForkLike; entry: WorkerEntry }
+  private readonly events = new EventEmitter()
+  private readonly modelName: string
+  private state: LlamaProcessState = 'stopped'
+  private current: Spawned | undefined
+  private pending: PendingStart | undefined
+  private stopping: Promise<void> | undefined
+  private restartTimer: NodeJS.Timeout | undefined
+  private scheduledStart: Promise<LlamaProcessStatus> | undefined
+  private settleScheduled: ((value: Promise<LlamaProcessStatus>) => void) | undefined
+  private idleTimer: NodeJS.Timeout | undefined
+  private loadedSince: number | null = null
+  private lastUsed: number | null = null
+  private tokensPerSecond: number | null = null
+  private inflight = 0
+  private lastError: {
+    code: NonNullable<LlamaProcessStatus['lastErrorCode']>
+    message: string
+  } | null = null
+  private restarts = 0
+  private failures = 0
+  private nextRestartAt: number | null = null
+  private stopReason: LlamaProcessStatus['stopReason'] = null
+
+  constructor(options: LlamaProcessOptions) {
+    const {
+      idleTtlMs,
+      startTimeoutMs,
+      stopBudgetMs,
+      restartBaseMs,
+      restartMaxMs,
+      maxConsecutiveFailures,
+      autoRestart,
+      fork,
+      entry,
+      ...params
+    } = options
+    this.params = params
+    this.opts = {
+      idleTtlMs: idleTtlMs ?? DEFAULTS.idleTtlMs,
+      startTimeoutMs: startTimeoutMs ?? DEFAULTS.startTimeoutMs,
+      stopBudgetMs: stopBudgetMs ?? DEFAULTS.stopBudgetMs,
+      restartBaseMs: restartBaseMs ?? DEFAULTS.restartBaseMs,
+      restartMaxMs: restartMaxMs ?? DEFAULTS.restartMaxMs,
+      maxConsecutiveFailures: maxConsecutiveFailures ?? DEFAULTS.maxConsecutiveFailures,
+      autoRestart: autoRestart ?? DEFAULTS.autoRestart,
+      fork: fork ?? nodeFork,
+      entry: entry ?? workerEntry()
+    }
+    this.modelName =
+      params.modelId ??
+      params.modelPath
+        .split(/[\\/]/)
+        .pop()
+        ?.replace(/\.gguf$/i, '') ??
+      params.modelPath
+  }
+
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<E extends keyof LlamaProcessEvents>(
+    event: E,
+    listener: (...args: LlamaProcessEvents[E]) => void
+  ): () => void {
+    const l = listener as (...args: unknown[]) => void
+    this.events.on(event, l)
+    return () => this.events.off(event, l)
+  }
+
+  /** A snapshot of the handle. */
+  status(): LlamaProcessStatus {
+    const r = this.state === 'ready' || this.state === 'busy' ? this.current?.ready : undefined
+    return {
+      state: this.state,
+      model: this.modelName,
+      pid: this.current && !this.current.hasExited ? (this.current.child.pid ?? null) : null,
+      port: r?.port ?? null,
+      baseUrl: r ? `http://127.0.0.1:${r.port}/v1` : null,
+      gpu: r ? r.gpu : null,
+      gpuLayers: r?.gpuLayers ?? null,
+      contextSize: r?.contextSize ?? null,
+      threads: r?.threads ?? null,
+      memory: r ? { ramBytes: r.ramBytes, vramBytes: r.vramBytes } : null,
+      loadedSince: r ? this.loadedSince : null,
+      loadMs: r?.loadMs ?? null,
+      modelLoadMs: r?.modelLoadMs ?? null,
+      lastUsed: this.lastUsed,
+      tokensPerSecond: this.tokensPerSecond,
+      inflight: this.inflight,
+      lastError: this.lastError?.message ?? null,
+      lastErrorCode: this.lastError?.code ?? null,
+      restarts: this.restarts,
+      consecutiveFailures: this.failures,
+      nextRestartAt: this.nextRestartAt,
+      stopReason: this.stopReason
+    }
+  }
+
+  /**
+   * Starts the worker, or joins the start in progress; resolves once it is ready. An explicit
+   * start also closes the circuit breaker (resets the consecutive-failure count).
+   */
+  async start(): Promise<LlamaProcessStatus> {
+    this.failures = 0
+    return this.startInternal()
+  }
+
+  /**
+   * For the code about to send a request: starts the worker lazily when stopped (e.g. after an
+   * idle unload), waits for a scheduled restart, marks use and returns the base URL. Throws when
+   * the handle gave up (circuit open, or a refusal such as `insufficient_memory`).
+   */
+  async ensureStarted(): Promise<string> {
+    this.touch()
+    let status: LlamaProcessStatus
+    if (this.state === 'ready' || this.state === 'busy') status = this.status()
+    else if (this.state === 'error') {
+      if (!this.scheduledStart) {
+        throw new LlamaProcessError(
+          'circuit_open',
+          `${this.modelName} is not running: ${this.lastError?.message ?? 'failed'} (call start() to try again)`
+        )
+      }
+      status = await this.scheduledStart
+    } else status = await this.startInternal()
+    if (!status.baseUrl)
+      throw new LlamaProcessError('stopped', `${this.modelName} stopped before it could serve`)
+    return status.baseUrl
+  }
+
+  /** Marks use now: postpones the idle unload. */
+  touch(): void {
+    this.lastUsed = Date.now()
+    this.armIdle()
+  }
+
+  /**
+   * Stops the worker within `stopBudgetMs`: IPC shutdown (the worker disposes its model), then
+   * SIGTERM, then SIGKILL. Cancels a scheduled restart. Concurrent calls share one stop.
+   */
+  stop(): Promise<void> {
+    return this.stopInternal('requested')
+  }
+
+  private async startInternal(): Promise<LlamaProcessStatus> {
+    if (this.state === 'ready' || this.state === 'busy') return this.status()
+    if (this.pending) return this.pending.promise
+    if (this.stopping) await this.stopping
+    if (this.pending) return (this.pending as PendingStart).promise
+    const settle = this.takeScheduled()
+    const started = this.spawn()
+    settle?.(started)
+    return started
+  }
+
+  private spawn(): Promise<LlamaProcessStatus> {
+    let resolve!: (s: LlamaProcessStatus) => void
+    let reject!: (err: LlamaProcessError) => void
+    const promise = new Promise<LlamaProcessStatus>((res, rej) => {
+      resolve = res
+      reject = rej
+    })
+    const ref: { spawned?: Spawned } = {}
+    const timer = setTimeout(() => {
+      this.fail(
+        ref.spawned,
+        'start_timeout',
+        `${this.modelName} did not become ready within ${this.opts.startTimeoutMs} ms`
+      )
+      ref.spawned?.child.kill('SIGKILL')
+    }, this.opts.startTimeoutMs)
+    this.pending = { promise, resolve, reject, timer }
+    this.stopReason = null
+    this.setState('starting')
+
+    let child: WorkerChild
+    try {
+      child = this.opts.fork(this.opts.entry, [JSON.stringify(this.params)])
+    } catch (err) {
+      this.fail(
+        undefined,
+        'crashed',
+        `cannot start the worker for ${this.modelName}: ${(err as Error).message}`
+      )
+      return promise
+    }
+    let markExited!: () => void
+    const s: Spawned = {
+      child,
+      exited: new Promise<void>((r) => (markExited = r)),
+      hasExited: false,
+      stderr: [],
+      servedRequest: false
+    }
+    ref.spawned = s
+    this.current = s
+    child.onStderr?.((text) => {
+      s.stderr.push(...text.split('\n').filter((l) => l.trim()))
+      if (s.stderr.length > STDERR_TAIL_LINES)
+        s.stderr.splice(0, s.stderr.length - STDERR_TAIL_LINES)
+    })
+    child.onMessage((message) => this.onMessage(s, message))
+    child.onExit((code, signal) => {
+      s.hasExited = true
+      s.exit = { code, signal }
+      markExited()
+      this.onExit(s)
+    })
+    this.emitStatus()
+    return promise
+  }
+
+  private onMessage(s: Spawned, message: unknown): void {
+    if (!isWorkerMessage(message)) return
+    switch (message.type) {
+      case 'ready': {
+        s.ready = message
+        if (s !== this.current || this.state !== 'starting') return
+        this.loadedSince = Date.now()
+        this.lastUsed = this.loadedSince
+        this.setState('ready')
+        const p = this.pending
+        this.pending = undefined
+        if (p) {
+          clearTimeout(p.timer)
+          p.resolve(this.status())
+        }
+        this.armIdle()
+        return
+      }
+      case 'error':
+        s.error = message
+        return
+      case 'request-start':
+        if (s !== this.current) return
+        this.inflight++
+        this.lastUsed = Date.now()
+        this.clearIdle()
+        if (this.state === 'ready') this.setState('busy')
+        else this.emitStatus()
+        return
+      case 'request':
+        if (s !== this.current) return
+        this.inflight = Math.max(0, this.inflight - 1)
+        this.lastUsed = Date.now()
+        if (message.ok) {
+          s.servedRequest = true
+          this.failures = 0
+        }
+        if (message.tokensPerSecond > 0) this.tokensPerSecond = message.tokensPerSecond
+        this.events.emit('request', message)
+        if (this.state === 'busy' && this.inflight === 0) this.setState('ready')
+        else this.emitStatus()
+        this.armIdle()
+        return
+    }
+  }
+
+  private onExit(s: Spawned): void {
+    if (s !== this.current) return
+    if (this.state === 'stopping') return // stopInternal finishes the transition
+    const { code, signal } = s.exit ?? { code: null, signal: null }
+    const how = signal ? `signal ${signal}` : `code ${code}`
+    const tail = s.stderr.length ? `: ${s.stderr.slice(-3).join(' | ')}` : ''
+    if (this.state === 'starting') {
+      if (s.error) this.fail(s, s.error.code, s.error.message)
+      else
+        this.fail(
+          s,
+          'crashed',
+          `the worker for ${this.modelName} exited with ${how} before it was ready${tail}`
+        )
+    } else if (this.state === 'ready' || this.state === 'busy') {
+      this.fail(
+        s,
+        s.error?.code ?? 'crashed',
+        s.error?.message ??
+          `the worker for ${this.modelName} exited unexpectedly with ${how}${tail}`
+      )
+    }
+  }
+
+  /** Moves to `error`, rejects a pending start, and schedules a restart unless it should not. */
+  private fail(
+    s: Spawned | undefined,
+    code: NonNullable<LlamaProcessStatus['lastErrorCode']>,
+    message: string
+  ): void {
+    if (this.state === 'error' && s === this.current && this.lastError) return // already handled (timeout then exit)
+    this.clearIdle()
+    this.inflight = 0
+    const retryable = code !== 'insufficient_memory' && code !== 'bad_params'
+    if (s?.servedRequest) this.failures = 0
+    this.failures++
+    let text = message
+    const giveUp =
+      !retryable || !this.opts.autoRestart || this.failures >= this.opts.maxConsecutiveFailures
+    if (retryable && this.opts.autoRestart && giveUp) {
+      text += ` (gave up after ${this.failures} consecutive failures; call start() to try again)`
+    }
+    this.lastError = { code, message: text }
+    const p = this.pending
+    this.pending = undefined
+    this.state = 'error'
+    if (!giveUp) this.scheduleRestart()
+    this.emitStatus()
+    if (p) {
+      clearTimeout(p.timer)
+      p.reject(new LlamaProcessError(code, text))
+    }
+  }
+
+  private scheduleRestart(): void {
+    const delay = Math.min(
+      this.opts.restartMaxMs,
+      this.opts.restartBaseMs * 2 ** Math.max(0, this.failures - 1)
+    )
+    this.nextRestartAt = Date.now() + delay
+    let settle!: (value: Promise<LlamaProcessStatus>) => void
+    this.scheduledStart = new Promise<LlamaProcessStatus>((resolve) => (settle = resolve))
+    this.scheduledStart.catch(() => undefined)
+    this.settleScheduled = settle
+    this.restartTimer = setTimeout(() => {
+      const settle = this.takeScheduled()
+      this.restarts++
+      const started = this.spawn()
+      started.catch(() => undefined)
+      settle?.(started)
+    }, delay)
+    this.restartTimer.unref()
+  }
+
+  /**
+   * Drops the scheduled restart and returns the function that settles what its waiters
+   * (`ensureStarted`) get: the start that runs instead, or a rejection.
+   */
+  private takeScheduled(): ((value: Promise<LlamaProcessStatus>) => void) | undefined {
+    if (this.restartTimer) clearTimeout(this.restartTimer)
+    this.restartTimer = undefined
+    this.nextRestartAt = null
+    const settle = this.settleScheduled
+    this.settleScheduled = undefined
+    this.scheduledStart = undefined
+    return settle
+  }
+
+  private stopInternal(reason: 'requested' | 'idle'): Promise<void> {
+    if (this.stopping) return this.stopping
+    const settle = this.takeScheduled()
+    if (settle) {
+      const stopped = Promise.reject(
+        new LlamaProcessError('stopped', `${this.modelName} was stopped`)
+      )
+      stopped.catch(() => undefined)
+      settle(stopped)
+    }
+    this.clearIdle()
+    const s = this.current
+    if (!s || s.hasExited) {
+      this.current = undefined
+      if (this.state !== 'stopped') {
+        this.stopReason = reason
+        this.setState('stopped')
+      }
+      return Promise.resolve()
+    }
+    this.stopReason = reason
+    const p = this.pending
+    this.pending = undefined
+    this.setState('stopping')
+    if (p) {
+      clearTimeout(p.timer)
+      p.reject(new LlamaProcessError('stopped', `${this.modelName} was stopped while starting`))
+    }
+    const budget = this.opts.stopBudgetMs
+    const within = (ms: number): Promise<boolean> =>
+      new Promise((resolve) => {
+        const t = setTimeout(() => resolve(false), ms)
+        void s.exited.then(() => {
+          clearTimeout(t)
+          resolve(true)
+        })
+      })
+    this.stopping = (async () => {
+      try {
+        s.child.send({ type: 'shutdown' })
+      } catch {
+        // the channel is gone: the signals below still work
+      }
+      if (!(await within(budget * 0.6))) {
+        s.child.kill('SIGTERM')
+        if (!(await within(budget * 0.25))) {
+          s.child.kill('SIGKILL')
+          await within(budget * 0.15)
+        }
+      }
+      this.inflight = 0
+      this.current = undefined
+      this.setState('stopped')
+    })().finally(() => {
+      this.stopping = undefined
+    })
+    return this.stopping
+  }
+
+  private armIdle(): void {
+    this.clearIdle()
+    if (this.opts.idleTtlMs <= 0 || this.state !== 'ready' || this.inflight > 0) return
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined
+      if (this.state === 'ready' && this.inflight === 0) void this.stopInternal('idle')
+    }, this.opts.idleTtlMs)
+    this.idleTimer.unref()
+  }
+
+  private clearIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer)
+    this.idleTimer = undefined
+  }
+
+  private setState(state: LlamaProcessState): void {
+    this.state = state
+    this.emitStatus()
+  }
+
+  private emitStatus(): void {
+    this.events.emit('status', this.status())
+  }
+}
+
+/** Exit codes of the worker, re-exported for callers that inspect `WorkerChild` exits. */
+export { WORKER_EXIT }
