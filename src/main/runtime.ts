@@ -14,11 +14,22 @@ import { DefaultProviderResolver, type ResolverOptions } from './core/providers/
 import { createApp, DEFAULT_SERVER_OPTIONS, type ServerOptions } from './core/server/app'
 import { listen, type Listening } from './core/server/listen'
 import type { SecretStore } from './core/secrets/types'
+import { LocalModelManager } from './core/local/manager'
+import type { ForkLike } from './core/local/process'
+import { ModelLibrary } from './core/models/library'
+import { OllamaManager } from './core/models/ollama'
+import { defaultDataDir } from './core/paths'
 
 export interface RuntimeOptions {
   env?: NodeJS.ProcessEnv
   /** The app's secret store, for `store` secret sources. */
   secretStore?: SecretStore
+  /** Where models and state live (default: LLMNET_DATA_DIR or the platform's app-data folder). */
+  dataDir?: string
+  /** How model processes are started: Electron's utilityProcess in the app, fork() headless. */
+  fork?: ForkLike
+  /** Local models unload after this long without requests (default 10 minutes). */
+  idleTtlMs?: number
   server?: Partial<ServerOptions>
   timeouts?: ResolverOptions['timeouts']
 }
@@ -30,6 +41,9 @@ export interface Runtime {
   readonly metrics: Metrics
   readonly engine: EngineDeps
   readonly serverOptions: ServerOptions
+  readonly library: ModelLibrary
+  /** llama.cpp and Ollama models run for the user. */
+  readonly models: LocalModelManager
   /** Starts the HTTP API; `port` 0 picks a free port. */
   listen(port: number): Promise<Listening>
   stop(): Promise<void>
@@ -44,12 +58,21 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
   const pipelines = new PipelineRegistry()
   const metrics = new Metrics()
   events.on('trace', (t) => metrics.observeTrace(t))
+  const env = opts.env ?? process.env
+  const library = new ModelLibrary({ dataDir: opts.dataDir ?? defaultDataDir(env), env })
+  const models = new LocalModelManager({
+    library,
+    events,
+    ollama: () => new OllamaManager({ env }),
+    idleTtlMs: opts.idleTtlMs,
+    fork: opts.fork
+  })
   const engine: EngineDeps = {
-    providers: new DefaultProviderResolver({ env: opts.env ?? process.env, timeouts: opts.timeouts }),
+    providers: new DefaultProviderResolver({ env, timeouts: opts.timeouts, local: models }),
     events,
     hooks: { run: functionRunner, queue: new ObserveQueue() }
   }
-  const loader = new PipelineLoader(pipelines, events, { env: opts.env ?? process.env, store: opts.secretStore })
+  const loader = new PipelineLoader(pipelines, events, { env, store: opts.secretStore })
   const serverOptions: ServerOptions = { ...DEFAULT_SERVER_OPTIONS, ...opts.server }
   let server: Listening | undefined
 
@@ -60,8 +83,10 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
     metrics,
     engine,
     serverOptions,
+    library,
+    models,
     async listen(port) {
-      const app = createApp({ pipelines, engine, metrics, options: serverOptions, version: pkg.version })
+      const app = createApp({ pipelines, engine, metrics, options: serverOptions, version: pkg.version, modelStatus: () => models.status() })
       server = await listen(app, serverOptions.host, port)
       events.emit('server.listening', { url: server.url, host: server.host, port: server.port })
       return server
@@ -70,6 +95,7 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
       loader.close()
       await server?.close()
       server = undefined
+      await models.stopAll()
     }
   }
 }

@@ -9,7 +9,7 @@ import { Cancellation } from '../core/cancel'
 import { AppError } from '../core/errors'
 import { EXIT } from './exit-codes'
 import type { CliIO } from './io'
-import { loadEnvFile, loadRuntime } from './serve-command'
+import { loadEnvFile, loadRuntime, preflightModels } from './serve-command'
 import { createStyle } from './style'
 import { formatTrace } from './trace-format'
 
@@ -24,6 +24,10 @@ export async function askCommand(file: string, prompt: string, flags: AskFlags, 
   const loaded = await loadRuntime([file], io)
   if (!loaded) return EXIT.INVALID
   const { runtime } = loaded
+  if (!(await preflightModels(runtime, io))) {
+    await runtime.stop()
+    return EXIT.RUNTIME
+  }
   const pipeline = runtime.pipelines.default()
   if (!pipeline) return EXIT.INVALID
   const style = createStyle(io.stderr, io.env)

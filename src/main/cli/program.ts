@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander'
 import pkg from '../../../package.json' with { type: 'json' }
 import { askCommand, type AskFlags } from './ask-command'
 import { functionsTestCommand, type FunctionsTestFlags } from './functions-command'
+import { modelsInfoCommand, modelsListCommand, modelsPullCommand, modelsRemoveCommand } from './models-command'
 import { EXIT } from './exit-codes'
 import type { CliIO } from './io'
 import { serveCommand, type ServeFlags } from './serve-command'
@@ -110,6 +111,38 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, signals
     .action(async (file: string, name: string, flags: FunctionsTestFlags) => {
       setExit(await functionsTestCommand(file, name, flags, io))
     })
+
+  const models = program.command('models').description('the local model library (GGUF files for llama.cpp)')
+  models
+    .command('list')
+    .description('downloaded models read from their GGUF headers, and recommended ones')
+    .option('--json', 'machine-readable output')
+    .action(async (flags: { json?: boolean }) => setExit(await modelsListCommand(flags, io)))
+  models
+    .command('pull')
+    .description('download a model: a catalog name, an http(s):// URL or hf://org/repo/file.gguf (resumes, checks sha256)')
+    .argument('<source>', 'what to download')
+    .action(async (source: string) => {
+      const controller = new AbortController()
+      const onInt = (): void => controller.abort()
+      process.once('SIGINT', onInt)
+      try {
+        setExit(await modelsPullCommand(source, io, controller.signal))
+      } finally {
+        process.off('SIGINT', onInt)
+      }
+    })
+  models
+    .command('rm')
+    .description('delete a downloaded model')
+    .argument('<name>', 'file name or catalog name')
+    .action(async (name: string) => setExit(await modelsRemoveCommand(name, io)))
+  models
+    .command('info')
+    .description('details of a downloaded model from its GGUF header')
+    .argument('<name>', 'file name or catalog name')
+    .option('--json', 'machine-readable output')
+    .action(async (name: string, flags: { json?: boolean }) => setExit(await modelsInfoCommand(name, flags, io)))
 
   return program
 }

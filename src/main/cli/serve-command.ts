@@ -67,6 +67,18 @@ export async function loadRuntime(
   return ok ? { runtime, files } : undefined
 }
 
+/** Every local model a pipeline needs must be present; prints the pull command when not. */
+export async function preflightModels(runtime: Runtime, io: CliIO): Promise<boolean> {
+  let ok = true
+  for (const p of runtime.pipelines.list()) {
+    for (const problem of await runtime.models.prepare(p)) {
+      io.stderr.write(`llmnet: ${p.id}: ${problem}\n`)
+      ok = false
+    }
+  }
+  return ok
+}
+
 export async function serveCommand(sources: string[], flags: ServeFlags, io: CliIO, untilSignal: () => Promise<string>): Promise<number> {
   if (flags.envFile && !(await loadEnvFile(flags.envFile, io))) return EXIT.INVALID
   const apiKey = flags.apiKey ?? io.env.LLMNET_API_KEY
@@ -88,7 +100,16 @@ export async function serveCommand(sources: string[], flags: ServeFlags, io: Cli
     }
     return EXIT.OK
   }
+  if (!(await preflightModels(runtime, io))) {
+    await runtime.stop()
+    return EXIT.RUNTIME
+  }
   const err = createStyle(io.stderr, io.env)
+  runtime.events.on('model.status', (m) => {
+    if (m.state === 'ready' || m.state === 'error' || m.state === 'stopped') {
+      io.stderr.write(`llmnet: model ${m.key} ${m.state}${m.lastError && m.state === 'error' ? `: ${m.lastError}` : ''}\n`)
+    }
+  })
   runtime.events.on('pipeline.loaded', (e) => {
     if (e.reloaded) io.stderr.write(`llmnet: reloaded ${e.id} from ${e.path}\n`)
   })

@@ -6,7 +6,10 @@ export function formatTrace(t: Trace, style: Style): string {
   const status = t.status === 'ok' ? style.green('ok') : style.red(`error ${t.error?.code}`)
   const lines = [`${style.bold(`trace ${t.id}`)} ${t.pipeline} ${status} ${t.durationMs} ms  route ${t.route.join(' > ')}`]
   for (const h of t.hops) {
-    const tokens = h.usage ? `  tokens ${h.usage.prompt_tokens}+${h.usage.completion_tokens}` : ''
+    const cached = h.usage?.prompt_tokens_details?.cached_tokens
+    const tokens = h.usage
+      ? `  tokens ${h.usage.prompt_tokens}${cached ? ` (${cached} cached)` : ''}+${h.usage.completion_tokens}`
+      : ''
     const ttft = h.ttftMs !== undefined ? `  ttft ${h.ttftMs} ms` : ''
     const decision = h.decision ? ` → ${h.decision} (${h.decisionSource})` : ''
     const model = h.model ? `  [${h.model}]` : ''

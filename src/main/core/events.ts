@@ -2,6 +2,7 @@
  * @module A small typed event bus. The engine emits traces and status here instead of printing;
  * the CLI, the server's metrics and (later) the app's store subscribe.
  */
+import type { ModelRuntimeStatus } from '../../shared/models/status'
 import type { Trace } from './engine/trace'
 
 export interface RuntimeEvents {
@@ -11,6 +12,7 @@ export interface RuntimeEvents {
   'pipeline.removed': { id: string; path: string }
   'server.listening': { url: string; host: string; port: number }
   'hook.result': { requestId: string; node: string; function: string; ok: boolean; error?: string }
+  'model.status': ModelRuntimeStatus
 }
 
 type Listener<T> = (payload: T) => void

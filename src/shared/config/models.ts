@@ -36,6 +36,12 @@ function huggingfaceRunner(runner: string): Runner {
   return 'external'
 }
 
+/** The endpoint a unified model names itself (`endpoint` or `url`); legacy models have none. */
+export function explicitEndpoint(model: ModelDefinition): string | undefined {
+  if (model.type === 'external' || model.type === 'docker' || model.type === 'huggingface') return undefined
+  return model.endpoint ?? model.url
+}
+
 export function describeModel(model: ModelDefinition): ModelInfo {
   switch (model.type) {
     case 'external':

@@ -53,6 +53,8 @@ export interface Usage {
   prompt_tokens: number
   completion_tokens: number
   total_tokens: number
+  /** Prompt tokens a backend reused from its cache instead of evaluating (OpenAI's field). */
+  prompt_tokens_details?: { cached_tokens?: number }
 }
 
 export interface ChatCompletion {

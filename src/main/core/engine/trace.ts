@@ -50,9 +50,15 @@ export const ZERO_USAGE: Usage = { prompt_tokens: 0, completion_tokens: 0, total
 
 export function addUsage(a: Usage, b: Usage | undefined): Usage {
   if (!b) return a
-  return {
+  const sum: Usage = {
     prompt_tokens: a.prompt_tokens + (b.prompt_tokens ?? 0),
     completion_tokens: a.completion_tokens + (b.completion_tokens ?? 0),
     total_tokens: a.total_tokens + (b.total_tokens ?? (b.prompt_tokens ?? 0) + (b.completion_tokens ?? 0))
   }
+  const cached = a.prompt_tokens_details?.cached_tokens
+  const more = b.prompt_tokens_details?.cached_tokens
+  if (cached !== undefined || more !== undefined) {
+    sum.prompt_tokens_details = { cached_tokens: (cached ?? 0) + (more ?? 0) }
+  }
+  return sum
 }

@@ -872,8 +872,8 @@ export class LlamaModelServer {
 
   /**
    * Takes a free slot: the one whose state shares the longest prefix with this prompt when that
-   * prefix is at least half the prompt (a real reuse), else the least recently used one, so that two
-   * routers with different system prompts keep one slot each instead of evicting each other. Waits
+   * prefix is at least half the prompt (a real reuse), else the one with the least to lose, so that
+   * a router's prefix (or two routers', given enough slots) survives between decisions. Waits
    * (FIFO) when every slot is busy.
    */
   private acquire(history: ChatHistoryItem[]): Promise<Slot> {
@@ -893,8 +893,13 @@ export class LlamaModelServer {
             best = s
           }
         }
-        if (bestShared < tokens.length / 2)
-          best = free.reduce((a, b) => (b.lastUsed < a.lastUsed ? b : a))
+        if (bestShared < tokens.length / 2) {
+          // No real reuse: evict the slot whose state is cheapest to lose (fewest evaluated
+          // tokens, then least recently used), so a router's long constant prefix survives the
+          // short answers that come between its decisions.
+          const size = (x: Slot): number => x.sequence.contextTokens.length
+          best = free.reduce((a, b) => (size(b) < size(a) || (size(b) === size(a) && b.lastUsed < a.lastUsed) ? b : a))
+        }
       }
       best.busy = true
       best.lastUsed = ++this.useCounter

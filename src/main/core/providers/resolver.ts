@@ -4,7 +4,7 @@
  * Local runners without a fixed endpoint are handed to a LocalModels implementation when one is
  * configured (the llama.cpp and Ollama managers).
  */
-import { describeModel, upstreamModelName } from '../../../shared/config/models'
+import { describeModel, explicitEndpoint, upstreamModelName } from '../../../shared/config/models'
 import type { ArchitectureNode, ModelDefinition } from '../../../shared/config/schema'
 import type { ProviderResolver } from '../engine/engine'
 import type { CompiledPipeline } from '../engine/pipeline'
@@ -78,7 +78,7 @@ export class DefaultProviderResolver implements ProviderResolver {
     const local = this.opts.local?.providerFor(pipeline, key, model)
     if (local) return { provider: local, model: modelId, local: true }
     const info = describeModel(model)
-    if (!info.baseUrl || (info.runner === 'llama-cpp' && !('endpoint' in model && (model.endpoint ?? model.url)))) {
+    if (!info.baseUrl || (info.runner === 'llama-cpp' && !explicitEndpoint(model))) {
       throw new AppError(
         'model_not_ready',
         `model "${key}" (${info.runner}) has no endpoint, and no local model manager is running for it`

@@ -3,6 +3,7 @@
  * `app.inject()` or listen on port 0. Every error leaves in OpenAI's envelope with a real status.
  */
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+import type { ModelRuntimeStatus } from '../../../shared/models/status'
 import { errorBody } from '../../../shared/openai/error'
 import type { EngineDeps } from '../engine/engine'
 import { AppError } from '../errors'
@@ -20,6 +21,8 @@ export interface ServerOptions extends SecurityOptions {
 
 export interface AppDeps {
   pipelines: PipelineRegistry
+  /** Local model statuses for `GET /status`. */
+  modelStatus?: () => ModelRuntimeStatus[]
   engine: EngineDeps
   metrics: Metrics
   options: ServerOptions
@@ -78,6 +81,11 @@ export function createApp(deps: AppDeps): FastifyInstance {
   })
 
   app.get('/health', async () => ({ status: 'ok', version: deps.version, pipelines: deps.pipelines.list().length }))
+  app.get('/status', async () => ({
+    version: deps.version,
+    pipelines: deps.pipelines.list().map((p) => ({ id: p.id, path: p.path ?? null, nodes: p.composition.architecture.length })),
+    models: deps.modelStatus?.() ?? []
+  }))
   app.get('/metrics', async (_req, reply) => {
     reply.type('text/plain; version=0.0.4')
     return deps.metrics.render()

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest'
+import { compilePipeline } from '../engine/pipeline'
+import { EventBus } from '../events'
+import { ModelLibrary } from '../models/library'
+import { defaultDataDir } from '../paths'
+import { CompositionSchema } from '../../../shared/config/schema'
+import { llamaParams, LocalModelManager, pullCommand } from './manager'
+
+describe('llamaParams', () => {
+  it.each([
+    [{ n_ctx: 2048 }, { contextSize: 2048 }],
+    [{ ctx_size: '1024' }, { contextSize: 1024 }],
+    [{ ngl: 20 }, { gpuLayers: 20 }],
+    [{ n_gpu_layers: 'auto' }, { gpuLayers: 'auto' }],
+    [{ n_threads: 4 }, { threads: 4 }],
+    [{ n_batch: 256 }, { batchSize: 256 }],
+    [{ fa: true }, { flashAttention: true }],
+    [{ parallel: 4 }, { parallel: 4 }]
+  ])('maps the original parameter %j (catches an alias being ignored)', (given, expected) => {
+    expect(llamaParams(given)).toMatchObject(expected)
+  })
+
+  it('defaults to two sequences so a model that routes and answers keeps the router prefix (catches eviction by answers)', () => {
+    expect(llamaParams(undefined).parallel).toBe(2)
+  })
+})
+
+describe('pullCommand', () => {
+  it('names the catalog entry when the source is a catalog URL, else the source (catches an unusable hint)', () => {
+    expect(pullCommand('hf://Qwen/Qwen2.5-0.5B-Instruct-GGUF/qwen2.5-0.5b-instruct-q4_k_m.gguf')).toBe('llmnet models pull qwen2.5-0.5b-instruct')
+    expect(pullCommand('https://example.test/x.gguf')).toBe('llmnet models pull https://example.test/x.gguf')
+  })
+})
+
+describe('LocalModelManager.providerFor', () => {
+  const manager = new LocalModelManager({ library: new ModelLibrary({ dataDir: '/tmp/llmnet-none', env: {} }), events: new EventBus(), ollama: () => { throw new Error('not used') } })
+  const pipeline = (models: Record<string, unknown>) =>
+    compilePipeline(
+      'p',
+      CompositionSchema.parse({
+        models,
+        architecture: [
+          { name: 'chat', layer: 0, model: 'm', adapter: 'openai-api', 'output-to': ['output'] },
+          { name: 'output', adapter: 'output' }
+        ]
+      }),
+      '/tmp/p.json'
+    )
+
+  it('leaves models with an explicit endpoint or url to the HTTP provider (catches a configured server being ignored)', () => {
+    for (const m of [
+      { runner: 'llama-cpp', source: 'x.gguf', url: 'http://127.0.0.1:8081' },
+      { runner: 'ollama', source: 'qwen2.5:0.5b', endpoint: 'http://127.0.0.1:11434' },
+      { type: 'external', url: 'http://127.0.0.1:1234' }
+    ]) {
+      const p = pipeline({ m })
+      expect(manager.providerFor(p, 'm', p.composition.models.m!)).toBeUndefined()
+    }
+  })
+
+  it('serves llama-cpp and ollama models without an endpoint itself (catches local runners that cannot be called)', () => {
+    const llama = pipeline({ m: { runner: 'llama-cpp', source: 'x.gguf' } })
+    expect(manager.providerFor(llama, 'm', llama.composition.models.m!)?.id).toBe('llama-cpp:m')
+    const ollama = pipeline({ m: { runner: 'ollama', source: 'qwen2.5:0.5b' } })
+    expect(manager.providerFor(ollama, 'm', ollama.composition.models.m!)?.id).toBe('ollama:qwen2.5:0.5b')
+  })
+})
+
+describe('defaultDataDir', () => {
+  it('uses LLMNET_DATA_DIR, else the platform folder (catches models landing in the working directory)', () => {
+    expect(defaultDataDir({ LLMNET_DATA_DIR: '/data/llmnet' }, 'linux')).toBe('/data/llmnet')
+    expect(defaultDataDir({ HOME: '/home/u' }, 'linux')).toBe('/home/u/.local/share/llmnet')
+    expect(defaultDataDir({ HOME: '/Users/u' }, 'darwin')).toBe('/Users/u/Library/Application Support/llmnet')
+    expect(defaultDataDir({ APPDATA: 'C:\\Users\\u\\AppData\\Roaming', HOME: 'C:\\Users\\u' }, 'win32')).toContain('llmnet')
+  })
+})

@@ -1,0 +1,260 @@
+/**
+ * @module Models llmnet runs for the user: llama.cpp GGUF files in child processes and Ollama
+ * (attached, or started and stopped by us). Implements the resolver's LocalModels: a node whose
+ * model is `runner: "llama-cpp"` or `runner: "ollama"` without an explicit endpoint is served
+ * here, started on first use, watched, restarted, unloaded when idle and stopped on quit.
+ * Status changes are emitted as `model.status` events for the UI.
+ */
+import { describeModel, explicitEndpoint } from '../../../shared/config/models'
+import type { ModelDefinition } from '../../../shared/config/schema'
+import type { ModelRuntimeStatus } from '../../../shared/models/status'
+import type { CompiledPipeline } from '../engine/pipeline'
+import { AppError } from '../errors'
+import type { EventBus } from '../events'
+import { findCatalogEntry } from '../models/catalog'
+import type { ModelLibrary } from '../models/library'
+import type { OllamaManager } from '../models/ollama'
+import { OpenAICompatibleProvider } from '../providers/openai-compatible'
+import type { CallOptions, DeltaHandler, Provider, ProviderRequest, ProviderResponse, StreamEnd } from '../providers/provider'
+import type { LocalModels } from '../providers/resolver'
+import { type ForkLike, LlamaCppProcess, type LlamaProcessStatus } from './process'
+import type { WorkerParams } from './protocol'
+
+export interface LocalModelManagerOptions {
+  library: ModelLibrary
+  events: EventBus
+  /** Created on first use of an `ollama` model. */
+  ollama?: () => OllamaManager
+  idleTtlMs?: number
+  /** Electron's utilityProcess in the app; child_process.fork headless. */
+  fork?: ForkLike
+}
+
+/** The original's parameter names and their aliases, mapped to the worker's. */
+export function llamaParams(parameters: Record<string, unknown> | undefined): Partial<WorkerParams> {
+  const p = parameters ?? {}
+  const num = (...keys: string[]): number | undefined => {
+    for (const k of keys) {
+      const v = p[k]
+      if (typeof v === 'number' && Number.isFinite(v)) return v
+      if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v)
+    }
+    return undefined
+  }
+  const out: Partial<WorkerParams> = {}
+  const ctx = num('n_ctx', 'ctx_size', 'context_size')
+  if (ctx !== undefined) out.contextSize = ctx
+  const gpu = p.n_gpu_layers ?? p.ngl ?? p.gpu_layers
+  if (gpu === 'auto') out.gpuLayers = 'auto'
+  else {
+    const layers = num('n_gpu_layers', 'ngl', 'gpu_layers')
+    if (layers !== undefined) out.gpuLayers = layers
+  }
+  const threads = num('threads', 'n_threads')
+  if (threads !== undefined) out.threads = threads
+  const batch = num('n_batch', 'batch_size')
+  if (batch !== undefined) out.batchSize = batch
+  // Two sequences by default: one keeps a router's evaluated prefix while the other answers,
+  // so a model that both routes and answers still reuses the router prompt.
+  out.parallel = num('parallel', 'n_parallel') ?? 2
+  const fa = p.flash_attn ?? p.fa
+  if (typeof fa === 'boolean') out.flashAttention = fa
+  return out
+}
+
+/** The command that downloads a missing model, as printed in errors. */
+export function pullCommand(source: string): string {
+  const entry = findCatalogEntry(source)
+  return `llmnet models pull ${entry ? entry.name : source}`
+}
+
+function toStatus(key: string, runner: 'llama-cpp' | 'ollama', source: string, s: LlamaProcessStatus): ModelRuntimeStatus {
+  const state = s.state === 'stopping' ? 'stopped' : s.state
+  return {
+    key,
+    runner,
+    source,
+    state,
+    lastError: s.lastError,
+    pid: s.pid,
+    port: s.port,
+    memory: s.memory,
+    gpu: s.gpu ? String(s.gpu) : null,
+    gpuLayers: s.gpuLayers,
+    loadedSince: s.loadedSince,
+    lastUsed: s.lastUsed,
+    tokensPerSecond: s.tokensPerSecond,
+    restarts: s.restarts
+  }
+}
+
+/** A provider whose backend process is started on first use and may move ports on restart. */
+class LlamaProvider implements Provider {
+  readonly id: string
+  private http: OpenAICompatibleProvider | undefined
+
+  constructor(
+    label: string,
+    /** Resolves the file and returns its process handle (created once per file and parameters). */
+    private readonly handle: () => Promise<LlamaCppProcess>
+  ) {
+    this.id = `llama-cpp:${label}`
+  }
+
+  private async backend(): Promise<Provider> {
+    const handle = await this.handle()
+    let baseUrl: string
+    try {
+      baseUrl = await handle.ensureStarted()
+    } catch (err) {
+      throw new AppError('model_not_ready', `local model ${this.id.slice(10)} is not ready: ${(err as Error).message}`, { cause: err })
+    }
+    handle.touch()
+    if (!this.http || this.http.id !== baseUrl) {
+      // Never retry against a dead port: a crashed worker is restarted by the handle instead.
+      this.http = new OpenAICompatibleProvider({ baseUrl, maxRetries: 0 })
+    }
+    return this.http
+  }
+
+  async chat(req: ProviderRequest, opts?: CallOptions): Promise<ProviderResponse> {
+    return (await this.backend()).chat(req, opts)
+  }
+
+  async stream(req: ProviderRequest, onDelta: DeltaHandler, opts?: CallOptions): Promise<StreamEnd> {
+    return (await this.backend()).stream(req, onDelta, opts)
+  }
+}
+
+/** Ollama: attach or start on first use, make sure the model exists, then use its native API. */
+class OllamaModelProvider implements Provider {
+  readonly id: string
+  private ready: Promise<{ provider: Provider; model: string }> | undefined
+
+  constructor(
+    private readonly manager: () => OllamaManager,
+    private readonly source: string,
+    private readonly baseDir: string
+  ) {
+    this.id = `ollama:${source}`
+  }
+
+  private backend(): Promise<{ provider: Provider; model: string }> {
+    this.ready ??= (async () => {
+      const manager = this.manager()
+      try {
+        await manager.connect()
+        const model = await manager.ensureModel(this.source, { baseDir: this.baseDir })
+        return { provider: manager.provider(), model }
+      } catch (err) {
+        this.ready = undefined
+        throw new AppError('model_not_ready', `Ollama model ${this.source} is not ready: ${(err as Error).message}`, { cause: err })
+      }
+    })()
+    return this.ready
+  }
+
+  async chat(req: ProviderRequest, opts?: CallOptions): Promise<ProviderResponse> {
+    const { provider, model } = await this.backend()
+    return provider.chat({ ...req, model }, opts)
+  }
+
+  async stream(req: ProviderRequest, onDelta: DeltaHandler, opts?: CallOptions): Promise<StreamEnd> {
+    const { provider, model } = await this.backend()
+    return provider.stream({ ...req, model }, onDelta, opts)
+  }
+}
+
+export class LocalModelManager implements LocalModels {
+  private readonly processes = new Map<string, { handle: LlamaCppProcess; source: string; key: string }>()
+  private readonly providers = new Map<string, Provider>()
+  private ollama: OllamaManager | undefined
+
+  constructor(private readonly opts: LocalModelManagerOptions) {}
+
+  private getOllama = (): OllamaManager => {
+    if (!this.opts.ollama) throw new AppError('model_not_ready', 'Ollama support is not configured')
+    this.ollama ??= this.opts.ollama()
+    return this.ollama
+  }
+
+  /**
+   * Checks every local model of a pipeline before it serves: a llama.cpp file that is missing is
+   * reported with the exact `llmnet models pull …` command.
+   */
+  async prepare(pipeline: CompiledPipeline): Promise<string[]> {
+    const problems: string[] = []
+    for (const [key, model] of Object.entries(pipeline.composition.models)) {
+      const info = describeModel(model)
+      if (info.runner !== 'llama-cpp' || hasEndpoint(model)) continue
+      if (!info.source) {
+        problems.push(`model "${key}" (llama-cpp) has no source: give a GGUF path, URL or hf:// reference`)
+        continue
+      }
+      const resolved = await this.opts.library.resolveSource(info.source, { baseDir: pipeline.baseDir })
+      if (!resolved.present) {
+        problems.push(`model "${key}" is not downloaded (${resolved.localPath}); get it with: ${pullCommand(info.source)}`)
+      }
+    }
+    return problems
+  }
+
+  providerFor(pipeline: CompiledPipeline, modelKey: string, model: ModelDefinition): Provider | undefined {
+    if (hasEndpoint(model)) return undefined
+    const info = describeModel(model)
+    if (!info.source) return undefined
+    if (info.runner === 'ollama' && this.opts.ollama) {
+      const id = `ollama\u0000${pipeline.baseDir}\u0000${info.source}`
+      let provider = this.providers.get(id)
+      if (!provider) {
+        provider = new OllamaModelProvider(this.getOllama, info.source, pipeline.baseDir)
+        this.providers.set(id, provider)
+      }
+      return provider
+    }
+    if (info.runner !== 'llama-cpp') return undefined
+    const params = llamaParams('parameters' in model ? model.parameters : undefined)
+    const source = info.source
+    const id = `llama\u0000${pipeline.baseDir}\u0000${source}\u0000${JSON.stringify(params)}`
+    let provider = this.providers.get(id)
+    if (!provider) {
+      provider = new LlamaProvider(modelKey, async () => {
+        const resolved = await this.opts.library.resolveSource(source, { baseDir: pipeline.baseDir })
+        if (!resolved.present) {
+          throw new AppError('model_not_ready', `model "${modelKey}" is not downloaded; get it with: ${pullCommand(source)}`)
+        }
+        return this.handleFor(resolved.localPath, params, modelKey, source)
+      })
+      this.providers.set(id, provider)
+    }
+    return provider
+  }
+
+  /** One process per file and parameters, shared by every pipeline that uses them. */
+  private handleFor(path: string, params: Partial<WorkerParams>, key: string, source: string): LlamaCppProcess {
+    const id = `${path}\u0000${JSON.stringify(params)}`
+    let entry = this.processes.get(id)
+    if (!entry) {
+      const handle = new LlamaCppProcess({ modelPath: path, ...params, idleTtlMs: this.opts.idleTtlMs, fork: this.opts.fork })
+      entry = { handle, source, key }
+      handle.on('status', (s) => this.opts.events.emit('model.status', toStatus(key, 'llama-cpp', source, s)))
+      this.processes.set(id, entry)
+    }
+    return entry.handle
+  }
+
+  /** The status of every local model process. */
+  status(): ModelRuntimeStatus[] {
+    return [...this.processes.values()].map((e) => toStatus(e.key, 'llama-cpp', e.source, e.handle.status()))
+  }
+
+  /** Stops every model process and a managed Ollama (each bounded). */
+  async stopAll(): Promise<void> {
+    await Promise.allSettled([...this.processes.values()].map((e) => e.handle.stop()))
+    await this.ollama?.stop()
+  }
+}
+
+function hasEndpoint(model: ModelDefinition): boolean {
+  return explicitEndpoint(model) !== undefined
+}
