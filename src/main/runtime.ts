@@ -65,7 +65,8 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
     events,
     ollama: () => new OllamaManager({ env }),
     idleTtlMs: opts.idleTtlMs,
-    fork: opts.fork
+    fork: opts.fork,
+    env
   })
   const engine: EngineDeps = {
     providers: new DefaultProviderResolver({ env, timeouts: opts.timeouts, local: models }),

@@ -74,3 +74,26 @@ describe('defaultDataDir', () => {
     expect(defaultDataDir({ APPDATA: 'C:\\Users\\u\\AppData\\Roaming', HOME: 'C:\\Users\\u' }, 'win32')).toContain('llmnet')
   })
 })
+
+describe('vLLM, TensorRT-LLM and docker runners', () => {
+  it('prepare() reports a missing tool clearly instead of failing at request time (catches a cryptic spawn error)', async () => {
+    const manager = new LocalModelManager({
+      library: new ModelLibrary({ dataDir: '/tmp/llmnet-none', env: {} }),
+      events: new EventBus(),
+      checkTool: async (tool) => ({ tool, ok: false, problem: `${tool} is not installed (python3 -c "import vllm" failed)` })
+    })
+    const p = compilePipeline(
+      'p',
+      CompositionSchema.parse({
+        models: { big: { runner: 'vllm', source: 'Qwen/Qwen2.5-7B-Instruct' }, remote: { runner: 'vllm', source: 'x', endpoint: 'http://10.0.0.2:8000' } },
+        architecture: [
+          { name: 'chat', layer: 0, model: 'big', adapter: 'openai-api', 'output-to': ['output'] },
+          { name: 'output', adapter: 'output' }
+        ]
+      })
+    )
+    expect(await manager.prepare(p)).toEqual(['model "big" (vllm) cannot be started: vllm is not installed (python3 -c "import vllm" failed)'])
+    expect(manager.providerFor(p, 'big', p.composition.models.big!)?.id).toBe('runner:big')
+    expect(manager.providerFor(p, 'remote', p.composition.models.remote!)).toBeUndefined()
+  })
+})

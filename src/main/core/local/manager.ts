@@ -17,7 +17,9 @@ import type { OllamaManager } from '../models/ollama'
 import { OpenAICompatibleProvider } from '../providers/openai-compatible'
 import type { CallOptions, DeltaHandler, Provider, ProviderRequest, ProviderResponse, StreamEnd } from '../providers/provider'
 import type { LocalModels } from '../providers/resolver'
+import { checkTool, type ToolCheck, type ToolName } from '../models/runners'
 import { type ForkLike, LlamaCppProcess, type LlamaProcessStatus } from './process'
+import { ServerRunner, toolFor } from './server-runner'
 import type { WorkerParams } from './protocol'
 
 export interface LocalModelManagerOptions {
@@ -28,6 +30,9 @@ export interface LocalModelManagerOptions {
   idleTtlMs?: number
   /** Electron's utilityProcess in the app; child_process.fork headless. */
   fork?: ForkLike
+  env?: NodeJS.ProcessEnv
+  /** Probes vLLM, TensorRT-LLM and docker (injectable for tests). */
+  checkTool?: (tool: ToolName) => Promise<ToolCheck>
 }
 
 /** The original's parameter names and their aliases, mapped to the worker's. */
@@ -165,9 +170,42 @@ class OllamaModelProvider implements Provider {
   }
 }
 
+/** vLLM, TensorRT-LLM and docker servers: started on first use, then plain OpenAI-compatible HTTP. */
+class RunnerProvider implements Provider {
+  readonly id: string
+  private http: OpenAICompatibleProvider | undefined
+
+  constructor(
+    private readonly runner: ServerRunner,
+    label: string
+  ) {
+    this.id = `runner:${label}`
+  }
+
+  private async backend(): Promise<Provider> {
+    let baseUrl: string
+    try {
+      baseUrl = await this.runner.start()
+    } catch (err) {
+      throw new AppError('model_not_ready', `${this.id.slice(7)} could not be started: ${(err as Error).message}`, { cause: err })
+    }
+    if (!this.http || this.http.id !== baseUrl) this.http = new OpenAICompatibleProvider({ baseUrl })
+    return this.http
+  }
+
+  async chat(req: ProviderRequest, opts?: CallOptions): Promise<ProviderResponse> {
+    return (await this.backend()).chat(req, opts)
+  }
+
+  async stream(req: ProviderRequest, onDelta: DeltaHandler, opts?: CallOptions): Promise<StreamEnd> {
+    return (await this.backend()).stream(req, onDelta, opts)
+  }
+}
+
 export class LocalModelManager implements LocalModels {
   private readonly processes = new Map<string, { handle: LlamaCppProcess; source: string; key: string }>()
   private readonly providers = new Map<string, Provider>()
+  private readonly runners = new Map<string, ServerRunner>()
   private ollama: OllamaManager | undefined
 
   constructor(private readonly opts: LocalModelManagerOptions) {}
@@ -186,6 +224,12 @@ export class LocalModelManager implements LocalModels {
     const problems: string[] = []
     for (const [key, model] of Object.entries(pipeline.composition.models)) {
       const info = describeModel(model)
+      const tool = hasEndpoint(model) ? undefined : toolFor(model)
+      if (tool) {
+        const check = await (this.opts.checkTool ?? ((t: ToolName) => checkTool(t)))(tool)
+        if (!check.ok) problems.push(`model "${key}" (${tool}) cannot be started: ${check.problem ?? `${tool} is not available`}`)
+        continue
+      }
       if (info.runner !== 'llama-cpp' || hasEndpoint(model)) continue
       if (!info.source) {
         problems.push(`model "${key}" (llama-cpp) has no source: give a GGUF path, URL or hf:// reference`)
@@ -208,6 +252,17 @@ export class LocalModelManager implements LocalModels {
       let provider = this.providers.get(id)
       if (!provider) {
         provider = new OllamaModelProvider(this.getOllama, info.source, pipeline.baseDir)
+        this.providers.set(id, provider)
+      }
+      return provider
+    }
+    if (toolFor(model)) {
+      const id = `runner\u0000${pipeline.baseDir}\u0000${modelKey}\u0000${JSON.stringify(model)}`
+      let provider = this.providers.get(id)
+      if (!provider) {
+        const runner = new ServerRunner(modelKey, model, this.opts.env ?? process.env)
+        this.runners.set(id, runner)
+        provider = new RunnerProvider(runner, modelKey)
         this.providers.set(id, provider)
       }
       return provider
@@ -250,7 +305,10 @@ export class LocalModelManager implements LocalModels {
 
   /** Stops every model process and a managed Ollama (each bounded). */
   async stopAll(): Promise<void> {
-    await Promise.allSettled([...this.processes.values()].map((e) => e.handle.stop()))
+    await Promise.allSettled([
+      ...[...this.processes.values()].map((e) => e.handle.stop()),
+      ...[...this.runners.values()].map((r) => r.stop())
+    ])
     await this.ollama?.stop()
   }
 }
