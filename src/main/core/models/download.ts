@@ -15,6 +15,7 @@ import { request as httpsRequest } from 'node:https'
 import path from 'node:path'
 import { Transform, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { sleep } from '../sleep'
 
 export interface DownloadProgress {
   /** Bytes in the file so far, resumed bytes included. */
@@ -224,19 +225,6 @@ function isAbort(err: unknown, signal?: AbortSignal): boolean {
   )
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    const onAbort = (): void => {
-      clearTimeout(t)
-      reject(signal?.reason)
-    }
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
-}
 
 /** Result of one HTTP attempt. */
 type Attempt = { done: true; bytes: number; total?: number } | { done: false; error: unknown }

@@ -56,20 +56,18 @@ function hfTokenEnv(env: NodeJS.ProcessEnv): Record<string, string> {
 
 /** `python -m vllm.entrypoints.openai.api_server --model SRC --host H --port P …parameters`. */
 export function vllmCommand(opts: ServerCommandOptions): CommandSpec {
+  return pythonServer('vllm.entrypoints.openai.api_server', opts, {
+    ...hfTokenEnv(opts.env ?? process.env),
+    TOKENIZERS_PARALLELISM: 'false'
+  })
+}
+
+/** `python -m MODULE --model SRC --host H --port P …parameters`: how both Python runners start. */
+function pythonServer(module: string, opts: ServerCommandOptions, env: Record<string, string>): CommandSpec {
   return {
     command: opts.python ?? 'python3',
-    args: [
-      '-m',
-      'vllm.entrypoints.openai.api_server',
-      '--model',
-      opts.source,
-      '--host',
-      opts.host ?? '127.0.0.1',
-      '--port',
-      String(opts.port),
-      ...parameterFlags(opts.parameters)
-    ],
-    env: { ...hfTokenEnv(opts.env ?? process.env), TOKENIZERS_PARALLELISM: 'false' }
+    args: ['-m', module, '--model', opts.source, '--host', opts.host ?? '127.0.0.1', '--port', String(opts.port), ...parameterFlags(opts.parameters)],
+    env
   }
 }
 
@@ -84,21 +82,7 @@ export function tensorrtCommand(opts: ServerCommandOptions & { apiKey?: string }
     TOKENIZERS_PARALLELISM: 'false'
   }
   if (opts.apiKey) env.HF_TOKEN = opts.apiKey
-  return {
-    command: opts.python ?? 'python3',
-    args: [
-      '-m',
-      'tensorrt_llm.serve',
-      '--model',
-      opts.source,
-      '--host',
-      opts.host ?? '127.0.0.1',
-      '--port',
-      String(opts.port),
-      ...parameterFlags(opts.parameters)
-    ],
-    env
-  }
+  return pythonServer('tensorrt_llm.serve', opts, env)
 }
 
 /** `~` at the start becomes the home folder; `${VAR}` becomes its value (unset → empty). */

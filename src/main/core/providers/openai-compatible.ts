@@ -11,6 +11,7 @@ import { AppError, isAbortError } from '../errors'
 import type { CallOptions, DeltaHandler, Provider, ProviderRequest, ProviderResponse, StreamEnd } from './provider'
 import { CONNECT_TIMEOUT, post, READ_TIMEOUT, readText, type Target, toTarget } from './http-transport'
 import { SseParser } from './sse'
+import { sleep } from '../sleep'
 
 export interface OpenAICompatibleOptions {
   /** Base URL ending in `/v1`. */
@@ -52,20 +53,6 @@ function errorCode(err: unknown): string | undefined {
   return e?.code ?? e?.cause?.code
 }
 
-function sleep(ms: number, signal?: CancelSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason)
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    const onAbort = (): void => {
-      clearTimeout(t)
-      reject(signal?.reason)
-    }
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
-}
 
 /** JSON-schema for a routing choice: `{"route": one of the options}`. */
 export function choiceSchema(options: readonly string[]): Record<string, unknown> {
