@@ -10,14 +10,27 @@ const noElectronInCore = {
 }
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'coverage/**', 'tests/.tmp/**', '.prof/**', 'bench-results/**'] },
+  {
+    ignores: [
+      'out/**',
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'tests/.tmp/**',
+      '.prof/**',
+      'bench-results/**'
+    ]
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }
+      ],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }]
     }
   },
@@ -28,7 +41,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'electron', 'react', '**/main/**', '**/renderer/**'], message: 'src/shared is pure: no I/O, no Node, no Electron, no UI.' }
+            {
+              group: ['node:*', 'electron', 'react', '**/main/**', '**/renderer/**'],
+              message: 'src/shared is pure: no I/O, no Node, no Electron, no UI.'
+            }
           ]
         }
       ]
@@ -47,7 +63,14 @@ export default tseslint.config(
       ...reactHooks.configs.recommended.rules,
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/main/**', 'electron', 'node:*'], message: 'The renderer reaches main only through the contract.' }] }
+        {
+          patterns: [
+            {
+              group: ['**/main/**', 'electron', 'node:*'],
+              message: 'The renderer reaches main only through the contract.'
+            }
+          ]
+        }
       ]
     }
   }

@@ -9,10 +9,18 @@ const server = createServer((req, res) => {
   req.on('end', () => {
     const buf = Buffer.concat(body)
     const up = request(
-      { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, agent,
-        headers: { 'content-type': 'application/json', 'content-length': buf.length } },
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        path: req.url,
+        method: req.method,
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': buf.length }
+      },
       (upRes) => {
-        res.writeHead(upRes.statusCode ?? 502, { 'content-type': upRes.headers['content-type'] ?? 'application/json' })
+        res.writeHead(upRes.statusCode ?? 502, {
+          'content-type': upRes.headers['content-type'] ?? 'application/json'
+        })
         upRes.pipe(res)
       }
     )

@@ -22,7 +22,11 @@ type Mode = 'json' | 'sse'
 
 function startProcess(cmd: string, args: string[]): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((res, rej) => {
-    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } })
+    const child = spawn(cmd, args, {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' }
+    })
     let out = ''
     const onData = (b: Buffer): void => {
       out += b.toString()
@@ -34,7 +38,9 @@ function startProcess(cmd: string, args: string[]): Promise<{ child: ChildProces
     }
     child.stdout?.on('data', onData)
     child.stderr?.on('data', (b: Buffer) => process.stderr.write(b))
-    child.once('exit', (code) => rej(new Error(`${cmd} ${args.join(' ')} exited with ${code}: ${out}`)))
+    child.once('exit', (code) =>
+      rej(new Error(`${cmd} ${args.join(' ')} exited with ${code}: ${out}`))
+    )
   })
 }
 
@@ -65,7 +71,13 @@ interface Sample {
   cpuMs: number
 }
 
-async function round(pool: Pool, path: string, payload: string, concurrency: number, pid: number | undefined): Promise<Sample> {
+async function round(
+  pool: Pool,
+  path: string,
+  payload: string,
+  concurrency: number,
+  pid: number | undefined
+): Promise<Sample> {
   const latency: number[] = []
   const ttfb: number[] = []
   let errors = 0
@@ -76,7 +88,12 @@ async function round(pool: Pool, path: string, payload: string, concurrency: num
     while (performance.now() < deadline) {
       const start = performance.now()
       try {
-        const res = await pool.request({ path, method: 'POST', headers: { 'content-type': 'application/json' }, body: payload })
+        const res = await pool.request({
+          path,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: payload
+        })
         let first = 0
         for await (const _ of res.body) if (!first) first = performance.now()
         if (res.statusCode !== 200) errors++
@@ -90,7 +107,14 @@ async function round(pool: Pool, path: string, payload: string, concurrency: num
   }
   await Promise.all(Array.from({ length: concurrency }, worker))
   const seconds = (performance.now() - t0) / 1000
-  return { latency, ttfb, requests: latency.length, errors, seconds, cpuMs: pid ? cpuMs(pid) - cpu0 : 0 }
+  return {
+    latency,
+    ttfb,
+    requests: latency.length,
+    errors,
+    seconds,
+    cpuMs: pid ? cpuMs(pid) - cpu0 : 0
+  }
 }
 
 const pct = (xs: number[], p: number): number => {
@@ -127,15 +151,28 @@ async function main(): Promise<void> {
       ]
     })
   )
-  const naive = await startProcess(process.execPath, [join(root, 'bench/naive-proxy.mjs'), upstreamUrl])
-  const llmnet = await startProcess(process.execPath, [join(root, 'bench/run-cli.mjs'), 'run', file, '--port', '0', '--no-watch'])
+  const naive = await startProcess(process.execPath, [
+    join(root, 'bench/naive-proxy.mjs'),
+    upstreamUrl
+  ])
+  const llmnet = await startProcess(process.execPath, [
+    join(root, 'bench/run-cli.mjs'),
+    'run',
+    file,
+    '--port',
+    '0',
+    '--no-watch'
+  ])
   const targets: Record<Target, { port: number; pid?: number; model: string }> = {
     direct: { port: upstream.port, model: 'bench' },
     naive: { port: naive.port, pid: naive.child.pid, model: 'bench' },
     llmnet: { port: llmnet.port, pid: llmnet.child.pid, model: 'proxy' }
   }
   const pools = Object.fromEntries(
-    (Object.keys(targets) as Target[]).map((t) => [t, new Pool(`http://127.0.0.1:${targets[t].port}`, { connections: 128, pipelining: 1 })])
+    (Object.keys(targets) as Target[]).map((t) => [
+      t,
+      new Pool(`http://127.0.0.1:${targets[t].port}`, { connections: 128, pipelining: 1 })
+    ])
   ) as Record<Target, Pool>
 
   const results: Record<string, unknown>[] = []
@@ -144,9 +181,13 @@ async function main(): Promise<void> {
     lines.push(s)
     process.stdout.write(`${s}\n`)
   }
-  log(`llmnet benchmark: ${ROUNDS} interleaved rounds of ${SECONDS}s per target and scenario, node ${process.version}`)
+  log(
+    `llmnet benchmark: ${ROUNDS} interleaved rounds of ${SECONDS}s per target and scenario, node ${process.version}`
+  )
   log('')
-  log('| mode | c | req/s direct | req/s naive | req/s llmnet | llmnet/naive | Δp50 ms | Δp95 ms | ΔTTFB p50 ms | CPU ms/req naive | CPU ms/req llmnet | CPU ratio | RSS MB naive | RSS MB llmnet | errors |')
+  log(
+    '| mode | c | req/s direct | req/s naive | req/s llmnet | llmnet/naive | Δp50 ms | Δp95 ms | ΔTTFB p50 ms | CPU ms/req naive | CPU ms/req llmnet | CPU ratio | RSS MB naive | RSS MB llmnet | errors |'
+  )
   log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
   let allOk = true
   for (const mode of ['json', 'sse'] as Mode[]) {
@@ -154,24 +195,55 @@ async function main(): Promise<void> {
       const samples: Record<Target, Sample[]> = { direct: [], naive: [], llmnet: [] }
       // Warm-up, then interleaved measured rounds.
       for (const t of Object.keys(targets) as Target[]) {
-        await round(pools[t], '/v1/chat/completions', body(mode === 'sse', targets[t].model), c, undefined)
+        await round(
+          pools[t],
+          '/v1/chat/completions',
+          body(mode === 'sse', targets[t].model),
+          c,
+          undefined
+        )
       }
       for (let r = 0; r < ROUNDS; r++) {
-        const order: Target[] = r % 2 === 0 ? ['direct', 'naive', 'llmnet'] : ['llmnet', 'naive', 'direct']
+        const order: Target[] =
+          r % 2 === 0 ? ['direct', 'naive', 'llmnet'] : ['llmnet', 'naive', 'direct']
         for (const t of order) {
-          samples[t].push(await round(pools[t], '/v1/chat/completions', body(mode === 'sse', targets[t].model), c, targets[t].pid))
+          samples[t].push(
+            await round(
+              pools[t],
+              '/v1/chat/completions',
+              body(mode === 'sse', targets[t].model),
+              c,
+              targets[t].pid
+            )
+          )
         }
       }
-      const m = { direct: merge(samples.direct), naive: merge(samples.naive), llmnet: merge(samples.llmnet) }
+      const m = {
+        direct: merge(samples.direct),
+        naive: merge(samples.naive),
+        llmnet: merge(samples.llmnet)
+      }
       const rps = (s: Sample): number => s.requests / s.seconds
       const cpu = (s: Sample): number => s.cpuMs / s.requests
       const row = {
         mode,
         c,
         rps: { direct: rps(m.direct), naive: rps(m.naive), llmnet: rps(m.llmnet) },
-        p50: { direct: pct(m.direct.latency, 50), naive: pct(m.naive.latency, 50), llmnet: pct(m.llmnet.latency, 50) },
-        p95: { direct: pct(m.direct.latency, 95), naive: pct(m.naive.latency, 95), llmnet: pct(m.llmnet.latency, 95) },
-        ttfb50: { direct: pct(m.direct.ttfb, 50), naive: pct(m.naive.ttfb, 50), llmnet: pct(m.llmnet.ttfb, 50) },
+        p50: {
+          direct: pct(m.direct.latency, 50),
+          naive: pct(m.naive.latency, 50),
+          llmnet: pct(m.llmnet.latency, 50)
+        },
+        p95: {
+          direct: pct(m.direct.latency, 95),
+          naive: pct(m.naive.latency, 95),
+          llmnet: pct(m.llmnet.latency, 95)
+        },
+        ttfb50: {
+          direct: pct(m.direct.ttfb, 50),
+          naive: pct(m.naive.ttfb, 50),
+          llmnet: pct(m.llmnet.ttfb, 50)
+        },
         cpuPerReq: { naive: cpu(m.naive), llmnet: cpu(m.llmnet) },
         rssMb: { naive: rssMb(naive.child.pid ?? 0), llmnet: rssMb(llmnet.child.pid ?? 0) },
         errors: m.direct.errors + m.naive.errors + m.llmnet.errors
@@ -185,7 +257,14 @@ async function main(): Promise<void> {
       const checks = [
         { ok: cpuRatio <= 1.5, what: `CPU per request ${f(cpuRatio)}× naive (target ≤ 1.5×)` },
         { ok: row.errors === 0, what: `${row.errors} errors (target 0)` },
-        ...(c === 1 ? [{ ok: row.ttfb50.llmnet - row.ttfb50.direct <= 1, what: `ΔTTFB p50 ${f(row.ttfb50.llmnet - row.ttfb50.direct)} ms (target ≤ 1 ms)` }] : [])
+        ...(c === 1
+          ? [
+              {
+                ok: row.ttfb50.llmnet - row.ttfb50.direct <= 1,
+                what: `ΔTTFB p50 ${f(row.ttfb50.llmnet - row.ttfb50.direct)} ms (target ≤ 1 ms)`
+              }
+            ]
+          : [])
       ]
       for (const chk of checks) if (!chk.ok) allOk = false
       ;(row as Record<string, unknown>).checks = checks

@@ -2,11 +2,23 @@
 import { createServer } from 'node:http'
 
 const json = JSON.stringify({
-  id: 'chatcmpl-bench', object: 'chat.completion', created: 1, model: 'bench',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'The quick brown fox jumps over the lazy dog.' }, finish_reason: 'stop' }],
+  id: 'chatcmpl-bench',
+  object: 'chat.completion',
+  created: 1,
+  model: 'bench',
+  choices: [
+    {
+      index: 0,
+      message: { role: 'assistant', content: 'The quick brown fox jumps over the lazy dog.' },
+      finish_reason: 'stop'
+    }
+  ],
   usage: { prompt_tokens: 12, completion_tokens: 10, total_tokens: 22 }
 })
-const words = 'The quick brown fox jumps over the lazy dog and keeps on running through the green field today'.split(' ')
+const words =
+  'The quick brown fox jumps over the lazy dog and keeps on running through the green field today'.split(
+    ' '
+  )
 const chunk = (delta, finish = null) =>
   `data: ${JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1, model: 'bench', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`
 const sse =
@@ -23,7 +35,10 @@ const server = createServer((req, res) => {
   req.on('end', () => {
     const stream = Buffer.concat(body).includes('"stream":true')
     if (!stream) {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) })
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(json)
+      })
       res.end(json)
       return
     }

@@ -50,12 +50,20 @@ function rewrite(file: string, url: string, hookUrl = url): { text: string; comp
 }
 
 /** A REST endpoint that records what hooks post to it. */
-async function startHookSink(): Promise<{ url: string; calls: { path: string; headers: IncomingHttpHeaders; body: Json }[]; close(): Promise<void> }> {
+async function startHookSink(): Promise<{
+  url: string
+  calls: { path: string; headers: IncomingHttpHeaders; body: Json }[]
+  close(): Promise<void>
+}> {
   const calls: { path: string; headers: IncomingHttpHeaders; body: Json }[] = []
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = []
     for await (const c of req) chunks.push(c as Buffer)
-    calls.push({ path: req.url ?? '', headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString() || '{}') as Json })
+    calls.push({
+      path: req.url ?? '',
+      headers: req.headers,
+      body: JSON.parse(Buffer.concat(chunks).toString() || '{}') as Json
+    })
     res.writeHead(204).end()
   })
   server.listen(0, '127.0.0.1')
@@ -195,6 +203,11 @@ describe('examples run end to end', () => {
     await traced
     const call = hooks.calls.findLast((c) => c.path === '/audit')
     expect(call?.headers.authorization).toBe('Bearer replace-with-your-audit-token')
-    expect(call?.body).toMatchObject({ node: 'assistant', question: 'Where is my parcel?', answer: 'assistant says: Where is my parcel?', words: 6 })
+    expect(call?.body).toMatchObject({
+      node: 'assistant',
+      question: 'Where is my parcel?',
+      answer: 'assistant says: Where is my parcel?',
+      words: 6
+    })
   })
 })

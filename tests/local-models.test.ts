@@ -46,8 +46,22 @@ describe('a llama.cpp pipeline end to end', () => {
           },
           architecture: [
             { name: 'router', layer: 0, model: 'tiny', adapter: 'openai-api', 'output-to': [1] },
-            { name: 'alpha', layer: 1, model: 'tiny', adapter: 'openai-api', 'use-case': 'Questions about the weather', 'output-to': ['output'] },
-            { name: 'beta', layer: 1, model: 'tiny', adapter: 'openai-api', 'use-case': 'Questions about cooking', 'output-to': ['output'] },
+            {
+              name: 'alpha',
+              layer: 1,
+              model: 'tiny',
+              adapter: 'openai-api',
+              'use-case': 'Questions about the weather',
+              'output-to': ['output']
+            },
+            {
+              name: 'beta',
+              layer: 1,
+              model: 'tiny',
+              adapter: 'openai-api',
+              'use-case': 'Questions about cooking',
+              'output-to': ['output']
+            },
             { name: 'output', adapter: 'output' }
           ]
         }
@@ -63,7 +77,11 @@ describe('a llama.cpp pipeline end to end', () => {
   it('routes with a grammar-constrained decision, answers, and reports the model ready (catches local runners that start but cannot be called, as in the original)', async () => {
     const traced = nextTrace(s)
     const res = await s.client.chat.completions
-      .create({ model: 'local', max_tokens: 8, messages: [{ role: 'user', content: 'Will it rain tomorrow?' }] })
+      .create({
+        model: 'local',
+        max_tokens: 8,
+        messages: [{ role: 'user', content: 'Will it rain tomorrow?' }]
+      })
       .withResponse()
     expect(res.response.status).toBe(200)
     const route = res.response.headers.get('x-llmnet-route')
@@ -74,7 +92,11 @@ describe('a llama.cpp pipeline end to end', () => {
     expect(decision?.decisionSource).toBe('model')
     // The grammar forces {"route": "alpha"|"beta"} even from random weights.
     expect(JSON.parse(decision?.rawAnswers?.[0] ?? '{}')).toHaveProperty('route')
-    expect(statuses.some((m) => m.key === 'tiny' && m.state === 'ready' && m.pid !== null && m.port !== null)).toBe(true)
+    expect(
+      statuses.some(
+        (m) => m.key === 'tiny' && m.state === 'ready' && m.pid !== null && m.port !== null
+      )
+    ).toBe(true)
   })
 
   it('streams the final answer token by token (catches buffering the local model)', async () => {
@@ -97,9 +119,14 @@ describe('a llama.cpp pipeline end to end', () => {
 
   it('a later routing decision reuses the evaluated prefix: the trace shows cached prompt tokens (catches re-evaluating the router prompt)', async () => {
     const traced = nextTrace(s)
-    await s.client.chat.completions.create({ model: 'local', max_tokens: 4, messages: [{ role: 'user', content: 'Is it sunny?' }] })
+    await s.client.chat.completions.create({
+      model: 'local',
+      max_tokens: 4,
+      messages: [{ role: 'user', content: 'Is it sunny?' }]
+    })
     const hop = (await traced).hops.find((h) => h.action === 'route')
-    const usage = hop?.usage as { prompt_tokens: number; prompt_tokens_details?: { cached_tokens?: number } } | undefined
+    const usage = hop?.usage as
+      { prompt_tokens: number; prompt_tokens_details?: { cached_tokens?: number } } | undefined
     expect(usage?.prompt_tokens).toBeGreaterThan(0)
     const cached = usage?.prompt_tokens_details?.cached_tokens ?? 0
     // Only the user's text and the template's closing tokens are new.
@@ -162,7 +189,12 @@ describe('llmnet models and a missing model', () => {
   })
 
   it('llmnet run on a pipeline whose model is missing exits 3 with the exact pull command (catches a cryptic failure at request time)', async () => {
-    const { code, err } = await cli(['run', join(process.cwd(), 'examples/local-assistant.json'), '--port', '0'])
+    const { code, err } = await cli([
+      'run',
+      join(process.cwd(), 'examples/local-assistant.json'),
+      '--port',
+      '0'
+    ])
     expect(code).toBe(3)
     expect(err).toContain('get it with: llmnet models pull qwen2.5-0.5b-instruct')
   })

@@ -87,7 +87,14 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
     library,
     models,
     async listen(port) {
-      const app = createApp({ pipelines, engine, metrics, options: serverOptions, version: pkg.version, modelStatus: () => models.status() })
+      const app = createApp({
+        pipelines,
+        engine,
+        metrics,
+        options: serverOptions,
+        version: pkg.version,
+        modelStatus: () => models.status()
+      })
       server = await listen(app, serverOptions.host, port)
       events.emit('server.listening', { url: server.url, host: server.host, port: server.port })
       return server

@@ -60,7 +60,9 @@ export const defaultResponder: Responder = (req) => {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
-export async function startFakeUpstream(responder: Responder = defaultResponder): Promise<FakeUpstream> {
+export async function startFakeUpstream(
+  responder: Responder = defaultResponder
+): Promise<FakeUpstream> {
   let respond = responder
   const requests: RecordedRequest[] = []
   const events = new EventEmitter()
@@ -68,7 +70,12 @@ export async function startFakeUpstream(responder: Responder = defaultResponder)
     const chunks: Buffer[] = []
     for await (const c of req) chunks.push(c as Buffer)
     const text = Buffer.concat(chunks).toString('utf8')
-    const rec: RecordedRequest = { path: req.url ?? '', headers: req.headers, body: text ? JSON.parse(text) : undefined, aborted: false }
+    const rec: RecordedRequest = {
+      path: req.url ?? '',
+      headers: req.headers,
+      body: text ? JSON.parse(text) : undefined,
+      aborted: false
+    }
     requests.push(rec)
     let finished = false
     res.on('close', () => {
@@ -80,7 +87,9 @@ export async function startFakeUpstream(responder: Responder = defaultResponder)
     events.emit('request', rec)
     if (req.method === 'GET' && req.url === '/v1/models') {
       finished = true
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [] }))
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ object: 'list', data: [] }))
       return
     }
     const reply = await respond(rec, requests.length - 1)
@@ -90,7 +99,11 @@ export async function startFakeUpstream(responder: Responder = defaultResponder)
       finished = true
       const headers: Record<string, string> = { 'content-type': 'application/json' }
       if (reply.retryAfter !== undefined) headers['retry-after'] = String(reply.retryAfter)
-      res.writeHead(reply.status, headers).end(JSON.stringify({ error: { message: reply.error ?? 'fake failure', type: 'server_error' } }))
+      res.writeHead(reply.status, headers).end(
+        JSON.stringify({
+          error: { message: reply.error ?? 'fake failure', type: 'server_error' }
+        })
+      )
       return
     }
     const usage = reply.usage ?? { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 }
@@ -102,7 +115,17 @@ export async function startFakeUpstream(responder: Responder = defaultResponder)
         JSON.stringify({
           ...base,
           object: 'chat.completion',
-          choices: [{ index: 0, message: { role: 'assistant', content: reply.toolCalls ? null : content, tool_calls: reply.toolCalls }, finish_reason: reply.toolCalls ? 'tool_calls' : 'stop' }],
+          choices: [
+            {
+              index: 0,
+              message: {
+                role: 'assistant',
+                content: reply.toolCalls ? null : content,
+                tool_calls: reply.toolCalls
+              },
+              finish_reason: reply.toolCalls ? 'tool_calls' : 'stop'
+            }
+          ],
           usage
         })
       )
@@ -113,7 +136,11 @@ export async function startFakeUpstream(responder: Responder = defaultResponder)
       if (res.destroyed) return
       if (!res.write(`data: ${JSON.stringify(obj)}\n\n`)) await once(res, 'drain')
     }
-    await send({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] })
+    await send({
+      ...base,
+      object: 'chat.completion.chunk',
+      choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]
+    })
     const pieces = reply.chunks ?? content.split(/(?<= )/)
     let n = 0
     for (const piece of pieces) {
@@ -125,12 +152,26 @@ export async function startFakeUpstream(responder: Responder = defaultResponder)
         return
       }
       if (reply.chunkDelayMs) await sleep(reply.chunkDelayMs)
-      await send({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] })
+      await send({
+        ...base,
+        object: 'chat.completion.chunk',
+        choices: [{ index: 0, delta: { content: piece }, finish_reason: null }]
+      })
       n++
     }
-    if (reply.toolCalls) await send({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { tool_calls: reply.toolCalls }, finish_reason: null }] })
-    await send({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: reply.toolCalls ? 'tool_calls' : 'stop' }] })
-    if (rec.body?.stream_options?.include_usage) await send({ ...base, object: 'chat.completion.chunk', choices: [], usage })
+    if (reply.toolCalls)
+      await send({
+        ...base,
+        object: 'chat.completion.chunk',
+        choices: [{ index: 0, delta: { tool_calls: reply.toolCalls }, finish_reason: null }]
+      })
+    await send({
+      ...base,
+      object: 'chat.completion.chunk',
+      choices: [{ index: 0, delta: {}, finish_reason: reply.toolCalls ? 'tool_calls' : 'stop' }]
+    })
+    if (rec.body?.stream_options?.include_usage)
+      await send({ ...base, object: 'chat.completion.chunk', choices: [], usage })
     finished = true
     res.end('data: [DONE]\n\n')
   })

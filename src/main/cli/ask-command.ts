@@ -19,7 +19,12 @@ export interface AskFlags {
   system?: string
 }
 
-export async function askCommand(file: string, prompt: string, flags: AskFlags, io: CliIO): Promise<number> {
+export async function askCommand(
+  file: string,
+  prompt: string,
+  flags: AskFlags,
+  io: CliIO
+): Promise<number> {
   if (flags.envFile && !(await loadEnvFile(flags.envFile, io))) return EXIT.INVALID
   const loaded = await loadRuntime([file], io)
   if (!loaded) return EXIT.INVALID
@@ -69,7 +74,11 @@ export async function askCommand(file: string, prompt: string, flags: AskFlags, 
     code = EXIT.RUNTIME
   }
   if (trace) {
-    io.stderr.write(flags.trace ? formatTrace(trace, style) : `${style.dim(`route: ${trace.route.join(' > ')}`)}\n`)
+    io.stderr.write(
+      flags.trace
+        ? formatTrace(trace, style)
+        : `${style.dim(`route: ${trace.route.join(' > ')}`)}\n`
+    )
   }
   await runtime.stop()
   return code

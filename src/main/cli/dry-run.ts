@@ -5,7 +5,13 @@
  */
 import { describeModel, upstreamModelName } from '../../shared/config/models'
 import type { ArchitectureNode, Composition, Hook } from '../../shared/config/schema'
-import { analyzeTopology, effectiveLayer, isTerminal, nodeKind, type Topology } from '../../shared/config/topology'
+import {
+  analyzeTopology,
+  effectiveLayer,
+  isTerminal,
+  nodeKind,
+  type Topology
+} from '../../shared/config/topology'
 import type { Style } from './style'
 
 export function describeRole(node: ArchitectureNode, topo: Topology): string {
@@ -32,7 +38,11 @@ function hookLine(phase: string, hook: Hook): string {
   return `${phase} ${hook.mode} → ${hook.function} (on failure: ${hook.on_failure})${cond}`
 }
 
-export function formatDryRun(c: Composition, meta: { id: string; path: string }, style: Style): string {
+export function formatDryRun(
+  c: Composition,
+  meta: { id: string; path: string },
+  style: Style
+): string {
   const topo = analyzeTopology(c)
   const out: string[] = []
   const line = (s = ''): void => {
@@ -74,7 +84,8 @@ export function formatDryRun(c: Composition, meta: { id: string; path: string },
     const via = typeof e.via === 'number' ? `  (via layer ${e.via})` : ''
     line(`  ${e.from} → ${e.to}${via}${cond}`)
   }
-  for (const tap of topo.taps) line(`  (end of request) → ${tap.name}${tap.if ? `  if ${tap.if}` : ''}`)
+  for (const tap of topo.taps)
+    line(`  (end of request) → ${tap.name}${tap.if ? `  if ${tap.if}` : ''}`)
 
   const fns = Object.entries(c.functions)
   const secrets = Object.entries(c.secrets)
@@ -90,7 +101,12 @@ export function formatDryRun(c: Composition, meta: { id: string; path: string },
   return `${out.join('\n')}\n`
 }
 
-function formatNode(node: ArchitectureNode, c: Composition, topo: Topology, style: Style): string[] {
+function formatNode(
+  node: ArchitectureNode,
+  c: Composition,
+  topo: Topology,
+  style: Style
+): string[] {
   const lines: string[] = []
   const unreachable = !topo.reachable.has(node.name) && !topo.taps.includes(node)
   const marker = nodeKind(node) === 'llm' ? '●' : '■'
@@ -113,9 +129,13 @@ function formatNode(node: ArchitectureNode, c: Composition, topo: Topology, styl
   if (nodeKind(node) === 'llm') {
     const targets = topo.targetsOf(node).nodes
     const raw = JSON.stringify(node['output-to'] ?? [])
-    detail('next', `${targets.map((t) => t.name).join(', ') || '(none)'}  ${style.dim(`output-to ${raw}`)}`)
+    detail(
+      'next',
+      `${targets.map((t) => t.name).join(', ') || '(none)'}  ${style.dim(`output-to ${raw}`)}`
+    )
   }
-  if (effectiveLayer(node) !== 0 && nodeKind(node) !== 'llm') detail('layer', String(effectiveLayer(node)))
+  if (effectiveLayer(node) !== 0 && nodeKind(node) !== 'llm')
+    detail('layer', String(effectiveLayer(node)))
   return lines
 }
 

@@ -9,7 +9,10 @@ export function formatDiagnostic(file: string, d: Diagnostic, style: Style): str
   return `${style.bold(`${file}:${d.line}:${d.column}`)}: ${sev}: ${d.message} ${style.dim(`[${d.code}]`)}${where}`
 }
 
-export function countSeverities(diagnostics: readonly Diagnostic[]): { errors: number; warnings: number } {
+export function countSeverities(diagnostics: readonly Diagnostic[]): {
+  errors: number
+  warnings: number
+} {
   const errors = diagnostics.filter((d) => d.severity === 'error').length
   return { errors, warnings: diagnostics.length - errors }
 }

@@ -20,15 +20,23 @@ export interface FunctionsTestFlags {
   transform?: boolean
 }
 
-export async function functionsTestCommand(file: string, name: string, flags: FunctionsTestFlags, io: CliIO): Promise<number> {
+export async function functionsTestCommand(
+  file: string,
+  name: string,
+  flags: FunctionsTestFlags,
+  io: CliIO
+): Promise<number> {
   const style = createStyle(io.stdout, io.env)
   const loaded = await loadPipelineFile(file, { secrets: { env: io.env } })
-  for (const d of loaded.diagnostics) io.stderr.write(`${formatDiagnostic(file, d, createStyle(io.stderr, io.env))}\n`)
+  for (const d of loaded.diagnostics)
+    io.stderr.write(`${formatDiagnostic(file, d, createStyle(io.stderr, io.env))}\n`)
   if (!loaded.ok || !loaded.composition) return EXIT.INVALID
   const def = loaded.composition.functions[name]
   if (!def) {
     const known = Object.keys(loaded.composition.functions)
-    io.stderr.write(`llmnet: no function "${name}" in ${file}; it defines: ${known.join(', ') || '(none)'}\n`)
+    io.stderr.write(
+      `llmnet: no function "${name}" in ${file}; it defines: ${known.join(', ') || '(none)'}\n`
+    )
     return EXIT.INVALID
   }
   const input = flags.input ?? 'What is 6 times 7?'
@@ -50,10 +58,15 @@ export async function functionsTestCommand(file: string, name: string, flags: Fu
     { vars, secrets: loaded.secrets ?? { get: () => undefined }, baseDir: dirname(file) },
     { expectReply: flags.transform ?? true }
   )
-  io.stdout.write(`${style.bold(`function ${name}`)} (${def.type}) ${result.ok ? style.green('ok') : style.red('failed')} in ${result.durationMs} ms\n`)
+  io.stdout.write(
+    `${style.bold(`function ${name}`)} (${def.type}) ${result.ok ? style.green('ok') : style.red('failed')} in ${result.durationMs} ms\n`
+  )
   if (result.ok) {
-    const shown = typeof result.output === 'string' ? result.output : JSON.stringify(result.output, null, 2)
-    io.stdout.write(result.output === undefined ? `${style.dim('(no output)')}\n` : `${redact(shown ?? '')}\n`)
+    const shown =
+      typeof result.output === 'string' ? result.output : JSON.stringify(result.output, null, 2)
+    io.stdout.write(
+      result.output === undefined ? `${style.dim('(no output)')}\n` : `${redact(shown ?? '')}\n`
+    )
   } else {
     io.stdout.write(`${style.red('error')}: ${redact(result.error ?? 'failed')}\n`)
   }

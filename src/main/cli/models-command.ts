@@ -23,7 +23,9 @@ export async function modelsListCommand(flags: { json?: boolean }, io: CliIO): P
   const lib = library(io)
   const entries = await lib.list()
   if (flags.json) {
-    io.stdout.write(`${JSON.stringify({ dir: lib.dir, models: entries, catalog: CATALOG }, null, 2)}\n`)
+    io.stdout.write(
+      `${JSON.stringify({ dir: lib.dir, models: entries, catalog: CATALOG }, null, 2)}\n`
+    )
     return EXIT.OK
   }
   const style = createStyle(io.stdout, io.env)
@@ -54,7 +56,12 @@ export async function modelsListCommand(flags: { json?: boolean }, io: CliIO): P
   return EXIT.OK
 }
 
-function writeTable(io: CliIO, head: string[], rows: string[][], bold: (s: string) => string): void {
+function writeTable(
+  io: CliIO,
+  head: string[],
+  rows: string[][],
+  bold: (s: string) => string
+): void {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
   const line = (cells: string[]): string =>
     cells
@@ -65,7 +72,11 @@ function writeTable(io: CliIO, head: string[], rows: string[][], bold: (s: strin
   for (const r of rows) io.stdout.write(`${line(r)}\n`)
 }
 
-export async function modelsPullCommand(source: string, io: CliIO, signal?: AbortSignal): Promise<number> {
+export async function modelsPullCommand(
+  source: string,
+  io: CliIO,
+  signal?: AbortSignal
+): Promise<number> {
   const lib = library(io)
   const style = createStyle(io.stderr, io.env)
   let resolved
@@ -76,7 +87,9 @@ export async function modelsPullCommand(source: string, io: CliIO, signal?: Abor
     return EXIT.USAGE
   }
   if (resolved.kind === 'path') {
-    io.stderr.write(`llmnet: ${source} is a local path, not something to download; give a URL, hf://… or a catalog name\n`)
+    io.stderr.write(
+      `llmnet: ${source} is a local path, not something to download; give a URL, hf://… or a catalog name\n`
+    )
     return EXIT.USAGE
   }
   if (resolved.present) {
@@ -84,7 +97,9 @@ export async function modelsPullCommand(source: string, io: CliIO, signal?: Abor
     return EXIT.OK
   }
   const entry = findCatalogEntry(source)
-  io.stderr.write(`downloading ${resolved.url}\n  to ${resolved.localPath}${entry?.sha256 ? ' (sha256 checked)' : ''}\n`)
+  io.stderr.write(
+    `downloading ${resolved.url}\n  to ${resolved.localPath}${entry?.sha256 ? ' (sha256 checked)' : ''}\n`
+  )
   const tty = Boolean(io.stderr.isTTY)
   let lastLine = 0
   try {
@@ -101,7 +116,8 @@ export async function modelsPullCommand(source: string, io: CliIO, signal?: Abor
   } catch (err) {
     if (tty) io.stderr.write('\n')
     io.stderr.write(`llmnet: ${style.red('download failed')}: ${(err as Error).message}\n`)
-    if (signal?.aborted) io.stderr.write('the partial file is kept; run the same command again to resume\n')
+    if (signal?.aborted)
+      io.stderr.write('the partial file is kept; run the same command again to resume\n')
     return EXIT.RUNTIME
   }
   if (tty) io.stderr.write('\n')
@@ -120,7 +136,11 @@ export async function modelsRemoveCommand(name: string, io: CliIO): Promise<numb
   }
 }
 
-export async function modelsInfoCommand(name: string, flags: { json?: boolean }, io: CliIO): Promise<number> {
+export async function modelsInfoCommand(
+  name: string,
+  flags: { json?: boolean },
+  io: CliIO
+): Promise<number> {
   try {
     const info = await library(io).info(findCatalogEntry(name)?.fileName ?? name)
     if (flags.json) {

@@ -6,7 +6,12 @@ import { Command, CommanderError, Option } from 'commander'
 import pkg from '../../../package.json' with { type: 'json' }
 import { askCommand, type AskFlags } from './ask-command'
 import { functionsTestCommand, type FunctionsTestFlags } from './functions-command'
-import { modelsInfoCommand, modelsListCommand, modelsPullCommand, modelsRemoveCommand } from './models-command'
+import {
+  modelsInfoCommand,
+  modelsListCommand,
+  modelsPullCommand,
+  modelsRemoveCommand
+} from './models-command'
 import { EXIT } from './exit-codes'
 import type { CliIO } from './io'
 import { serveCommand, type ServeFlags } from './serve-command'
@@ -17,7 +22,11 @@ export const VERSION: string = pkg.version
 function parsePort(value: string): string {
   const n = Number(value)
   if (!Number.isInteger(n) || n < 0 || n > 65535) {
-    throw new CommanderError(EXIT.USAGE, 'llmnet.invalidPort', `error: --port must be 0-65535, got "${value}"`)
+    throw new CommanderError(
+      EXIT.USAGE,
+      'llmnet.invalidPort',
+      `error: --port must be 0-65535, got "${value}"`
+    )
   }
   return value
 }
@@ -39,7 +48,11 @@ export function untilSignal(): Promise<string> {
   })
 }
 
-export function buildProgram(io: CliIO, setExit: (code: number) => void, signals: () => Promise<string> = untilSignal): Command {
+export function buildProgram(
+  io: CliIO,
+  setExit: (code: number) => void,
+  signals: () => Promise<string> = untilSignal
+): Command {
   const program = new Command('llmnet')
   program
     .description('Pipelines of small local models behind one OpenAI-compatible endpoint')
@@ -64,24 +77,39 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, signals
     .option('--json', 'machine-readable report on stdout')
     .option('--strict', 'treat unknown keys as errors')
     .option('--no-secrets', 'do not resolve secrets (env files, environment, Vault)')
-    .action(async (files: string[], flags: { json?: boolean; strict?: boolean; secrets?: boolean }) => {
-      setExit(await validateCommand(files, flags, io))
-    })
+    .action(
+      async (files: string[], flags: { json?: boolean; strict?: boolean; secrets?: boolean }) => {
+        setExit(await validateCommand(files, flags, io))
+      }
+    )
 
   program
     .command('run')
-    .description('serve pipelines on an OpenAI-compatible API (or print their topology with --dry-run)')
-    .argument('<sources...>', 'composition files, or directories of them; each is served as model <file name>')
-    .addOption(new Option('-p, --port <port>', 'port to listen on (0 picks a free one)').default('8080').argParser(parsePort))
+    .description(
+      'serve pipelines on an OpenAI-compatible API (or print their topology with --dry-run)'
+    )
+    .argument(
+      '<sources...>',
+      'composition files, or directories of them; each is served as model <file name>'
+    )
+    .addOption(
+      new Option('-p, --port <port>', 'port to listen on (0 picks a free one)')
+        .default('8080')
+        .argParser(parsePort)
+    )
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--dry-run', 'print layers, nodes, edges, conditions and models, then exit')
     .option('--env-file <file>', 'load environment variables from a dotenv file first')
     .option('--api-key <key>', 'require this bearer key (default: $LLMNET_API_KEY)')
     .option('--cors-origin <origin>', 'allow browser calls from this origin (repeatable)', collect)
-    .option('--allow-host <name>', 'accept this Host header besides localhost (repeatable)', collect)
+    .option(
+      '--allow-host <name>',
+      'accept this Host header besides localhost (repeatable)',
+      collect
+    )
     .option('--max-concurrent <n>', 'requests in flight before answering 429', '256')
     .option('--no-watch', 'do not reload pipelines when their files change')
-    .option('--trace', 'print each request\'s trace to stderr')
+    .option('--trace', "print each request's trace to stderr")
     .action(async (sources: string[], flags: ServeFlags) => {
       setExit(await serveCommand(sources, flags, io, signals))
     })
@@ -112,7 +140,9 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, signals
       setExit(await functionsTestCommand(file, name, flags, io))
     })
 
-  const models = program.command('models').description('the local model library (GGUF files for llama.cpp)')
+  const models = program
+    .command('models')
+    .description('the local model library (GGUF files for llama.cpp)')
   models
     .command('list')
     .description('downloaded models read from their GGUF headers, and recommended ones')
@@ -120,7 +150,9 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, signals
     .action(async (flags: { json?: boolean }) => setExit(await modelsListCommand(flags, io)))
   models
     .command('pull')
-    .description('download a model: a catalog name, an http(s):// URL or hf://org/repo/file.gguf (resumes, checks sha256)')
+    .description(
+      'download a model: a catalog name, an http(s):// URL or hf://org/repo/file.gguf (resumes, checks sha256)'
+    )
     .argument('<source>', 'what to download')
     .action(async (source: string) => {
       const controller = new AbortController()
@@ -142,7 +174,9 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, signals
     .description('details of a downloaded model from its GGUF header')
     .argument('<name>', 'file name or catalog name')
     .option('--json', 'machine-readable output')
-    .action(async (name: string, flags: { json?: boolean }) => setExit(await modelsInfoCommand(name, flags, io)))
+    .action(async (name: string, flags: { json?: boolean }) =>
+      setExit(await modelsInfoCommand(name, flags, io))
+    )
 
   return program
 }
@@ -159,10 +193,17 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       return EXIT.USAGE
     }
     // The original's -V still prints the version.
-    await program.parseAsync(argv.map((a) => (a === '-V' ? '--version' : a)), { from: 'user' })
+    await program.parseAsync(
+      argv.map((a) => (a === '-V' ? '--version' : a)),
+      { from: 'user' }
+    )
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
+      if (
+        err.code === 'commander.helpDisplayed' ||
+        err.code === 'commander.version' ||
+        err.code === 'commander.help'
+      ) {
         return EXIT.OK
       }
       if (err.code === 'llmnet.invalidPort') io.stderr.write(`${err.message}\n`)

@@ -37,7 +37,8 @@ export async function loadEnvFile(file: string, io: CliIO): Promise<boolean> {
     return false
   }
   const { values, problems } = parseDotenv(text)
-  for (const p of problems) io.stderr.write(`llmnet: ${file}:${p.line}: ${p.message}; line ignored\n`)
+  for (const p of problems)
+    io.stderr.write(`llmnet: ${file}:${p.line}: ${p.message}; line ignored\n`)
   for (const [k, v] of Object.entries(values)) if (io.env[k] === undefined) io.env[k] = v
   return true
 }
@@ -79,7 +80,12 @@ export async function preflightModels(runtime: Runtime, io: CliIO): Promise<bool
   return ok
 }
 
-export async function serveCommand(sources: string[], flags: ServeFlags, io: CliIO, untilSignal: () => Promise<string>): Promise<number> {
+export async function serveCommand(
+  sources: string[],
+  flags: ServeFlags,
+  io: CliIO,
+  untilSignal: () => Promise<string>
+): Promise<number> {
   if (flags.envFile && !(await loadEnvFile(flags.envFile, io))) return EXIT.INVALID
   const apiKey = flags.apiKey ?? io.env.LLMNET_API_KEY
   const loaded = await loadRuntime(sources, io, {
@@ -107,27 +113,35 @@ export async function serveCommand(sources: string[], flags: ServeFlags, io: Cli
   const err = createStyle(io.stderr, io.env)
   runtime.events.on('model.status', (m) => {
     if (m.state === 'ready' || m.state === 'error' || m.state === 'stopped') {
-      io.stderr.write(`llmnet: model ${m.key} ${m.state}${m.lastError && m.state === 'error' ? `: ${m.lastError}` : ''}\n`)
+      io.stderr.write(
+        `llmnet: model ${m.key} ${m.state}${m.lastError && m.state === 'error' ? `: ${m.lastError}` : ''}\n`
+      )
     }
   })
   runtime.events.on('pipeline.loaded', (e) => {
     if (e.reloaded) io.stderr.write(`llmnet: reloaded ${e.id} from ${e.path}\n`)
   })
   runtime.events.on('pipeline.reload_failed', (e) => {
-    io.stderr.write(`llmnet: ${err.yellow(`kept the previous ${e.id}`)}: the edited file is invalid:\n  ${e.errors.join('\n  ')}\n`)
+    io.stderr.write(
+      `llmnet: ${err.yellow(`kept the previous ${e.id}`)}: the edited file is invalid:\n  ${e.errors.join('\n  ')}\n`
+    )
   })
   if (flags.trace) runtime.events.on('trace', (t) => io.stderr.write(formatTrace(t, err)))
   let server
   try {
     server = await runtime.listen(Number(flags.port))
   } catch (e) {
-    io.stderr.write(`llmnet: cannot listen on ${flags.host}:${flags.port}: ${(e as Error).message}\n`)
+    io.stderr.write(
+      `llmnet: cannot listen on ${flags.host}:${flags.port}: ${(e as Error).message}\n`
+    )
     await runtime.stop()
     return EXIT.RUNTIME
   }
   if (flags.watch !== false) runtime.loader.watch(files)
   const ids = runtime.pipelines.list().map((p) => p.id)
-  io.stdout.write(`llmnet serving ${ids.length === 1 ? 'pipeline' : 'pipelines'} ${ids.join(', ')} (default: ${DEFAULT_ALIAS} → ${ids[0]})\n`)
+  io.stdout.write(
+    `llmnet serving ${ids.length === 1 ? 'pipeline' : 'pipelines'} ${ids.join(', ')} (default: ${DEFAULT_ALIAS} → ${ids[0]})\n`
+  )
   io.stdout.write(`OpenAI-compatible API: ${server.url}/v1\n`)
   if (apiKey) io.stdout.write('API key required (Authorization: Bearer …)\n')
   const signal = await untilSignal()

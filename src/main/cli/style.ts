@@ -8,9 +8,13 @@ export interface Style {
   cyan(s: string): string
 }
 
-export function createStyle(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): Style {
+export function createStyle(
+  stream: { isTTY?: boolean },
+  env: NodeJS.ProcessEnv = process.env
+): Style {
   const on = Boolean(stream.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb'
-  const wrap = (open: number, close: number) => (s: string) => (on ? `\x1b[${open}m${s}\x1b[${close}m` : s)
+  const wrap = (open: number, close: number) => (s: string) =>
+    on ? `\x1b[${open}m${s}\x1b[${close}m` : s
   return {
     bold: wrap(1, 22),
     dim: wrap(2, 22),

@@ -1,4 +1,8 @@
-import { loadCompositionFile, type LoadedComposition, loadPipelineFile } from '../core/config/load-composition'
+import {
+  loadCompositionFile,
+  type LoadedComposition,
+  loadPipelineFile
+} from '../core/config/load-composition'
 import { EXIT } from './exit-codes'
 import { countSeverities, formatDiagnostic, plural } from './format-diagnostics'
 import type { CliIO } from './io'
@@ -12,7 +16,11 @@ export interface ValidateFlags {
 }
 
 /** `llmnet validate FILE… [--json] [--strict]`: every problem of every file, then a summary. */
-export async function validateCommand(files: string[], flags: ValidateFlags, io: CliIO): Promise<number> {
+export async function validateCommand(
+  files: string[],
+  flags: ValidateFlags,
+  io: CliIO
+): Promise<number> {
   const results: LoadedComposition[] = []
   for (const file of files) {
     results.push(
@@ -49,12 +57,16 @@ export async function validateCommand(files: string[], flags: ValidateFlags, io:
       const warn = warnings > 0 ? `, ${plural(warnings, 'warning')}` : ''
       io.stdout.write(`${style.green('✓')} ${r.path} is valid${size}${warn}\n`)
     } else {
-      io.stdout.write(`${style.red('✗')} ${r.path} is invalid: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}\n`)
+      io.stdout.write(
+        `${style.red('✗')} ${r.path} is invalid: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}\n`
+      )
     }
   }
   if (results.length > 1) {
     const bad = results.filter((r) => !r.ok).length
-    io.stdout.write(`${plural(results.length, 'file')}: ${results.length - bad} valid, ${bad} invalid\n`)
+    io.stdout.write(
+      `${plural(results.length, 'file')}: ${results.length - bad} valid, ${bad} invalid\n`
+    )
   }
   return allValid ? EXIT.OK : EXIT.INVALID
 }

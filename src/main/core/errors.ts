@@ -1,4 +1,9 @@
-import { ERROR_CODES, errorBody, type ErrorCode, type OpenAIErrorBody } from '../../shared/openai/error'
+import {
+  ERROR_CODES,
+  errorBody,
+  type ErrorCode,
+  type OpenAIErrorBody
+} from '../../shared/openai/error'
 
 /** An error with a stable code that maps to an HTTP status and OpenAI error type. */
 export class AppError extends Error {
@@ -22,12 +27,16 @@ export class AppError extends Error {
   /** Normalises anything thrown; unknown errors become `internal_error` without leaking stacks. */
   static from(err: unknown): AppError {
     if (err instanceof AppError) return err
-    if (isAbortError(err)) return new AppError('upstream_error', 'the request was cancelled', { cause: err })
+    if (isAbortError(err))
+      return new AppError('upstream_error', 'the request was cancelled', { cause: err })
     const message = err instanceof Error ? err.message : String(err)
     return new AppError('internal_error', `internal error: ${message}`, { cause: err })
   }
 }
 
 export function isAbortError(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'AbortError' || (err as { code?: string }).code === 'ABORT_ERR')
+  return (
+    err instanceof Error &&
+    (err.name === 'AbortError' || (err as { code?: string }).code === 'ABORT_ERR')
+  )
 }

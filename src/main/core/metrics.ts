@@ -7,7 +7,8 @@ import type { Trace } from './engine/trace'
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
 
 type Labels = Record<string, string>
-const escapeLabel = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
+const escapeLabel = (v: string): string =>
+  v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
 const render = (labels: Labels): string =>
   Object.entries(labels)
     .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
@@ -39,7 +40,10 @@ class Counter {
 }
 
 class Histogram {
-  private readonly series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>()
+  private readonly series = new Map<
+    string,
+    { labels: Labels; counts: number[]; sum: number; count: number }
+  >()
   constructor(
     readonly name: string,
     readonly help: string
@@ -77,11 +81,26 @@ class Histogram {
 }
 
 export class Metrics {
-  private readonly requests = new Counter('llmnet_requests_total', 'Chat requests by pipeline and outcome')
-  private readonly errors = new Counter('llmnet_request_errors_total', 'Failed requests by pipeline and error code')
-  private readonly latency = new Histogram('llmnet_request_duration_seconds', 'End-to-end request latency')
-  private readonly nodeLatency = new Histogram('llmnet_node_duration_seconds', 'Time spent per node and action')
-  private readonly ttft = new Histogram('llmnet_time_to_first_token_seconds', 'Time to the first streamed token')
+  private readonly requests = new Counter(
+    'llmnet_requests_total',
+    'Chat requests by pipeline and outcome'
+  )
+  private readonly errors = new Counter(
+    'llmnet_request_errors_total',
+    'Failed requests by pipeline and error code'
+  )
+  private readonly latency = new Histogram(
+    'llmnet_request_duration_seconds',
+    'End-to-end request latency'
+  )
+  private readonly nodeLatency = new Histogram(
+    'llmnet_node_duration_seconds',
+    'Time spent per node and action'
+  )
+  private readonly ttft = new Histogram(
+    'llmnet_time_to_first_token_seconds',
+    'Time to the first streamed token'
+  )
   private readonly tokens = new Counter('llmnet_tokens_total', 'Tokens by pipeline, node and kind')
 
   /** Records one finished request from its trace. */
@@ -92,11 +111,21 @@ export class Metrics {
     const started = Date.parse(t.startedAt)
     for (const h of t.hops) {
       if (h.action === 'output' || h.action === 'tap') continue
-      this.nodeLatency.observe({ pipeline: t.pipeline, node: h.node, action: h.action }, h.durationMs / 1000)
-      if (h.ttftMs !== undefined) this.ttft.observe({ pipeline: t.pipeline }, (h.startedAt - started + h.ttftMs) / 1000)
+      this.nodeLatency.observe(
+        { pipeline: t.pipeline, node: h.node, action: h.action },
+        h.durationMs / 1000
+      )
+      if (h.ttftMs !== undefined)
+        this.ttft.observe({ pipeline: t.pipeline }, (h.startedAt - started + h.ttftMs) / 1000)
       if (h.usage) {
-        this.tokens.inc({ pipeline: t.pipeline, node: h.node, kind: 'prompt' }, h.usage.prompt_tokens ?? 0)
-        this.tokens.inc({ pipeline: t.pipeline, node: h.node, kind: 'completion' }, h.usage.completion_tokens ?? 0)
+        this.tokens.inc(
+          { pipeline: t.pipeline, node: h.node, kind: 'prompt' },
+          h.usage.prompt_tokens ?? 0
+        )
+        this.tokens.inc(
+          { pipeline: t.pipeline, node: h.node, kind: 'completion' },
+          h.usage.completion_tokens ?? 0
+        )
       }
     }
   }

@@ -5,7 +5,10 @@ import { join } from 'node:path'
  * Where llmnet keeps its data headless (the Electron shell passes `app.getPath('userData')`
  * instead): `LLMNET_DATA_DIR`, else the platform's application-data folder.
  */
-export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
+export function defaultDataDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform = process.platform
+): string {
   if (env.LLMNET_DATA_DIR) return env.LLMNET_DATA_DIR
   const home = env.HOME ?? homedir()
   if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'llmnet')

@@ -40,7 +40,8 @@ export interface CompiledCondition {
   variables: { name: string; column: number }[]
 }
 
-export type CompileResult = ({ ok: true } & CompiledCondition) | { ok: false; error: ConditionError }
+export type CompileResult =
+  ({ ok: true } & CompiledCondition) | { ok: false; error: ConditionError }
 
 type Token =
   | { t: 'var'; name: string; col: number }
@@ -195,7 +196,10 @@ class Parser {
     }
     if (left.kind === 'var') return { kind: 'exists', operand: left }
     if (typeof left.value === 'boolean') return { kind: 'bool', value: left.value }
-    throw new ParseFailure(`expected a comparison operator after the value, found ${describe(tok)}`, tok.col)
+    throw new ParseFailure(
+      `expected a comparison operator after the value, found ${describe(tok)}`,
+      tok.col
+    )
   }
   private operand(): Operand {
     const tok = this.next()
@@ -239,7 +243,8 @@ export function compileCondition(source: string): CompileResult {
     const expr = parser.parse()
     return { ok: true, source, expr, variables: parser.variables }
   } catch (err) {
-    if (err instanceof ParseFailure) return { ok: false, error: { message: err.message, column: err.column } }
+    if (err instanceof ParseFailure)
+      return { ok: false, error: { message: err.message, column: err.column } }
     throw err
   }
 }

@@ -3,7 +3,10 @@
  * or after whitespace in an unquoted value), single or double quotes, and `\n` escapes inside
  * double quotes. Lines that are not assignments are returned as problems with their line number.
  */
-export function parseDotenv(text: string): { values: Record<string, string>; problems: { line: number; message: string }[] } {
+export function parseDotenv(text: string): {
+  values: Record<string, string>
+  problems: { line: number; message: string }[]
+} {
   const values: Record<string, string> = {}
   const problems: { line: number; message: string }[] = []
   text.split(/\r?\n/).forEach((raw, i) => {

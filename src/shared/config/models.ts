@@ -38,7 +38,8 @@ function huggingfaceRunner(runner: string): Runner {
 
 /** The endpoint a unified model names itself (`endpoint` or `url`); legacy models have none. */
 export function explicitEndpoint(model: ModelDefinition): string | undefined {
-  if (model.type === 'external' || model.type === 'docker' || model.type === 'huggingface') return undefined
+  if (model.type === 'external' || model.type === 'docker' || model.type === 'huggingface')
+    return undefined
   return model.endpoint ?? model.url
 }
 
@@ -72,7 +73,10 @@ export function describeModel(model: ModelDefinition): ModelInfo {
  * The `model` sent upstream for a node: its `model_override`, else the model's own `name` or
  * `source`, else the node's name (the original always sent the node name for handlers).
  */
-export function upstreamModelName(node: ArchitectureNode, model: ModelDefinition | undefined): string {
+export function upstreamModelName(
+  node: ArchitectureNode,
+  model: ModelDefinition | undefined
+): string {
   const override = node['extra-options']?.model_override
   if (typeof override === 'string' && override !== '') return override
   if (model && 'name' in model && model.name) return model.name

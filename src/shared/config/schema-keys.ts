@@ -27,7 +27,8 @@ function optionFor(options: readonly Shaped[], tag: string, value: unknown): Sha
 
 function at(raw: unknown, path: JsonPath): Record<string, unknown> {
   let v = raw
-  for (const seg of path) v = v && typeof v === 'object' ? (v as Record<string | number, unknown>)[seg] : undefined
+  for (const seg of path)
+    v = v && typeof v === 'object' ? (v as Record<string | number, unknown>)[seg] : undefined
   return v && typeof v === 'object' ? (v as Record<string, unknown>) : {}
 }
 

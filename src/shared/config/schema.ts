@@ -9,7 +9,14 @@ const jsonValue: z.ZodType<unknown> = z.unknown()
 const stringMap = z.record(z.string(), z.string())
 
 /** The runners of the unified model format. */
-export const RUNNERS = ['external', 'ollama', 'vllm', 'llama-cpp', 'docker', 'tensorrt-llm'] as const
+export const RUNNERS = [
+  'external',
+  'ollama',
+  'vllm',
+  'llama-cpp',
+  'docker',
+  'tensorrt-llm'
+] as const
 export type Runner = (typeof RUNNERS)[number]
 
 // ── models ────────────────────────────────────────────────────────────────────────────────────

@@ -21,7 +21,10 @@ export const DEFAULT_MAX_HOPS = 10
 
 export function checkSemantics(c: Composition, r: Reporter, ctx: SemanticContext): void {
   const topo = analyzeTopology(c)
-  const nodePath = (node: ArchitectureNode): JsonPath => ['architecture', c.architecture.indexOf(node)]
+  const nodePath = (node: ArchitectureNode): JsonPath => [
+    'architecture',
+    c.architecture.indexOf(node)
+  ]
   const nodeNames = c.architecture.map((n) => n.name)
   const knows = (section: string, name: string, present: boolean): boolean =>
     present || ctx.removed.has(`${section}:${name}`)
@@ -47,7 +50,10 @@ export function checkSemantics(c: Composition, r: Reporter, ctx: SemanticContext
         `node "${node.name}": unknown adapter "${node.adapter}"; expected one of: ${ADAPTERS.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`
       )
     }
-    if (node.model !== undefined && !knows('models', node.model, Object.hasOwn(c.models, node.model))) {
+    if (
+      node.model !== undefined &&
+      !knows('models', node.model, Object.hasOwn(c.models, node.model))
+    ) {
       const hint = didYouMean(node.model, Object.keys(c.models))
       r.error(
         'undefined-model',
@@ -57,7 +63,11 @@ export function checkSemantics(c: Composition, r: Reporter, ctx: SemanticContext
     }
     checkTargets(node, base, topo, r, (name) => knows('node', name, nodeNames.includes(name)))
     if (node['default-route'] !== undefined && !topo.nodes.has(node['default-route'])) {
-      r.error('undefined-target', [...base, 'default-route'], `default-route "${node['default-route']}" is not a node`)
+      r.error(
+        'undefined-target',
+        [...base, 'default-route'],
+        `default-route "${node['default-route']}" is not a node`
+      )
     }
     if (node.if !== undefined) {
       checkCondition(node.if, [...base, 'if'], ROUTING_VARIABLES, headerVars, r)
@@ -73,7 +83,8 @@ export function checkSemantics(c: Composition, r: Reporter, ctx: SemanticContext
             `function "${hook.function}" referenced by a ${phase} hook of node "${node.name}" is not defined in functions${hint ? ` (did you mean "${hint}"?)` : ''}`
           )
         }
-        if (hook.if !== undefined) checkCondition(hook.if, [...hookPath, 'if'], HOOK_VARIABLES, headerVars, r)
+        if (hook.if !== undefined)
+          checkCondition(hook.if, [...hookPath, 'if'], HOOK_VARIABLES, headerVars, r)
       })
     }
     if (kind === 'ws' && !node.url) {
@@ -89,7 +100,11 @@ export function checkSemantics(c: Composition, r: Reporter, ctx: SemanticContext
         )
       }
       if (node.model === undefined && node['extra-options']?.model_override === undefined) {
-        r.warn('node-without-model', base, `node "${node.name}" can be reached but has no model: requests that reach it will fail`)
+        r.warn(
+          'node-without-model',
+          base,
+          `node "${node.name}" can be reached but has no model: requests that reach it will fail`
+        )
       } else if (node.model !== undefined) {
         const model = c.models[node.model]
         if (model && !hasEndpoint(model)) {
@@ -103,7 +118,11 @@ export function checkSemantics(c: Composition, r: Reporter, ctx: SemanticContext
     }
     const entry = topo.entries[0]
     if (!reachable && entry && !topo.taps.includes(node)) {
-      r.warn('unreachable-node', base, `node "${node.name}" is not reachable from the entry node "${entry.name}"`)
+      r.warn(
+        'unreachable-node',
+        base,
+        `node "${node.name}" is not reachable from the entry node "${entry.name}"`
+      )
     }
   })
 
@@ -155,7 +174,11 @@ function checkEntryAndOutput(
     }
   }
   if (!c.architecture.some((n) => nodeKind(n) === 'output')) {
-    r.error('no-output', ['architecture'], 'no output node found: add a node with "adapter": "output"')
+    r.error(
+      'no-output',
+      ['architecture'],
+      'no output node found: add a node with "adapter": "output"'
+    )
   }
 }
 
@@ -169,7 +192,11 @@ function checkTargets(
   for (const { index, target } of topo.targetsOf(node).unresolved) {
     const path = [...base, 'output-to', index]
     if (typeof target === 'number') {
-      r.error('empty-layer-target', path, `node "${node.name}" targets layer ${target}, which has no nodes`)
+      r.error(
+        'empty-layer-target',
+        path,
+        `node "${node.name}" targets layer ${target}, which has no nodes`
+      )
     } else if (!nodeKnown(target)) {
       const hint = didYouMean(target, [...topo.nodes.keys()])
       r.error(
@@ -180,7 +207,11 @@ function checkTargets(
     }
   }
   if (nodeKind(node) !== 'llm' && node['output-to']?.length) {
-    r.warn('ignored-output-to', [...base, 'output-to'], `output-to of ${node.adapter} node "${node.name}" is ignored: the pipeline ends there`)
+    r.warn(
+      'ignored-output-to',
+      [...base, 'output-to'],
+      `output-to of ${node.adapter} node "${node.name}" is ignored: the pipeline ends there`
+    )
   }
 }
 
@@ -249,7 +280,11 @@ function checkSecretReferences(c: Composition, r: Reporter): void {
           continue
         }
         const provided =
-          source.source === 'env' ? [source.variable] : source.variables.length > 0 ? source.variables : undefined
+          source.source === 'env'
+            ? [source.variable]
+            : source.variables.length > 0
+              ? source.variables
+              : undefined
         if (provided && !provided.includes(variable)) {
           r.error(
             'undefined-secret',

@@ -3,8 +3,21 @@
  * plus a locator that maps a JSON path back to `line:column`, so every diagnostic can point at
  * the file. Pure: the editor in the renderer uses it as-is.
  */
-import { type Node as JsonNode, type ParseError, parseTree, printParseErrorCode } from 'jsonc-parser'
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml'
+import {
+  type Node as JsonNode,
+  type ParseError,
+  parseTree,
+  printParseErrorCode
+} from 'jsonc-parser'
+import {
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Node as YamlNode
+} from 'yaml'
 
 export type PathSegment = string | number
 export type JsonPath = readonly PathSegment[]
@@ -102,7 +115,12 @@ function parseJson(text: string): ParsedSource {
       }
       if (!node) return { line: 1, column: 1 }
       const reachedAll = node === jsonAt(root, path)
-      if (opts?.key && reachedAll && node.parent?.type === 'property' && node.parent.children?.[0]) {
+      if (
+        opts?.key &&
+        reachedAll &&
+        node.parent?.type === 'property' &&
+        node.parent.children?.[0]
+      ) {
         return toPos(node.parent.children[0].offset)
       }
       return toPos(reachedAll ? innerOffset(text, node.offset, opts?.inner) : node.offset)

@@ -94,7 +94,9 @@ export function analyzeTopology(composition: Pick<Composition, 'architecture'>):
     return result
   }
 
-  const entries = [...nodes.values()].filter((n) => effectiveLayer(n) === 0 && nodeKind(n) === 'llm')
+  const entries = [...nodes.values()].filter(
+    (n) => effectiveLayer(n) === 0 && nodeKind(n) === 'llm'
+  )
   const entry = entries.length === 1 ? entries[0] : undefined
 
   const edges: Edge[] = []
@@ -103,8 +105,7 @@ export function analyzeTopology(composition: Pick<Composition, 'architecture'>):
     const targets = targetsOf(node).nodes
     for (const t of targets) {
       referenced.add(t.name)
-      const via =
-        (node['output-to'] ?? []).find((x) => x === t.name) ?? effectiveLayer(t)
+      const via = (node['output-to'] ?? []).find((x) => x === t.name) ?? effectiveLayer(t)
       edges.push({ from: node.name, to: t.name, via })
     }
   }

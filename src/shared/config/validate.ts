@@ -38,7 +38,13 @@ export class Reporter {
   readonly diagnostics: Diagnostic[] = []
   constructor(readonly source: Pick<ParsedSource, 'locate'>) {}
 
-  report(severity: Severity, code: string, path: JsonPath, message: string, at?: LocateOptions): void {
+  report(
+    severity: Severity,
+    code: string,
+    path: JsonPath,
+    message: string,
+    at?: LocateOptions
+  ): void {
     const pos = this.source.locate(path, at)
     this.diagnostics.push({ severity, code, message, path: [...path], ...pos })
   }
@@ -55,9 +61,14 @@ export function validateText(text: string, opts: ValidateOptions = {}): Validati
   const source = parseSource(text, format)
   const reporter = new Reporter(source)
   if (source.syntaxErrors.length > 0 || source.value === undefined) {
-    const diagnostics = source.syntaxErrors.map(
-      (e): Diagnostic => ({ severity: 'error', code: 'syntax', message: e.message, path: [], line: e.line, column: e.column })
-    )
+    const diagnostics = source.syntaxErrors.map((e): Diagnostic => ({
+      severity: 'error',
+      code: 'syntax',
+      message: e.message,
+      path: [],
+      line: e.line,
+      column: e.column
+    }))
     return { ok: false, diagnostics }
   }
   const composition = checkValue(source.value, reporter, opts.strict ?? false)
@@ -111,17 +122,26 @@ function checkValue(raw: unknown, reporter: Reporter, strict: boolean): Composit
     const [section, entry, sub, phase, hookIndex] = path
     if (entry === undefined) return undefined
     if (section === 'architecture' && typeof entry === 'number') {
-      const node = (salvaged.architecture as unknown[])[entry] as Record<string, unknown> | undefined
+      const node = (salvaged.architecture as unknown[])[entry] as
+        Record<string, unknown> | undefined
       const hooks = node?.hooks as Record<string, unknown[]> | undefined
       // A broken hook costs only the hook, so the rest of its node is still checked.
-      if (sub === 'hooks' && typeof phase === 'string' && typeof hookIndex === 'number' && Array.isArray(hooks?.[phase])) {
+      if (
+        sub === 'hooks' &&
+        typeof phase === 'string' &&
+        typeof hookIndex === 'number' &&
+        Array.isArray(hooks?.[phase])
+      ) {
         delete hooks[phase][hookIndex]
         continue
       }
       if (node && typeof node.name === 'string') removed.add(`node:${node.name}`)
       removedNodes.add(entry)
       ;(salvaged.architecture as unknown[])[entry] = undefined
-    } else if (typeof section === 'string' && ['models', 'functions', 'secrets'].includes(section)) {
+    } else if (
+      typeof section === 'string' &&
+      ['models', 'functions', 'secrets'].includes(section)
+    ) {
       removed.add(`${section}:${entry}`)
       delete (salvaged[section] as Record<string, unknown>)[entry]
     } else {
@@ -147,7 +167,8 @@ function checkValue(raw: unknown, reporter: Reporter, strict: boolean): Composit
     locate: (path, at) => reporter.source.locate(remapPath(path, originalIndex), at)
   })
   checkSemantics(second.data, remapped, { removed })
-  for (const d of remapped.diagnostics) reporter.diagnostics.push({ ...d, path: remapPath(d.path, originalIndex) })
+  for (const d of remapped.diagnostics)
+    reporter.diagnostics.push({ ...d, path: remapPath(d.path, originalIndex) })
   return broken.length === 0 ? second.data : undefined
 }
 
@@ -158,14 +179,16 @@ function remapPath(path: JsonPath, originalIndex: number[]): JsonPath {
 
 function deleteAt(root: unknown, path: JsonPath): void {
   let obj = root as Record<string | number, unknown> | undefined
-  for (const seg of path.slice(0, -1)) obj = obj?.[seg] as Record<string | number, unknown> | undefined
+  for (const seg of path.slice(0, -1))
+    obj = obj?.[seg] as Record<string | number, unknown> | undefined
   const last = path.at(-1)
   if (obj && typeof obj === 'object' && last !== undefined) delete obj[last]
 }
 
 function valueAt(root: unknown, path: JsonPath): unknown {
   let v = root
-  for (const seg of path) v = v && typeof v === 'object' ? (v as Record<string | number, unknown>)[seg] : undefined
+  for (const seg of path)
+    v = v && typeof v === 'object' ? (v as Record<string | number, unknown>)[seg] : undefined
   return v
 }
 
@@ -186,7 +209,11 @@ function reportSchemaIssue(issue: z.core.$ZodIssue, raw: unknown, reporter: Repo
       if (actual === undefined) {
         reporter.error('missing-field', path, `${where} is required (${issue.expected})`)
       } else {
-        reporter.error('schema', path, `${where} must be ${article(issue.expected)}, not ${describeType(actual)}`)
+        reporter.error(
+          'schema',
+          path,
+          `${where} must be ${article(issue.expected)}, not ${describeType(actual)}`
+        )
       }
       return
     }
@@ -198,7 +225,10 @@ function reportSchemaIssue(issue: z.core.$ZodIssue, raw: unknown, reporter: Repo
       if (disc) {
         const given = valueAt(raw, path)
         const hint = typeof given === 'string' ? didYouMean(given, options) : undefined
-        const shown = given === undefined ? `${where} is required` : `${where} ${describeType(given)} is not known`
+        const shown =
+          given === undefined
+            ? `${where} is required`
+            : `${where} ${describeType(given)} is not known`
         reporter.error(
           'schema',
           path,
@@ -206,7 +236,11 @@ function reportSchemaIssue(issue: z.core.$ZodIssue, raw: unknown, reporter: Repo
         )
         return
       }
-      reporter.error('schema', path, `${where}: ${describeType(actual)} matches none of the allowed forms`)
+      reporter.error(
+        'schema',
+        path,
+        `${where}: ${describeType(actual)} matches none of the allowed forms`
+      )
       return
     }
     case 'invalid_value': {
@@ -227,4 +261,3 @@ function reportSchemaIssue(issue: z.core.$ZodIssue, raw: unknown, reporter: Repo
 function article(expected: string): string {
   return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`
 }
-

@@ -24,7 +24,10 @@ export const ChatCompletionRequestSchema = z.looseObject({
   top_p: z.number().min(0).max(1).nullable().optional(),
   max_tokens: z.number().int().positive().nullable().optional(),
   max_completion_tokens: z.number().int().positive().nullable().optional(),
-  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullable().optional(),
+  stop: z
+    .union([z.string(), z.array(z.string()).max(4)])
+    .nullable()
+    .optional(),
   seed: z.number().int().nullable().optional(),
   response_format: z.looseObject({ type: z.string() }).nullable().optional(),
   tools: z.array(z.unknown()).optional(),

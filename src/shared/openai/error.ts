@@ -29,6 +29,10 @@ export interface OpenAIErrorBody {
   error: { message: string; type: string; param: string | null; code: string }
 }
 
-export function errorBody(code: ErrorCode, message: string, param: string | null = null): OpenAIErrorBody {
+export function errorBody(
+  code: ErrorCode,
+  message: string,
+  param: string | null = null
+): OpenAIErrorBody {
   return { error: { message, type: ERROR_CODES[code].type, param, code } }
 }

@@ -13,7 +13,12 @@ import { conditionHolds, type Variables } from '../../../shared/config/condition
 import type { ArchitectureNode } from '../../../shared/config/schema'
 import { effectiveLayer, isTerminal, nodeKind } from '../../../shared/config/topology'
 import { charLength, countWords, headerNamesForKey } from '../../../shared/config/variables'
-import { type ChatCompletionRequest, type ChatMessage, FORWARDED_PARAMS, type Usage } from '../../../shared/openai/chat'
+import {
+  type ChatCompletionRequest,
+  type ChatMessage,
+  FORWARDED_PARAMS,
+  type Usage
+} from '../../../shared/openai/chat'
 import type { CancelSignal } from '../cancel'
 import { AppError } from '../errors'
 import type { EventBus } from '../events'
@@ -71,13 +76,19 @@ const ROUTER_PARAMS = { temperature: 0, max_tokens: 64 }
  * Runs a request, writing the final answer into `sink`. Resolves when the answer is complete;
  * rejects with an AppError. Cancel with the input's signal.
  */
-export async function runPipeline(deps: EngineDeps, input: RunInput, sink: EngineSink): Promise<EngineResult> {
+export async function runPipeline(
+  deps: EngineDeps,
+  input: RunInput,
+  sink: EngineSink
+): Promise<EngineResult> {
   const run = new PipelineRun(deps, input, sink)
   const redact = input.pipeline.redact
   try {
     return await run.execute()
   } catch (err) {
-    let e = input.signal.aborted ? new AppError('client_closed', 'the client closed the request', { cause: err }) : AppError.from(err)
+    let e = input.signal.aborted
+      ? new AppError('client_closed', 'the client closed the request', { cause: err })
+      : AppError.from(err)
     // Secret values never leave in an error message.
     const message = redact(e.message)
     if (message !== e.message) e = new AppError(e.code, message, { ...e.options })
@@ -85,13 +96,18 @@ export async function runPipeline(deps: EngineDeps, input: RunInput, sink: Engin
     throw e
   } finally {
     // The trace waits for this request's observe hooks, so their outcome is in it.
-    const emit = (): void => deps.events.emit('trace', redactTrace(run.trace(), redact, input.pipeline))
+    const emit = (): void =>
+      deps.events.emit('trace', redactTrace(run.trace(), redact, input.pipeline))
     if (run.pending.length === 0) emit()
     else void Promise.allSettled(run.pending).then(emit)
   }
 }
 
-function redactTrace(trace: Trace, redact: (s: string) => string, pipeline: CompiledPipeline): Trace {
+function redactTrace(
+  trace: Trace,
+  redact: (s: string) => string,
+  pipeline: CompiledPipeline
+): Trace {
   if (pipeline.secrets.values().length === 0) return trace
   for (const hop of trace.hops) {
     if (hop.error) hop.error = redact(hop.error)
@@ -161,7 +177,8 @@ class PipelineRun {
   async execute(): Promise<EngineResult> {
     const { topology } = this.input.pipeline
     const entry = topology.entry
-    if (!entry) throw new AppError('internal_error', `pipeline ${this.input.pipeline.id} has no entry node`)
+    if (!entry)
+      throw new AppError('internal_error', `pipeline ${this.input.pipeline.id} has no entry node`)
     this.route.push(entry.name)
 
     // The entry's pre hooks run before it decides, on the user's text.
@@ -177,7 +194,12 @@ class PipelineRun {
     for (;;) {
       this.enter(current)
       // Pre hooks see the node's input: the user's text, or the previous node's answer.
-      const input = await this.hooks(current, 'pre', previous ? previous.text : this.question, prevName)
+      const input = await this.hooks(
+        current,
+        'pre',
+        previous ? previous.text : this.question,
+        prevName
+      )
       if (previous) previous = { ...previous, text: input }
       else this.setQuestion(input)
       const targets = topology.targetsOf(current).nodes
@@ -221,7 +243,11 @@ class PipelineRun {
     const list = node.hooks?.[phase]
     if (!list || list.length === 0) return data
     const runner = this.deps.hooks
-    if (!runner) throw new AppError('internal_error', `node "${node.name}" has hooks but no function runner is configured`)
+    if (!runner)
+      throw new AppError(
+        'internal_error',
+        `node "${node.name}" has hooks but no function runner is configured`
+      )
     const vars: Record<string, unknown> = {
       // Routing variables ($WORD_COUNT…) describe the data the hook works on: $INPUT or $OUTPUT.
       ...this.variables(node, data),
@@ -253,11 +279,16 @@ class PipelineRun {
   }
 
   /** The router's post hooks see the decision as $OUTPUT; a transform naming a candidate overrides it. */
-  private async routerPostHooks(entry: ArchitectureNode, decision: ArchitectureNode): Promise<ArchitectureNode> {
+  private async routerPostHooks(
+    entry: ArchitectureNode,
+    decision: ArchitectureNode
+  ): Promise<ArchitectureNode> {
     if (!entry.hooks?.post.length) return decision
     const result = (await this.hooks(entry, 'post', decision.name, undefined, this.question)).trim()
     if (result === decision.name) return decision
-    const override = this.input.pipeline.topology.targetsOf(entry).nodes.find((n) => n.name === result && !isTerminal(n))
+    const override = this.input.pipeline.topology
+      .targetsOf(entry)
+      .nodes.find((n) => n.name === result && !isTerminal(n))
     if (override) this.lastDecision = override.name
     return override ?? decision
   }
@@ -300,10 +331,15 @@ class PipelineRun {
     // Variables are only computed when some candidate has a condition to evaluate.
     let vars: Variables | undefined
     for (const c of all) {
-      if (c.if === undefined || conditionHolds(c.if, (vars ??= this.variables(from, content)))) passing.push(c)
+      if (c.if === undefined || conditionHolds(c.if, (vars ??= this.variables(from, content))))
+        passing.push(c)
       else filtered.push({ node: c.name, condition: c.if })
     }
-    const record = (decision: ArchitectureNode, source: DecisionSource, extra: Partial<HopTrace> = {}): Choice => {
+    const record = (
+      decision: ArchitectureNode,
+      source: DecisionSource,
+      extra: Partial<HopTrace> = {}
+    ): Choice => {
       this.lastDecision = decision.name
       if (source !== 'model') {
         this.hops.push({
@@ -326,7 +362,10 @@ class PipelineRun {
       const fallback = this.defaultRoute(from)
       if (fallback) return record(fallback, 'default-route')
       const why = filtered.map((f) => `"${f.node}" (if ${f.condition})`).join(', ')
-      throw new AppError('no_route', `no route from node "${from.name}": every candidate's condition failed: ${why}`)
+      throw new AppError(
+        'no_route',
+        `no route from node "${from.name}": every candidate's condition failed: ${why}`
+      )
     }
     const only = passing[0]
     if (passing.length === 1 && only) return record(only, 'single-candidate')
@@ -350,7 +389,10 @@ class PipelineRun {
   ): Promise<ArchitectureNode> {
     const { provider, model } = this.deps.providers.forNode(this.input.pipeline, from)
     const names = candidates.map((c) => c.name)
-    const text = from === this.input.pipeline.topology.entry ? content : laterRoutingText(this.question, content)
+    const text =
+      from === this.input.pipeline.topology.entry
+        ? content
+        : laterRoutingText(this.question, content)
     const messages = routingMessages(candidates, text)
     const rawAnswers: string[] = []
     let usage: Usage = ZERO_USAGE
@@ -436,17 +478,28 @@ class PipelineRun {
     input: string,
     prevName: string | undefined
   ): Promise<EngineResult> {
-    const mustBuffer = [node, ...terminals].some((n) => n.hooks?.post.some((h) => h.mode === 'transform'))
+    const mustBuffer = [node, ...terminals].some((n) =>
+      n.hooks?.post.some((h) => h.mode === 'transform')
+    )
     if (!this.input.stream || mustBuffer) {
       const answer = await this.answerBuffered(node, previous)
-      if (answer.toolCalls) return this.finish(answer.text, answer.toolCalls, 'tool_calls', terminals, node.name)
+      if (answer.toolCalls)
+        return this.finish(answer.text, answer.toolCalls, 'tool_calls', terminals, node.name)
       const text = await this.hooks(node, 'post', answer.text, prevName, input)
       return this.finish(text, undefined, answer.finishReason, terminals, node.name)
     }
     const started = Date.now()
     const { provider, model, req } = this.answerRequest(node, previous)
     const route = this.finalRoute(terminals)
-    const hop: HopTrace = { node: node.name, action: 'answer', model, provider: provider.id, streamed: true, startedAt: started, durationMs: 0 }
+    const hop: HopTrace = {
+      node: node.name,
+      action: 'answer',
+      model,
+      provider: provider.id,
+      streamed: true,
+      startedAt: started,
+      durationMs: 0
+    }
     this.hops.push(hop)
     const sink = this.sink
     let streaming = false
@@ -471,7 +524,12 @@ class PipelineRun {
     await this.hooks(node, 'post', full, prevName, input)
     for (const t of terminals) await this.hooks(t, 'post', full, node.name)
     this.endAt(terminals, node, full)
-    return { finishReason: end.finishReason, usage: this.usage, route: [...this.route], trace: this.trace() }
+    return {
+      finishReason: end.finishReason,
+      usage: this.usage,
+      route: [...this.route],
+      trace: this.trace()
+    }
   }
 
   private finalRoute(terminals: ArchitectureNode[]): string[] {
@@ -491,7 +549,8 @@ class PipelineRun {
     const taps = this.input.pipeline.topology.taps
     if (taps.length > 0) {
       const vars = this.variables(last, answer)
-      for (const tap of taps) if (tap.if === undefined || conditionHolds(tap.if, vars)) this.sendToWs(tap, answer)
+      for (const tap of taps)
+        if (tap.if === undefined || conditionHolds(tap.if, vars)) this.sendToWs(tap, answer)
     }
   }
 

@@ -27,7 +27,13 @@ export interface FunctionOutcome {
 export type FunctionRunner = (
   name: string,
   def: FunctionDefinition,
-  ctx: { vars: Record<string, unknown>; secrets: SecretLookup; signal?: CancelSignal; baseDir: string; expectReply?: boolean }
+  ctx: {
+    vars: Record<string, unknown>
+    secrets: SecretLookup
+    signal?: CancelSignal
+    baseDir: string
+    expectReply?: boolean
+  }
 ) => Promise<FunctionOutcome>
 
 /** A bounded queue for observe hooks: at most `concurrency` run, at most `capacity` wait. */
@@ -92,7 +98,11 @@ export interface HookScope {
  * Runs a node's hooks of one phase in list order. `data` is the text the phase works on
  * ($INPUT in pre hooks, $OUTPUT in post hooks); returns the possibly transformed text.
  */
-export async function runHooks(scope: HookScope, data: string, dataVar: 'INPUT' | 'OUTPUT'): Promise<string> {
+export async function runHooks(
+  scope: HookScope,
+  data: string,
+  dataVar: 'INPUT' | 'OUTPUT'
+): Promise<string> {
   let current = data
   for (const hook of scope.hooks) {
     const vars: Record<string, unknown> = { ...scope.vars, [dataVar]: current }
@@ -108,7 +118,13 @@ export async function runHooks(scope: HookScope, data: string, dataVar: 'INPUT' 
       startedAt: started,
       durationMs: 0
     }
-    const ctx = { vars, secrets: scope.secrets, baseDir: scope.baseDir, signal: scope.signal, expectReply: hook.mode === 'transform' }
+    const ctx = {
+      vars,
+      secrets: scope.secrets,
+      baseDir: scope.baseDir,
+      signal: scope.signal,
+      expectReply: hook.mode === 'transform'
+    }
     if (hook.mode === 'observe') {
       const queued = scope.queue.push(async () => {
         // Observe hooks outlive the request: they get no cancellation signal.

@@ -20,7 +20,9 @@ export function answerMessages(
   const system: string[] = []
   if (node.context?.trim()) system.push(node.context.trim())
   if (previous) system.push(`Previous answer (from "${previous.node}"):\n${previous.text}`)
-  return system.length > 0 ? [{ role: 'system', content: system.join('\n\n') }, ...clientMessages] : [...clientMessages]
+  return system.length > 0
+    ? [{ role: 'system', content: system.join('\n\n') }, ...clientMessages]
+    : [...clientMessages]
 }
 
 /** The text of the last user message, else of the last message. */

@@ -12,7 +12,10 @@ import type { ChatMessage } from '../../../shared/openai/chat'
 
 export function routingSystemPrompt(candidates: readonly ArchitectureNode[]): string {
   const list = candidates
-    .map((c) => `- "${c.name}": ${c['use-case']?.trim() || (c.adapter === 'output' ? 'finish and return the answer as it is' : 'no description')}`)
+    .map(
+      (c) =>
+        `- "${c.name}": ${c['use-case']?.trim() || (c.adapter === 'output' ? 'finish and return the answer as it is' : 'no description')}`
+    )
     .join('\n')
   return [
     'You are a request router. Choose the one handler best suited to the request that follows.',
@@ -24,7 +27,10 @@ export function routingSystemPrompt(candidates: readonly ArchitectureNode[]): st
   ].join('\n')
 }
 
-export function routingMessages(candidates: readonly ArchitectureNode[], text: string): ChatMessage[] {
+export function routingMessages(
+  candidates: readonly ArchitectureNode[],
+  text: string
+): ChatMessage[] {
   return [
     { role: 'system', content: routingSystemPrompt(candidates) },
     { role: 'user', content: text }

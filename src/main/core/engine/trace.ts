@@ -1,11 +1,7 @@
 import type { Usage } from '../../../shared/openai/chat'
 
 /** How a hop's next node was decided. */
-export type DecisionSource =
-  | 'model'
-  | 'single-candidate'
-  | 'default-route'
-  | 'terminal'
+export type DecisionSource = 'model' | 'single-candidate' | 'default-route' | 'terminal'
 
 export interface HopTrace {
   node: string
@@ -53,7 +49,8 @@ export function addUsage(a: Usage, b: Usage | undefined): Usage {
   const sum: Usage = {
     prompt_tokens: a.prompt_tokens + (b.prompt_tokens ?? 0),
     completion_tokens: a.completion_tokens + (b.completion_tokens ?? 0),
-    total_tokens: a.total_tokens + (b.total_tokens ?? (b.prompt_tokens ?? 0) + (b.completion_tokens ?? 0))
+    total_tokens:
+      a.total_tokens + (b.total_tokens ?? (b.prompt_tokens ?? 0) + (b.completion_tokens ?? 0))
   }
   const cached = a.prompt_tokens_details?.cached_tokens
   const more = b.prompt_tokens_details?.cached_tokens

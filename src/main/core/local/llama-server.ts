@@ -898,7 +898,9 @@ export class LlamaModelServer {
           // tokens, then least recently used), so a router's long constant prefix survives the
           // short answers that come between its decisions.
           const size = (x: Slot): number => x.sequence.contextTokens.length
-          best = free.reduce((a, b) => (size(b) < size(a) || (size(b) === size(a) && b.lastUsed < a.lastUsed) ? b : a))
+          best = free.reduce((a, b) =>
+            size(b) < size(a) || (size(b) === size(a) && b.lastUsed < a.lastUsed) ? b : a
+          )
         }
       }
       best.busy = true

@@ -27,13 +27,23 @@ describe('llamaParams', () => {
 
 describe('pullCommand', () => {
   it('names the catalog entry when the source is a catalog URL, else the source (catches an unusable hint)', () => {
-    expect(pullCommand('hf://Qwen/Qwen2.5-0.5B-Instruct-GGUF/qwen2.5-0.5b-instruct-q4_k_m.gguf')).toBe('llmnet models pull qwen2.5-0.5b-instruct')
-    expect(pullCommand('https://example.test/x.gguf')).toBe('llmnet models pull https://example.test/x.gguf')
+    expect(
+      pullCommand('hf://Qwen/Qwen2.5-0.5B-Instruct-GGUF/qwen2.5-0.5b-instruct-q4_k_m.gguf')
+    ).toBe('llmnet models pull qwen2.5-0.5b-instruct')
+    expect(pullCommand('https://example.test/x.gguf')).toBe(
+      'llmnet models pull https://example.test/x.gguf'
+    )
   })
 })
 
 describe('LocalModelManager.providerFor', () => {
-  const manager = new LocalModelManager({ library: new ModelLibrary({ dataDir: '/tmp/llmnet-none', env: {} }), events: new EventBus(), ollama: () => { throw new Error('not used') } })
+  const manager = new LocalModelManager({
+    library: new ModelLibrary({ dataDir: '/tmp/llmnet-none', env: {} }),
+    events: new EventBus(),
+    ollama: () => {
+      throw new Error('not used')
+    }
+  })
   const pipeline = (models: Record<string, unknown>) =>
     compilePipeline(
       'p',
@@ -62,7 +72,9 @@ describe('LocalModelManager.providerFor', () => {
     const llama = pipeline({ m: { runner: 'llama-cpp', source: 'x.gguf' } })
     expect(manager.providerFor(llama, 'm', llama.composition.models.m!)?.id).toBe('llama-cpp:m')
     const ollama = pipeline({ m: { runner: 'ollama', source: 'qwen2.5:0.5b' } })
-    expect(manager.providerFor(ollama, 'm', ollama.composition.models.m!)?.id).toBe('ollama:qwen2.5:0.5b')
+    expect(manager.providerFor(ollama, 'm', ollama.composition.models.m!)?.id).toBe(
+      'ollama:qwen2.5:0.5b'
+    )
   })
 })
 
@@ -70,8 +82,12 @@ describe('defaultDataDir', () => {
   it('uses LLMNET_DATA_DIR, else the platform folder (catches models landing in the working directory)', () => {
     expect(defaultDataDir({ LLMNET_DATA_DIR: '/data/llmnet' }, 'linux')).toBe('/data/llmnet')
     expect(defaultDataDir({ HOME: '/home/u' }, 'linux')).toBe('/home/u/.local/share/llmnet')
-    expect(defaultDataDir({ HOME: '/Users/u' }, 'darwin')).toBe('/Users/u/Library/Application Support/llmnet')
-    expect(defaultDataDir({ APPDATA: 'C:\\Users\\u\\AppData\\Roaming', HOME: 'C:\\Users\\u' }, 'win32')).toContain('llmnet')
+    expect(defaultDataDir({ HOME: '/Users/u' }, 'darwin')).toBe(
+      '/Users/u/Library/Application Support/llmnet'
+    )
+    expect(
+      defaultDataDir({ APPDATA: 'C:\\Users\\u\\AppData\\Roaming', HOME: 'C:\\Users\\u' }, 'win32')
+    ).toContain('llmnet')
   })
 })
 
@@ -80,19 +96,28 @@ describe('vLLM, TensorRT-LLM and docker runners', () => {
     const manager = new LocalModelManager({
       library: new ModelLibrary({ dataDir: '/tmp/llmnet-none', env: {} }),
       events: new EventBus(),
-      checkTool: async (tool) => ({ tool, ok: false, problem: `${tool} is not installed (python3 -c "import vllm" failed)` })
+      checkTool: async (tool) => ({
+        tool,
+        ok: false,
+        problem: `${tool} is not installed (python3 -c "import vllm" failed)`
+      })
     })
     const p = compilePipeline(
       'p',
       CompositionSchema.parse({
-        models: { big: { runner: 'vllm', source: 'Qwen/Qwen2.5-7B-Instruct' }, remote: { runner: 'vllm', source: 'x', endpoint: 'http://10.0.0.2:8000' } },
+        models: {
+          big: { runner: 'vllm', source: 'Qwen/Qwen2.5-7B-Instruct' },
+          remote: { runner: 'vllm', source: 'x', endpoint: 'http://10.0.0.2:8000' }
+        },
         architecture: [
           { name: 'chat', layer: 0, model: 'big', adapter: 'openai-api', 'output-to': ['output'] },
           { name: 'output', adapter: 'output' }
         ]
       })
     )
-    expect(await manager.prepare(p)).toEqual(['model "big" (vllm) cannot be started: vllm is not installed (python3 -c "import vllm" failed)'])
+    expect(await manager.prepare(p)).toEqual([
+      'model "big" (vllm) cannot be started: vllm is not installed (python3 -c "import vllm" failed)'
+    ])
     expect(manager.providerFor(p, 'big', p.composition.models.big!)?.id).toBe('runner:big')
     expect(manager.providerFor(p, 'remote', p.composition.models.remote!)).toBeUndefined()
   })

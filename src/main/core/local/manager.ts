@@ -15,7 +15,14 @@ import { findCatalogEntry } from '../models/catalog'
 import type { ModelLibrary } from '../models/library'
 import type { OllamaManager } from '../models/ollama'
 import { OpenAICompatibleProvider } from '../providers/openai-compatible'
-import type { CallOptions, DeltaHandler, Provider, ProviderRequest, ProviderResponse, StreamEnd } from '../providers/provider'
+import type {
+  CallOptions,
+  DeltaHandler,
+  Provider,
+  ProviderRequest,
+  ProviderResponse,
+  StreamEnd
+} from '../providers/provider'
 import type { LocalModels } from '../providers/resolver'
 import { checkTool, type ToolCheck, type ToolName } from '../models/runners'
 import { type ForkLike, LlamaCppProcess, type LlamaProcessStatus } from './process'
@@ -36,7 +43,9 @@ export interface LocalModelManagerOptions {
 }
 
 /** The original's parameter names and their aliases, mapped to the worker's. */
-export function llamaParams(parameters: Record<string, unknown> | undefined): Partial<WorkerParams> {
+export function llamaParams(
+  parameters: Record<string, unknown> | undefined
+): Partial<WorkerParams> {
   const p = parameters ?? {}
   const num = (...keys: string[]): number | undefined => {
     for (const k of keys) {
@@ -73,7 +82,12 @@ export function pullCommand(source: string): string {
   return `llmnet models pull ${entry ? entry.name : source}`
 }
 
-function toStatus(key: string, runner: 'llama-cpp' | 'ollama', source: string, s: LlamaProcessStatus): ModelRuntimeStatus {
+function toStatus(
+  key: string,
+  runner: 'llama-cpp' | 'ollama',
+  source: string,
+  s: LlamaProcessStatus
+): ModelRuntimeStatus {
   const state = s.state === 'stopping' ? 'stopped' : s.state
   return {
     key,
@@ -112,7 +126,11 @@ class LlamaProvider implements Provider {
     try {
       baseUrl = await handle.ensureStarted()
     } catch (err) {
-      throw new AppError('model_not_ready', `local model ${this.id.slice(10)} is not ready: ${(err as Error).message}`, { cause: err })
+      throw new AppError(
+        'model_not_ready',
+        `local model ${this.id.slice(10)} is not ready: ${(err as Error).message}`,
+        { cause: err }
+      )
     }
     handle.touch()
     if (!this.http || this.http.id !== baseUrl) {
@@ -126,7 +144,11 @@ class LlamaProvider implements Provider {
     return (await this.backend()).chat(req, opts)
   }
 
-  async stream(req: ProviderRequest, onDelta: DeltaHandler, opts?: CallOptions): Promise<StreamEnd> {
+  async stream(
+    req: ProviderRequest,
+    onDelta: DeltaHandler,
+    opts?: CallOptions
+  ): Promise<StreamEnd> {
     return (await this.backend()).stream(req, onDelta, opts)
   }
 }
@@ -153,7 +175,11 @@ class OllamaModelProvider implements Provider {
         return { provider: manager.provider(), model }
       } catch (err) {
         this.ready = undefined
-        throw new AppError('model_not_ready', `Ollama model ${this.source} is not ready: ${(err as Error).message}`, { cause: err })
+        throw new AppError(
+          'model_not_ready',
+          `Ollama model ${this.source} is not ready: ${(err as Error).message}`,
+          { cause: err }
+        )
       }
     })()
     return this.ready
@@ -164,7 +190,11 @@ class OllamaModelProvider implements Provider {
     return provider.chat({ ...req, model }, opts)
   }
 
-  async stream(req: ProviderRequest, onDelta: DeltaHandler, opts?: CallOptions): Promise<StreamEnd> {
+  async stream(
+    req: ProviderRequest,
+    onDelta: DeltaHandler,
+    opts?: CallOptions
+  ): Promise<StreamEnd> {
     const { provider, model } = await this.backend()
     return provider.stream({ ...req, model }, onDelta, opts)
   }
@@ -187,9 +217,14 @@ class RunnerProvider implements Provider {
     try {
       baseUrl = await this.runner.start()
     } catch (err) {
-      throw new AppError('model_not_ready', `${this.id.slice(7)} could not be started: ${(err as Error).message}`, { cause: err })
+      throw new AppError(
+        'model_not_ready',
+        `${this.id.slice(7)} could not be started: ${(err as Error).message}`,
+        { cause: err }
+      )
     }
-    if (!this.http || this.http.id !== baseUrl) this.http = new OpenAICompatibleProvider({ baseUrl })
+    if (!this.http || this.http.id !== baseUrl)
+      this.http = new OpenAICompatibleProvider({ baseUrl })
     return this.http
   }
 
@@ -197,13 +232,20 @@ class RunnerProvider implements Provider {
     return (await this.backend()).chat(req, opts)
   }
 
-  async stream(req: ProviderRequest, onDelta: DeltaHandler, opts?: CallOptions): Promise<StreamEnd> {
+  async stream(
+    req: ProviderRequest,
+    onDelta: DeltaHandler,
+    opts?: CallOptions
+  ): Promise<StreamEnd> {
     return (await this.backend()).stream(req, onDelta, opts)
   }
 }
 
 export class LocalModelManager implements LocalModels {
-  private readonly processes = new Map<string, { handle: LlamaCppProcess; source: string; key: string }>()
+  private readonly processes = new Map<
+    string,
+    { handle: LlamaCppProcess; source: string; key: string }
+  >()
   private readonly providers = new Map<string, Provider>()
   private readonly runners = new Map<string, ServerRunner>()
   private ollama: OllamaManager | undefined
@@ -227,23 +269,36 @@ export class LocalModelManager implements LocalModels {
       const tool = hasEndpoint(model) ? undefined : toolFor(model)
       if (tool) {
         const check = await (this.opts.checkTool ?? ((t: ToolName) => checkTool(t)))(tool)
-        if (!check.ok) problems.push(`model "${key}" (${tool}) cannot be started: ${check.problem ?? `${tool} is not available`}`)
+        if (!check.ok)
+          problems.push(
+            `model "${key}" (${tool}) cannot be started: ${check.problem ?? `${tool} is not available`}`
+          )
         continue
       }
       if (info.runner !== 'llama-cpp' || hasEndpoint(model)) continue
       if (!info.source) {
-        problems.push(`model "${key}" (llama-cpp) has no source: give a GGUF path, URL or hf:// reference`)
+        problems.push(
+          `model "${key}" (llama-cpp) has no source: give a GGUF path, URL or hf:// reference`
+        )
         continue
       }
-      const resolved = await this.opts.library.resolveSource(info.source, { baseDir: pipeline.baseDir })
+      const resolved = await this.opts.library.resolveSource(info.source, {
+        baseDir: pipeline.baseDir
+      })
       if (!resolved.present) {
-        problems.push(`model "${key}" is not downloaded (${resolved.localPath}); get it with: ${pullCommand(info.source)}`)
+        problems.push(
+          `model "${key}" is not downloaded (${resolved.localPath}); get it with: ${pullCommand(info.source)}`
+        )
       }
     }
     return problems
   }
 
-  providerFor(pipeline: CompiledPipeline, modelKey: string, model: ModelDefinition): Provider | undefined {
+  providerFor(
+    pipeline: CompiledPipeline,
+    modelKey: string,
+    model: ModelDefinition
+  ): Provider | undefined {
     if (hasEndpoint(model)) return undefined
     const info = describeModel(model)
     if (!info.source) return undefined
@@ -274,9 +329,14 @@ export class LocalModelManager implements LocalModels {
     let provider = this.providers.get(id)
     if (!provider) {
       provider = new LlamaProvider(modelKey, async () => {
-        const resolved = await this.opts.library.resolveSource(source, { baseDir: pipeline.baseDir })
+        const resolved = await this.opts.library.resolveSource(source, {
+          baseDir: pipeline.baseDir
+        })
         if (!resolved.present) {
-          throw new AppError('model_not_ready', `model "${modelKey}" is not downloaded; get it with: ${pullCommand(source)}`)
+          throw new AppError(
+            'model_not_ready',
+            `model "${modelKey}" is not downloaded; get it with: ${pullCommand(source)}`
+          )
         }
         return this.handleFor(resolved.localPath, params, modelKey, source)
       })
@@ -286,13 +346,25 @@ export class LocalModelManager implements LocalModels {
   }
 
   /** One process per file and parameters, shared by every pipeline that uses them. */
-  private handleFor(path: string, params: Partial<WorkerParams>, key: string, source: string): LlamaCppProcess {
+  private handleFor(
+    path: string,
+    params: Partial<WorkerParams>,
+    key: string,
+    source: string
+  ): LlamaCppProcess {
     const id = `${path}\u0000${JSON.stringify(params)}`
     let entry = this.processes.get(id)
     if (!entry) {
-      const handle = new LlamaCppProcess({ modelPath: path, ...params, idleTtlMs: this.opts.idleTtlMs, fork: this.opts.fork })
+      const handle = new LlamaCppProcess({
+        modelPath: path,
+        ...params,
+        idleTtlMs: this.opts.idleTtlMs,
+        fork: this.opts.fork
+      })
       entry = { handle, source, key }
-      handle.on('status', (s) => this.opts.events.emit('model.status', toStatus(key, 'llama-cpp', source, s)))
+      handle.on('status', (s) =>
+        this.opts.events.emit('model.status', toStatus(key, 'llama-cpp', source, s))
+      )
       this.processes.set(id, entry)
     }
     return entry.handle
@@ -300,7 +372,9 @@ export class LocalModelManager implements LocalModels {
 
   /** The status of every local model process. */
   status(): ModelRuntimeStatus[] {
-    return [...this.processes.values()].map((e) => toStatus(e.key, 'llama-cpp', e.source, e.handle.status()))
+    return [...this.processes.values()].map((e) =>
+      toStatus(e.key, 'llama-cpp', e.source, e.handle.status())
+    )
   }
 
   /** Stops every model process and a managed Ollama (each bounded). */

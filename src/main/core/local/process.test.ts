@@ -249,16 +249,14 @@ describe('LlamaCppProcess with the real worker', () => {
     const events = raw.body.split('\n\n').filter(Boolean)
     expect(events.every((e) => e.startsWith('data: '))).toBe(true)
     expect(events.at(-1)).toBe('data: [DONE]')
-    const chunks = events
-      .slice(0, -1)
-      .map(
-        (e) =>
-          JSON.parse(e.slice(6)) as {
-            object: string
-            choices: { delta: { role?: string }; finish_reason: string | null }[]
-            usage: unknown
-          }
-      )
+    const chunks = events.slice(0, -1).map(
+      (e) =>
+        JSON.parse(e.slice(6)) as {
+          object: string
+          choices: { delta: { role?: string }; finish_reason: string | null }[]
+          usage: unknown
+        }
+    )
     expect(chunks.every((c) => c.object === 'chat.completion.chunk')).toBe(true)
     expect(chunks[0]?.choices[0]?.delta.role).toBe('assistant')
     expect(chunks.at(-2)?.choices[0]?.finish_reason).toBe('length')

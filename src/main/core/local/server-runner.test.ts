@@ -23,20 +23,34 @@ require('node:http').createServer((req, res) => {
 }).listen(port, '127.0.0.1')
 `
 writeFileSync(join(dir, 'server.cjs'), server)
-writeFileSync(join(dir, 'python3'), `#!/bin/sh\nexec "${process.execPath}" "${join(dir, 'server.cjs')}" "$@"\n`)
+writeFileSync(
+  join(dir, 'python3'),
+  `#!/bin/sh\nexec "${process.execPath}" "${join(dir, 'server.cjs')}" "$@"\n`
+)
 chmodSync(join(dir, 'python3'), 0o755)
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 describe('ServerRunner', () => {
   it('starts the vLLM command with --model, --port and the parameters, waits until it answers, and stops it (catches runners started but never callable)', async () => {
     const model = CompositionSchema.shape.models.parse({
-      big: { runner: 'vllm', source: 'Qwen/Qwen2.5-7B-Instruct', parameters: { max_model_len: 4096, enforce_eager: true } }
+      big: {
+        runner: 'vllm',
+        source: 'Qwen/Qwen2.5-7B-Instruct',
+        parameters: { max_model_len: 4096, enforce_eager: true }
+      }
     }).big!
-    const runner = new ServerRunner('big', model, { ...process.env, PATH: `${dir}:${process.env.PATH ?? ''}` })
+    const runner = new ServerRunner('big', model, {
+      ...process.env,
+      PATH: `${dir}:${process.env.PATH ?? ''}`
+    })
     const baseUrl = await runner.start()
     expect(baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/)
     expect(await runner.start()).toBe(baseUrl)
-    const answer = await new OpenAICompatibleProvider({ baseUrl }).chat({ model: 'Qwen/Qwen2.5-7B-Instruct', messages: [{ role: 'user', content: 'hi' }], params: {} })
+    const answer = await new OpenAICompatibleProvider({ baseUrl }).chat({
+      model: 'Qwen/Qwen2.5-7B-Instruct',
+      messages: [{ role: 'user', content: 'hi' }],
+      params: {}
+    })
     expect(answer.content).toContain('served by Qwen/Qwen2.5-7B-Instruct')
     expect(answer.content).toContain('-m vllm.entrypoints.openai.api_server')
     expect(answer.content).toContain('--max-model-len 4096 --enforce-eager')
@@ -47,7 +61,12 @@ describe('ServerRunner', () => {
   it('fails clearly when the server exits before serving (catches waiting out the whole timeout)', async () => {
     writeFileSync(join(dir, 'python3'), '#!/bin/sh\necho "No module named vllm" >&2\nexit 1\n')
     const model = CompositionSchema.shape.models.parse({ m: { runner: 'vllm', source: 'x' } }).m!
-    const runner = new ServerRunner('m', model, { ...process.env, PATH: `${dir}:${process.env.PATH ?? ''}` })
-    await expect(runner.start()).rejects.toThrow(/exited \(code 1\) before serving: No module named vllm/)
+    const runner = new ServerRunner('m', model, {
+      ...process.env,
+      PATH: `${dir}:${process.env.PATH ?? ''}`
+    })
+    await expect(runner.start()).rejects.toThrow(
+      /exited \(code 1\) before serving: No module named vllm/
+    )
   })
 })

@@ -68,16 +68,39 @@ export class ServerRunner {
     const baseUrl = `http://127.0.0.1:${port}/v1`
     let spec: CommandSpec
     if (info.runner === 'docker') {
-      if (!docker) throw new Error(`model "${this.key}" uses runner docker but has no "docker" block (image or dockerfile)`)
+      if (!docker)
+        throw new Error(
+          `model "${this.key}" uses runner docker but has no "docker" block (image or dockerfile)`
+        )
       this.container = docker.name ?? containerName(this.key)
-      spec = { command: 'docker', args: dockerRunArgs({ modelName: this.key, source: info.source, docker, parameters, port, env: this.env }), env: {} }
+      spec = {
+        command: 'docker',
+        args: dockerRunArgs({
+          modelName: this.key,
+          source: info.source,
+          docker,
+          parameters,
+          port,
+          env: this.env
+        }),
+        env: {}
+      }
     } else if (info.runner === 'tensorrt-llm') {
-      spec = tensorrtCommand({ source: info.source ?? '', port, parameters, env: this.env, apiKey: info.apiKey })
+      spec = tensorrtCommand({
+        source: info.source ?? '',
+        port,
+        parameters,
+        env: this.env,
+        apiKey: info.apiKey
+      })
     } else {
       spec = vllmCommand({ source: info.source ?? '', port, parameters, env: this.env })
     }
     this.exited = false
-    const child = spawn(spec.command, spec.args, { env: { ...this.env, ...spec.env }, stdio: ['ignore', 'ignore', 'pipe'] })
+    const child = spawn(spec.command, spec.args, {
+      env: { ...this.env, ...spec.env },
+      stdio: ['ignore', 'ignore', 'pipe']
+    })
     this.child = child
     let stderr = ''
     child.stderr?.on('data', (b: Buffer) => {
@@ -101,14 +124,18 @@ export class ServerRunner {
       if (await this.answers(baseUrl)) return baseUrl
       if (this.exited && !detached) {
         const code = await exit
-        throw new Error(`${spec.command} exited (code ${code}) before serving: ${stderr.trim().split('\n').slice(-3).join(' | ')}`)
+        throw new Error(
+          `${spec.command} exited (code ${code}) before serving: ${stderr.trim().split('\n').slice(-3).join(' | ')}`
+        )
       }
       if (detached && this.exited && (await exit) !== 0) {
         throw new Error(`docker run failed: ${stderr.trim().split('\n').slice(-3).join(' | ')}`)
       }
       if (Date.now() > deadline) {
         await this.stop()
-        throw new Error(`${this.key} did not answer at ${baseUrl} within ${Math.round(this.readyTimeoutMs / 1000)} s`)
+        throw new Error(
+          `${this.key} did not answer at ${baseUrl} within ${Math.round(this.readyTimeoutMs / 1000)} s`
+        )
       }
       await sleep(delay)
       delay = Math.min(delay * 2, 2000)
@@ -131,12 +158,17 @@ export class ServerRunner {
     this.child = undefined
     if (child && !this.exited) {
       child.kill('SIGTERM')
-      const gone = await Promise.race([new Promise<boolean>((r) => child.once('exit', () => r(true))), sleep(5000).then(() => false)])
+      const gone = await Promise.race([
+        new Promise<boolean>((r) => child.once('exit', () => r(true))),
+        sleep(5000).then(() => false)
+      ])
       if (!gone) child.kill('SIGKILL')
     }
     if (this.container) {
       const name = this.container
-      await new Promise<void>((r) => execFile('docker', ['stop', name], () => execFile('docker', ['rm', '-f', name], () => r())))
+      await new Promise<void>((r) =>
+        execFile('docker', ['stop', name], () => execFile('docker', ['rm', '-f', name], () => r()))
+      )
     }
   }
 }

@@ -225,7 +225,6 @@ function isAbort(err: unknown, signal?: AbortSignal): boolean {
   )
 }
 
-
 /** Result of one HTTP attempt. */
 type Attempt = { done: true; bytes: number; total?: number } | { done: false; error: unknown }
 

@@ -63,10 +63,24 @@ export function vllmCommand(opts: ServerCommandOptions): CommandSpec {
 }
 
 /** `python -m MODULE --model SRC --host H --port P …parameters`: how both Python runners start. */
-function pythonServer(module: string, opts: ServerCommandOptions, env: Record<string, string>): CommandSpec {
+function pythonServer(
+  module: string,
+  opts: ServerCommandOptions,
+  env: Record<string, string>
+): CommandSpec {
   return {
     command: opts.python ?? 'python3',
-    args: ['-m', module, '--model', opts.source, '--host', opts.host ?? '127.0.0.1', '--port', String(opts.port), ...parameterFlags(opts.parameters)],
+    args: [
+      '-m',
+      module,
+      '--model',
+      opts.source,
+      '--host',
+      opts.host ?? '127.0.0.1',
+      '--port',
+      String(opts.port),
+      ...parameterFlags(opts.parameters)
+    ],
     env
   }
 }

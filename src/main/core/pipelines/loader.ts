@@ -6,7 +6,11 @@ import { type FSWatcher, watch } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
 import { extname, join, resolve } from 'node:path'
 import { formatPath } from '../../../shared/config/diagnostics'
-import { type LoadedComposition, loadPipelineFile, type SecretOptions } from '../config/load-composition'
+import {
+  type LoadedComposition,
+  loadPipelineFile,
+  type SecretOptions
+} from '../config/load-composition'
 import { compilePipeline } from '../engine/pipeline'
 import type { EventBus } from '../events'
 import type { PipelineRegistry } from './registry'
@@ -20,7 +24,9 @@ export async function expandSources(sources: readonly string[]): Promise<string[
     const path = resolve(source)
     const info = await stat(path).catch(() => undefined)
     if (info?.isDirectory()) {
-      const names = (await readdir(path)).filter((n) => EXTENSIONS.has(extname(n).toLowerCase())).sort()
+      const names = (await readdir(path))
+        .filter((n) => EXTENSIONS.has(extname(n).toLowerCase()))
+        .sort()
       files.push(...names.map((n) => join(path, n)))
     } else {
       files.push(path)
@@ -32,7 +38,10 @@ export async function expandSources(sources: readonly string[]): Promise<string[
 export function describeErrors(loaded: LoadedComposition): string[] {
   return loaded.diagnostics
     .filter((d) => d.severity === 'error')
-    .map((d) => `${loaded.path}:${d.line}:${d.column}: ${d.message}${d.path.length ? ` (${formatPath(d.path)})` : ''}`)
+    .map(
+      (d) =>
+        `${loaded.path}:${d.line}:${d.column}: ${d.message}${d.path.length ? ` (${formatPath(d.path)})` : ''}`
+    )
 }
 
 export class PipelineLoader {
@@ -53,13 +62,26 @@ export class PipelineLoader {
       if (clash && clash.path !== path) {
         const error = `pipeline id "${loaded.id}" is already served from ${clash.path}`
         loaded.ok = false
-        loaded.diagnostics.push({ severity: 'error', code: 'duplicate-pipeline', message: error, path: [], line: 1, column: 1 })
+        loaded.diagnostics.push({
+          severity: 'error',
+          code: 'duplicate-pipeline',
+          message: error,
+          path: [],
+          line: 1,
+          column: 1
+        })
         return loaded
       }
-      this.registry.set(compilePipeline(loaded.id, loaded.composition, path, loaded.secrets, loaded.redact))
+      this.registry.set(
+        compilePipeline(loaded.id, loaded.composition, path, loaded.secrets, loaded.redact)
+      )
       this.events.emit('pipeline.loaded', { id: loaded.id, path, reloaded })
     } else if (reloaded) {
-      this.events.emit('pipeline.reload_failed', { id: loaded.id, path, errors: describeErrors(loaded) })
+      this.events.emit('pipeline.reload_failed', {
+        id: loaded.id,
+        path,
+        errors: describeErrors(loaded)
+      })
     }
     return loaded
   }

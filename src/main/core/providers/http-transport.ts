@@ -59,7 +59,12 @@ export function post(target: Target, body: string, opts: PostOptions): Promise<I
     })
     let connectTimer: NodeJS.Timeout | undefined
     const onAbort = (): void => {
-      req.destroy(Object.assign(new Error('the request was cancelled'), { name: 'AbortError', code: 'ABORT_ERR' }))
+      req.destroy(
+        Object.assign(new Error('the request was cancelled'), {
+          name: 'AbortError',
+          code: 'ABORT_ERR'
+        })
+      )
     }
     if (opts.signal) {
       if (opts.signal.aborted) return onAbort()
@@ -72,13 +77,18 @@ export function post(target: Target, body: string, opts: PostOptions): Promise<I
     req.on('socket', (socket) => {
       if (socket.connecting) {
         connectTimer = setTimeout(
-          () => req.destroy(codedError(CONNECT_TIMEOUT, `connect timeout after ${opts.connectTimeoutMs} ms`)),
+          () =>
+            req.destroy(
+              codedError(CONNECT_TIMEOUT, `connect timeout after ${opts.connectTimeoutMs} ms`)
+            ),
           opts.connectTimeoutMs
         )
         socket.once('connect', () => clearTimeout(connectTimer))
       }
     })
-    req.setTimeout(opts.readTimeoutMs, () => req.destroy(codedError(READ_TIMEOUT, `no data for ${opts.readTimeoutMs} ms`)))
+    req.setTimeout(opts.readTimeoutMs, () =>
+      req.destroy(codedError(READ_TIMEOUT, `no data for ${opts.readTimeoutMs} ms`))
+    )
     req.on('response', (res) => {
       clearTimeout(connectTimer)
       // The abort listener stays until the body is read: a cancelled client stops the stream too.
@@ -98,7 +108,13 @@ export function readText(res: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     res.on('data', (c: Buffer) => chunks.push(c))
-    res.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8')))
+    res.once('end', () =>
+      resolve(
+        chunks.length === 1
+          ? (chunks[0] as Buffer).toString('utf8')
+          : Buffer.concat(chunks).toString('utf8')
+      )
+    )
     res.once('error', reject)
   })
 }

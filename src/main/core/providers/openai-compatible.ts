@@ -8,8 +8,22 @@ import type { IncomingMessage } from 'node:http'
 import type { ChatMessage, Usage } from '../../../shared/openai/chat'
 import type { CancelSignal } from '../cancel'
 import { AppError, isAbortError } from '../errors'
-import type { CallOptions, DeltaHandler, Provider, ProviderRequest, ProviderResponse, StreamEnd } from './provider'
-import { CONNECT_TIMEOUT, post, READ_TIMEOUT, readText, type Target, toTarget } from './http-transport'
+import type {
+  CallOptions,
+  DeltaHandler,
+  Provider,
+  ProviderRequest,
+  ProviderResponse,
+  StreamEnd
+} from './provider'
+import {
+  CONNECT_TIMEOUT,
+  post,
+  READ_TIMEOUT,
+  readText,
+  type Target,
+  toTarget
+} from './http-transport'
 import { SseParser } from './sse'
 import { sleep } from '../sleep'
 
@@ -24,7 +38,12 @@ export interface OpenAICompatibleOptions {
   retryBaseMs?: number
 }
 
-const DEFAULTS = { connectTimeoutMs: 10_000, readTimeoutMs: 300_000, maxRetries: 2, retryBaseMs: 200 }
+const DEFAULTS = {
+  connectTimeoutMs: 10_000,
+  readTimeoutMs: 300_000,
+  maxRetries: 2,
+  retryBaseMs: 200
+}
 
 interface UpstreamChoice {
   message?: { content?: string | null; tool_calls?: unknown[] }
@@ -53,7 +72,6 @@ function errorCode(err: unknown): string | undefined {
   return e?.code ?? e?.cause?.code
 }
 
-
 /** JSON-schema for a routing choice: `{"route": one of the options}`. */
 export function choiceSchema(options: readonly string[]): Record<string, unknown> {
   return {
@@ -66,7 +84,8 @@ export function choiceSchema(options: readonly string[]): Record<string, unknown
 
 export class OpenAICompatibleProvider implements Provider {
   readonly id: string
-  private readonly opts: Required<Omit<OpenAICompatibleOptions, 'apiKey'>> & Pick<OpenAICompatibleOptions, 'apiKey'>
+  private readonly opts: Required<Omit<OpenAICompatibleOptions, 'apiKey'>> &
+    Pick<OpenAICompatibleOptions, 'apiKey'>
   private readonly target: Target
   private readonly auth: Record<string, string>
   /** Set once a backend rejects `response_format: json_schema`; we then match free text. */
@@ -81,7 +100,11 @@ export class OpenAICompatibleProvider implements Provider {
   }
 
   private body(req: ProviderRequest, stream: boolean): Record<string, unknown> {
-    const body: Record<string, unknown> = { ...req.params, model: req.model, messages: req.messages as ChatMessage[] }
+    const body: Record<string, unknown> = {
+      ...req.params,
+      model: req.model,
+      messages: req.messages as ChatMessage[]
+    }
     if (req.choice && !this.jsonSchemaUnsupported) {
       body.response_format = {
         type: 'json_schema',
@@ -99,14 +122,22 @@ export class OpenAICompatibleProvider implements Provider {
   }
 
   /** Sends the request, retrying connection errors, 429 and 5xx with backoff. */
-  private async send(req: ProviderRequest, stream: boolean, signal?: CancelSignal): Promise<IncomingMessage> {
+  private async send(
+    req: ProviderRequest,
+    stream: boolean,
+    signal?: CancelSignal
+  ): Promise<IncomingMessage> {
     let attempt = 0
     for (;;) {
       const payload = JSON.stringify(this.body(req, stream))
       let res: IncomingMessage
       try {
         res = await post(this.target, payload, {
-          headers: { 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json', ...this.auth },
+          headers: {
+            'content-type': 'application/json',
+            accept: stream ? 'text/event-stream' : 'application/json',
+            ...this.auth
+          },
           signal,
           connectTimeoutMs: this.opts.connectTimeoutMs,
           readTimeoutMs: this.opts.readTimeoutMs
@@ -115,16 +146,28 @@ export class OpenAICompatibleProvider implements Provider {
         if (signal?.aborted || isAbortError(err)) throw err
         const code = errorCode(err)
         if (code === READ_TIMEOUT) {
-          throw new AppError('upstream_timeout', `upstream ${this.id} did not answer within ${this.opts.readTimeoutMs} ms`, { cause: err })
+          throw new AppError(
+            'upstream_timeout',
+            `upstream ${this.id} did not answer within ${this.opts.readTimeoutMs} ms`,
+            { cause: err }
+          )
         }
         if (code && RETRYABLE_CODES.has(code) && attempt < this.opts.maxRetries) {
           await sleep(this.backoff(attempt++), signal)
           continue
         }
         if (code === CONNECT_TIMEOUT) {
-          throw new AppError('upstream_timeout', `could not connect to ${this.id} within ${this.opts.connectTimeoutMs} ms`, { cause: err })
+          throw new AppError(
+            'upstream_timeout',
+            `could not connect to ${this.id} within ${this.opts.connectTimeoutMs} ms`,
+            { cause: err }
+          )
         }
-        throw new AppError('upstream_error', `cannot reach upstream ${this.id}: ${code ?? (err as Error).message}`, { cause: err })
+        throw new AppError(
+          'upstream_error',
+          `cannot reach upstream ${this.id}: ${code ?? (err as Error).message}`,
+          { cause: err }
+        )
       }
       const status = res.statusCode ?? 0
       if (status >= 200 && status < 300) return res
@@ -158,10 +201,16 @@ export class OpenAICompatibleProvider implements Provider {
 
   private retryDelay(header: string | string[] | undefined, attempt: number): number {
     const seconds = Number(Array.isArray(header) ? header[0] : header)
-    return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds * 1000, 10_000) : this.backoff(attempt)
+    return Number.isFinite(seconds) && seconds >= 0
+      ? Math.min(seconds * 1000, 10_000)
+      : this.backoff(attempt)
   }
 
-  private httpError(status: number, text: string, retryAfter: string | string[] | undefined): AppError {
+  private httpError(
+    status: number,
+    text: string,
+    retryAfter: string | string[] | undefined
+  ): AppError {
     let detail = text.slice(0, 500)
     try {
       const parsed = JSON.parse(text) as UpstreamBody
@@ -188,15 +237,23 @@ export class OpenAICompatibleProvider implements Provider {
     } catch (err) {
       if (opts.signal?.aborted || isAbortError(err)) throw err
       if (errorCode(err) === READ_TIMEOUT) {
-        throw new AppError('upstream_timeout', `upstream ${this.id} stopped sending its answer`, { cause: err })
+        throw new AppError('upstream_timeout', `upstream ${this.id} stopped sending its answer`, {
+          cause: err
+        })
       }
-      throw new AppError('upstream_error', `upstream ${this.id} broke the connection: ${(err as Error).message}`, { cause: err })
+      throw new AppError(
+        'upstream_error',
+        `upstream ${this.id} broke the connection: ${(err as Error).message}`,
+        { cause: err }
+      )
     }
     let parsed: UpstreamBody
     try {
       parsed = JSON.parse(text) as UpstreamBody
     } catch (err) {
-      throw new AppError('upstream_error', `upstream ${this.id} sent a body that is not JSON`, { cause: err })
+      throw new AppError('upstream_error', `upstream ${this.id} sent a body that is not JSON`, {
+        cause: err
+      })
     }
     const choice = parsed.choices?.[0]
     return {
@@ -208,7 +265,11 @@ export class OpenAICompatibleProvider implements Provider {
     }
   }
 
-  async stream(req: ProviderRequest, onDelta: DeltaHandler, opts: CallOptions = {}): Promise<StreamEnd> {
+  async stream(
+    req: ProviderRequest,
+    onDelta: DeltaHandler,
+    opts: CallOptions = {}
+  ): Promise<StreamEnd> {
     const res = await this.send(req, true, opts.signal)
     let finishReason: string | null = null
     let usage: Usage | undefined
@@ -266,16 +327,29 @@ export class OpenAICompatibleProvider implements Provider {
         })
         body.once('error', fail)
         body.once('close', () => {
-          if (!ended) fail(Object.assign(new Error('the connection closed before the stream ended'), { code: 'ECONNRESET' }))
+          if (!ended)
+            fail(
+              Object.assign(new Error('the connection closed before the stream ended'), {
+                code: 'ECONNRESET'
+              })
+            )
         })
       })
     } catch (err) {
       if (!body.destroyed) body.destroy()
       if (opts.signal?.aborted || isAbortError(err) || err instanceof AppError) throw err
       if (errorCode(err) === READ_TIMEOUT) {
-        throw new AppError('upstream_timeout', `upstream ${this.id} stopped streaming for ${this.opts.readTimeoutMs} ms`, { cause: err })
+        throw new AppError(
+          'upstream_timeout',
+          `upstream ${this.id} stopped streaming for ${this.opts.readTimeoutMs} ms`,
+          { cause: err }
+        )
       }
-      throw new AppError('upstream_error', `upstream ${this.id} broke the stream: ${(err as Error).message}`, { cause: err })
+      throw new AppError(
+        'upstream_error',
+        `upstream ${this.id} broke the stream: ${(err as Error).message}`,
+        { cause: err }
+      )
     }
     return { finishReason: finishReason ?? 'stop', usage }
   }

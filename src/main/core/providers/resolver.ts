@@ -19,13 +19,20 @@ export interface SecretLookup {
 
 /** Serves models that llmnet runs itself (llama.cpp child processes, a managed Ollama). */
 export interface LocalModels {
-  providerFor(pipeline: CompiledPipeline, modelKey: string, model: ModelDefinition): Provider | undefined
+  providerFor(
+    pipeline: CompiledPipeline,
+    modelKey: string,
+    model: ModelDefinition
+  ): Provider | undefined
 }
 
 export interface ResolverOptions {
   env: NodeJS.ProcessEnv
   local?: LocalModels
-  timeouts?: Pick<OpenAICompatibleOptions, 'connectTimeoutMs' | 'readTimeoutMs' | 'maxRetries' | 'retryBaseMs'>
+  timeouts?: Pick<
+    OpenAICompatibleOptions,
+    'connectTimeoutMs' | 'readTimeoutMs' | 'maxRetries' | 'retryBaseMs'
+  >
 }
 
 const ENV_REF = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/
@@ -40,14 +47,20 @@ export function expandApiKey(raw: string, env: NodeJS.ProcessEnv, secrets?: Secr
   if (envMatch?.[1] && !raw.includes('secrets.')) {
     const value = env[envMatch[1]]
     if (value === undefined || value === '') {
-      throw new AppError('model_not_ready', `api-key refers to $${envMatch[1]}, which is not set in the environment`)
+      throw new AppError(
+        'model_not_ready',
+        `api-key refers to $${envMatch[1]}, which is not set in the environment`
+      )
     }
     return value
   }
   return raw.replace(SECRET_REF, (_m, name: string, variable: string) => {
     const value = secrets?.get(name, variable)
     if (value === undefined) {
-      throw new AppError('model_not_ready', `api-key refers to $secrets.${name}.${variable}, which is not loaded`)
+      throw new AppError(
+        'model_not_ready',
+        `api-key refers to $secrets.${name}.${variable}, which is not loaded`
+      )
     }
     return value
   })
@@ -59,7 +72,10 @@ export class DefaultProviderResolver implements ProviderResolver {
   private readonly byNode = new WeakMap<ArchitectureNode, { provider: Provider; model: string }>()
   constructor(private readonly opts: ResolverOptions) {}
 
-  forNode(pipeline: CompiledPipeline, node: ArchitectureNode): { provider: Provider; model: string } {
+  forNode(
+    pipeline: CompiledPipeline,
+    node: ArchitectureNode
+  ): { provider: Provider; model: string } {
     const hit = this.byNode.get(node)
     if (hit) return hit
     const resolved = this.resolve(pipeline, node)
@@ -68,11 +84,17 @@ export class DefaultProviderResolver implements ProviderResolver {
     return resolved
   }
 
-  private resolve(pipeline: CompiledPipeline, node: ArchitectureNode): { provider: Provider; model: string; local?: boolean } {
+  private resolve(
+    pipeline: CompiledPipeline,
+    node: ArchitectureNode
+  ): { provider: Provider; model: string; local?: boolean } {
     const key = node.model
     const model = key ? pipeline.composition.models[key] : undefined
     if (!key || !model) {
-      throw new AppError('model_not_ready', `node "${node.name}" has no model configured in pipeline "${pipeline.id}"`)
+      throw new AppError(
+        'model_not_ready',
+        `node "${node.name}" has no model configured in pipeline "${pipeline.id}"`
+      )
     }
     const modelId = upstreamModelName(node, model)
     const local = this.opts.local?.providerFor(pipeline, key, model)
@@ -84,11 +106,17 @@ export class DefaultProviderResolver implements ProviderResolver {
         `model "${key}" (${info.runner}) has no endpoint, and no local model manager is running for it`
       )
     }
-    const apiKey = info.apiKey ? expandApiKey(info.apiKey, this.opts.env, pipeline.secrets) : undefined
+    const apiKey = info.apiKey
+      ? expandApiKey(info.apiKey, this.opts.env, pipeline.secrets)
+      : undefined
     const cacheKey = `${info.baseUrl}\u0000${apiKey ?? ''}`
     let provider = this.cache.get(cacheKey)
     if (!provider) {
-      provider = new OpenAICompatibleProvider({ baseUrl: info.baseUrl, apiKey, ...this.opts.timeouts })
+      provider = new OpenAICompatibleProvider({
+        baseUrl: info.baseUrl,
+        apiKey,
+        ...this.opts.timeouts
+      })
       this.cache.set(cacheKey, provider)
     }
     return { provider, model: modelId }

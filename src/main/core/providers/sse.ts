@@ -51,7 +51,9 @@ function eventData(raw: string): string | undefined {
 }
 
 /** Yields the `data:` payloads of a whole stream (used where a generator is convenient). */
-export async function* parseSseStream(body: AsyncIterable<Uint8Array | string>): AsyncGenerator<string> {
+export async function* parseSseStream(
+  body: AsyncIterable<Uint8Array | string>
+): AsyncGenerator<string> {
   const parser = new SseParser()
   for await (const chunk of body) {
     yield* parser.push(chunk)

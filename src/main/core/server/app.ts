@@ -41,7 +41,11 @@ const started = Math.floor(Date.now() / 1000)
 
 export function createApp(deps: AppDeps): FastifyInstance {
   const { options } = deps
-  const app = Fastify({ logger: false, bodyLimit: options.bodyLimitBytes, return503OnClosing: true })
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimitBytes,
+    return503OnClosing: true
+  })
   // JSON only: a text/plain body (what a cross-site form can send) is refused with 415.
   app.removeContentTypeParser('text/plain')
 
@@ -50,7 +54,8 @@ export function createApp(deps: AppDeps): FastifyInstance {
   app.addHook('onRequest', (req, reply, done) => {
     try {
       checkHost(req.headers)
-      const origin = req.headers.origin === undefined ? undefined : checkOrigin(req.headers, options)
+      const origin =
+        req.headers.origin === undefined ? undefined : checkOrigin(req.headers, options)
       if (origin) {
         reply.header('access-control-allow-origin', origin).header('vary', 'Origin')
         if (req.method === 'OPTIONS') {
@@ -73,17 +78,24 @@ export function createApp(deps: AppDeps): FastifyInstance {
   app.setErrorHandler((err: FastifyError | AppError, _req, reply) => {
     const e = toAppError(err)
     deps.metrics.rejected(e.code)
-    if (e.options.retryAfterMs !== undefined) reply.header('retry-after', String(Math.ceil(e.options.retryAfterMs / 1000)))
+    if (e.options.retryAfterMs !== undefined)
+      reply.header('retry-after', String(Math.ceil(e.options.retryAfterMs / 1000)))
     reply.code(e.status).send(e.toBody())
   })
   app.setNotFoundHandler((req, reply) => {
     reply.code(404).send(errorBody('not_found', `no route for ${req.method} ${req.url}`))
   })
 
-  app.get('/health', async () => ({ status: 'ok', version: deps.version, pipelines: deps.pipelines.list().length }))
+  app.get('/health', async () => ({
+    status: 'ok',
+    version: deps.version,
+    pipelines: deps.pipelines.list().length
+  }))
   app.get('/status', async () => ({
     version: deps.version,
-    pipelines: deps.pipelines.list().map((p) => ({ id: p.id, path: p.path ?? null, nodes: p.composition.architecture.length })),
+    pipelines: deps.pipelines
+      .list()
+      .map((p) => ({ id: p.id, path: p.path ?? null, nodes: p.composition.architecture.length })),
     models: deps.modelStatus?.() ?? []
   }))
   app.get('/metrics', async (_req, reply) => {
@@ -93,16 +105,32 @@ export function createApp(deps: AppDeps): FastifyInstance {
   app.get('/v1/models', async () => ({ object: 'list', data: modelList(deps.pipelines) }))
   app.get<{ Params: { id: string } }>('/v1/models/:id', async (req) => {
     const found = modelList(deps.pipelines).find((m) => m.id === req.params.id)
-    if (!found) throw new AppError('model_not_found', `model "${req.params.id}" is not served here`, { param: 'model' })
+    if (!found)
+      throw new AppError('model_not_found', `model "${req.params.id}" is not served here`, {
+        param: 'model'
+      })
     return found
   })
-  registerChatCompletions(app, { pipelines: deps.pipelines, engine: deps.engine, maxConcurrent: options.maxConcurrent })
+  registerChatCompletions(app, {
+    pipelines: deps.pipelines,
+    engine: deps.engine,
+    maxConcurrent: options.maxConcurrent
+  })
   return app
 }
 
-function modelList(pipelines: PipelineRegistry): { id: string; object: 'model'; created: number; owned_by: string }[] {
-  const list = pipelines.list().map((p) => ({ id: p.id, object: 'model' as const, created: started, owned_by: 'llmnet' }))
-  return pipelines.default() ? [...list, { id: DEFAULT_ALIAS, object: 'model' as const, created: started, owned_by: 'llmnet' }] : list
+function modelList(
+  pipelines: PipelineRegistry
+): { id: string; object: 'model'; created: number; owned_by: string }[] {
+  const list = pipelines
+    .list()
+    .map((p) => ({ id: p.id, object: 'model' as const, created: started, owned_by: 'llmnet' }))
+  return pipelines.default()
+    ? [
+        ...list,
+        { id: DEFAULT_ALIAS, object: 'model' as const, created: started, owned_by: 'llmnet' }
+      ]
+    : list
 }
 
 function toAppError(err: FastifyError | AppError): AppError {
@@ -117,6 +145,7 @@ function toAppError(err: FastifyError | AppError): AppError {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new AppError('invalid_request', 'the Content-Length header does not match the body')
   }
-  if (err.statusCode === 400) return new AppError('invalid_request', `invalid JSON body: ${err.message}`)
+  if (err.statusCode === 400)
+    return new AppError('invalid_request', `invalid JSON body: ${err.message}`)
   return AppError.from(err)
 }

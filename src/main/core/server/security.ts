@@ -23,22 +23,35 @@ export function hostName(host: string): string {
 }
 
 /** Builds the Host check once; it runs on every request. */
-export function hostChecker(opts: SecurityOptions, boundHost: string): (headers: IncomingHttpHeaders) => void {
+export function hostChecker(
+  opts: SecurityOptions,
+  boundHost: string
+): (headers: IncomingHttpHeaders) => void {
   const open = boundHost === '0.0.0.0' || boundHost === '::'
-  const allowed = new Set([...LOOPBACK, boundHost.toLowerCase(), ...opts.allowedHosts.map((h) => h.toLowerCase())])
+  const allowed = new Set([
+    ...LOOPBACK,
+    boundHost.toLowerCase(),
+    ...opts.allowedHosts.map((h) => h.toLowerCase())
+  ])
   return (headers) => {
     const host = headers.host
     if (!host) throw new AppError('forbidden_host', 'the Host header is missing')
     if (open) return
     const name = hostName(host)
     if (!allowed.has(name)) {
-      throw new AppError('forbidden_host', `Host "${host}" is not allowed; start with --allow-host ${name} to accept it`)
+      throw new AppError(
+        'forbidden_host',
+        `Host "${host}" is not allowed; start with --allow-host ${name} to accept it`
+      )
     }
   }
 }
 
 /** Browsers send Origin on cross-site requests: refuse those not configured. */
-export function checkOrigin(headers: IncomingHttpHeaders, opts: SecurityOptions): string | undefined {
+export function checkOrigin(
+  headers: IncomingHttpHeaders,
+  opts: SecurityOptions
+): string | undefined {
   const origin = headers.origin
   if (!origin || origin === 'null') return origin === 'null' ? rejectOrigin(origin) : undefined
   if (opts.corsOrigins.includes(origin)) return origin
@@ -52,15 +65,25 @@ export function checkOrigin(headers: IncomingHttpHeaders, opts: SecurityOptions)
 }
 
 function rejectOrigin(origin: string): never {
-  throw new AppError('forbidden_host', `requests from origin ${origin} are not allowed; use --cors-origin to allow it`)
+  throw new AppError(
+    'forbidden_host',
+    `requests from origin ${origin} are not allowed; use --cors-origin to allow it`
+  )
 }
 
 export function checkApiKey(headers: IncomingHttpHeaders, apiKey: string | undefined): void {
   if (!apiKey) return
   const auth = headers.authorization
-  const given = auth?.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : (headers['x-api-key'] as string | undefined)
-  if (!given) throw new AppError('invalid_api_key', 'an API key is required: send "Authorization: Bearer <key>"')
+  const given = auth?.toLowerCase().startsWith('bearer ')
+    ? auth.slice(7).trim()
+    : (headers['x-api-key'] as string | undefined)
+  if (!given)
+    throw new AppError(
+      'invalid_api_key',
+      'an API key is required: send "Authorization: Bearer <key>"'
+    )
   const a = Buffer.from(given)
   const b = Buffer.from(apiKey)
-  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new AppError('invalid_api_key', 'the API key is not valid')
+  if (a.length !== b.length || !timingSafeEqual(a, b))
+    throw new AppError('invalid_api_key', 'the API key is not valid')
 }

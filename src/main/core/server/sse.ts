@@ -50,10 +50,14 @@ export class ChunkWriter {
     return this.write(`${this.prefix}{"role":"assistant","content":""},"finish_reason":null}]}\n\n`)
   }
   content(text: string): Promise<void> | undefined {
-    return this.write(`${this.prefix}{"content":${JSON.stringify(text)}},"finish_reason":null}]}\n\n`)
+    return this.write(
+      `${this.prefix}{"content":${JSON.stringify(text)}},"finish_reason":null}]}\n\n`
+    )
   }
   toolCalls(calls: unknown[]): Promise<void> | undefined {
-    return this.write(`${this.prefix}{"tool_calls":${JSON.stringify(calls)}},"finish_reason":null}]}\n\n`)
+    return this.write(
+      `${this.prefix}{"tool_calls":${JSON.stringify(calls)}},"finish_reason":null}]}\n\n`
+    )
   }
   finish(reason: string | null): Promise<void> | undefined {
     return this.write(`${this.prefix}{},"finish_reason":${JSON.stringify(reason ?? 'stop')}}]}\n\n`)

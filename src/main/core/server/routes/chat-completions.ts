@@ -34,17 +34,26 @@ export function registerChatCompletions(app: FastifyInstance, deps: ChatRouteDep
     if (!parsed.success) {
       const first = parsed.error.issues[0]
       const param = first ? formatPath(first.path as (string | number)[]) : null
-      const all = parsed.error.issues.map((i) => `${formatPath(i.path as (string | number)[])}: ${i.message}`).join('; ')
+      const all = parsed.error.issues
+        .map((i) => `${formatPath(i.path as (string | number)[])}: ${i.message}`)
+        .join('; ')
       throw new AppError('invalid_request', `invalid request body: ${all}`, { param })
     }
     const body = parsed.data
     const pipeline = deps.pipelines.resolve(body.model)
     if (!pipeline) {
       const known = deps.pipelines.list().map((p) => p.id)
-      throw new AppError('model_not_found', `model "${body.model}" is not served here; available: ${['llmnet', ...known].join(', ')}`, { param: 'model' })
+      throw new AppError(
+        'model_not_found',
+        `model "${body.model}" is not served here; available: ${['llmnet', ...known].join(', ')}`,
+        { param: 'model' }
+      )
     }
     if (active >= deps.maxConcurrent) {
-      throw new AppError('rate_limited', `too many requests in flight (limit ${deps.maxConcurrent}); retry shortly`)
+      throw new AppError(
+        'rate_limited',
+        `too many requests in flight (limit ${deps.maxConcurrent}); retry shortly`
+      )
     }
     active++
     const requestId = requestIdOf(req)
@@ -54,9 +63,17 @@ export function registerChatCompletions(app: FastifyInstance, deps: ChatRouteDep
     }
     reply.raw.on('close', onClose)
     const stream = body.stream === true
-    const input: RunInput = { pipeline, request: body, requestId, headers: req.headers, signal: controller, stream }
+    const input: RunInput = {
+      pipeline,
+      request: body,
+      requestId,
+      headers: req.headers,
+      signal: controller,
+      stream
+    }
     try {
-      if (stream) await streamResponse(reply, deps.engine, input, body.stream_options?.include_usage === true)
+      if (stream)
+        await streamResponse(reply, deps.engine, input, body.stream_options?.include_usage === true)
       else await jsonResponse(reply, deps.engine, input)
     } finally {
       // No abort() on normal completion: the engine is done, and abort() costs a DOMException.
@@ -67,7 +84,11 @@ export function registerChatCompletions(app: FastifyInstance, deps: ChatRouteDep
 }
 
 /** Written straight to the socket: Fastify's generic reply path costs more than the answer. */
-async function jsonResponse(reply: FastifyReply, engine: EngineDeps, input: RunInput): Promise<void> {
+async function jsonResponse(
+  reply: FastifyReply,
+  engine: EngineDeps,
+  input: RunInput
+): Promise<void> {
   let content = ''
   let toolCalls: unknown[] | undefined
   const sink: EngineSink = {
@@ -86,7 +107,11 @@ async function jsonResponse(reply: FastifyReply, engine: EngineDeps, input: RunI
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: toolCalls && !content ? null : content, ...(toolCalls ? { tool_calls: toolCalls } : {}) },
+        message: {
+          role: 'assistant',
+          content: toolCalls && !content ? null : content,
+          ...(toolCalls ? { tool_calls: toolCalls } : {})
+        },
         finish_reason: result.finishReason ?? 'stop',
         logprobs: null
       }
@@ -109,7 +134,12 @@ async function jsonResponse(reply: FastifyReply, engine: EngineDeps, input: RunI
  * Nothing is sent until the engine starts the final answer, so earlier failures keep their HTTP
  * status; after that, a failure becomes an SSE error event followed by `[DONE]`.
  */
-async function streamResponse(reply: FastifyReply, engine: EngineDeps, input: RunInput, includeUsage: boolean): Promise<void> {
+async function streamResponse(
+  reply: FastifyReply,
+  engine: EngineDeps,
+  input: RunInput,
+  includeUsage: boolean
+): Promise<void> {
   let out: ChunkWriter | undefined
   const res = reply.raw
   const sink: EngineSink = {
@@ -123,7 +153,12 @@ async function streamResponse(reply: FastifyReply, engine: EngineDeps, input: Ru
         'x-llmnet-route': route.join('>'),
         ...corsHeaders(reply)
       })
-      out = new ChunkWriter(res, `chatcmpl-${input.requestId}`, Math.floor(Date.now() / 1000), input.request.model)
+      out = new ChunkWriter(
+        res,
+        `chatcmpl-${input.requestId}`,
+        Math.floor(Date.now() / 1000),
+        input.request.model
+      )
       return out.role()
     },
     delta(d) {

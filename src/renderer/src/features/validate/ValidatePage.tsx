@@ -41,7 +41,8 @@ export function ValidatePage(): React.JSX.Element {
             <code>
               {d.line}:{d.column}
             </code>{' '}
-            <strong>{d.severity}</strong> {d.message} <span className="muted">{formatPath(d.path)}</span>
+            <strong>{d.severity}</strong> {d.message}{' '}
+            <span className="muted">{formatPath(d.path)}</span>
           </li>
         ))}
       </ul>
