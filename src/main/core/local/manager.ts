@@ -107,35 +107,33 @@ function toStatus(
   }
 }
 
-/** A provider whose backend process is started on first use and may move ports on restart. */
-class LlamaProvider implements Provider {
-  readonly id: string
+/**
+ * A provider whose server is started on first use (a llama.cpp worker, a vLLM or docker server)
+ * and may move to another port when it restarts; requests then go over plain OpenAI HTTP.
+ */
+class StartOnUseProvider implements Provider {
   private http: OpenAICompatibleProvider | undefined
 
   constructor(
-    label: string,
-    /** Resolves the file and returns its process handle (created once per file and parameters). */
-    private readonly handle: () => Promise<LlamaCppProcess>
-  ) {
-    this.id = `llama-cpp:${label}`
-  }
+    readonly id: string,
+    /** Starts (or finds) the server and returns its `/v1` base URL. */
+    private readonly start: () => Promise<string>,
+    /** 0 for our own workers: a dead port means a crash, which the handle restarts. */
+    private readonly maxRetries?: number
+  ) {}
 
   private async backend(): Promise<Provider> {
-    const handle = await this.handle()
     let baseUrl: string
     try {
-      baseUrl = await handle.ensureStarted()
+      baseUrl = await this.start()
     } catch (err) {
-      throw new AppError(
-        'model_not_ready',
-        `local model ${this.id.slice(10)} is not ready: ${(err as Error).message}`,
-        { cause: err }
-      )
+      if (err instanceof AppError) throw err
+      throw new AppError('model_not_ready', `${this.id} is not ready: ${(err as Error).message}`, {
+        cause: err
+      })
     }
-    handle.touch()
     if (!this.http || this.http.id !== baseUrl) {
-      // Never retry against a dead port: a crashed worker is restarted by the handle instead.
-      this.http = new OpenAICompatibleProvider({ baseUrl, maxRetries: 0 })
+      this.http = new OpenAICompatibleProvider({ baseUrl, maxRetries: this.maxRetries })
     }
     return this.http
   }
@@ -197,47 +195,6 @@ class OllamaModelProvider implements Provider {
   ): Promise<StreamEnd> {
     const { provider, model } = await this.backend()
     return provider.stream({ ...req, model }, onDelta, opts)
-  }
-}
-
-/** vLLM, TensorRT-LLM and docker servers: started on first use, then plain OpenAI-compatible HTTP. */
-class RunnerProvider implements Provider {
-  readonly id: string
-  private http: OpenAICompatibleProvider | undefined
-
-  constructor(
-    private readonly runner: ServerRunner,
-    label: string
-  ) {
-    this.id = `runner:${label}`
-  }
-
-  private async backend(): Promise<Provider> {
-    let baseUrl: string
-    try {
-      baseUrl = await this.runner.start()
-    } catch (err) {
-      throw new AppError(
-        'model_not_ready',
-        `${this.id.slice(7)} could not be started: ${(err as Error).message}`,
-        { cause: err }
-      )
-    }
-    if (!this.http || this.http.id !== baseUrl)
-      this.http = new OpenAICompatibleProvider({ baseUrl })
-    return this.http
-  }
-
-  async chat(req: ProviderRequest, opts?: CallOptions): Promise<ProviderResponse> {
-    return (await this.backend()).chat(req, opts)
-  }
-
-  async stream(
-    req: ProviderRequest,
-    onDelta: DeltaHandler,
-    opts?: CallOptions
-  ): Promise<StreamEnd> {
-    return (await this.backend()).stream(req, onDelta, opts)
   }
 }
 
@@ -317,7 +274,7 @@ export class LocalModelManager implements LocalModels {
       if (!provider) {
         const runner = new ServerRunner(modelKey, model, this.opts.env ?? process.env)
         this.runners.set(id, runner)
-        provider = new RunnerProvider(runner, modelKey)
+        provider = new StartOnUseProvider(`runner:${modelKey}`, () => runner.start())
         this.providers.set(id, provider)
       }
       return provider
@@ -328,18 +285,25 @@ export class LocalModelManager implements LocalModels {
     const id = `llama\u0000${pipeline.baseDir}\u0000${source}\u0000${JSON.stringify(params)}`
     let provider = this.providers.get(id)
     if (!provider) {
-      provider = new LlamaProvider(modelKey, async () => {
-        const resolved = await this.opts.library.resolveSource(source, {
-          baseDir: pipeline.baseDir
-        })
-        if (!resolved.present) {
-          throw new AppError(
-            'model_not_ready',
-            `model "${modelKey}" is not downloaded; get it with: ${pullCommand(source)}`
-          )
-        }
-        return this.handleFor(resolved.localPath, params, modelKey, source)
-      })
+      provider = new StartOnUseProvider(
+        `llama-cpp:${modelKey}`,
+        async () => {
+          const resolved = await this.opts.library.resolveSource(source, {
+            baseDir: pipeline.baseDir
+          })
+          if (!resolved.present) {
+            throw new AppError(
+              'model_not_ready',
+              `model "${modelKey}" is not downloaded; get it with: ${pullCommand(source)}`
+            )
+          }
+          const handle = this.handleFor(resolved.localPath, params, modelKey, source)
+          const baseUrl = await handle.ensureStarted()
+          handle.touch()
+          return baseUrl
+        },
+        0
+      )
       this.providers.set(id, provider)
     }
     return provider
