@@ -13,14 +13,13 @@ import { OpenAICompatibleProvider } from '../providers/openai-compatible'
 import {
   findOllamaBinary,
   normaliseModelName,
-  type OllamaError,
   OllamaManager,
   type OllamaProgress,
-  OllamaProvider,
-  ollamaBaseUrl,
-  parseModelfile,
-  routeFormatSchema
+  ollamaBaseUrl
 } from './ollama'
+import type { OllamaError } from './ollama-error'
+import { parseModelfile } from './ollama-modelfile'
+import { OllamaProvider, routeFormatSchema } from './ollama-provider'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const repo = path.resolve(here, '../../../..')

@@ -1,0 +1,20 @@
+/** Errors of Ollama management. */
+export type OllamaErrorCode =
+  | 'not_installed'
+  | 'unreachable'
+  | 'start_failed'
+  | 'not_connected'
+  | 'invalid_modelfile'
+  | 'request_failed'
+
+/** An Ollama management failure; `code` says which kind. */
+export class OllamaError extends Error {
+  override readonly name = 'OllamaError'
+  constructor(
+    readonly code: OllamaErrorCode,
+    message: string,
+    options: { cause?: unknown } = {}
+  ) {
+    super(message, { cause: options.cause })
+  }
+}

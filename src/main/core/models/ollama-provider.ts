@@ -1,0 +1,289 @@
+/**
+ * @module A Provider on Ollama's native `/api/chat`: streaming NDJSON, usage from the eval counts,
+ * and `format` from a routing choice (JSON-schema constrained decoding). Ollama's OpenAI `/v1`
+ * endpoint works through OpenAICompatibleProvider too; this one exists for `format`.
+ */
+import {
+  type ChatRequest,
+  type ChatResponse,
+  type Message,
+  Ollama,
+  type Options,
+  type Tool,
+  type ToolCall
+} from 'ollama'
+import type { ChatMessage, Usage } from '../../../shared/openai/chat'
+import type { CancelSignal } from '../cancel'
+import { AppError, isAbortError } from '../errors'
+import { sleep } from '../sleep'
+import type {
+  CallOptions,
+  DeltaHandler,
+  Provider,
+  ProviderRequest,
+  ProviderResponse,
+  StreamEnd
+} from '../providers/provider'
+
+/** The JSON schema given to Ollama's `format` so the router can only answer one of `options`. */
+export function routeFormatSchema(options: readonly string[]): Record<string, unknown> {
+  return {
+    type: 'object',
+    properties: { route: { type: 'string', enum: [...options] } },
+    required: ['route']
+  }
+}
+
+export interface OllamaProviderOptions {
+  /** Server base URL; a trailing `/v1` is dropped. */
+  baseUrl: string
+  /** `keep_alive` sent with each request (Ollama's default is 5m). */
+  keepAlive?: string | number
+  maxRetries?: number
+  retryBaseMs?: number
+  fetch?: typeof fetch
+}
+
+/** Request parameters that map straight onto Ollama `options`. */
+const OPTION_KEYS = [
+  'temperature',
+  'top_p',
+  'top_k',
+  'min_p',
+  'seed',
+  'num_predict',
+  'num_ctx',
+  'repeat_penalty',
+  'repeat_last_n',
+  'presence_penalty',
+  'frequency_penalty',
+  'typical_p',
+  'mirostat',
+  'mirostat_tau',
+  'mirostat_eta'
+] as const
+
+const RETRYABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET'
+])
+
+function contentText(content: ChatMessage['content']): string {
+  if (typeof content === 'string') return content
+  if (Array.isArray(content))
+    return content.map((p) => (p.type === 'text' ? (p.text ?? '') : '')).join('')
+  return ''
+}
+
+function toOllamaToolCall(call: unknown): ToolCall | undefined {
+  const fn = (call as { function?: { name?: unknown; arguments?: unknown } })?.function
+  if (!fn || typeof fn.name !== 'string') return undefined
+  let args: Record<string, unknown> = {}
+  if (typeof fn.arguments === 'string') {
+    try {
+      args = JSON.parse(fn.arguments) as Record<string, unknown>
+    } catch {
+      args = {}
+    }
+  } else if (fn.arguments && typeof fn.arguments === 'object') {
+    args = fn.arguments as Record<string, unknown>
+  }
+  return { function: { name: fn.name, arguments: args } }
+}
+
+function toOllamaMessage(m: ChatMessage): Message {
+  const role = m.role === 'developer' ? 'system' : m.role === 'function' ? 'tool' : m.role
+  const out: Message = { role, content: contentText(m.content) }
+  const calls = (m.tool_calls ?? [])
+    .map(toOllamaToolCall)
+    .filter((c): c is ToolCall => c !== undefined)
+  if (calls.length) out.tool_calls = calls
+  if (role === 'tool' && m.name) out.tool_name = m.name
+  return out
+}
+
+function toOpenAIToolCalls(calls: ToolCall[] | undefined): unknown[] | undefined {
+  if (!calls?.length) return undefined
+  return calls.map((c, i) => ({
+    id: `call_${i}`,
+    type: 'function',
+    function: { name: c.function.name, arguments: JSON.stringify(c.function.arguments ?? {}) }
+  }))
+}
+
+function usageOf(r: Partial<ChatResponse>): Usage | undefined {
+  if (r.prompt_eval_count === undefined && r.eval_count === undefined) return undefined
+  const prompt = r.prompt_eval_count ?? 0
+  const completion = r.eval_count ?? 0
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion }
+}
+
+function finishOf(r: Partial<ChatResponse>, sawToolCalls: boolean): string {
+  if (sawToolCalls) return 'tool_calls'
+  return r.done_reason === 'length' ? 'length' : 'stop'
+}
+
+function errCode(err: unknown): string | undefined {
+  const e = err as { code?: string; cause?: { code?: string } }
+  return e?.code ?? e?.cause?.code
+}
+
+/**
+ * A Provider on Ollama's native `/api/chat`: messages, `options` (temperature, top_p,
+ * num_predict from max_tokens, stop, seed, …), `format` from `req.choice` (a JSON schema with the
+ * route enum) or from `response_format`, streamed NDJSON, usage from prompt_eval_count and
+ * eval_count. Retries connection errors and 5xx before anything was streamed.
+ */
+export class OllamaProvider implements Provider {
+  readonly id: string
+  private readonly host: string
+
+  constructor(private readonly opts: OllamaProviderOptions) {
+    this.host = opts.baseUrl.replace(/\/+$/, '').replace(/\/v1$/i, '')
+    this.id = `ollama:${this.host}`
+  }
+
+  /** The native chat request for a provider request. */
+  request(req: ProviderRequest): ChatRequest {
+    const p = req.params
+    const options: Partial<Options> = {}
+    const o = options as Record<string, unknown>
+    for (const k of OPTION_KEYS) if (p[k] !== undefined && p[k] !== null) o[k] = p[k]
+    const maxTokens = p.max_completion_tokens ?? p.max_tokens
+    if (typeof maxTokens === 'number' && o.num_predict === undefined) o.num_predict = maxTokens
+    if (typeof p.stop === 'string') options.stop = [p.stop]
+    else if (Array.isArray(p.stop)) options.stop = p.stop.map(String)
+    const body: ChatRequest = { model: req.model, messages: req.messages.map(toOllamaMessage) }
+    if (Object.keys(options).length) body.options = options
+    if (this.opts.keepAlive !== undefined) body.keep_alive = this.opts.keepAlive
+    if (Array.isArray(p.tools) && p.tools.length) body.tools = p.tools as Tool[]
+    const rf = p.response_format as
+      { type?: string; json_schema?: { schema?: unknown } } | null | undefined
+    if (rf?.type === 'json_object') body.format = 'json'
+    else if (
+      rf?.type === 'json_schema' &&
+      rf.json_schema?.schema &&
+      typeof rf.json_schema.schema === 'object'
+    )
+      body.format = rf.json_schema.schema
+    if (req.choice) body.format = routeFormatSchema(req.choice.options)
+    return body
+  }
+
+  /** A client whose requests abort with `signal`. */
+  private client(signal?: CancelSignal): { client: Ollama; done(): void } {
+    const base = this.opts.fetch ?? fetch
+    if (!signal)
+      return { client: new Ollama({ host: this.host, fetch: base }), done: () => undefined }
+    const ac = new AbortController()
+    const onAbort = (): void => ac.abort(signal.reason)
+    if (signal.aborted) ac.abort(signal.reason)
+    else signal.addEventListener('abort', onAbort, { once: true })
+    const f: typeof fetch = (input, init) =>
+      base(input, {
+        ...init,
+        signal: init?.signal ? AbortSignal.any([init.signal, ac.signal]) : ac.signal
+      })
+    return {
+      client: new Ollama({ host: this.host, fetch: f }),
+      done: () => signal.removeEventListener('abort', onAbort)
+    }
+  }
+
+  private async withRetry<T>(fn: () => Promise<T>, signal?: CancelSignal): Promise<T> {
+    const max = this.opts.maxRetries ?? 2
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn()
+      } catch (err) {
+        if (signal?.aborted || isAbortError(err)) throw err
+        const status = (err as { status_code?: number }).status_code
+        const retryable =
+          (status !== undefined && status >= 500) || RETRYABLE.has(errCode(err) ?? '')
+        if (!retryable || attempt >= max) throw this.wrap(err)
+        await sleep((this.opts.retryBaseMs ?? 200) * 2 ** attempt)
+      }
+    }
+  }
+
+  private wrap(err: unknown): unknown {
+    if (err instanceof AppError || isAbortError(err)) return err
+    const status = (err as { status_code?: number }).status_code
+    const message = (err as Error).message
+    if (status === 429)
+      return new AppError('rate_limited', `Ollama at ${this.host} is rate limiting: ${message}`, {
+        cause: err
+      })
+    if (status !== undefined)
+      return new AppError(
+        'upstream_error',
+        `Ollama at ${this.host} answered ${status}: ${message}`,
+        { cause: err }
+      )
+    const code = errCode(err)
+    if (code)
+      return new AppError('upstream_error', `cannot reach Ollama at ${this.host}: ${code}`, {
+        cause: err
+      })
+    return new AppError('upstream_error', `Ollama at ${this.host} failed: ${message}`, {
+      cause: err
+    })
+  }
+
+  async chat(req: ProviderRequest, opts: CallOptions = {}): Promise<ProviderResponse> {
+    const { client, done } = this.client(opts.signal)
+    try {
+      const body = this.request(req)
+      const res = await this.withRetry(() => client.chat({ ...body, stream: false }), opts.signal)
+      const toolCalls = toOpenAIToolCalls(res.message?.tool_calls)
+      return {
+        content: res.message?.content ?? (toolCalls ? null : ''),
+        toolCalls,
+        finishReason: finishOf(res, Boolean(toolCalls)),
+        usage: usageOf(res),
+        constrained: Boolean(req.choice)
+      }
+    } finally {
+      done()
+    }
+  }
+
+  async stream(
+    req: ProviderRequest,
+    onDelta: DeltaHandler,
+    opts: CallOptions = {}
+  ): Promise<StreamEnd> {
+    const { client, done } = this.client(opts.signal)
+    try {
+      const body = this.request(req)
+      const it = await this.withRetry(() => client.chat({ ...body, stream: true }), opts.signal)
+      let last: Partial<ChatResponse> = {}
+      let sawToolCalls = false
+      try {
+        for await (const part of it) {
+          const content = part.message?.content
+          const toolCalls = toOpenAIToolCalls(part.message?.tool_calls)
+          if (toolCalls) sawToolCalls = true
+          if (content || toolCalls) await onDelta({ content: content || undefined, toolCalls })
+          if (part.done) last = part
+        }
+      } catch (err) {
+        it.abort()
+        if (opts.signal?.aborted || isAbortError(err) || err instanceof AppError) throw err
+        throw new AppError(
+          'upstream_error',
+          `Ollama at ${this.host} broke the stream: ${(err as Error).message}`,
+          { cause: err }
+        )
+      }
+      return { finishReason: finishOf(last, sawToolCalls), usage: usageOf(last) }
+    } finally {
+      done()
+    }
+  }
+}
