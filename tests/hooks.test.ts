@@ -551,6 +551,44 @@ describe('secrets', () => {
     expect(out).not.toContain(SECRET)
   })
 
+  it('a secret echoed into the answer is redacted, also when a stream splits it across chunks (catches secrets leaking through API responses)', async () => {
+    const tmp = tempDir()
+    open.push({ close: async () => tmp.remove() })
+    writeFileSync(join(tmp.dir, 'keys.env'), `TOKEN=${SECRET}\n`)
+    const splitting = await track(
+      startFakeUpstream(() => ({
+        content: `the key is ${SECRET}!`,
+        chunks: ['the key is sk-li', 've-0123456', '789abcdef!']
+      }))
+    )
+    const runtime = createRuntime({ env: {} })
+    const file = writeComposition(tmp.dir, 'p', {
+      models: { m: externalModel(splitting.url, { 'api-key': '$secrets.keys.TOKEN' }) },
+      secrets: { keys: { source: 'env-file', path: 'keys.env' } },
+      architecture: [
+        { name: 'chat', layer: 0, model: 'm', adapter: 'openai-api', 'output-to': ['output'] },
+        { name: 'output', adapter: 'output' }
+      ]
+    })
+    expect((await runtime.loader.load(file)).ok).toBe(true)
+    const listening = await runtime.listen(0)
+    open.push({ close: () => runtime.stop() })
+    const client = openaiClient(listening.url)
+    const plain = await client.chat.completions.create({
+      model: 'p',
+      messages: [{ role: 'user', content: 'q' }]
+    })
+    expect(plain.choices[0]?.message.content).toBe('the key is [redacted]!')
+    const stream = await client.chat.completions.create({
+      model: 'p',
+      stream: true,
+      messages: [{ role: 'user', content: 'q' }]
+    })
+    let text = ''
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? ''
+    expect(text).toBe('the key is [redacted]!')
+  })
+
   it('validate reports a secret it cannot resolve, at its line (catches "validate catches missing secrets" being untrue)', async () => {
     const tmp = tempDir()
     open.push({ close: async () => tmp.remove() })

@@ -20,6 +20,7 @@ import {
   type Usage
 } from '../../../shared/openai/chat'
 import type { CancelSignal } from '../cancel'
+import { StreamRedactor } from '../secrets/redact'
 import { AppError } from '../errors'
 import type { EventBus } from '../events'
 import type { Provider, StreamDelta } from '../providers/provider'
@@ -81,10 +82,23 @@ export async function runPipeline(
   input: RunInput,
   sink: EngineSink
 ): Promise<EngineResult> {
-  const run = new PipelineRun(deps, input, sink)
   const redact = input.pipeline.redact
+  const secrets = input.pipeline.secrets.values()
+  // With secrets loaded, the answer is redacted too (a hook or model could echo a secret).
+  const guard = secrets.length > 0 ? new StreamRedactor(redact, secrets) : undefined
+  const out: EngineSink = guard
+    ? {
+        start: (route) => sink.start(route),
+        delta: (d) =>
+          d.content ? sink.delta({ ...d, content: guard.push(d.content) }) : sink.delta(d)
+      }
+    : sink
+  const run = new PipelineRun(deps, input, out)
   try {
-    return await run.execute()
+    const result = await run.execute()
+    const rest = guard?.flush()
+    if (rest) await sink.delta({ content: rest })
+    return result
   } catch (err) {
     let e = input.signal.aborted
       ? new AppError('client_closed', 'the client closed the request', { cause: err })

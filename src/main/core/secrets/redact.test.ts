@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createRedactor, MIN_REDACTED_LENGTH, REDACTED, redactDeep } from './redact'
+import { createRedactor, MIN_REDACTED_LENGTH, REDACTED, redactDeep, StreamRedactor } from './redact'
 
 describe('createRedactor', () => {
   it('replaces every occurrence, not just the first (a non-global replace leaked repeats)', () => {
@@ -101,5 +101,14 @@ describe('redactDeep', () => {
     input.self = input
     const out = redactDeep(input, createRedactor(['sk-deep-secret']))
     expect(out.s).toBe(REDACTED)
+  })
+})
+
+describe('StreamRedactor', () => {
+  it('catches a secret split across pieces and holds back no more than needed (catches leaks at chunk boundaries)', () => {
+    const secret = 'hunter22-secret'
+    const sr = new StreamRedactor(createRedactor([secret]), [secret])
+    const out = ['pass: hunt', 'er22-sec', 'ret. done'].map((p) => sr.push(p)).join('') + sr.flush()
+    expect(out).toBe('pass: [redacted]. done')
   })
 })

@@ -105,3 +105,36 @@ function safeEncodeUri(value: string): string | undefined {
     return undefined
   }
 }
+
+/**
+ * Redacts a text that arrives in pieces (a streamed answer): the last `longest - 1` characters
+ * are held back until the next piece, so a secret split across two pieces is still caught.
+ */
+export class StreamRedactor {
+  private tail = ''
+  private readonly hold: number
+
+  constructor(
+    private readonly redact: Redactor,
+    values: Iterable<string>
+  ) {
+    let longest = 0
+    for (const v of values) longest = Math.max(longest, v.length * 3) // URI-encoded forms are longer
+    this.hold = Math.max(0, longest - 1)
+  }
+
+  /** The part of the text so far that is safe to send. */
+  push(piece: string): string {
+    const text = this.redact(this.tail + piece)
+    const keep = Math.min(text.length, this.hold)
+    this.tail = text.slice(text.length - keep)
+    return text.slice(0, text.length - keep)
+  }
+
+  /** What is left at the end of the stream. */
+  flush(): string {
+    const rest = this.redact(this.tail)
+    this.tail = ''
+    return rest
+  }
+}
