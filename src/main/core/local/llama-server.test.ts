@@ -4,16 +4,14 @@ import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readGgufFileInfo } from 'node-llama-cpp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { LlamaModelServer, toChatHistory, type HealthBody } from './llama-server'
 import {
   kvCacheBytesPerToken,
-  LlamaModelServer,
   pickThreads,
   TINY_MODEL_BYTES,
-  toChatHistory,
   validateParams,
-  WorkerFailure,
-  type HealthBody
-} from './llama-server'
+  WorkerFailure
+} from './worker-checks'
 import { writeTinyGguf } from './tiny-gguf'
 
 let dir: string

@@ -12,7 +12,8 @@
  * `{type:'shutdown'}`, or when its parent disconnects. Without an IPC channel (run by hand), the
  * messages are printed to stdout as JSON lines.
  */
-import { LlamaModelServer, WorkerFailure, validateParams } from './llama-server'
+import { LlamaModelServer } from './llama-server'
+import { validateParams, WorkerFailure } from './worker-checks'
 import { WORKER_EXIT, type WorkerParams, type WorkerToParent } from './protocol'
 
 /** The IPC channel to the parent: Node's `process.send`, Electron's `process.parentPort`, or stdout. */
