@@ -5,7 +5,7 @@
  * before anything starts.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { createServer } from 'node:net'
+import { freePort } from '../net'
 import { describeModel } from '../../../shared/config/models'
 import type { ModelDefinition } from '../../../shared/config/schema'
 import {
@@ -16,19 +16,6 @@ import {
   type ToolName,
   vllmCommand
 } from '../models/runners'
-
-/** A free loopback port. */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address()
-      const port = typeof addr === 'object' && addr ? addr.port : 0
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 /** Which tool a runner needs, or undefined for runners llmnet serves itself. */
 export function toolFor(model: ModelDefinition): ToolName | undefined {
@@ -64,7 +51,7 @@ export class ServerRunner {
     const info = describeModel(this.model)
     const parameters = 'parameters' in this.model ? this.model.parameters : undefined
     const docker = 'docker' in this.model ? this.model.docker : undefined
-    const port = docker?.port ?? (await freeLoopbackPort())
+    const port = docker?.port ?? (await freePort())
     const baseUrl = `http://127.0.0.1:${port}/v1`
     let spec: CommandSpec
     if (info.runner === 'docker') {

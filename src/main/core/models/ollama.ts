@@ -9,12 +9,12 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { constants as fsConstants, createReadStream } from 'node:fs'
 import { access, readFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import path from 'node:path'
 import { Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { Ollama, type ShowResponse } from 'ollama'
 import { isAbortError } from '../errors'
+import { freePort } from '../net'
 import { OllamaError } from './ollama-error'
 import { mergeParameters, type ModelfileSpec, parseModelfile } from './ollama-modelfile'
 import { OllamaProvider, type OllamaProviderOptions } from './ollama-provider'
@@ -113,20 +113,6 @@ export async function probeOllama(
   } catch {
     return undefined
   }
-}
-
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.unref()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address()
-      const port = typeof addr === 'object' && addr ? addr.port : 0
-      srv.close(() => resolve(port))
-    })
-  })
 }
 
 // ── the manager ─────────────────────────────────────────────────────────────────────────────────
