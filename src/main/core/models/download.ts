@@ -7,7 +7,7 @@
  * (a mismatch deletes the `.part`); the finished file is renamed into place atomically and a
  * `<dest>.sha256` sidecar is written. Cancelling keeps the `.part` for a later resume.
  */
-import { createHash, type Hash } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, rename, stat, statfs, truncate, unlink, writeFile } from 'node:fs/promises'
 import { request as httpRequest, type IncomingMessage } from 'node:http'
@@ -139,7 +139,9 @@ async function sizeOf(file: string): Promise<number> {
   }
 }
 
-async function hashFile(file: string, hash: Hash, signal?: AbortSignal): Promise<void> {
+/** The SHA-256 of a file (hex), streamed; the signal cancels it. */
+export async function sha256File(file: string, signal?: AbortSignal): Promise<string> {
+  const hash = createHash('sha256')
   await pipeline(
     createReadStream(file),
     new Transform({
@@ -150,6 +152,7 @@ async function hashFile(file: string, hash: Hash, signal?: AbortSignal): Promise
     }),
     { signal }
   )
+  return hash.digest('hex')
 }
 
 interface Opened {
@@ -255,12 +258,10 @@ export async function download(
     const result = await once(existing)
     if (result.done) {
       const bytes = result.bytes
-      const hash = createHash('sha256')
-      await hashFile(part, hash, opts.signal).catch(async (err: unknown) => {
+      const actual = await sha256File(part, opts.signal).catch(async (err: unknown) => {
         if (isAbort(err, opts.signal)) throw aborted(part, await sizeOf(part))
         throw err
       })
-      const actual = hash.digest('hex')
       if (opts.sha256 && actual.toLowerCase() !== opts.sha256.toLowerCase()) {
         await unlink(part).catch(() => undefined)
         throw new DownloadError(

@@ -6,15 +6,15 @@
  * when missing, or a `.Modelfile`, parsed and created); `provider()` gives an OllamaProvider.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { createHash } from 'node:crypto'
 import { constants as fsConstants, createReadStream } from 'node:fs'
 import { access, readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { Readable, Writable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
+import { Readable } from 'node:stream'
 import { Ollama, type ShowResponse } from 'ollama'
 import { isAbortError } from '../errors'
 import { freePort } from '../net'
+import { sleep } from '../sleep'
+import { sha256File } from './download'
 import { OllamaError } from './ollama-error'
 import { mergeParameters, type ModelfileSpec, parseModelfile } from './ollama-modelfile'
 import { OllamaProvider, type OllamaProviderOptions } from './ollama-provider'
@@ -188,22 +188,6 @@ function toModel(m: {
     parameterSize: m.details?.parameter_size,
     quantisation: m.details?.quantization_level
   }
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
-
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256')
-  await pipeline(
-    createReadStream(file),
-    new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        hash.update(chunk)
-        cb()
-      }
-    })
-  )
-  return hash.digest('hex')
 }
 
 /**
