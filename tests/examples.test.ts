@@ -2,16 +2,14 @@
  * Every example in examples/ runs end to end: its architecture unchanged, every model pointed at a
  * fake OpenAI upstream, one chat request through HTTP with the official `openai` client.
  */
-import { once } from 'node:events'
 import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { createServer, type IncomingHttpHeaders } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { parse as parseJsonc } from 'jsonc-parser'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml'
 import { createRuntime, type Runtime } from '../src/main/runtime'
 import { defaultResponder, type FakeUpstream, startFakeUpstream } from './support/fake-openai'
+import { hookServer } from './support/hook-server'
 import { isRouterCall, type Json, openaiClient, tempDir } from './support/harness'
 
 const EXAMPLES = path.resolve(__dirname, '..', 'examples')
@@ -49,35 +47,6 @@ function rewrite(file: string, url: string, hookUrl = url): { text: string; comp
   }
 }
 
-/** A REST endpoint that records what hooks post to it. */
-async function startHookSink(): Promise<{
-  url: string
-  calls: { path: string; headers: IncomingHttpHeaders; body: Json }[]
-  close(): Promise<void>
-}> {
-  const calls: { path: string; headers: IncomingHttpHeaders; body: Json }[] = []
-  const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = []
-    for await (const c of req) chunks.push(c as Buffer)
-    calls.push({
-      path: req.url ?? '',
-      headers: req.headers,
-      body: JSON.parse(Buffer.concat(chunks).toString() || '{}') as Json
-    })
-    res.writeHead(204).end()
-  })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    calls,
-    close: async () => {
-      server.closeAllConnections()
-      server.close()
-    }
-  }
-}
-
 describe('examples run end to end', () => {
   let up: FakeUpstream
   let runtime: Runtime
@@ -85,11 +54,11 @@ describe('examples run end to end', () => {
   const tmp = tempDir('llmnet-examples-')
   const nodeNames = new Map<string, Set<string>>()
 
-  let hooks: Awaited<ReturnType<typeof startHookSink>>
+  let hooks: Awaited<ReturnType<typeof hookServer>>
 
   beforeAll(async () => {
     up = await startFakeUpstream()
-    hooks = await startHookSink()
+    hooks = await hookServer()
     runtime = createRuntime({ env: { OPENROUTER_API_KEY: OPENROUTER_KEY } })
     // Files the examples refer to (env files for secrets) go along.
     for (const extra of readdirSync(EXAMPLES).filter((f) => f.endsWith('.env'))) {

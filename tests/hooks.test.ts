@@ -4,7 +4,6 @@
  */
 import { once } from 'node:events'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -12,6 +11,7 @@ import { WebSocketServer } from 'ws'
 import type { Trace } from '../src/main/core/engine/trace'
 import { runCli } from '../src/main/cli/program'
 import { startFakeUpstream, type FakeUpstream } from './support/fake-openai'
+import { hookServer } from './support/hook-server'
 import { startFakeVault } from './support/fake-vault'
 import { createRuntime } from '../src/main/runtime'
 import {
@@ -24,53 +24,6 @@ import {
   tempDir,
   writeComposition
 } from './support/harness'
-
-interface HookCall {
-  path: string
-  headers: IncomingHttpHeaders
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- arbitrary JSON bodies
-  body: any
-}
-
-/** A REST hook server: records calls and answers with `reply(call)` (status 200 unless given). */
-async function hookServer(
-  reply: (call: HookCall) => { status?: number; body?: unknown; delayMs?: number } = () => ({
-    body: {}
-  })
-): Promise<{ url: string; calls: HookCall[]; server: Server; close(): Promise<void> }> {
-  const calls: HookCall[] = []
-  const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = []
-    for await (const c of req) chunks.push(c as Buffer)
-    const text = Buffer.concat(chunks).toString()
-    const call = {
-      path: req.url ?? '',
-      headers: req.headers,
-      body: text ? JSON.parse(text) : undefined
-    }
-    calls.push(call)
-    const r = reply(call)
-    if (r.delayMs) await new Promise((done) => setTimeout(done, r.delayMs))
-    const body = typeof r.body === 'string' ? r.body : JSON.stringify(r.body ?? {})
-    res
-      .writeHead(r.status ?? 200, {
-        'content-type': typeof r.body === 'string' ? 'text/plain' : 'application/json'
-      })
-      .end(body)
-  })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}`,
-    calls,
-    server,
-    async close() {
-      server.closeAllConnections()
-      server.close()
-    }
-  }
-}
 
 function nextTrace(s: Served): Promise<Trace> {
   return new Promise((resolve) => {
