@@ -83,7 +83,7 @@ export async function runPipeline(
   sink: EngineSink
 ): Promise<EngineResult> {
   const redact = input.pipeline.redact
-  const secrets = input.pipeline.secrets.values()
+  const secrets = input.pipeline.secretValues
   // With secrets loaded, the answer is redacted too (a hook or model could echo a secret).
   const guard = secrets.length > 0 ? new StreamRedactor(redact, secrets) : undefined
   const out: EngineSink = guard
@@ -122,7 +122,7 @@ function redactTrace(
   redact: (s: string) => string,
   pipeline: CompiledPipeline
 ): Trace {
-  if (pipeline.secrets.values().length === 0) return trace
+  if (pipeline.secretValues.length === 0) return trace
   for (const hop of trace.hops) {
     if (hop.error) hop.error = redact(hop.error)
     if (hop.rawAnswers) hop.rawAnswers = hop.rawAnswers.map(redact)

@@ -25,6 +25,8 @@ export interface CompiledPipeline {
   headerKeys: string[]
   maxHops: number
   secrets: PipelineSecrets
+  /** The loaded secret values, computed once (the request path reads them). */
+  secretValues: readonly string[]
   /** Replaces secret values in text (errors, traces, logs). */
   redact: (text: string) => string
 }
@@ -48,6 +50,7 @@ export function compilePipeline(
     headerKeys,
     maxHops: composition['max-hops'] ?? DEFAULT_MAX_HOPS,
     secrets,
+    secretValues: secrets.values(),
     redact
   }
 }
