@@ -53,8 +53,9 @@ export function checkOrigin(
   opts: SecurityOptions
 ): string | undefined {
   const origin = headers.origin
-  if (!origin || origin === 'null') return origin === 'null' ? rejectOrigin(origin) : undefined
-  if (opts.corsOrigins.includes(origin)) return origin
+  if (!origin) return undefined
+  // A sandboxed or file: page sends "null": never trusted, even if listed.
+  if (origin !== 'null' && opts.corsOrigins.includes(origin)) return origin
   try {
     const url = new URL(origin)
     if (headers.host && url.host === headers.host) return undefined // same origin
