@@ -10,6 +10,7 @@ import { EventBus } from './core/events'
 import { Metrics } from './core/metrics'
 import { PipelineLoader } from './core/pipelines/loader'
 import { PipelineRegistry } from './core/pipelines/registry'
+import { UpstreamPools } from './core/providers/http-transport'
 import { DefaultProviderResolver, type ResolverOptions } from './core/providers/resolver'
 import { createApp, DEFAULT_SERVER_OPTIONS, type ServerOptions } from './core/server/app'
 import { listen, type Listening } from './core/server/listen'
@@ -68,8 +69,9 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
     fork: opts.fork,
     env
   })
+  const pools = new UpstreamPools()
   const engine: EngineDeps = {
-    providers: new DefaultProviderResolver({ env, timeouts: opts.timeouts, local: models }),
+    providers: new DefaultProviderResolver({ env, timeouts: opts.timeouts, local: models, pools }),
     events,
     hooks: { run: functionRunner, queue: new ObserveQueue() }
   }
@@ -104,6 +106,7 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
       await server?.close()
       server = undefined
       await models.stopAll()
+      await pools.close()
     }
   }
 }

@@ -1,16 +1,19 @@
 /**
- * @module A lean POST over node:http/https with keep-alive, used for every upstream call.
- * (Measured against undici in bench/: node's own client costs less CPU per proxied request.)
- * Connect and read (socket-idle) timeouts, and cancellation through a CancelSignal.
+ * @module A lean POST for every upstream call, on undici's low-level `dispatch` API: one
+ * keep-alive pool per origin, no stream objects, no AbortController per request. (Measured in
+ * bench/ and docs/performance.md: node:http's client and undici's `request` both cost more CPU per
+ * proxied request.) Connect and read timeouts, cancellation through a CancelSignal, and body
+ * backpressure.
  */
+import type { IncomingHttpHeaders } from 'node:http'
+import { type Dispatcher, Pool } from 'undici'
 import type { CancelSignal } from '../cancel'
-import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http'
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 
 export interface PostOptions {
   headers: Record<string, string>
   signal?: CancelSignal
   connectTimeoutMs: number
+  /** Time allowed for the response headers, and between body chunks. */
   readTimeoutMs: number
 }
 
@@ -18,103 +21,238 @@ export interface PostOptions {
 export const CONNECT_TIMEOUT = 'LLMNET_CONNECT_TIMEOUT'
 export const READ_TIMEOUT = 'LLMNET_READ_TIMEOUT'
 
-const agents = {
-  http: new HttpAgent({ keepAlive: true, keepAliveMsecs: 30_000, maxSockets: 256 }),
-  https: new HttpsAgent({ keepAlive: true, keepAliveMsecs: 30_000, maxSockets: 256 })
-}
-
-function codedError(code: string, message: string): Error {
-  return Object.assign(new Error(message), { code })
-}
-
 /** A parsed target, built once per upstream URL (URL parsing per request is measurable). */
 export interface Target {
-  https: boolean
-  hostname: string
-  port: number
+  origin: string
   path: string
 }
 
 export function toTarget(url: URL): Target {
-  const https = url.protocol === 'https:'
-  return {
-    https,
-    hostname: url.hostname.replace(/^\[|\]$/g, ''),
-    port: Number(url.port) || (https ? 443 : 80),
-    path: `${url.pathname}${url.search}`
+  return { origin: url.origin, path: `${url.pathname}${url.search}` }
+}
+
+/** A response whose headers arrived; its body is read once, with `text()` or `read()`. */
+export interface UpstreamResponse {
+  readonly status: number
+  readonly headers: IncomingHttpHeaders
+  /** The whole body as text. */
+  text(): Promise<string>
+  /**
+   * Hands each body chunk to `onChunk` and resolves at the end of the body. A returned promise
+   * pauses the upstream until it settles; a throw or rejection stops the body and rejects.
+   */
+  read(onChunk: (chunk: Buffer) => void | Promise<void>): Promise<void>
+  /** Stops the body and closes its connection. */
+  destroy(): void
+}
+
+/** Keep-alive connection pools, one per (origin, connect timeout). */
+export class UpstreamPools {
+  private readonly pools = new Map<string, Pool>()
+
+  get(origin: string, connectTimeoutMs: number): Pool {
+    const key = `${origin} ${connectTimeoutMs}`
+    let pool = this.pools.get(key)
+    if (!pool) {
+      pool = new Pool(origin, {
+        connections: 256,
+        connect: { timeout: connectTimeoutMs },
+        keepAliveTimeout: 30_000
+      })
+      this.pools.set(key, pool)
+    }
+    return pool
+  }
+
+  /** Closes every pooled connection once its requests are done (shutdown). */
+  async close(): Promise<void> {
+    const all = [...this.pools.values()]
+    this.pools.clear()
+    await Promise.all(all.map((p) => p.close().catch(() => undefined)))
   }
 }
 
-/** Sends a POST and resolves with the response once its headers arrived. */
-export function post(target: Target, body: string, opts: PostOptions): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    opts.headers['content-length'] = String(Buffer.byteLength(body))
-    const req = (target.https ? httpsRequest : httpRequest)({
-      method: 'POST',
-      hostname: target.hostname,
-      port: target.port,
-      path: target.path,
-      agent: target.https ? agents.https : agents.http,
-      headers: opts.headers
-    })
-    let connectTimer: NodeJS.Timeout | undefined
-    const onAbort = (): void => {
-      req.destroy(
-        Object.assign(new Error('the request was cancelled'), {
-          name: 'AbortError',
-          code: 'ABORT_ERR'
-        })
-      )
-    }
-    if (opts.signal) {
-      if (opts.signal.aborted) return onAbort()
-      opts.signal.addEventListener('abort', onAbort, { once: true })
-    }
-    const cleanup = (): void => {
-      clearTimeout(connectTimer)
-      opts.signal?.removeEventListener('abort', onAbort)
-    }
-    req.on('socket', (socket) => {
-      if (socket.connecting) {
-        connectTimer = setTimeout(
-          () =>
-            req.destroy(
-              codedError(CONNECT_TIMEOUT, `connect timeout after ${opts.connectTimeoutMs} ms`)
-            ),
-          opts.connectTimeoutMs
-        )
-        socket.once('connect', () => clearTimeout(connectTimer))
-      }
-    })
-    req.setTimeout(opts.readTimeoutMs, () =>
-      req.destroy(codedError(READ_TIMEOUT, `no data for ${opts.readTimeoutMs} ms`))
-    )
-    req.on('response', (res) => {
-      clearTimeout(connectTimer)
-      // The abort listener stays until the body is read: a cancelled client stops the stream too.
-      res.once('close', cleanup)
-      resolve(res)
-    })
-    req.on('error', (err) => {
-      cleanup()
-      reject(err)
-    })
-    req.end(body)
+/** For callers that do not own a pool set (like node's global agent). */
+export const sharedPools = new UpstreamPools()
+
+function codedError(code: string, message: string, cause?: unknown): Error {
+  return Object.assign(new Error(message, { cause }), { code })
+}
+
+export function abortError(): Error {
+  return Object.assign(new Error('the request was cancelled'), {
+    name: 'AbortError',
+    code: 'ABORT_ERR'
   })
 }
 
-/** Reads a whole body as text. */
-export function readText(res: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    res.on('data', (c: Buffer) => chunks.push(c))
-    res.once('end', () =>
-      resolve(
-        chunks.length === 1
-          ? (chunks[0] as Buffer).toString('utf8')
-          : Buffer.concat(chunks).toString('utf8')
-      )
+/** undici's own error codes, in the terms the providers understand. */
+function translate(err: Error, opts: PostOptions): Error {
+  switch ((err as { code?: string }).code) {
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return codedError(CONNECT_TIMEOUT, `connect timeout after ${opts.connectTimeoutMs} ms`, err)
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return codedError(READ_TIMEOUT, `no data for ${opts.readTimeoutMs} ms`, err)
+    case 'UND_ERR_SOCKET':
+      return codedError('ECONNRESET', err.message, err)
+    default:
+      return err
+  }
+}
+
+/** One request's handler: resolves on the headers, then feeds its body to one reader. */
+class Exchange implements Dispatcher.DispatchHandler, UpstreamResponse {
+  status = 0
+  headers: IncomingHttpHeaders = {}
+  private controller: Dispatcher.DispatchController | undefined
+  private head: { resolve: (r: UpstreamResponse) => void; reject: (e: Error) => void } | undefined
+  private reader: ((chunk: Buffer) => void | Promise<void>) | undefined
+  private body: { resolve: () => void; reject: (e: Error) => void } | undefined
+  private readonly queue: Buffer[] = []
+  private waiting = false
+  private ended = false
+  private failure: Error | undefined
+  private readonly onAbort = (): void => this.abort(abortError())
+
+  constructor(
+    private readonly opts: PostOptions,
+    resolve: (r: UpstreamResponse) => void,
+    reject: (e: Error) => void
+  ) {
+    this.head = { resolve, reject }
+    opts.signal?.addEventListener('abort', this.onAbort, { once: true })
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller
+    if (this.failure) controller.abort(this.failure)
+  }
+
+  onResponseStart(
+    _c: Dispatcher.DispatchController,
+    status: number,
+    headers: IncomingHttpHeaders
+  ): void {
+    if (status < 200) return // 1xx: the real answer follows
+    this.status = status
+    this.headers = headers
+    const head = this.head
+    this.head = undefined
+    head?.resolve(this)
+  }
+
+  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.reader && !this.waiting && this.queue.length === 0) this.deliver(chunk)
+    else this.queue.push(chunk)
+  }
+
+  onResponseEnd(): void {
+    this.ended = true
+    this.pump()
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    this.settle(this.failure ?? translate(err, this.opts))
+  }
+
+  private deliver(chunk: Buffer): void {
+    let pending: void | Promise<void>
+    try {
+      pending = this.reader?.(chunk)
+    } catch (err) {
+      this.abort(err as Error)
+      return
+    }
+    if (!pending) return
+    this.waiting = true
+    this.controller?.pause()
+    pending.then(
+      () => {
+        this.waiting = false
+        this.controller?.resume()
+        this.pump()
+      },
+      (err: unknown) => this.abort(err as Error)
     )
-    res.once('error', reject)
+  }
+
+  /** Delivers queued chunks in order; resolves the body at its end. */
+  private pump(): void {
+    if (!this.reader || this.failure) return
+    while (!this.waiting && this.queue.length > 0) this.deliver(this.queue.shift() as Buffer)
+    if (!this.waiting && this.ended && this.queue.length === 0) this.settle()
+  }
+
+  private abort(err: Error): void {
+    if (this.failure || (this.ended && !this.waiting && this.queue.length === 0)) return
+    this.failure = err
+    if (!this.ended) this.controller?.abort(err)
+    this.settle(err)
+  }
+
+  private settle(err?: Error): void {
+    this.opts.signal?.removeEventListener('abort', this.onAbort)
+    if (err) this.failure ??= err
+    if (this.head) {
+      const head = this.head
+      this.head = undefined
+      if (err) head.reject(err)
+      return
+    }
+    const body = this.body
+    if (!body) return
+    this.body = undefined
+    if (err) body.reject(err)
+    else body.resolve()
+  }
+
+  read(onChunk: (chunk: Buffer) => void | Promise<void>): Promise<void> {
+    if (this.reader) return Promise.reject(new Error('the body is already being read'))
+    if (this.failure) return Promise.reject(this.failure)
+    return new Promise<void>((resolve, reject) => {
+      this.body = { resolve, reject }
+      this.reader = onChunk
+      this.pump()
+    })
+  }
+
+  async text(): Promise<string> {
+    const chunks: Buffer[] = []
+    await this.read((c) => {
+      chunks.push(c)
+    })
+    return chunks.length === 1
+      ? (chunks[0] as Buffer).toString('utf8')
+      : Buffer.concat(chunks).toString('utf8')
+  }
+
+  destroy(): void {
+    this.abort(abortError())
+  }
+}
+
+/** Sends a POST and resolves once the response headers arrived. */
+export function post(
+  pools: UpstreamPools,
+  target: Target,
+  body: string,
+  opts: PostOptions
+): Promise<UpstreamResponse> {
+  if (opts.signal?.aborted) return Promise.reject(abortError())
+  return new Promise((resolve, reject) => {
+    const exchange = new Exchange(opts, resolve, reject)
+    pools.get(target.origin, opts.connectTimeoutMs).dispatch(
+      {
+        origin: target.origin,
+        path: target.path,
+        method: 'POST',
+        headers: opts.headers,
+        body,
+        headersTimeout: opts.readTimeoutMs,
+        bodyTimeout: opts.readTimeoutMs
+      },
+      exchange
+    )
   })
 }

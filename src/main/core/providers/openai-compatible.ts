@@ -4,7 +4,6 @@
  * Connect and read timeouts, retries with backoff on connection errors, 429 and 5xx (only before
  * anything was yielded), and cancellation through an AbortSignal.
  */
-import type { IncomingMessage } from 'node:http'
 import type { ChatMessage, Usage } from '../../../shared/openai/chat'
 import type { CancelSignal } from '../cancel'
 import { AppError, isAbortError } from '../errors'
@@ -20,9 +19,11 @@ import {
   CONNECT_TIMEOUT,
   post,
   READ_TIMEOUT,
-  readText,
+  sharedPools,
   type Target,
-  toTarget
+  toTarget,
+  type UpstreamPools,
+  type UpstreamResponse
 } from './http-transport'
 import { SseParser } from './sse'
 import { sleep } from '../sleep'
@@ -36,6 +37,8 @@ export interface OpenAICompatibleOptions {
   readTimeoutMs?: number
   maxRetries?: number
   retryBaseMs?: number
+  /** Connection pools to use; the process-wide ones by default. */
+  pools?: UpstreamPools
 }
 
 const DEFAULTS = {
@@ -84,8 +87,9 @@ export function choiceSchema(options: readonly string[]): Record<string, unknown
 
 export class OpenAICompatibleProvider implements Provider {
   readonly id: string
-  private readonly opts: Required<Omit<OpenAICompatibleOptions, 'apiKey'>> &
+  private readonly opts: Required<Omit<OpenAICompatibleOptions, 'apiKey' | 'pools'>> &
     Pick<OpenAICompatibleOptions, 'apiKey'>
+  private readonly pools: UpstreamPools
   private readonly target: Target
   private readonly auth: Record<string, string>
   /** Set once a backend rejects `response_format: json_schema`; we then match free text. */
@@ -94,6 +98,7 @@ export class OpenAICompatibleProvider implements Provider {
 
   constructor(options: OpenAICompatibleOptions) {
     this.opts = { ...DEFAULTS, ...options }
+    this.pools = options.pools ?? sharedPools
     this.id = options.baseUrl
     this.target = toTarget(new URL(`${options.baseUrl.replace(/\/+$/, '')}/chat/completions`))
     this.auth = this.opts.apiKey ? { authorization: `Bearer ${this.opts.apiKey}` } : {}
@@ -126,13 +131,13 @@ export class OpenAICompatibleProvider implements Provider {
     req: ProviderRequest,
     stream: boolean,
     signal?: CancelSignal
-  ): Promise<IncomingMessage> {
+  ): Promise<UpstreamResponse> {
     let attempt = 0
     for (;;) {
       const payload = JSON.stringify(this.body(req, stream))
-      let res: IncomingMessage
+      let res: UpstreamResponse
       try {
-        res = await post(this.target, payload, {
+        res = await post(this.pools, this.target, payload, {
           headers: {
             'content-type': 'application/json',
             accept: stream ? 'text/event-stream' : 'application/json',
@@ -169,9 +174,9 @@ export class OpenAICompatibleProvider implements Provider {
           { cause: err }
         )
       }
-      const status = res.statusCode ?? 0
+      const status = res.status
       if (status >= 200 && status < 300) return res
-      const text = await readText(res).catch(() => '')
+      const text = await res.text().catch(() => '')
       if (status === 400 && this.dropUnsupportedField(req, text)) continue
       const retryable = status === 429 || status >= 500
       if (retryable && attempt < this.opts.maxRetries) {
@@ -233,7 +238,7 @@ export class OpenAICompatibleProvider implements Provider {
     const res = await this.send(req, false, opts.signal)
     let text: string
     try {
-      text = await readText(res)
+      text = await res.text()
     } catch (err) {
       if (opts.signal?.aborted || isAbortError(err)) throw err
       if (errorCode(err) === READ_TIMEOUT) {
@@ -293,50 +298,18 @@ export class OpenAICompatibleProvider implements Provider {
       const toolCalls = choice.delta?.tool_calls
       if (content || toolCalls?.length) return onDelta({ content: content || undefined, toolCalls })
     }
-    const body = res
     try {
-      // Event-driven reading, no async iterator. A delta that pushes back pauses the body.
-      await new Promise<void>((resolve, reject) => {
-        let ended = false
-        const fail = (err: unknown): void => {
-          body.off('data', onData)
-          reject(err)
+      // A delta that pushes back (a slow client) pauses the upstream until it is written.
+      await res.read((chunk) => {
+        let pending: Promise<void> | undefined
+        for (const data of parser.push(chunk)) {
+          const p = handle(data)
+          if (p) pending = pending ? pending.then(() => p) : p
         }
-        const onData = (chunk: Buffer): void => {
-          try {
-            for (const data of parser.push(chunk)) {
-              const pending = handle(data)
-              if (pending) {
-                body.pause()
-                pending.then(() => body.resume(), fail)
-              }
-            }
-          } catch (err) {
-            fail(err)
-          }
-        }
-        body.on('data', onData)
-        body.once('end', () => {
-          ended = true
-          try {
-            for (const data of parser.end()) void handle(data)
-            resolve()
-          } catch (err) {
-            reject(err)
-          }
-        })
-        body.once('error', fail)
-        body.once('close', () => {
-          if (!ended)
-            fail(
-              Object.assign(new Error('the connection closed before the stream ended'), {
-                code: 'ECONNRESET'
-              })
-            )
-        })
+        return pending
       })
+      for (const data of parser.end()) void handle(data)
     } catch (err) {
-      if (!body.destroyed) body.destroy()
       if (opts.signal?.aborted || isAbortError(err) || err instanceof AppError) throw err
       if (errorCode(err) === READ_TIMEOUT) {
         throw new AppError(

@@ -9,6 +9,7 @@ import type { ArchitectureNode, ModelDefinition } from '../../../shared/config/s
 import type { ProviderResolver } from '../engine/engine'
 import type { CompiledPipeline } from '../engine/pipeline'
 import { AppError } from '../errors'
+import type { UpstreamPools } from './http-transport'
 import { OpenAICompatibleProvider, type OpenAICompatibleOptions } from './openai-compatible'
 import type { Provider } from './provider'
 
@@ -29,6 +30,8 @@ export interface LocalModels {
 export interface ResolverOptions {
   env: NodeJS.ProcessEnv
   local?: LocalModels
+  /** Connection pools for HTTP upstreams (the runtime owns and closes them). */
+  pools?: UpstreamPools
   timeouts?: Pick<
     OpenAICompatibleOptions,
     'connectTimeoutMs' | 'readTimeoutMs' | 'maxRetries' | 'retryBaseMs'
@@ -115,6 +118,7 @@ export class DefaultProviderResolver implements ProviderResolver {
       provider = new OpenAICompatibleProvider({
         baseUrl: info.baseUrl,
         apiKey,
+        pools: this.opts.pools,
         ...this.opts.timeouts
       })
       this.cache.set(cacheKey, provider)
