@@ -5,12 +5,12 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { formatPath } from '../../../../shared/config/diagnostics'
-import { type ChatCompletion, ChatCompletionRequestSchema } from '../../../../shared/openai/chat'
+import type { ChatCompletion } from '../../../../shared/openai/chat'
 import { runPipeline, type EngineDeps, type EngineSink, type RunInput } from '../../engine/engine'
 import { Cancellation } from '../../cancel'
 import { AppError } from '../../errors'
 import type { PipelineRegistry } from '../../pipelines/registry'
+import { parseChatRequest } from '../request-body'
 import { ChunkWriter } from '../sse'
 
 export interface ChatRouteDeps {
@@ -30,16 +30,7 @@ function requestIdOf(req: FastifyRequest): string {
 export function registerChatCompletions(app: FastifyInstance, deps: ChatRouteDeps): void {
   let active = 0
   app.post('/v1/chat/completions', async (req, reply) => {
-    const parsed = ChatCompletionRequestSchema.safeParse(req.body)
-    if (!parsed.success) {
-      const first = parsed.error.issues[0]
-      const param = first ? formatPath(first.path as (string | number)[]) : null
-      const all = parsed.error.issues
-        .map((i) => `${formatPath(i.path as (string | number)[])}: ${i.message}`)
-        .join('; ')
-      throw new AppError('invalid_request', `invalid request body: ${all}`, { param })
-    }
-    const body = parsed.data
+    const body = parseChatRequest(req.body)
     const pipeline = deps.pipelines.resolve(body.model)
     if (!pipeline) {
       const known = deps.pipelines.list().map((p) => p.id)
