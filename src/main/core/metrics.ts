@@ -6,55 +6,93 @@ import type { Trace } from './engine/trace'
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
 
-type Labels = Record<string, string>
 const escapeLabel = (v: string): string =>
   v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
-const render = (labels: Labels): string =>
-  Object.entries(labels)
-    .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
-    .join(',')
-// Series are found by a cheap key on the hot path; label text is only built when rendering.
-function seriesKey(labels: Labels): string {
-  let k = ''
-  for (const name in labels) k += `${labels[name]}\u0001`
-  return k
-}
 
-class Counter {
-  private readonly values = new Map<string, { labels: Labels; value: number }>()
+/**
+ * The series of one metric, found by their label values through nested maps: a request records
+ * its numbers without building label objects or keys (this runs once per request).
+ */
+abstract class Metric<S> {
+  private readonly root = new Map<string, unknown>()
+  private readonly all: { values: readonly string[]; series: S }[] = []
+
   constructor(
     readonly name: string,
-    readonly help: string
+    readonly help: string,
+    private readonly labelNames: readonly string[]
   ) {}
-  inc(labels: Labels, by = 1): void {
-    const k = seriesKey(labels)
-    const s = this.values.get(k)
-    if (s) s.value += by
-    else this.values.set(k, { labels, value: by })
+
+  protected abstract create(): S
+
+  protected series(a: string, b?: string, c?: string): S {
+    const values = b === undefined ? [a] : c === undefined ? [a, b] : [a, b, c]
+    let map = this.root
+    for (let i = 0; i < values.length - 1; i++) {
+      const v = values[i] as string
+      let next = map.get(v) as Map<string, unknown> | undefined
+      if (!next) {
+        next = new Map()
+        map.set(v, next)
+      }
+      map = next
+    }
+    const last = values[values.length - 1] as string
+    let s = map.get(last) as S | undefined
+    if (!s) {
+      s = this.create()
+      map.set(last, s)
+      this.all.push({ values, series: s })
+    }
+    return s
+  }
+
+  /** Finds a series with the fewest allocations on a hit. */
+  protected find(a: string, b?: string, c?: string): S {
+    let hit: unknown = this.root.get(a)
+    if (b !== undefined) hit = (hit as Map<string, unknown> | undefined)?.get(b)
+    if (c !== undefined) hit = (hit as Map<string, unknown> | undefined)?.get(c)
+    return (hit as S | undefined) ?? this.series(a, b, c)
+  }
+
+  protected labels(values: readonly string[]): string {
+    return values.map((v, i) => `${this.labelNames[i]}="${escapeLabel(v)}"`).join(',')
+  }
+
+  protected each(): { values: readonly string[]; series: S }[] {
+    return this.all
+  }
+
+  abstract render(): string
+}
+
+class Counter extends Metric<{ value: number }> {
+  protected create(): { value: number } {
+    return { value: 0 }
+  }
+  inc(by: number, a: string, b?: string, c?: string): void {
+    this.find(a, b, c).value += by
   }
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`]
-    for (const s of this.values.values()) lines.push(`${this.name}{${render(s.labels)}} ${s.value}`)
+    for (const { values, series } of this.each())
+      lines.push(`${this.name}{${this.labels(values)}} ${series.value}`)
     return lines.join('\n')
   }
 }
 
-class Histogram {
-  private readonly series = new Map<
-    string,
-    { labels: Labels; counts: number[]; sum: number; count: number }
-  >()
-  constructor(
-    readonly name: string,
-    readonly help: string
-  ) {}
-  observe(labels: Labels, seconds: number): void {
-    const k = seriesKey(labels)
-    let s = this.series.get(k)
-    if (!s) {
-      s = { labels, counts: BUCKETS.map(() => 0), sum: 0, count: 0 }
-      this.series.set(k, s)
-    }
+interface Buckets {
+  counts: number[]
+  sum: number
+  count: number
+}
+
+class Histogram extends Metric<Buckets> {
+  protected create(): Buckets {
+    return { counts: BUCKETS.map(() => 0), sum: 0, count: 0 }
+  }
+  observe(seconds: number, a: string, b?: string, c?: string): void {
+    const s = this.find(a, b, c)
     // Per-bucket counts; render() makes them cumulative.
     let i = 0
     while (i < BUCKETS.length && seconds > (BUCKETS[i] ?? Infinity)) i++
@@ -64,15 +102,14 @@ class Histogram {
   }
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`]
-    for (const s of this.series.values()) {
-      const k = render(s.labels)
-      const sep = k ? ',' : ''
+    for (const { values, series: s } of this.each()) {
+      const k = this.labels(values)
       let cumulative = 0
       BUCKETS.forEach((b, i) => {
         cumulative += s.counts[i] ?? 0
-        lines.push(`${this.name}_bucket{${k}${sep}le="${b}"} ${cumulative}`)
+        lines.push(`${this.name}_bucket{${k},le="${b}"} ${cumulative}`)
       })
-      lines.push(`${this.name}_bucket{${k}${sep}le="+Inf"} ${s.count}`)
+      lines.push(`${this.name}_bucket{${k},le="+Inf"} ${s.count}`)
       lines.push(`${this.name}_sum{${k}} ${s.sum}`)
       lines.push(`${this.name}_count{${k}} ${s.count}`)
     }
@@ -83,57 +120,57 @@ class Histogram {
 export class Metrics {
   private readonly requests = new Counter(
     'llmnet_requests_total',
-    'Chat requests by pipeline and outcome'
+    'Chat requests by pipeline and outcome',
+    ['pipeline', 'status']
   )
   private readonly errors = new Counter(
     'llmnet_request_errors_total',
-    'Failed requests by pipeline and error code'
+    'Failed requests by pipeline and error code',
+    ['pipeline', 'code']
   )
   private readonly latency = new Histogram(
     'llmnet_request_duration_seconds',
-    'End-to-end request latency'
+    'End-to-end request latency',
+    ['pipeline']
   )
   private readonly nodeLatency = new Histogram(
     'llmnet_node_duration_seconds',
-    'Time spent per node and action'
+    'Time spent per node and action',
+    ['pipeline', 'node', 'action']
   )
   private readonly ttft = new Histogram(
     'llmnet_time_to_first_token_seconds',
-    'Time to the first streamed token'
+    'Time to the first streamed token',
+    ['pipeline']
   )
-  private readonly tokens = new Counter('llmnet_tokens_total', 'Tokens by pipeline, node and kind')
+  private readonly tokens = new Counter(
+    'llmnet_tokens_total',
+    'Tokens by pipeline, node and kind',
+    ['pipeline', 'node', 'kind']
+  )
 
   /** Records one finished request from its trace. */
   observeTrace(t: Trace): void {
-    this.requests.inc({ pipeline: t.pipeline, status: t.status })
-    if (t.error) this.errors.inc({ pipeline: t.pipeline, code: t.error.code })
-    this.latency.observe({ pipeline: t.pipeline }, t.durationMs / 1000)
-    const started = Date.parse(t.startedAt)
+    const p = t.pipeline
+    this.requests.inc(1, p, t.status)
+    if (t.error) this.errors.inc(1, p, t.error.code)
+    this.latency.observe(t.durationMs / 1000, p)
     for (const h of t.hops) {
       if (h.action === 'output' || h.action === 'tap') continue
-      this.nodeLatency.observe(
-        { pipeline: t.pipeline, node: h.node, action: h.action },
-        h.durationMs / 1000
-      )
+      this.nodeLatency.observe(h.durationMs / 1000, p, h.node, h.action)
       if (h.ttftMs !== undefined)
-        this.ttft.observe({ pipeline: t.pipeline }, (h.startedAt - started + h.ttftMs) / 1000)
+        this.ttft.observe((h.startedAt - t.startedAt + h.ttftMs) / 1000, p)
       if (h.usage) {
-        this.tokens.inc(
-          { pipeline: t.pipeline, node: h.node, kind: 'prompt' },
-          h.usage.prompt_tokens ?? 0
-        )
-        this.tokens.inc(
-          { pipeline: t.pipeline, node: h.node, kind: 'completion' },
-          h.usage.completion_tokens ?? 0
-        )
+        this.tokens.inc(h.usage.prompt_tokens ?? 0, p, h.node, 'prompt')
+        this.tokens.inc(h.usage.completion_tokens ?? 0, p, h.node, 'completion')
       }
     }
   }
 
   /** Requests rejected before the engine ran (bad body, unknown model, auth…). */
   rejected(code: string): void {
-    this.requests.inc({ pipeline: '', status: 'rejected' })
-    this.errors.inc({ pipeline: '', code })
+    this.requests.inc(1, '', 'rejected')
+    this.errors.inc(1, '', code)
   }
 
   render(): string {

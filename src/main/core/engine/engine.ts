@@ -178,7 +178,7 @@ class PipelineRun {
       id: this.input.requestId,
       pipeline: this.input.pipeline.id,
       stream: this.input.stream,
-      startedAt: new Date(this.started).toISOString(),
+      startedAt: this.started,
       durationMs: Date.now() - this.started,
       status: this.error ? 'error' : 'ok',
       error: this.error,

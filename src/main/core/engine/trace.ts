@@ -33,7 +33,8 @@ export interface Trace {
   id: string
   pipeline: string
   stream: boolean
-  startedAt: string
+  /** Epoch milliseconds, like each hop's. */
+  startedAt: number
   durationMs: number
   status: 'ok' | 'error'
   error?: { code: string; message: string }

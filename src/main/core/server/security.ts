@@ -33,10 +33,12 @@ export function hostChecker(
     boundHost.toLowerCase(),
     ...opts.allowedHosts.map((h) => h.toLowerCase())
   ])
+  // Clients send the same Host on every request: remember the last one accepted.
+  let accepted: string | undefined
   return (headers) => {
     const host = headers.host
     if (!host) throw new AppError('forbidden_host', 'the Host header is missing')
-    if (open) return
+    if (open || host === accepted) return
     const name = hostName(host)
     if (!allowed.has(name)) {
       throw new AppError(
@@ -44,6 +46,7 @@ export function hostChecker(
         `Host "${host}" is not allowed; start with --allow-host ${name} to accept it`
       )
     }
+    accepted = host
   }
 }
 
