@@ -196,8 +196,10 @@ class PipelineRun {
     this.route.push(entry.name)
 
     // The entry's pre hooks run before it decides, on the user's text.
-    this.setQuestion(await this.hooks(entry, 'pre', this.question, undefined))
-    const first = await this.chooseNext(entry, this.question)
+    if (hasHooks(entry, 'pre'))
+      this.setQuestion(await this.hooks(entry, 'pre', this.question, undefined))
+    const choice = this.chooseNext(entry, this.question)
+    const first = choice instanceof Promise ? await choice : choice
     if (isTerminal(first.node)) {
       // The entry's next node ends the pipeline: the entry answers itself (1-0-1).
       return this.answerFinal(entry, undefined, first.terminals, this.question, undefined)
@@ -337,7 +339,8 @@ class PipelineRun {
   }
 
   /** Conditions filter; one candidate is taken; several are chosen by `from`'s model. */
-  private async chooseNext(from: ArchitectureNode, content: string): Promise<Choice> {
+  /** Synchronous unless a model has to choose (no promise on the common path). */
+  private chooseNext(from: ArchitectureNode, content: string): Choice | Promise<Choice> {
     const started = Date.now()
     const all = this.input.pipeline.topology.targetsOf(from).nodes
     const passing: ArchitectureNode[] = []
@@ -385,8 +388,9 @@ class PipelineRun {
     if (passing.length === 1 && only) return record(only, 'single-candidate')
     const firstTerminal = passing.find(isTerminal)
     if (passing.every(isTerminal) && firstTerminal) return record(firstTerminal, 'terminal')
-    const picked = await this.routeWithModel(from, passing, content, filtered, started)
-    return record(picked, 'model')
+    return this.routeWithModel(from, passing, content, filtered, started).then((picked) =>
+      record(picked, 'model')
+    )
   }
 
   private defaultRoute(from: ArchitectureNode): ArchitectureNode | undefined {
@@ -499,7 +503,9 @@ class PipelineRun {
       const answer = await this.answerBuffered(node, previous)
       if (answer.toolCalls)
         return this.finish(answer.text, answer.toolCalls, 'tool_calls', terminals, node.name)
-      const text = await this.hooks(node, 'post', answer.text, prevName, input)
+      const text = hasHooks(node, 'post')
+        ? await this.hooks(node, 'post', answer.text, prevName, input)
+        : answer.text
       return this.finish(text, undefined, answer.finishReason, terminals, node.name)
     }
     const started = Date.now()
@@ -611,13 +617,22 @@ class PipelineRun {
   ): Promise<EngineResult> {
     let answer = text
     // Output nodes' post hooks work on the final answer.
-    for (const t of terminals) answer = await this.hooks(t, 'post', answer, lastNode)
-    await this.sink.start(this.finalRoute(terminals))
-    await this.sink.delta({ content: answer, toolCalls })
+    for (const t of terminals)
+      if (hasHooks(t, 'post')) answer = await this.hooks(t, 'post', answer, lastNode)
+    // The sink answers synchronously unless the client pushes back: no await on that path.
+    const started = this.sink.start(this.finalRoute(terminals))
+    if (started) await started
+    const written = this.sink.delta({ content: answer, toolCalls })
+    if (written) await written
     const last = this.input.pipeline.topology.nodes.get(lastNode)
     if (last) this.endAt(terminals, last, answer)
     return { finishReason, usage: this.usage, route: [...this.route], trace: this.trace() }
   }
+}
+
+function hasHooks(node: ArchitectureNode, phase: 'pre' | 'post'): boolean {
+  const list = node.hooks?.[phase]
+  return list !== undefined && list.length > 0
 }
 
 function readHeaderVariables(

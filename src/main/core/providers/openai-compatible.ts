@@ -91,7 +91,8 @@ export class OpenAICompatibleProvider implements Provider {
     Pick<OpenAICompatibleOptions, 'apiKey'>
   private readonly pools: UpstreamPools
   private readonly target: Target
-  private readonly auth: Record<string, string>
+  /** Request headers for JSON and for SSE answers, built once. */
+  private readonly headers: { json: Record<string, string>; sse: Record<string, string> }
   /** Set once a backend rejects `response_format: json_schema`; we then match free text. */
   private jsonSchemaUnsupported = false
   private streamOptionsUnsupported = false
@@ -101,7 +102,13 @@ export class OpenAICompatibleProvider implements Provider {
     this.pools = options.pools ?? sharedPools
     this.id = options.baseUrl
     this.target = toTarget(new URL(`${options.baseUrl.replace(/\/+$/, '')}/chat/completions`))
-    this.auth = this.opts.apiKey ? { authorization: `Bearer ${this.opts.apiKey}` } : {}
+    const auth: Record<string, string> = this.opts.apiKey
+      ? { authorization: `Bearer ${this.opts.apiKey}` }
+      : {}
+    this.headers = {
+      json: { 'content-type': 'application/json', accept: 'application/json', ...auth },
+      sse: { 'content-type': 'application/json', accept: 'text/event-stream', ...auth }
+    }
   }
 
   private body(req: ProviderRequest, stream: boolean): Record<string, unknown> {
@@ -138,11 +145,7 @@ export class OpenAICompatibleProvider implements Provider {
       let res: UpstreamResponse
       try {
         res = await post(this.pools, this.target, payload, {
-          headers: {
-            'content-type': 'application/json',
-            accept: stream ? 'text/event-stream' : 'application/json',
-            ...this.auth
-          },
+          headers: stream ? this.headers.sse : this.headers.json,
           signal,
           connectTimeoutMs: this.opts.connectTimeoutMs,
           readTimeoutMs: this.opts.readTimeoutMs
