@@ -11,15 +11,18 @@ export class SseParser {
   /** The complete events' payloads in this chunk. */
   push(chunk: Uint8Array | string): string[] {
     if (this.done) return []
-    this.buffer += typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true })
+    const text = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true })
+    const buffer = this.buffer === '' ? text : this.buffer + text
     const out: string[] = []
+    // Most servers end lines with LF only: look for CRLF event ends only when a CR was sent.
+    const hasCr = buffer.includes('\r')
     let start = 0
     for (;;) {
-      const lf = this.buffer.indexOf('\n\n', start)
-      const crlf = this.buffer.indexOf('\r\n\r\n', start)
+      const lf = buffer.indexOf('\n\n', start)
+      const crlf = hasCr ? buffer.indexOf('\r\n\r\n', start) : -1
       const end = lf < 0 ? crlf : crlf < 0 ? lf : Math.min(lf, crlf)
       if (end < 0) break
-      const data = eventData(this.buffer.slice(start, end))
+      const data = eventData(buffer.slice(start, end))
       start = end + (end === crlf ? 4 : 2)
       if (data === undefined) continue
       if (data === '[DONE]') {
@@ -28,7 +31,7 @@ export class SseParser {
       }
       out.push(data)
     }
-    this.buffer = this.done ? '' : this.buffer.slice(start)
+    this.buffer = this.done || start === buffer.length ? '' : buffer.slice(start)
     return out
   }
 
