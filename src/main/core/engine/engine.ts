@@ -338,8 +338,10 @@ class PipelineRun {
     }
   }
 
-  /** Conditions filter; one candidate is taken; several are chosen by `from`'s model. */
-  /** Synchronous unless a model has to choose (no promise on the common path). */
+  /**
+   * Conditions filter; one candidate is taken; several are chosen by `from`'s model. Synchronous
+   * unless a model has to choose (no promise on the common path).
+   */
   private chooseNext(from: ArchitectureNode, content: string): Choice | Promise<Choice> {
     const started = Date.now()
     const all = this.input.pipeline.topology.targetsOf(from).nodes
@@ -620,10 +622,10 @@ class PipelineRun {
     for (const t of terminals)
       if (hasHooks(t, 'post')) answer = await this.hooks(t, 'post', answer, lastNode)
     // The sink answers synchronously unless the client pushes back: no await on that path.
-    const started = this.sink.start(this.finalRoute(terminals))
-    if (started) await started
-    const written = this.sink.delta({ content: answer, toolCalls })
-    if (written) await written
+    const opening = this.sink.start(this.finalRoute(terminals))
+    if (opening) await opening
+    const writing = this.sink.delta({ content: answer, toolCalls })
+    if (writing) await writing
     const last = this.input.pipeline.topology.nodes.get(lastNode)
     if (last) this.endAt(terminals, last, answer)
     return { finishReason, usage: this.usage, route: [...this.route], trace: this.trace() }

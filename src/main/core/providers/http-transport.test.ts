@@ -117,6 +117,25 @@ describe('upstream transport', () => {
     ).rejects.toThrow('not an event')
   })
 
+  it('a reader that throws on a queued chunk gets no later chunk (fails if a failed body keeps being delivered)', async () => {
+    const { url } = await serve((_req, res) => {
+      res.writeHead(200)
+      res.write('one')
+      setTimeout(() => res.write('two'), 10)
+      setTimeout(() => res.end('three'), 20)
+    })
+    const res = await send(url)
+    await new Promise((r) => setTimeout(r, 100)) // all three chunks are queued by now
+    const seen: string[] = []
+    await expect(
+      res.read((c) => {
+        seen.push(c.toString())
+        throw new Error('bad chunk')
+      })
+    ).rejects.toThrow('bad chunk')
+    expect(seen).toEqual(['one'])
+  })
+
   it('no headers within readTimeoutMs rejects with READ_TIMEOUT (fails if a hung backend hangs the request)', async () => {
     const { url } = await serve(() => {
       // never answers

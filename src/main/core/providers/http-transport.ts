@@ -180,8 +180,9 @@ class Exchange implements Dispatcher.DispatchHandler, UpstreamResponse {
   /** Delivers queued chunks in order; resolves the body at its end. */
   private pump(): void {
     if (!this.reader || this.failure) return
-    while (!this.waiting && this.queue.length > 0) this.deliver(this.queue.shift() as Buffer)
-    if (!this.waiting && this.ended && this.queue.length === 0) this.settle()
+    while (!this.waiting && !this.failure && this.queue.length > 0)
+      this.deliver(this.queue.shift() as Buffer)
+    if (!this.waiting && !this.failure && this.ended && this.queue.length === 0) this.settle()
   }
 
   private abort(err: Error): void {
