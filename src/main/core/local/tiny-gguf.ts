@@ -8,6 +8,7 @@
  * `<|im_end|>` is the end-of-sequence token, so a grammar that completes ends the generation.
  */
 import { writeFile } from 'node:fs/promises'
+import { mulberry32 } from '../random'
 
 /** Options of {@link writeTinyGguf}. */
 export interface TinyGgufOptions {
@@ -128,18 +129,6 @@ class ByteWriter {
   }
   result(): Buffer {
     return this.buf.subarray(0, this.length)
-  }
-}
-
-/** mulberry32: a small, fast, deterministic 32-bit PRNG. Returns floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
 

@@ -7,18 +7,8 @@
 import { describe, expect, it } from 'vitest'
 import { ChatCompletionRequestSchema } from '../../../shared/openai/chat'
 import { AppError } from '../errors'
+import { mulberry32 } from '../random'
 import { acceptsChatRequest, parseChatRequest } from './request-body'
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const ODD = [null, true, 0, -1, 1.5, '', 'x', [], {}, [1], { a: 1 }, 2.5, 1e20]
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T
@@ -90,7 +80,7 @@ function body(r: () => number): unknown {
 
 describe('chat request validation', () => {
   it('Ajv and zod agree on 20,000 seeded random bodies, valid and invalid (fails if the fast check drifts from the contract)', () => {
-    const r = rng(20261122)
+    const r = mulberry32(20261122)
     let accepted = 0
     const disagreements: unknown[] = []
     for (let i = 0; i < 20_000; i++) {
