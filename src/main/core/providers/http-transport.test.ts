@@ -6,7 +6,7 @@ import { once } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { spawn } from 'node:child_process'
 import { type AddressInfo, connect, type Socket } from 'node:net'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Cancellation } from '../cancel'
 import { CONNECT_TIMEOUT, post, READ_TIMEOUT, toTarget, UpstreamPools } from './http-transport'
 
@@ -231,5 +231,15 @@ describe('upstream transport', () => {
     const closed = [...sockets].map((s) => once(s, 'close'))
     await pools.close()
     await Promise.all(closed)
+  })
+
+  it('a pool whose connections all closed is dropped, and a later request opens a new one (fails if pools to old ports pile up)', async () => {
+    const { url, server } = await serve((_req, res) => res.end('ok'))
+    expect(await (await send(url)).text()).toBe('ok')
+    expect(pools.size).toBe(1)
+    server.closeAllConnections()
+    await vi.waitFor(() => expect(pools.size).toBe(0), { timeout: 2000 })
+    expect(await (await send(url)).text()).toBe('ok')
+    expect(pools.size).toBe(1)
   })
 })

@@ -46,7 +46,11 @@ export interface UpstreamResponse {
   destroy(): void
 }
 
-/** Keep-alive connection pools, one per (origin, connect timeout). */
+/**
+ * Keep-alive connection pools, one per (origin, connect timeout). A pool whose last connection
+ * closed with no request left is dropped: local model servers move to a new port on every
+ * restart, and their old pools must not pile up.
+ */
 export class UpstreamPools {
   private readonly pools = new Map<string, Pool>()
 
@@ -54,14 +58,26 @@ export class UpstreamPools {
     const key = `${origin} ${connectTimeoutMs}`
     let pool = this.pools.get(key)
     if (!pool) {
-      pool = new Pool(origin, {
+      const created = new Pool(origin, {
         connections: 256,
         connect: { timeout: connectTimeoutMs },
         keepAliveTimeout: 30_000
       })
-      this.pools.set(key, pool)
+      created.on('disconnect', () => {
+        const stats = created.stats
+        if (stats.connected > 0 || stats.size > 0 || this.pools.get(key) !== created) return
+        this.pools.delete(key)
+        created.close().catch(() => undefined)
+      })
+      this.pools.set(key, created)
+      pool = created
     }
     return pool
+  }
+
+  /** How many pools are open. */
+  get size(): number {
+    return this.pools.size
   }
 
   /** Closes every pooled connection once its requests are done (shutdown). */
