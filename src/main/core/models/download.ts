@@ -15,6 +15,7 @@ import { request as httpsRequest } from 'node:https'
 import path from 'node:path'
 import { Transform, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { isAbortError } from '../errors'
 import { sleep } from '../sleep'
 
 export interface DownloadProgress {
@@ -221,11 +222,7 @@ function parseContentRange(header: string | undefined): { start?: number; total?
 }
 
 function isAbort(err: unknown, signal?: AbortSignal): boolean {
-  return (
-    Boolean(signal?.aborted) ||
-    (err instanceof Error &&
-      (err.name === 'AbortError' || (err as { code?: string }).code === 'ABORT_ERR'))
-  )
+  return Boolean(signal?.aborted) || isAbortError(err)
 }
 
 /** Result of one HTTP attempt. */
