@@ -15,7 +15,8 @@ const escapeLabel = (v: string): string =>
  */
 abstract class Metric<S> {
   private readonly root = new Map<string, unknown>()
-  private readonly all: { values: readonly string[]; series: S }[] = []
+  /** Every series with its label values, in creation order (for rendering). */
+  protected readonly all: { values: readonly string[]; series: S }[] = []
 
   constructor(
     readonly name: string,
@@ -25,7 +26,7 @@ abstract class Metric<S> {
 
   protected abstract create(): S
 
-  protected series(a: string, b?: string, c?: string): S {
+  private series(a: string, b?: string, c?: string): S {
     const values = b === undefined ? [a] : c === undefined ? [a, b] : [a, b, c]
     let map = this.root
     for (let i = 0; i < values.length - 1; i++) {
@@ -59,10 +60,6 @@ abstract class Metric<S> {
     return values.map((v, i) => `${this.labelNames[i]}="${escapeLabel(v)}"`).join(',')
   }
 
-  protected each(): { values: readonly string[]; series: S }[] {
-    return this.all
-  }
-
   abstract render(): string
 }
 
@@ -75,7 +72,7 @@ class Counter extends Metric<{ value: number }> {
   }
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`]
-    for (const { values, series } of this.each())
+    for (const { values, series } of this.all)
       lines.push(`${this.name}{${this.labels(values)}} ${series.value}`)
     return lines.join('\n')
   }
@@ -102,7 +99,7 @@ class Histogram extends Metric<Buckets> {
   }
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`]
-    for (const { values, series: s } of this.each()) {
+    for (const { values, series: s } of this.all) {
       const k = this.labels(values)
       let cumulative = 0
       BUCKETS.forEach((b, i) => {
