@@ -1,4 +1,3 @@
-import { request } from 'node:http'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,6 +12,9 @@ import {
   WorkerFailure
 } from './worker-checks'
 import { writeTinyGguf } from './tiny-gguf'
+import { rawRequest } from '../../../../tests/support/harness'
+
+const JSON_HEADERS = { 'content-type': 'application/json' }
 
 let dir: string
 let modelPath: string
@@ -26,34 +28,15 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-function postJson<T>(url: string, payload: unknown): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: 'POST', headers: { 'content-type': 'application/json' } },
-      (res) => {
-        let body = ''
-        res.setEncoding('utf8')
-        res.on('data', (c: string) => (body += c))
-        res.on('end', () => resolve(JSON.parse(body) as T))
-      }
-    )
-    req.on('error', reject)
-    req.end(JSON.stringify(payload))
-  })
+async function postJson<T>(url: string, payload: unknown): Promise<T> {
+  const body = JSON.stringify(payload)
+  return (
+    await rawRequest(url, { method: 'POST', path: url, headers: JSON_HEADERS, body })
+  ).json() as T
 }
 
-function getJson<T>(url: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    request(url, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (c: string) => (body += c))
-      res.on('end', () => resolve(JSON.parse(body) as T))
-    })
-      .on('error', reject)
-      .end()
-  })
+async function getJson<T>(url: string): Promise<T> {
+  return (await rawRequest(url, { path: url })).json() as T
 }
 
 describe('pickThreads', () => {

@@ -1,4 +1,3 @@
-import { request } from 'node:http'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -21,6 +20,7 @@ import {
   type RequestMessage
 } from './protocol'
 import { writeTinyGguf } from './tiny-gguf'
+import { rawRequest } from '../../../../tests/support/harness'
 
 let dir: string
 let modelPath: string
@@ -98,34 +98,16 @@ function requestLog(
     })
 }
 
-function httpGet(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    request(url, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (c: string) => (body += c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
-    })
-      .on('error', reject)
-      .end()
-  })
+async function httpGet(url: string): Promise<{ status: number; body: string }> {
+  const res = await rawRequest(url, { path: url })
+  return { status: res.status, body: res.text }
 }
 
-function httpPost(url: string, payload: unknown): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: 'POST', headers: { 'content-type': 'application/json' } },
-      (res) => {
-        let body = ''
-        res.setEncoding('utf8')
-        res.on('data', (c: string) => (body += c))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
-      }
-    )
-    req.on('error', reject)
-    req.end(JSON.stringify(payload))
-  })
+async function httpPost(url: string, payload: unknown): Promise<{ status: number; body: string }> {
+  const body = JSON.stringify(payload)
+  const headers = { 'content-type': 'application/json' }
+  const res = await rawRequest(url, { method: 'POST', path: url, headers, body })
+  return { status: res.status, body: res.text }
 }
 
 interface UsageWithDetails {
