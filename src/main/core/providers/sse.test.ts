@@ -46,6 +46,12 @@ describe('SseParser', () => {
     expect(parseInPieces(stream, whole)).toEqual(['{"x":\n1}', '{"y":2}'])
   })
 
+  it('ignores a byte-order mark at the start, even when it arrives byte by byte (fails if the first event is dropped)', () => {
+    const stream = '\ufeffdata: {"a":1}\n\ndata: {"b":"\ufeff"}\n\n'
+    expect(parseInPieces(stream, whole)).toEqual(['{"a":1}', '{"b":"\ufeff"}'])
+    expect(parseInPieces(stream, bytewise)).toEqual(['{"a":1}', '{"b":"\ufeff"}'])
+  })
+
   it('stops at [DONE] and ignores anything after it (fails if trailing bytes become events)', () => {
     const p = new SseParser()
     expect(p.push('data: {"a":1}\n\ndata: [DONE]\n\ndata: {"late":1}\n\n')).toEqual(['{"a":1}'])
