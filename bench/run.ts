@@ -13,6 +13,8 @@ import { Pool } from 'undici'
 
 const root = resolve(import.meta.dirname, '..')
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1)
+/** Warm-up per target and scenario, long enough for V8 to optimise the whole request path. */
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4)
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number)
 const TICK_MS = 1000 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim() || 100)
@@ -76,14 +78,15 @@ async function round(
   path: string,
   payload: string,
   concurrency: number,
-  pid: number | undefined
+  pid: number | undefined,
+  runSeconds = SECONDS
 ): Promise<Sample> {
   const latency: number[] = []
   const ttfb: number[] = []
   let errors = 0
   const cpu0 = pid ? cpuMs(pid) : 0
   const t0 = performance.now()
-  const deadline = t0 + SECONDS * 1000
+  const deadline = t0 + runSeconds * 1000
   const worker = async (): Promise<void> => {
     while (performance.now() < deadline) {
       const start = performance.now()
@@ -182,7 +185,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${s}\n`)
   }
   log(
-    `llmnet benchmark: ${ROUNDS} interleaved rounds of ${SECONDS}s per target and scenario, node ${process.version}`
+    `llmnet benchmark: ${ROUNDS} interleaved rounds of ${SECONDS}s per target and scenario after ${WARMUP_SECONDS}s of warm-up, node ${process.version}`
   )
   log('')
   log(
@@ -200,7 +203,8 @@ async function main(): Promise<void> {
           '/v1/chat/completions',
           body(mode === 'sse', targets[t].model),
           c,
-          undefined
+          undefined,
+          WARMUP_SECONDS
         )
       }
       for (let r = 0; r < ROUNDS; r++) {
