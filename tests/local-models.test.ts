@@ -92,6 +92,8 @@ describe('a llama.cpp pipeline end to end', () => {
     expect(decision?.decisionSource).toBe('model')
     // The grammar forces {"route": "alpha"|"beta"} even from random weights.
     expect(JSON.parse(decision?.rawAnswers?.[0] ?? '{}')).toHaveProperty('route')
+    // The worker is called over the runtime's own connection pools, which stop() closes.
+    expect(s.runtime.pools.size).toBe(1)
     expect(
       statuses.some(
         (m) => m.key === 'tiny' && m.state === 'ready' && m.pid !== null && m.port !== null

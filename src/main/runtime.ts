@@ -45,6 +45,8 @@ export interface Runtime {
   readonly library: ModelLibrary
   /** llama.cpp and Ollama models run for the user. */
   readonly models: LocalModelManager
+  /** Keep-alive connections to every upstream, local models included; closed by `stop()`. */
+  readonly pools: UpstreamPools
   /** Starts the HTTP API; `port` 0 picks a free port. */
   listen(port: number): Promise<Listening>
   stop(): Promise<void>
@@ -61,15 +63,16 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
   events.on('trace', (t) => metrics.observeTrace(t))
   const env = opts.env ?? process.env
   const library = new ModelLibrary({ dataDir: opts.dataDir ?? defaultDataDir(env), env })
+  const pools = new UpstreamPools()
   const models = new LocalModelManager({
     library,
     events,
     ollama: () => new OllamaManager({ env }),
     idleTtlMs: opts.idleTtlMs,
     fork: opts.fork,
-    env
+    env,
+    pools
   })
-  const pools = new UpstreamPools()
   const engine: EngineDeps = {
     providers: new DefaultProviderResolver({ env, timeouts: opts.timeouts, local: models, pools }),
     events,
@@ -88,6 +91,7 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
     serverOptions,
     library,
     models,
+    pools,
     async listen(port) {
       const app = createApp({
         pipelines,

@@ -14,6 +14,7 @@ import type { EventBus } from '../events'
 import { findCatalogEntry } from '../models/catalog'
 import type { ModelLibrary } from '../models/library'
 import type { OllamaManager } from '../models/ollama'
+import type { UpstreamPools } from '../providers/http-transport'
 import { OpenAICompatibleProvider } from '../providers/openai-compatible'
 import type {
   CallOptions,
@@ -40,6 +41,8 @@ export interface LocalModelManagerOptions {
   env?: NodeJS.ProcessEnv
   /** Probes vLLM, TensorRT-LLM and docker (injectable for tests). */
   checkTool?: (tool: ToolName) => Promise<ToolCheck>
+  /** The runtime's upstream connections (closed on stop); else the process-wide set. */
+  pools?: UpstreamPools
 }
 
 /** The original's parameter names and their aliases, mapped to the worker's. */
@@ -118,8 +121,11 @@ class StartOnUseProvider implements Provider {
     readonly id: string,
     /** Starts (or finds) the server and returns its `/v1` base URL. */
     private readonly start: () => Promise<string>,
-    /** 0 for our own workers: a dead port means a crash, which the handle restarts. */
-    private readonly maxRetries?: number
+    private readonly httpOptions: {
+      /** 0 for our own workers: a dead port means a crash, which the handle restarts. */
+      maxRetries?: number
+      pools?: UpstreamPools
+    }
   ) {}
 
   private async backend(): Promise<Provider> {
@@ -133,7 +139,7 @@ class StartOnUseProvider implements Provider {
       })
     }
     if (!this.http || this.http.id !== baseUrl) {
-      this.http = new OpenAICompatibleProvider({ baseUrl, maxRetries: this.maxRetries })
+      this.http = new OpenAICompatibleProvider({ baseUrl, ...this.httpOptions })
     }
     return this.http
   }
@@ -274,7 +280,9 @@ export class LocalModelManager implements LocalModels {
       if (!provider) {
         const runner = new ServerRunner(modelKey, model, this.opts.env ?? process.env)
         this.runners.set(id, runner)
-        provider = new StartOnUseProvider(`runner:${modelKey}`, () => runner.start())
+        provider = new StartOnUseProvider(`runner:${modelKey}`, () => runner.start(), {
+          pools: this.opts.pools
+        })
         this.providers.set(id, provider)
       }
       return provider
@@ -302,7 +310,7 @@ export class LocalModelManager implements LocalModels {
           handle.touch()
           return baseUrl
         },
-        0
+        { maxRetries: 0, pools: this.opts.pools }
       )
       this.providers.set(id, provider)
     }
