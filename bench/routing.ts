@@ -11,7 +11,7 @@ import type { ArchitectureNode } from '../src/shared/config/schema'
 import { routingMessages } from '../src/main/core/engine/routing'
 import { LlamaCppProcess } from '../src/main/core/local/process'
 import { writeTinyGguf } from '../src/main/core/local/tiny-gguf'
-import { choiceSchema } from '../src/main/core/providers/openai-compatible'
+import { choiceSchema } from '../src/main/core/providers/provider'
 
 const LATER = Number(process.env.BENCH_REQUESTS ?? 8)
 const candidates = [

@@ -16,23 +16,15 @@ import type { ChatMessage, Usage } from '../../../shared/openai/chat'
 import type { CancelSignal } from '../cancel'
 import { AppError, isAbortError } from '../errors'
 import { sleep } from '../sleep'
-import type {
-  CallOptions,
-  DeltaHandler,
-  Provider,
-  ProviderRequest,
-  ProviderResponse,
-  StreamEnd
+import {
+  type CallOptions,
+  choiceSchema,
+  type DeltaHandler,
+  type Provider,
+  type ProviderRequest,
+  type ProviderResponse,
+  type StreamEnd
 } from '../providers/provider'
-
-/** The JSON schema given to Ollama's `format` so the router can only answer one of `options`. */
-export function routeFormatSchema(options: readonly string[]): Record<string, unknown> {
-  return {
-    type: 'object',
-    properties: { route: { type: 'string', enum: [...options] } },
-    required: ['route']
-  }
-}
 
 export interface OllamaProviderOptions {
   /** Server base URL; a trailing `/v1` is dropped. */
@@ -171,7 +163,7 @@ export class OllamaProvider implements Provider {
       typeof rf.json_schema.schema === 'object'
     )
       body.format = rf.json_schema.schema
-    if (req.choice) body.format = routeFormatSchema(req.choice.options)
+    if (req.choice) body.format = choiceSchema(req.choice.options)
     return body
   }
 

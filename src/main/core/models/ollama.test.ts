@@ -19,7 +19,8 @@ import {
 } from './ollama'
 import type { OllamaError } from './ollama-error'
 import { parseModelfile } from './ollama-modelfile'
-import { OllamaProvider, routeFormatSchema } from './ollama-provider'
+import { choiceSchema } from '../providers/provider'
+import { OllamaProvider } from './ollama-provider'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const repo = path.resolve(here, '../../../..')
@@ -114,11 +115,12 @@ describe('Modelfile parsing', () => {
 })
 
 describe('constrained routing schema', () => {
-  it('is exactly {type:object, properties:{route:{type:string, enum}}, required:[route]}', () => {
-    expect(routeFormatSchema(['billing', 'tech'])).toEqual({
+  it('is exactly {type:object, properties:{route:{type:string, enum}}, required:[route], additionalProperties:false}', () => {
+    expect(choiceSchema(['billing', 'tech'])).toEqual({
       type: 'object',
       properties: { route: { type: 'string', enum: ['billing', 'tech'] } },
-      required: ['route']
+      required: ['route'],
+      additionalProperties: false
     })
   })
 })
@@ -294,7 +296,7 @@ describe('OllamaProvider against the API fixture', () => {
       choice: { options: ['tech', 'billing'] }
     })
     const sent = fake.requests.find((r) => r.path === '/api/chat')?.body
-    expect(sent.format).toEqual(routeFormatSchema(['tech', 'billing']))
+    expect(sent.format).toEqual(choiceSchema(['tech', 'billing']))
     expect(sent.stream).toBe(false)
     expect(sent.options).toEqual({ temperature: 0, num_predict: 64 })
     expect(JSON.parse(res.content ?? '')).toEqual({ route: 'billing' })

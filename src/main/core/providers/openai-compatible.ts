@@ -7,13 +7,14 @@
 import type { ChatMessage, Usage } from '../../../shared/openai/chat'
 import type { CancelSignal } from '../cancel'
 import { AppError, isAbortError } from '../errors'
-import type {
-  CallOptions,
-  DeltaHandler,
-  Provider,
-  ProviderRequest,
-  ProviderResponse,
-  StreamEnd
+import {
+  type CallOptions,
+  choiceSchema,
+  type DeltaHandler,
+  type Provider,
+  type ProviderRequest,
+  type ProviderResponse,
+  type StreamEnd
 } from './provider'
 import {
   CONNECT_TIMEOUT,
@@ -73,16 +74,6 @@ const RETRYABLE_CODES = new Set([
 function errorCode(err: unknown): string | undefined {
   const e = err as { code?: string; cause?: { code?: string } }
   return e?.code ?? e?.cause?.code
-}
-
-/** JSON-schema for a routing choice: `{"route": one of the options}`. */
-export function choiceSchema(options: readonly string[]): Record<string, unknown> {
-  return {
-    type: 'object',
-    properties: { route: { type: 'string', enum: [...options] } },
-    required: ['route'],
-    additionalProperties: false
-  }
 }
 
 export class OpenAICompatibleProvider implements Provider {

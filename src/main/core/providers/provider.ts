@@ -14,6 +14,20 @@ export interface ProviderRequest {
   choice?: { options: readonly string[] }
 }
 
+/**
+ * The JSON schema of a routing choice, `{"route": one of options}`: OpenAI's `json_schema`
+ * response format and Ollama's `format` both take it. No other property is allowed (llama.cpp's
+ * schema-to-grammar, under Ollama, reads a missing `additionalProperties` the same way).
+ */
+export function choiceSchema(options: readonly string[]): Record<string, unknown> {
+  return {
+    type: 'object',
+    properties: { route: { type: 'string', enum: [...options] } },
+    required: ['route'],
+    additionalProperties: false
+  }
+}
+
 export interface ProviderResponse {
   content: string | null
   toolCalls?: unknown[]
