@@ -37,6 +37,8 @@ export interface FakeChatReply {
   content?: string
   status?: number
   error?: string
+  /** Stop answering: before the status line, or after the first streamed line (or half a body). */
+  stall?: 'headers' | 'body'
 }
 
 export interface FakeOllamaOptions {
@@ -185,6 +187,7 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
     }
     const reply = chatReplies.shift()
     if (reply?.status) return json(res, reply.status, { error: reply.error ?? 'fake failure' })
+    if (reply?.stall === 'headers') return // the socket stays open until the client gives up
     running.set(model.name, expiry(body.keep_alive))
     const prompt = kind === 'chat' ? messages : [{ role: 'user', content: body.prompt }]
     let parts = pieces(reply?.content ?? answer(model.name, prompt, body.format))
@@ -221,9 +224,19 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
         kind === 'chat'
           ? { ...final, message: { role: 'assistant', content: '' } }
           : { ...final, response: '' }
+      if (reply?.stall === 'body') {
+        res.writeHead(200, { 'content-type': 'application/x-ndjson' })
+        res.write(`${JSON.stringify(piece(parts[0] ?? ''))}\n`)
+        return
+      }
       return ndjson(res, [...parts.map(piece), end], 2)
     }
     const text = parts.join('')
+    if (reply?.stall === 'body') {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' })
+      res.write(`{"model":${JSON.stringify(model.name)},`)
+      return
+    }
     return json(
       res,
       200,

@@ -33,8 +33,17 @@ export interface OllamaProviderOptions {
   keepAlive?: string | number
   maxRetries?: number
   retryBaseMs?: number
+  /**
+   * How long Ollama may stay silent: before the status line, and between two pieces of the body
+   * while we wait for one (default 300 s, as for OpenAI-compatible upstreams). Then 504.
+   */
+  readTimeoutMs?: number
   fetch?: typeof fetch
 }
+
+const READ_TIMEOUT = 'READ_TIMEOUT'
+/** undici's own header and body timers (Node's fetch), which fire at 300 s by default. */
+const TIMEOUT_CODES = new Set([READ_TIMEOUT, 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
 
 /** Request parameters that map straight onto Ollama `options`. */
 const OPTION_KEYS = [
@@ -120,6 +129,35 @@ function finishOf(r: Partial<ChatResponse>, sawToolCalls: boolean): string {
   return r.done_reason === 'length' ? 'length' : 'stop'
 }
 
+/**
+ * The body, failing through `onTimeout` when a read waits longer than `ms` for Ollama. The timer
+ * runs only while a read is pending, so a slow consumer (a client that reads slowly) is not
+ * mistaken for a silent server.
+ */
+function silenceTimeout(
+  body: ReadableStream<Uint8Array>,
+  ms: number,
+  onTimeout: () => void
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader()
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const timer = setTimeout(onTimeout, ms)
+        try {
+          const { done, value } = await reader.read()
+          if (done) controller.close()
+          else controller.enqueue(value)
+        } finally {
+          clearTimeout(timer)
+        }
+      },
+      cancel: (reason) => reader.cancel(reason)
+    },
+    { highWaterMark: 0 }
+  )
+}
+
 function errCode(err: unknown): string | undefined {
   const e = err as { code?: string; cause?: { code?: string } }
   return e?.code ?? e?.cause?.code
@@ -167,23 +205,41 @@ export class OllamaProvider implements Provider {
     return body
   }
 
-  /** A client whose requests abort with `signal`. */
+  private get readTimeoutMs(): number {
+    return this.opts.readTimeoutMs ?? 300_000
+  }
+
+  /** A client whose requests abort with `signal` and time out when Ollama goes silent. */
   private client(signal?: CancelSignal): { client: Ollama; done(): void } {
     const base = this.opts.fetch ?? fetch
-    if (!signal)
-      return { client: new Ollama({ host: this.host, fetch: base }), done: () => undefined }
     const ac = new AbortController()
-    const onAbort = (): void => ac.abort(signal.reason)
-    if (signal.aborted) ac.abort(signal.reason)
-    else signal.addEventListener('abort', onAbort, { once: true })
-    const f: typeof fetch = (input, init) =>
-      base(input, {
-        ...init,
-        signal: init?.signal ? AbortSignal.any([init.signal, ac.signal]) : ac.signal
+    const onAbort = (): void => ac.abort(signal?.reason)
+    if (signal?.aborted) ac.abort(signal.reason)
+    else signal?.addEventListener('abort', onAbort, { once: true })
+    const ms = this.readTimeoutMs
+    const f: typeof fetch = async (input, init) => {
+      // Per request: a timeout aborts this request, not the next retry.
+      const request = new AbortController()
+      const onTimeout = (): void =>
+        request.abort(Object.assign(new Error(`no answer within ${ms} ms`), { code: READ_TIMEOUT }))
+      const signals = [ac.signal, request.signal, ...(init?.signal ? [init.signal] : [])]
+      const timer = setTimeout(onTimeout, ms)
+      let res: Response
+      try {
+        res = await base(input, { ...init, signal: AbortSignal.any(signals) })
+      } finally {
+        clearTimeout(timer)
+      }
+      if (!res.body) return res
+      return new Response(silenceTimeout(res.body, ms, onTimeout), {
+        status: res.status,
+        statusText: res.statusText,
+        headers: res.headers
       })
+    }
     return {
       client: new Ollama({ host: this.host, fetch: f }),
-      done: () => signal.removeEventListener('abort', onAbort)
+      done: () => signal?.removeEventListener('abort', onAbort)
     }
   }
 
@@ -203,8 +259,17 @@ export class OllamaProvider implements Provider {
     }
   }
 
+  private timeout(err: unknown): AppError {
+    return new AppError(
+      'upstream_timeout',
+      `Ollama at ${this.host} sent nothing for ${this.readTimeoutMs} ms`,
+      { cause: err }
+    )
+  }
+
   private wrap(err: unknown): unknown {
     if (err instanceof AppError || isAbortError(err)) return err
+    if (TIMEOUT_CODES.has(errCode(err) ?? '')) return this.timeout(err)
     const status = (err as { status_code?: number }).status_code
     const message = (err as Error).message
     if (status === 429)
@@ -267,6 +332,7 @@ export class OllamaProvider implements Provider {
       } catch (err) {
         it.abort()
         if (opts.signal?.aborted || isAbortError(err) || err instanceof AppError) throw err
+        if (TIMEOUT_CODES.has(errCode(err) ?? '')) throw this.timeout(err)
         throw new AppError(
           'upstream_error',
           `Ollama at ${this.host} broke the stream: ${(err as Error).message}`,

@@ -394,6 +394,47 @@ describe('OllamaProvider against the API fixture', () => {
     expect((err as Error).message).toContain('127.0.0.1:9')
   })
 
+  it('answers 504 upstream_timeout when Ollama goes silent before its status line, mid-stream or mid-body (fails if a hung server hangs the request)', async () => {
+    const quick = new OllamaProvider({ baseUrl: fake.url, readTimeoutMs: 150, retryBaseMs: 1 })
+    const ask = { model: 'qwen2.5:0.5b', messages: user('one two three'), params: {} }
+    const timedOut = (e: unknown): boolean =>
+      e instanceof AppError && e.code === 'upstream_timeout' && e.status === 504
+
+    fake.chatReplies.push({ stall: 'headers' })
+    const t0 = Date.now()
+    const before = await quick.chat(ask).catch((e: unknown) => e)
+    expect(timedOut(before), String(before)).toBe(true)
+    expect((before as Error).message).toMatch(/sent nothing for 150 ms/)
+    expect(Date.now() - t0).toBeLessThan(5000)
+
+    fake.chatReplies.push({ stall: 'body' })
+    expect(timedOut(await quick.chat(ask).catch((e: unknown) => e))).toBe(true)
+
+    fake.chatReplies.push({ stall: 'body' })
+    const deltas: string[] = []
+    const mid = await quick
+      .stream(ask, (d) => void deltas.push(d.content ?? ''))
+      .catch((e: unknown) => e)
+    expect(timedOut(mid), String(mid)).toBe(true)
+    expect(deltas).toHaveLength(1)
+    // A timeout is not retried: each stalled answer was asked for once.
+    expect(fake.requests.filter((r) => r.path === '/api/chat')).toHaveLength(3)
+  })
+
+  it('a slow consumer is not taken for a silent server (fails if the read timer runs while we are busy writing)', async () => {
+    const quick = new OllamaProvider({ baseUrl: fake.url, readTimeoutMs: 100 })
+    let text = ''
+    const end = await quick.stream(
+      { model: 'qwen2.5:0.5b', messages: user('one two three'), params: {} },
+      async (d) => {
+        text += d.content ?? ''
+        await new Promise((r) => setTimeout(r, 250))
+      }
+    )
+    expect(end.finishReason).toBe('stop')
+    expect(text.length).toBeGreaterThan(0)
+  })
+
   it('stops streaming when the request is cancelled', async () => {
     const cancel = new Cancellation()
     let n = 0
