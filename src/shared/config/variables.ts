@@ -46,3 +46,22 @@ export function headerNamesForKey(key: string): string[] {
     .toLowerCase()
   return [`x-${kebab}`, key.toLowerCase()]
 }
+
+/** The `UseHeaderKeys` variables a request's headers set (the first matching header wins). */
+export function readHeaderVariables(
+  keys: readonly string[],
+  headers: Readonly<Record<string, string | string[] | undefined>>
+): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const key of keys) {
+    for (const name of headerNamesForKey(key)) {
+      const v = headers[name]
+      const value = Array.isArray(v) ? v[0] : v
+      if (value !== undefined) {
+        out[key] = value
+        break
+      }
+    }
+  }
+  return out
+}

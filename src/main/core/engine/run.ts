@@ -1,0 +1,400 @@
+/**
+ * @module One request's run through a pipeline (see engine.ts for the rules): node by node, hooks
+ * around each, the routing decisions of decide.ts, buffered intermediate answers and a final
+ * answer that streams into the sink, and the hops of the trace.
+ */
+import { conditionHolds, type Variables } from '../../../shared/config/conditions'
+import type { ArchitectureNode } from '../../../shared/config/schema'
+import { effectiveLayer, isTerminal, nodeKind } from '../../../shared/config/topology'
+import { charLength, countWords, readHeaderVariables } from '../../../shared/config/variables'
+import { type ChatMessage, FORWARDED_PARAMS, type Usage } from '../../../shared/openai/chat'
+import type { CancelSignal } from '../cancel'
+import { AppError } from '../errors'
+import { chooseNext, type RouteContext } from './decide'
+import type { EngineDeps, EngineResult, EngineSink, ProviderResolver, RunInput } from './engine'
+import { runHooks } from './hooks'
+import { answerMessages, lastUserText, type PreviousAnswer, withLastUserText } from './messages'
+import type { CompiledPipeline } from './pipeline'
+import { addUsage, type HopTrace, type Trace, ZERO_USAGE } from './trace'
+import { sendToWs, type WsDelivery } from './ws-output'
+
+/** One request's walk through the pipeline; also the context its routing decisions record into. */
+export class PipelineRun implements RouteContext {
+  private readonly started = Date.now()
+  readonly hops: HopTrace[] = []
+  private readonly route: string[] = []
+  private usage: Usage = ZERO_USAGE
+  private error: Trace['error']
+  private hopCount = 0
+  private lastDecision: string | undefined
+  /** The user's text, after the entry's pre hooks. */
+  question: string
+  private messages: ChatMessage[]
+  private readonly headerVars: Record<string, string>
+  /** Observe hooks and ws sends started by this request. */
+  readonly pending: Promise<unknown>[] = []
+  private readonly params: Record<string, unknown>
+
+  constructor(
+    private readonly deps: EngineDeps,
+    private readonly input: RunInput,
+    private readonly sink: EngineSink
+  ) {
+    this.question = lastUserText(input.request.messages)
+    this.messages = input.request.messages
+    this.headerVars = readHeaderVariables(input.pipeline.headerKeys, input.headers)
+    this.params = {}
+    const req = input.request as Record<string, unknown>
+    for (const key of FORWARDED_PARAMS) {
+      if (req[key] !== undefined && req[key] !== null) this.params[key] = req[key]
+    }
+  }
+
+  fail(e: AppError): void {
+    this.error = { code: e.code, message: e.message }
+  }
+
+  get pipeline(): CompiledPipeline {
+    return this.input.pipeline
+  }
+  get providers(): ProviderResolver {
+    return this.deps.providers
+  }
+  get signal(): CancelSignal {
+    return this.input.signal
+  }
+  decided(node: string): void {
+    this.lastDecision = node
+  }
+  addUsage(usage: Usage | undefined): void {
+    this.usage = addUsage(this.usage, usage)
+  }
+
+  private finished: Trace | undefined
+
+  /** The trace; computed once the run has ended (later calls return the same object). */
+  trace(): Trace {
+    this.finished ??= this.buildTrace()
+    return this.finished
+  }
+
+  private buildTrace(): Trace {
+    return {
+      id: this.input.requestId,
+      pipeline: this.input.pipeline.id,
+      stream: this.input.stream,
+      startedAt: this.started,
+      durationMs: Date.now() - this.started,
+      status: this.error ? 'error' : 'ok',
+      error: this.error,
+      route: [...this.route],
+      hops: this.hops,
+      usage: this.usage
+    }
+  }
+
+  async execute(): Promise<EngineResult> {
+    const { topology } = this.input.pipeline
+    const entry = topology.entry
+    if (!entry)
+      throw new AppError('internal_error', `pipeline ${this.input.pipeline.id} has no entry node`)
+    this.route.push(entry.name)
+
+    // The entry's pre hooks run before it decides, on the user's text.
+    if (hasHooks(entry, 'pre'))
+      this.setQuestion(await this.hooks(entry, 'pre', this.question, undefined))
+    const choice = chooseNext(this, entry, this.question)
+    const first = choice instanceof Promise ? await choice : choice
+    if (isTerminal(first.node)) {
+      // The entry's next node ends the pipeline: the entry answers itself (1-0-1).
+      return this.answerFinal(entry, undefined, first.terminals, this.question, undefined)
+    }
+    let current = await this.routerPostHooks(entry, first.node)
+    let previous: PreviousAnswer | undefined
+    let prevName = entry.name
+    for (;;) {
+      this.enter(current)
+      // Pre hooks see the node's input: the user's text, or the previous node's answer.
+      const input = await this.hooks(
+        current,
+        'pre',
+        previous ? previous.text : this.question,
+        prevName
+      )
+      if (previous) previous = { ...previous, text: input }
+      else this.setQuestion(input)
+      const targets = topology.targetsOf(current).nodes
+      if (targets.every(isTerminal)) {
+        return this.answerFinal(current, previous, targets, input, prevName)
+      }
+      const answer = await this.answerBuffered(current, previous)
+      if (answer.toolCalls) {
+        // Tool calls go back to the client, who runs the tools; the pipeline ends here.
+        return this.finish(answer.text, answer.toolCalls, 'tool_calls', [], current.name)
+      }
+      const text = await this.hooks(current, 'post', answer.text, prevName, input)
+      const next = await chooseNext(this, current, text)
+      if (isTerminal(next.node)) {
+        return this.finish(text, undefined, answer.finishReason, next.terminals, current.name)
+      }
+      previous = { node: current.name, text }
+      prevName = current.name
+      current = next.node
+    }
+  }
+
+  /** Replaces the user's text (after a pre hook transformed it) in what answering nodes see. */
+  private setQuestion(text: string): void {
+    if (text === this.question) return
+    this.question = text
+    this.messages = withLastUserText(this.messages, text)
+  }
+
+  /**
+   * Runs a node's hooks of one phase. Pre hooks work on $INPUT; post hooks on $OUTPUT (with the
+   * node's input as $INPUT). $PREV_NODE is the node before this one; $TIMESTAMP is ISO 8601.
+   */
+  private async hooks(
+    node: ArchitectureNode,
+    phase: 'pre' | 'post',
+    data: string,
+    prevName: string | undefined,
+    input?: string
+  ): Promise<string> {
+    const list = node.hooks?.[phase]
+    if (!list || list.length === 0) return data
+    const runner = this.deps.hooks
+    if (!runner)
+      throw new AppError(
+        'internal_error',
+        `node "${node.name}" has hooks but no function runner is configured`
+      )
+    const vars: Record<string, unknown> = {
+      // Routing variables ($WORD_COUNT…) describe the data the hook works on: $INPUT or $OUTPUT.
+      ...this.variables(node, data),
+      NODE: node.name,
+      TIMESTAMP: new Date().toISOString(),
+      ...(input !== undefined ? { INPUT: input } : {})
+    }
+    if (prevName === undefined) delete vars.PREV_NODE
+    else vars.PREV_NODE = prevName
+    const pipeline = this.input.pipeline
+    return runHooks(
+      {
+        node: node.name,
+        phase,
+        hooks: list,
+        functions: pipeline.composition.functions,
+        vars: vars as Variables,
+        secrets: pipeline.secrets,
+        baseDir: pipeline.baseDir,
+        signal: this.input.signal,
+        run: runner.run,
+        queue: runner.queue,
+        hops: this.hops,
+        pending: this.pending
+      },
+      data,
+      phase === 'pre' ? 'INPUT' : 'OUTPUT'
+    )
+  }
+
+  /** The router's post hooks see the decision as $OUTPUT; a transform naming a candidate overrides it. */
+  private async routerPostHooks(
+    entry: ArchitectureNode,
+    decision: ArchitectureNode
+  ): Promise<ArchitectureNode> {
+    if (!entry.hooks?.post.length) return decision
+    const result = (await this.hooks(entry, 'post', decision.name, undefined, this.question)).trim()
+    if (result === decision.name) return decision
+    const override = this.input.pipeline.topology
+      .targetsOf(entry)
+      .nodes.find((n) => n.name === result && !isTerminal(n))
+    if (override) this.lastDecision = override.name
+    return override ?? decision
+  }
+
+  /** Moves to a node, enforcing the hop limit. */
+  private enter(node: ArchitectureNode): void {
+    this.hopCount++
+    if (this.hopCount > this.input.pipeline.maxHops) {
+      throw new AppError(
+        'hop_limit_exceeded',
+        `hop limit (${this.input.pipeline.maxHops}) exceeded at node "${node.name}"; route so far: ${this.route.join(' > ')}`
+      )
+    }
+    this.route.push(node.name)
+  }
+
+  variables(from: ArchitectureNode, content: string): Variables {
+    return {
+      ...this.headerVars,
+      WORD_COUNT: countWords(content),
+      INPUT_LENGTH: charLength(content),
+      PREV_NODE: from.name,
+      PREV_LAYER: effectiveLayer(from),
+      CURRENT_LAYER: effectiveLayer(from),
+      HOP_COUNT: this.hopCount,
+      TIMESTAMP: Math.floor(Date.now() / 1000),
+      REQUEST_ID: this.input.requestId,
+      INITIAL_INPUT: this.question,
+      CURRENT_INPUT: content,
+      ...(this.lastDecision ? { ROUTE_DECISION: this.lastDecision } : {})
+    }
+  }
+
+  private answerRequest(node: ArchitectureNode, previous: PreviousAnswer | undefined) {
+    const { provider, model } = this.deps.providers.forNode(this.input.pipeline, node)
+    const messages = answerMessages(node, this.messages, previous)
+    return { provider, model, req: { model, messages, params: this.params } }
+  }
+
+  private async answerBuffered(
+    node: ArchitectureNode,
+    previous: PreviousAnswer | undefined
+  ): Promise<{ text: string; toolCalls?: unknown[]; finishReason: string | null }> {
+    const started = Date.now()
+    const { provider, model, req } = this.answerRequest(node, previous)
+    const res = await provider.chat(req, { signal: this.input.signal })
+    this.usage = addUsage(this.usage, res.usage)
+    this.hops.push({
+      node: node.name,
+      action: 'answer',
+      model,
+      provider: provider.id,
+      streamed: false,
+      startedAt: started,
+      durationMs: Date.now() - started,
+      usage: res.usage
+    })
+    return { text: res.content ?? '', toolCalls: res.toolCalls, finishReason: res.finishReason }
+  }
+
+  /**
+   * The final answer: streamed from the upstream when the client streams, unless a transform
+   * post hook (on the node or an output node) must see the whole answer first.
+   */
+  private async answerFinal(
+    node: ArchitectureNode,
+    previous: PreviousAnswer | undefined,
+    terminals: ArchitectureNode[],
+    input: string,
+    prevName: string | undefined
+  ): Promise<EngineResult> {
+    const mustBuffer = [node, ...terminals].some((n) =>
+      n.hooks?.post.some((h) => h.mode === 'transform')
+    )
+    if (!this.input.stream || mustBuffer) {
+      const answer = await this.answerBuffered(node, previous)
+      if (answer.toolCalls)
+        return this.finish(answer.text, answer.toolCalls, 'tool_calls', terminals, node.name)
+      const text = hasHooks(node, 'post')
+        ? await this.hooks(node, 'post', answer.text, prevName, input)
+        : answer.text
+      return this.finish(text, undefined, answer.finishReason, terminals, node.name)
+    }
+    const started = Date.now()
+    const { provider, model, req } = this.answerRequest(node, previous)
+    const route = this.finalRoute(terminals)
+    const hop: HopTrace = {
+      node: node.name,
+      action: 'answer',
+      model,
+      provider: provider.id,
+      streamed: true,
+      startedAt: started,
+      durationMs: 0
+    }
+    this.hops.push(hop)
+    const sink = this.sink
+    let streaming = false
+    let full = ''
+    const end = await provider.stream(
+      req,
+      (delta) => {
+        if (delta.content) full += delta.content
+        if (streaming) return sink.delta(delta)
+        streaming = true
+        hop.ttftMs = Date.now() - started
+        const pending = sink.start(route)
+        return pending ? pending.then(() => sink.delta(delta)) : sink.delta(delta)
+      },
+      { signal: this.input.signal }
+    )
+    hop.durationMs = Date.now() - started
+    hop.usage = end.usage
+    this.usage = addUsage(this.usage, end.usage)
+    if (!streaming) await sink.start(route)
+    // Only observe hooks remain here (transforms force buffering): they see the whole answer.
+    await this.hooks(node, 'post', full, prevName, input)
+    for (const t of terminals) await this.hooks(t, 'post', full, node.name)
+    this.endAt(terminals, node, full)
+    return {
+      finishReason: end.finishReason,
+      usage: this.usage,
+      route: [...this.route],
+      trace: this.trace()
+    }
+  }
+
+  private finalRoute(terminals: ArchitectureNode[]): string[] {
+    const out = terminals.find((t) => nodeKind(t) === 'output') ?? terminals[0]
+    return out ? [...this.route, out.name] : [...this.route]
+  }
+
+  private endAt(terminals: ArchitectureNode[], last: ArchitectureNode, answer: string): void {
+    const out = terminals.find((t) => nodeKind(t) === 'output') ?? terminals[0]
+    if (out) this.route.push(out.name)
+    const now = Date.now()
+    for (const t of terminals) {
+      if (nodeKind(t) === 'ws') sendToWs(this.wsDelivery(), t, answer)
+      else this.hops.push({ node: t.name, action: 'output', startedAt: now, durationMs: 0 })
+    }
+    // Taps: ws nodes no output-to names receive the answer when their condition holds.
+    const taps = this.input.pipeline.topology.taps
+    if (taps.length > 0) {
+      const vars = this.variables(last, answer)
+      for (const tap of taps)
+        if (tap.if === undefined || conditionHolds(tap.if, vars))
+          sendToWs(this.wsDelivery(), tap, answer)
+    }
+  }
+
+  private wsDelivery(): WsDelivery {
+    return {
+      hops: this.hops,
+      pending: this.pending,
+      runner: this.deps.hooks,
+      pipeline: this.input.pipeline,
+      requestId: this.input.requestId,
+      route: this.route,
+      variables: this.headerVars
+    }
+  }
+
+  private async finish(
+    text: string,
+    toolCalls: unknown[] | undefined,
+    finishReason: string | null,
+    terminals: ArchitectureNode[],
+    lastNode: string
+  ): Promise<EngineResult> {
+    let answer = text
+    // Output nodes' post hooks work on the final answer.
+    for (const t of terminals)
+      if (hasHooks(t, 'post')) answer = await this.hooks(t, 'post', answer, lastNode)
+    // The sink answers synchronously unless the client pushes back: no await on that path.
+    const opening = this.sink.start(this.finalRoute(terminals))
+    if (opening) await opening
+    const writing = this.sink.delta({ content: answer, toolCalls })
+    if (writing) await writing
+    const last = this.input.pipeline.topology.nodes.get(lastNode)
+    if (last) this.endAt(terminals, last, answer)
+    return { finishReason, usage: this.usage, route: [...this.route], trace: this.trace() }
+  }
+}
+
+function hasHooks(node: ArchitectureNode, phase: 'pre' | 'post'): boolean {
+  const list = node.hooks?.[phase]
+  return list !== undefined && list.length > 0
+}
