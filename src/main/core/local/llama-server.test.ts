@@ -3,7 +3,8 @@ import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readGgufFileInfo } from 'node-llama-cpp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { LlamaModelServer, toChatHistory, type HealthBody } from './llama-server'
+import { toChatHistory } from './chat-history'
+import { LlamaModelServer, type HealthBody } from './llama-server'
 import {
   kvCacheBytesPerToken,
   pickThreads,
