@@ -10,13 +10,8 @@ import { sampleGguf } from '../../../../tests/support/gguf-builder'
 import { Cancellation } from '../cancel'
 import { AppError } from '../errors'
 import { OpenAICompatibleProvider } from '../providers/openai-compatible'
-import {
-  findOllamaBinary,
-  normaliseModelName,
-  OllamaManager,
-  type OllamaProgress,
-  ollamaBaseUrl
-} from './ollama'
+import { normaliseModelName, OllamaManager, type OllamaProgress } from './ollama'
+import { findOllamaBinary, ollamaBaseUrl } from './ollama-host'
 import type { OllamaError } from './ollama-error'
 import { parseModelfile } from './ollama-modelfile'
 import { choiceSchema } from '../providers/provider'

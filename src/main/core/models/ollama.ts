@@ -1,119 +1,29 @@
 /**
- * @module Ollama, managed through the `ollama` npm client: find the binary, attach to a running
- * server (`OLLAMA_HOST`, else 127.0.0.1:11434) or start a private `ollama serve` on a free port
- * and stop it on exit; list, pull (with progress), delete, show, running models, load/unload via
- * `keep_alive`; `ensureModel` for a composition's `runner: "ollama"` source (a model name, pulled
- * when missing, or a `.Modelfile`, parsed and created); `provider()` gives an OllamaProvider.
+ * @module Ollama, managed through the `ollama` npm client: attach to a running server
+ * (`OLLAMA_HOST`, else 127.0.0.1:11434; see ollama-host.ts) or start a private `ollama serve` on a
+ * free port and stop it on exit; list, pull (with progress), delete, show, running models,
+ * load/unload via `keep_alive`; `ensureModel` for a composition's `runner: "ollama"` source (a
+ * model name, pulled when missing, or a `.Modelfile`, parsed and created through
+ * ollama-create.ts); `provider()` gives an OllamaProvider.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { constants as fsConstants, createReadStream } from 'node:fs'
-import { access, readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { Readable } from 'node:stream'
 import { Ollama, type ShowResponse } from 'ollama'
 import { isAbortError } from '../errors'
 import { freePort } from '../net'
 import { sleep } from '../sleep'
-import { sha256File } from './download'
 import { OllamaError } from './ollama-error'
+import { findOllamaBinary, ollamaBaseUrl, probeOllama } from './ollama-host'
+import {
+  expandHome,
+  isLocalPath,
+  postStream,
+  pushBlob,
+  readModelfile,
+  sanitiseName
+} from './ollama-create'
 import { mergeParameters, type ModelfileSpec, parseModelfile } from './ollama-modelfile'
 import { OllamaProvider, type OllamaProviderOptions } from './ollama-provider'
-import { hfToHttps } from './sources'
-
-export const DEFAULT_OLLAMA_PORT = 11434
-
-// ── host and binary ─────────────────────────────────────────────────────────────────────────────
-
-/**
- * The base URL for an `OLLAMA_HOST` value, read as Ollama reads it: no scheme means http, no port
- * means 11434 (80/443 with an explicit http/https scheme), `:1234` means 127.0.0.1:1234. A bind-all
- * address (0.0.0.0, ::) is reached on 127.0.0.1.
- */
-export function ollamaBaseUrl(hostEnv?: string): string {
-  let s = (hostEnv ?? '').trim()
-  if (!s) return `http://127.0.0.1:${DEFAULT_OLLAMA_PORT}`
-  let scheme = 'http'
-  let defaultPort = String(DEFAULT_OLLAMA_PORT)
-  const sep = s.indexOf('://')
-  if (sep >= 0) {
-    scheme = s.slice(0, sep).toLowerCase()
-    s = s.slice(sep + 3)
-    if (scheme === 'http') defaultPort = '80'
-    else if (scheme === 'https') defaultPort = '443'
-  }
-  const slash = s.indexOf('/')
-  const pathPart = slash >= 0 ? s.slice(slash).replace(/\/+$/, '') : ''
-  const hostport = slash >= 0 ? s.slice(0, slash) : s
-  let host: string
-  let port: string
-  const m = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(hostport)
-  if (m && m[2]) {
-    host = m[1] || '127.0.0.1'
-    port = m[2]
-  } else if (/^[^[\]]*:[^[\]]*:/.test(hostport)) {
-    // A bare IPv6 address without brackets or port.
-    host = `[${hostport}]`
-    port = defaultPort
-  } else {
-    host = (m?.[1] ?? hostport) || '127.0.0.1'
-    port = defaultPort
-  }
-  if (host === '0.0.0.0' || host === '[::]' || host === '[::0]') host = '127.0.0.1'
-  return `${scheme}://${host}:${port}${pathPart}`
-}
-
-async function isExecutable(file: string): Promise<boolean> {
-  try {
-    await access(file, process.platform === 'win32' ? fsConstants.F_OK : fsConstants.X_OK)
-    return true
-  } catch {
-    return false
-  }
-}
-
-/**
- * The `ollama` executable: the configured path (which must exist), else the first match on PATH.
- * Undefined when it is not installed.
- */
-export async function findOllamaBinary(
-  opts: { binary?: string; env?: NodeJS.ProcessEnv } = {}
-): Promise<string | undefined> {
-  if (opts.binary) {
-    if (await isExecutable(opts.binary)) return path.resolve(opts.binary)
-    throw new OllamaError(
-      'not_installed',
-      `the configured ollama binary ${opts.binary} does not exist or is not executable`
-    )
-  }
-  const env = opts.env ?? process.env
-  const dirs = (env.PATH ?? env.Path ?? '').split(path.delimiter).filter(Boolean)
-  const exts = process.platform === 'win32' ? (env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';') : ['']
-  for (const dir of dirs) {
-    for (const ext of exts) {
-      const candidate = path.join(dir, `ollama${ext}`)
-      if (await isExecutable(candidate)) return candidate
-    }
-  }
-  return undefined
-}
-
-/** The server's version from `GET /api/version`, or undefined when nothing answers like Ollama. */
-export async function probeOllama(
-  baseUrl: string,
-  opts: { timeoutMs?: number; fetch?: typeof fetch } = {}
-): Promise<string | undefined> {
-  const f = opts.fetch ?? fetch
-  try {
-    const res = await f(`${baseUrl}/api/version`, {
-      signal: AbortSignal.timeout(opts.timeoutMs ?? 2000)
-    })
-    if (!res.ok) return undefined
-    const body = (await res.json()) as { version?: unknown }
-    return typeof body.version === 'string' ? body.version : undefined
-  } catch {
-    return undefined
-  }
-}
 
 // ── the manager ─────────────────────────────────────────────────────────────────────────────────
 
@@ -481,7 +391,7 @@ export class OllamaManager {
     const src = source.trim()
     if (!src) throw new OllamaError('invalid_modelfile', 'the ollama model source is empty')
     if (/\.modelfile$/i.test(src) || path.basename(src) === 'Modelfile') {
-      const { text, dir } = await this.readModelfile(src, opts.baseDir)
+      const { text, dir } = await readModelfile(src, opts.baseDir, this.fetchFn)
       const spec = mergeParameters(parseModelfile(text), opts.parameters)
       const name =
         opts.name ?? sanitiseName(path.basename(src).replace(/\.modelfile$/i, '') || 'model')
@@ -505,32 +415,6 @@ export class OllamaManager {
     return src
   }
 
-  private async readModelfile(
-    src: string,
-    baseDir?: string
-  ): Promise<{ text: string; dir?: string }> {
-    const url = hfToHttps(src)
-    if (/^https?:\/\//i.test(url)) {
-      const res = await this.fetchFn(url)
-      if (!res.ok)
-        throw new OllamaError(
-          'invalid_modelfile',
-          `cannot fetch Modelfile ${url}: HTTP ${res.status}`
-        )
-      return { text: await res.text() }
-    }
-    const file = path.resolve(baseDir ?? process.cwd(), src)
-    try {
-      return { text: await readFile(file, 'utf8'), dir: path.dirname(file) }
-    } catch (err) {
-      throw new OllamaError(
-        'invalid_modelfile',
-        `cannot read Modelfile ${file}: ${(err as Error).message}`,
-        { cause: err }
-      )
-    }
-  }
-
   private async createFrom(
     name: string,
     spec: ModelfileSpec,
@@ -546,7 +430,7 @@ export class OllamaManager {
       if (dir === undefined)
         throw new OllamaError('invalid_modelfile', `ADAPTER ${a} needs a local Modelfile`)
       const file = path.resolve(dir, expandHome(a))
-      adapters[path.basename(file)] = await this.pushBlob(file)
+      adapters[path.basename(file)] = await pushBlob(file, this.baseUrl, this.fetchFn)
     }
     const common = {
       model: name,
@@ -559,11 +443,13 @@ export class OllamaManager {
     }
     if (localFrom) {
       // The npm client rejects local paths, so upload the blob and create with `files` directly.
-      const digest = await this.pushBlob(localFrom)
-      await this.postStream(
+      const digest = await pushBlob(localFrom, this.baseUrl, this.fetchFn)
+      await postStream(
+        this.baseUrl,
         '/api/create',
         { ...common, files: { [path.basename(localFrom)]: digest }, stream: true },
-        opts
+        opts,
+        this.fetchFn
       )
       return
     }
@@ -580,100 +466,8 @@ export class OllamaManager {
     })
   }
 
-  /** Uploads a file as a blob unless the server has it; returns `sha256:<hex>`. */
-  private async pushBlob(file: string): Promise<string> {
-    const digest = `sha256:${await sha256File(file).catch((err: unknown) => {
-      throw new OllamaError('invalid_modelfile', `cannot read ${file}: ${(err as Error).message}`, {
-        cause: err
-      })
-    })}`
-    const at = `${this.baseUrl}/api/blobs/${digest}`
-    const head = await this.fetchFn(at, { method: 'HEAD' })
-    if (head.ok) return digest
-    const res = await this.fetchFn(at, {
-      method: 'POST',
-      body: Readable.toWeb(createReadStream(file)) as unknown as NonNullable<RequestInit['body']>,
-      duplex: 'half'
-    } as RequestInit)
-    if (!res.ok)
-      throw new OllamaError(
-        'request_failed',
-        `uploading ${file} to Ollama failed: HTTP ${res.status} ${await res.text()}`
-      )
-    return digest
-  }
-
-  /** POSTs JSON and reads an NDJSON status stream, failing on an `error` line. */
-  private async postStream(
-    pathname: string,
-    body: Record<string, unknown>,
-    opts: EnsureModelOptions
-  ): Promise<void> {
-    const res = await this.fetchFn(`${this.baseUrl}${pathname}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: opts.signal
-    })
-    const text = await res.text()
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue
-      let event: {
-        status?: string
-        error?: string
-        digest?: string
-        completed?: number
-        total?: number
-      }
-      try {
-        event = JSON.parse(line) as typeof event
-      } catch {
-        continue
-      }
-      if (event.error)
-        throw new OllamaError(
-          'request_failed',
-          `Ollama at ${this.url}: ${pathname} failed: ${event.error}`
-        )
-      if (event.status)
-        opts.onProgress?.({
-          status: event.status,
-          digest: event.digest,
-          completed: event.completed,
-          total: event.total
-        })
-    }
-    if (!res.ok)
-      throw new OllamaError(
-        'request_failed',
-        `Ollama at ${this.url}: ${pathname} answered ${res.status}: ${text.slice(0, 300)}`
-      )
-  }
-
   /** A Provider on this server's native chat API. */
   provider(opts: Omit<OllamaProviderOptions, 'baseUrl'> = {}): OllamaProvider {
     return new OllamaProvider({ fetch: this.opts.fetch, ...opts, baseUrl: this.baseUrl })
   }
-}
-
-function isLocalPath(from: string): boolean {
-  return (
-    /^(\.{1,2}[/\\]|[/\\]|~[/\\]|[a-zA-Z]:[/\\])/.test(from) ||
-    /\.(gguf|bin|safetensors)$/i.test(from)
-  )
-}
-
-function expandHome(p: string): string {
-  return p.startsWith('~/') || p.startsWith('~\\')
-    ? path.join(process.env.HOME ?? process.env.USERPROFILE ?? '', p.slice(2))
-    : p
-}
-
-function sanitiseName(name: string): string {
-  return (
-    name
-      .toLowerCase()
-      .replace(/[^a-z0-9._-]+/g, '-')
-      .replace(/^-+|-+$/g, '') || 'model'
-  )
 }
