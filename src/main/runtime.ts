@@ -16,7 +16,7 @@ import { createApp, DEFAULT_SERVER_OPTIONS, type ServerOptions } from './core/se
 import { listen, type Listening } from './core/server/listen'
 import type { SecretStore } from './core/secrets/types'
 import { LocalModelManager } from './core/local/manager'
-import type { ForkLike } from './core/local/process'
+import type { ForkLike } from './core/local/worker-fork'
 import { ModelLibrary } from './core/models/library'
 import { OllamaManager } from './core/models/ollama'
 import { defaultDataDir } from './core/paths'

@@ -4,7 +4,7 @@
  * The worker reads `process.parentPort` when it has no Node IPC channel.
  */
 import { utilityProcess } from 'electron'
-import type { ForkLike } from '../core/local/process'
+import type { ForkLike } from '../core/local/worker-fork'
 
 export const utilityFork: ForkLike = (entry, args) => {
   const child = utilityProcess.fork(entry.modulePath, [...args], {

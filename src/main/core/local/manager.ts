@@ -26,8 +26,9 @@ import type {
 } from '../providers/provider'
 import type { LocalModels } from '../providers/resolver'
 import { checkTool, type ToolCheck, type ToolName } from '../models/runners'
-import { type ForkLike, LlamaCppProcess, type LlamaProcessStatus } from './process'
+import { LlamaCppProcess, type LlamaProcessStatus } from './process'
 import { ServerRunner, toolFor } from './server-runner'
+import type { ForkLike } from './worker-fork'
 import type { WorkerParams } from './protocol'
 
 export interface LocalModelManagerOptions {

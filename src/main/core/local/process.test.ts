@@ -4,15 +4,8 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { OpenAICompatibleProvider } from '../providers/openai-compatible'
-import {
-  LlamaCppProcess,
-  LlamaProcessError,
-  nodeFork,
-  workerEntry,
-  type ForkLike,
-  type LlamaProcessStatus,
-  type WorkerChild
-} from './process'
+import { LlamaCppProcess, LlamaProcessError, type LlamaProcessStatus } from './process'
+import { type ForkLike, nodeFork, type WorkerChild, workerEntry } from './worker-fork'
 import {
   WORKER_EXIT,
   type ParentToWorker,
