@@ -3,14 +3,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { buildGguf, f32Data, kv, sampleGguf } from '../../../../tests/support/gguf-builder'
-import {
-  fileTypeName,
-  GGUF_TYPE,
-  GgufError,
-  parseGgufHeader,
-  readGgufHeader,
-  readGgufInfo
-} from './gguf-header'
+import { GGUF_TYPE, GgufError, parseGgufHeader, readGgufHeader } from './gguf-header'
+import { fileTypeName, readGgufInfo } from './gguf-info'
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'llmnet-gguf-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

@@ -8,7 +8,7 @@ import { readdir, readFile, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { findCatalogEntry } from './catalog'
 import { download, type DownloadOptions } from './download'
-import { type GgufModelInfo, readGgufInfo } from './gguf-header'
+import { type GgufModelInfo, readGgufInfo } from './gguf-info'
 import { fileNameFromUrl, hfToHttps } from './sources'
 
 export { fileNameFromUrl, hfToHttps }
