@@ -1,19 +1,17 @@
 /**
- * Writes minimal but valid GGUF files for tests: header, metadata of any GGUF value type (arrays
- * included), tensor infos and aligned tensor data. Independent of the reader it tests, except for
- * the shared numbering of value types, which the GGUF format fixes.
+ * GGUF files for the header tests: the app's GGUF writer with zero-filled tensor data by default,
+ * and a sample with one metadata value of every type. The writer shares nothing with the reader
+ * it tests but the format's numbering of value types.
  */
-import { GGUF_TYPE, type GgufType } from '../../src/main/core/models/gguf-header'
+import { GGUF_TYPE } from '../../src/main/core/models/gguf-header'
+import {
+  type GgufKv,
+  type GgufWriteSpec,
+  kv,
+  writeGguf
+} from '../../src/main/core/models/gguf-writer'
 
-export type BuilderValue = number | bigint | boolean | string | BuilderValue[]
-
-export interface BuilderKv {
-  key: string
-  type: GgufType
-  value: BuilderValue
-  /** For arrays: the type of the items. */
-  itemType?: GgufType
-}
+export type BuilderKv = GgufKv
 
 export interface BuilderTensor {
   name: string
@@ -24,181 +22,21 @@ export interface BuilderTensor {
   data?: Buffer
 }
 
-export interface GgufSpec {
-  version?: number
-  metadata?: BuilderKv[]
+export interface GgufSpec extends Omit<GgufWriteSpec, 'tensors'> {
   tensors?: BuilderTensor[]
-  alignment?: number
-  /** Override the magic (to test rejection). */
-  magic?: string
 }
 
-/** Shorthands for metadata entries. */
-export const kv = {
-  u8: (key: string, value: number): BuilderKv => ({ key, type: GGUF_TYPE.UINT8, value }),
-  i8: (key: string, value: number): BuilderKv => ({ key, type: GGUF_TYPE.INT8, value }),
-  u16: (key: string, value: number): BuilderKv => ({ key, type: GGUF_TYPE.UINT16, value }),
-  i16: (key: string, value: number): BuilderKv => ({ key, type: GGUF_TYPE.INT16, value }),
-  u32: (key: string, value: number): BuilderKv => ({ key, type: GGUF_TYPE.UINT32, value }),
-  i32: (key: string, value: number): BuilderKv => ({ key, type: GGUF_TYPE.INT32, value }),
-  f32: (key: string, value: number): BuilderKv => ({ key, type: GGUF_TYPE.FLOAT32, value }),
-  bool: (key: string, value: boolean): BuilderKv => ({ key, type: GGUF_TYPE.BOOL, value }),
-  str: (key: string, value: string): BuilderKv => ({ key, type: GGUF_TYPE.STRING, value }),
-  u64: (key: string, value: number | bigint): BuilderKv => ({ key, type: GGUF_TYPE.UINT64, value }),
-  i64: (key: string, value: number | bigint): BuilderKv => ({ key, type: GGUF_TYPE.INT64, value }),
-  f64: (key: string, value: number): BuilderKv => ({ key, type: GGUF_TYPE.FLOAT64, value }),
-  arr: (key: string, itemType: GgufType, value: BuilderValue[]): BuilderKv => ({
-    key,
-    type: GGUF_TYPE.ARRAY,
-    itemType,
-    value
-  })
-}
-
-class Writer {
-  private parts: Buffer[] = []
-  length = 0
-  push(b: Buffer): void {
-    this.parts.push(b)
-    this.length += b.length
-  }
-  u8(v: number): void {
-    const b = Buffer.alloc(1)
-    b.writeUInt8(v)
-    this.push(b)
-  }
-  i8(v: number): void {
-    const b = Buffer.alloc(1)
-    b.writeInt8(v)
-    this.push(b)
-  }
-  u16(v: number): void {
-    const b = Buffer.alloc(2)
-    b.writeUInt16LE(v)
-    this.push(b)
-  }
-  i16(v: number): void {
-    const b = Buffer.alloc(2)
-    b.writeInt16LE(v)
-    this.push(b)
-  }
-  u32(v: number): void {
-    const b = Buffer.alloc(4)
-    b.writeUInt32LE(v)
-    this.push(b)
-  }
-  i32(v: number): void {
-    const b = Buffer.alloc(4)
-    b.writeInt32LE(v)
-    this.push(b)
-  }
-  f32(v: number): void {
-    const b = Buffer.alloc(4)
-    b.writeFloatLE(v)
-    this.push(b)
-  }
-  f64(v: number): void {
-    const b = Buffer.alloc(8)
-    b.writeDoubleLE(v)
-    this.push(b)
-  }
-  u64(v: number | bigint): void {
-    const b = Buffer.alloc(8)
-    b.writeBigUInt64LE(BigInt(v))
-    this.push(b)
-  }
-  i64(v: number | bigint): void {
-    const b = Buffer.alloc(8)
-    b.writeBigInt64LE(BigInt(v))
-    this.push(b)
-  }
-  str(s: string): void {
-    const b = Buffer.from(s, 'utf8')
-    this.u64(b.length)
-    this.push(b)
-  }
-  value(type: number, v: BuilderValue, itemType?: number): void {
-    switch (type) {
-      case GGUF_TYPE.UINT8:
-        return this.u8(Number(v))
-      case GGUF_TYPE.INT8:
-        return this.i8(Number(v))
-      case GGUF_TYPE.UINT16:
-        return this.u16(Number(v))
-      case GGUF_TYPE.INT16:
-        return this.i16(Number(v))
-      case GGUF_TYPE.UINT32:
-        return this.u32(Number(v))
-      case GGUF_TYPE.INT32:
-        return this.i32(Number(v))
-      case GGUF_TYPE.FLOAT32:
-        return this.f32(Number(v))
-      case GGUF_TYPE.BOOL:
-        return this.u8(v ? 1 : 0)
-      case GGUF_TYPE.STRING:
-        return this.str(String(v))
-      case GGUF_TYPE.UINT64:
-        return this.u64(v as number | bigint)
-      case GGUF_TYPE.INT64:
-        return this.i64(v as number | bigint)
-      case GGUF_TYPE.FLOAT64:
-        return this.f64(Number(v))
-      case GGUF_TYPE.ARRAY: {
-        if (itemType === undefined || !Array.isArray(v))
-          throw new Error('array needs itemType and an array value')
-        this.u32(itemType)
-        this.u64(v.length)
-        for (const item of v) this.value(itemType, item)
-        return
-      }
-      default:
-        throw new Error(`unknown type ${type}`)
-    }
-  }
-  pad(alignment: number): void {
-    const rem = this.length % alignment
-    if (rem) this.push(Buffer.alloc(alignment - rem))
-  }
-  done(): Buffer {
-    return Buffer.concat(this.parts)
-  }
-}
+export { kv }
 
 /** Builds a GGUF file in memory. */
 export function buildGguf(spec: GgufSpec = {}): Buffer {
-  const alignment = spec.alignment ?? 32
-  const metadata = spec.metadata ?? []
-  const tensors = spec.tensors ?? []
-  const w = new Writer()
-  w.push(Buffer.from(spec.magic ?? 'GGUF', 'latin1'))
-  w.u32(spec.version ?? 3)
-  w.u64(tensors.length)
-  w.u64(metadata.length)
-  for (const m of metadata) {
-    w.str(m.key)
-    w.u32(m.type)
-    w.value(m.type, m.value, m.itemType)
-  }
-  const datas: Buffer[] = []
-  let offset = 0
-  for (const t of tensors) {
-    const elements = t.dims.reduce((a, b) => a * b, 1)
-    const data = t.data ?? Buffer.alloc(elements * 4)
-    w.str(t.name)
-    w.u32(t.dims.length)
-    for (const d of t.dims) w.u64(d)
-    w.u32(t.type ?? 0)
-    w.u64(offset)
-    datas.push(data)
-    offset += data.length
-    offset = Math.ceil(offset / alignment) * alignment
-  }
-  w.pad(alignment)
-  for (const d of datas) {
-    w.push(d)
-    w.pad(alignment)
-  }
-  return w.done()
+  return writeGguf({
+    ...spec,
+    tensors: (spec.tensors ?? []).map((t) => ({
+      ...t,
+      data: t.data ?? Buffer.alloc(t.dims.reduce((a, b) => a * b, 1) * 4)
+    }))
+  })
 }
 
 /** An F32 tensor's bytes from numbers. */

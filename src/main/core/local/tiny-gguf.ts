@@ -8,6 +8,8 @@
  * `<|im_end|>` is the end-of-sequence token, so a grammar that completes ends the generation.
  */
 import { writeFile } from 'node:fs/promises'
+import { GGUF_TYPE } from '../models/gguf-header'
+import { kv, writeGguf } from '../models/gguf-writer'
 import { mulberry32 } from '../random'
 
 /** Options of {@link writeTinyGguf}. */
@@ -46,90 +48,12 @@ export const CHATML_TEMPLATE =
 
 const ALIGNMENT = 32
 
-/** GGUF metadata value types. */
-const enum ValueType {
-  UINT32 = 4,
-  INT32 = 5,
-  FLOAT32 = 6,
-  BOOL = 7,
-  STRING = 8,
-  ARRAY = 9
-}
-
 /** SentencePiece token types as llama.cpp reads them. */
 const enum TokenType {
   NORMAL = 1,
   UNKNOWN = 2,
   CONTROL = 3,
   BYTE = 6
-}
-
-type MetaValue =
-  | { type: 'u32'; value: number }
-  | { type: 'f32'; value: number }
-  | { type: 'bool'; value: boolean }
-  | { type: 'str'; value: string }
-  | { type: 'str[]'; value: readonly string[] }
-  | { type: 'f32[]'; value: readonly number[] }
-  | { type: 'i32[]'; value: readonly number[] }
-
-/** A little-endian byte sink that grows as needed. */
-class ByteWriter {
-  private buf = Buffer.alloc(1 << 16)
-  length = 0
-
-  private reserve(n: number): void {
-    if (this.length + n <= this.buf.length) return
-    let size = this.buf.length * 2
-    while (size < this.length + n) size *= 2
-    const next = Buffer.alloc(size)
-    this.buf.copy(next, 0, 0, this.length)
-    this.buf = next
-  }
-  u32(v: number): void {
-    this.reserve(4)
-    this.buf.writeUInt32LE(v, this.length)
-    this.length += 4
-  }
-  i32(v: number): void {
-    this.reserve(4)
-    this.buf.writeInt32LE(v, this.length)
-    this.length += 4
-  }
-  u64(v: number): void {
-    this.reserve(8)
-    this.buf.writeBigUInt64LE(BigInt(v), this.length)
-    this.length += 8
-  }
-  f32(v: number): void {
-    this.reserve(4)
-    this.buf.writeFloatLE(v, this.length)
-    this.length += 4
-  }
-  u8(v: number): void {
-    this.reserve(1)
-    this.buf.writeUInt8(v, this.length)
-    this.length += 1
-  }
-  str(s: string): void {
-    const bytes = Buffer.from(s, 'utf8')
-    this.u64(bytes.length)
-    this.bytes(bytes)
-  }
-  bytes(b: Uint8Array): void {
-    this.reserve(b.length)
-    this.buf.set(b, this.length)
-    this.length += b.length
-  }
-  padTo(alignment: number): void {
-    const pad = (alignment - (this.length % alignment)) % alignment
-    this.reserve(pad)
-    this.buf.fill(0, this.length, this.length + pad)
-    this.length += pad
-  }
-  result(): Buffer {
-    return this.buf.subarray(0, this.length)
-  }
 }
 
 interface Tensor {
@@ -237,46 +161,6 @@ function buildTensors(
   return tensors
 }
 
-function writeMeta(w: ByteWriter, key: string, v: MetaValue): void {
-  w.str(key)
-  switch (v.type) {
-    case 'u32':
-      w.u32(ValueType.UINT32)
-      w.u32(v.value)
-      return
-    case 'f32':
-      w.u32(ValueType.FLOAT32)
-      w.f32(v.value)
-      return
-    case 'bool':
-      w.u32(ValueType.BOOL)
-      w.u8(v.value ? 1 : 0)
-      return
-    case 'str':
-      w.u32(ValueType.STRING)
-      w.str(v.value)
-      return
-    case 'str[]':
-      w.u32(ValueType.ARRAY)
-      w.u32(ValueType.STRING)
-      w.u64(v.value.length)
-      for (const s of v.value) w.str(s)
-      return
-    case 'f32[]':
-      w.u32(ValueType.ARRAY)
-      w.u32(ValueType.FLOAT32)
-      w.u64(v.value.length)
-      for (const x of v.value) w.f32(x)
-      return
-    case 'i32[]':
-      w.u32(ValueType.ARRAY)
-      w.u32(ValueType.INT32)
-      w.u64(v.value.length)
-      for (const x of v.value) w.i32(x)
-      return
-  }
-}
-
 /**
  * Builds the bytes of a tiny GGUF v3 `llama` model. Pure and deterministic: the same options give
  * the same bytes.
@@ -306,61 +190,44 @@ export function buildTinyGguf(opts: TinyGgufOptions = {}): {
   const vocab = buildVocab()
   const tensors = buildTensors(vocab, layers, width, ff, mulberry32(seed))
 
-  const meta: [string, MetaValue][] = [
-    ['general.architecture', { type: 'str', value: 'llama' }],
-    [
-      'general.name',
-      { type: 'str', value: `llmnet tiny test model (seed ${seed}, ${layers}x${width})` }
-    ],
-    ['general.file_type', { type: 'u32', value: 0 }], // ALL_F32
-    ['general.alignment', { type: 'u32', value: ALIGNMENT }],
-    ['llama.vocab_size', { type: 'u32', value: vocab.tokens.length }],
-    ['llama.context_length', { type: 'u32', value: contextLength }],
-    ['llama.embedding_length', { type: 'u32', value: width }],
-    ['llama.block_count', { type: 'u32', value: layers }],
-    ['llama.feed_forward_length', { type: 'u32', value: ff }],
-    ['llama.attention.head_count', { type: 'u32', value: TINY_GGUF_HEADS }],
-    ['llama.attention.head_count_kv', { type: 'u32', value: TINY_GGUF_KV_HEADS }],
-    ['llama.rope.dimension_count', { type: 'u32', value: headDim }],
-    ['llama.rope.freq_base', { type: 'f32', value: 10000 }],
-    ['llama.attention.layer_norm_rms_epsilon', { type: 'f32', value: 1e-5 }],
-    ['tokenizer.ggml.model', { type: 'str', value: 'llama' }],
-    ['tokenizer.ggml.tokens', { type: 'str[]', value: vocab.tokens }],
-    ['tokenizer.ggml.scores', { type: 'f32[]', value: vocab.scores }],
-    ['tokenizer.ggml.token_type', { type: 'i32[]', value: vocab.types }],
-    ['tokenizer.ggml.bos_token_id', { type: 'u32', value: vocab.ids.bos }],
-    ['tokenizer.ggml.eos_token_id', { type: 'u32', value: vocab.ids.eos }],
-    ['tokenizer.ggml.unknown_token_id', { type: 'u32', value: vocab.ids.unk }],
-    ['tokenizer.ggml.add_bos_token', { type: 'bool', value: false }],
-    ['tokenizer.ggml.add_eos_token', { type: 'bool', value: false }],
-    ['tokenizer.ggml.add_space_prefix', { type: 'bool', value: false }],
-    ['tokenizer.chat_template', { type: 'str', value: CHATML_TEMPLATE }]
+  const metadata = [
+    kv.str('general.architecture', 'llama'),
+    kv.str('general.name', `llmnet tiny test model (seed ${seed}, ${layers}x${width})`),
+    kv.u32('general.file_type', 0), // ALL_F32
+    kv.u32('general.alignment', ALIGNMENT),
+    kv.u32('llama.vocab_size', vocab.tokens.length),
+    kv.u32('llama.context_length', contextLength),
+    kv.u32('llama.embedding_length', width),
+    kv.u32('llama.block_count', layers),
+    kv.u32('llama.feed_forward_length', ff),
+    kv.u32('llama.attention.head_count', TINY_GGUF_HEADS),
+    kv.u32('llama.attention.head_count_kv', TINY_GGUF_KV_HEADS),
+    kv.u32('llama.rope.dimension_count', headDim),
+    kv.f32('llama.rope.freq_base', 10000),
+    kv.f32('llama.attention.layer_norm_rms_epsilon', 1e-5),
+    kv.str('tokenizer.ggml.model', 'llama'),
+    kv.arr('tokenizer.ggml.tokens', GGUF_TYPE.STRING, vocab.tokens),
+    kv.arr('tokenizer.ggml.scores', GGUF_TYPE.FLOAT32, vocab.scores),
+    kv.arr('tokenizer.ggml.token_type', GGUF_TYPE.INT32, vocab.types),
+    kv.u32('tokenizer.ggml.bos_token_id', vocab.ids.bos),
+    kv.u32('tokenizer.ggml.eos_token_id', vocab.ids.eos),
+    kv.u32('tokenizer.ggml.unknown_token_id', vocab.ids.unk),
+    kv.bool('tokenizer.ggml.add_bos_token', false),
+    kv.bool('tokenizer.ggml.add_eos_token', false),
+    kv.bool('tokenizer.ggml.add_space_prefix', false),
+    kv.str('tokenizer.chat_template', CHATML_TEMPLATE)
   ]
-
-  const w = new ByteWriter()
-  w.bytes(Buffer.from('GGUF', 'latin1'))
-  w.u32(3)
-  w.u64(tensors.length)
-  w.u64(meta.length)
-  for (const [key, value] of meta) writeMeta(w, key, value)
-
-  let offset = 0
-  for (const t of tensors) {
-    w.str(t.name)
-    w.u32(t.dims.length)
-    for (const d of t.dims) w.u64(d)
-    w.u32(0) // GGML_TYPE_F32
-    w.u64(offset)
-    offset += t.data.byteLength
-    offset += (ALIGNMENT - (offset % ALIGNMENT)) % ALIGNMENT
-  }
-  w.padTo(ALIGNMENT)
-  for (const t of tensors) {
-    w.bytes(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength))
-    w.padTo(ALIGNMENT)
-  }
+  const bytes = writeGguf({
+    alignment: ALIGNMENT,
+    metadata,
+    tensors: tensors.map((t) => ({
+      name: t.name,
+      dims: t.dims,
+      data: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength)
+    }))
+  })
   return {
-    bytes: w.result(),
+    bytes,
     info: { vocabSize: vocab.tokens.length, layers, width, contextLength, tokens: vocab.ids }
   }
 }
