@@ -5,6 +5,20 @@ import {
   type OpenAIErrorBody
 } from '../../shared/openai/error'
 
+/**
+ * A subsystem's failure with a `code` saying which kind (a download, Ollama, the model library);
+ * each subsystem names its own subclass and codes.
+ */
+export class CodedError<C extends string> extends Error {
+  constructor(
+    readonly code: C,
+    message: string,
+    options: { cause?: unknown } = {}
+  ) {
+    super(message, { cause: options.cause })
+  }
+}
+
 /** An error with a stable code that maps to an HTTP status and OpenAI error type. */
 export class AppError extends Error {
   override readonly name = 'AppError'

@@ -15,7 +15,7 @@ import { request as httpsRequest } from 'node:https'
 import path from 'node:path'
 import { Transform, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { isAbortError } from '../errors'
+import { CodedError, isAbortError } from '../errors'
 import { sleep } from '../sleep'
 
 export interface DownloadProgress {
@@ -71,15 +71,8 @@ export type DownloadErrorCode =
   | 'aborted'
 
 /** A download failure; `code` says which kind. */
-export class DownloadError extends Error {
+export class DownloadError extends CodedError<DownloadErrorCode> {
   override readonly name = 'DownloadError'
-  constructor(
-    readonly code: DownloadErrorCode,
-    message: string,
-    options: { cause?: unknown } = {}
-  ) {
-    super(message, { cause: options.cause })
-  }
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308])

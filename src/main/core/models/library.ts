@@ -10,6 +10,7 @@ import { findCatalogEntry } from './catalog'
 import { download, type DownloadOptions } from './download'
 import { type GgufModelInfo, readGgufInfo } from './gguf-info'
 import { fileNameFromUrl, hfToHttps } from './sources'
+import { CodedError } from '../errors'
 
 export { fileNameFromUrl, hfToHttps }
 
@@ -40,14 +41,8 @@ export interface ResolvedSource {
 }
 
 /** Thrown for a missing model or an unusable name; `code` tells which. */
-export class ModelLibraryError extends Error {
+export class ModelLibraryError extends CodedError<'not_found' | 'invalid_name' | 'invalid_source'> {
   override readonly name = 'ModelLibraryError'
-  constructor(
-    readonly code: 'not_found' | 'invalid_name' | 'invalid_source',
-    message: string
-  ) {
-    super(message)
-  }
 }
 
 /** `<dataDir>/models`, or `LLMNET_MODELS_DIR` when set. */

@@ -1,3 +1,5 @@
+import { CodedError } from '../errors'
+
 /** Errors of Ollama management. */
 export type OllamaErrorCode =
   | 'not_installed'
@@ -8,13 +10,6 @@ export type OllamaErrorCode =
   | 'request_failed'
 
 /** An Ollama management failure; `code` says which kind. */
-export class OllamaError extends Error {
+export class OllamaError extends CodedError<OllamaErrorCode> {
   override readonly name = 'OllamaError'
-  constructor(
-    readonly code: OllamaErrorCode,
-    message: string,
-    options: { cause?: unknown } = {}
-  ) {
-    super(message, { cause: options.cause })
-  }
 }
