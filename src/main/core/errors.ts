@@ -48,6 +48,12 @@ export class AppError extends Error {
   }
 }
 
+/** The `code` of an error, or of its `cause` (fetch and undici wrap socket errors). */
+export function errorCode(err: unknown): string | undefined {
+  const e = err as { code?: string; cause?: { code?: string } }
+  return e?.code ?? e?.cause?.code
+}
+
 export function isAbortError(err: unknown): boolean {
   return (
     err instanceof Error &&

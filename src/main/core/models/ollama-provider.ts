@@ -14,7 +14,8 @@ import {
 } from 'ollama'
 import type { ChatMessage, Usage } from '../../../shared/openai/chat'
 import type { CancelSignal } from '../cancel'
-import { AppError, isAbortError } from '../errors'
+import { AppError, errorCode, isAbortError } from '../errors'
+import { codedError, READ_TIMEOUT } from '../providers/http-transport'
 import { sleep } from '../sleep'
 import {
   type CallOptions,
@@ -41,7 +42,6 @@ export interface OllamaProviderOptions {
   fetch?: typeof fetch
 }
 
-const READ_TIMEOUT = 'READ_TIMEOUT'
 /** undici's own header and body timers (Node's fetch), which fire at 300 s by default. */
 const TIMEOUT_CODES = new Set([READ_TIMEOUT, 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
 
@@ -158,11 +158,6 @@ function silenceTimeout(
   )
 }
 
-function errCode(err: unknown): string | undefined {
-  const e = err as { code?: string; cause?: { code?: string } }
-  return e?.code ?? e?.cause?.code
-}
-
 /**
  * A Provider on Ollama's native `/api/chat`: messages, `options` (temperature, top_p,
  * num_predict from max_tokens, stop, seed, …), `format` from `req.choice` (a JSON schema with the
@@ -221,7 +216,7 @@ export class OllamaProvider implements Provider {
       // Per request: a timeout aborts this request, not the next retry.
       const request = new AbortController()
       const onTimeout = (): void =>
-        request.abort(Object.assign(new Error(`no answer within ${ms} ms`), { code: READ_TIMEOUT }))
+        request.abort(codedError(READ_TIMEOUT, `no answer within ${ms} ms`))
       const signals = [ac.signal, request.signal, ...(init?.signal ? [init.signal] : [])]
       const timer = setTimeout(onTimeout, ms)
       let res: Response
@@ -252,7 +247,7 @@ export class OllamaProvider implements Provider {
         if (signal?.aborted || isAbortError(err)) throw err
         const status = (err as { status_code?: number }).status_code
         const retryable =
-          (status !== undefined && status >= 500) || RETRYABLE.has(errCode(err) ?? '')
+          (status !== undefined && status >= 500) || RETRYABLE.has(errorCode(err) ?? '')
         if (!retryable || attempt >= max) throw this.wrap(err)
         await sleep((this.opts.retryBaseMs ?? 200) * 2 ** attempt)
       }
@@ -269,7 +264,7 @@ export class OllamaProvider implements Provider {
 
   private wrap(err: unknown): unknown {
     if (err instanceof AppError || isAbortError(err)) return err
-    if (TIMEOUT_CODES.has(errCode(err) ?? '')) return this.timeout(err)
+    if (TIMEOUT_CODES.has(errorCode(err) ?? '')) return this.timeout(err)
     const status = (err as { status_code?: number }).status_code
     const message = (err as Error).message
     if (status === 429)
@@ -282,7 +277,7 @@ export class OllamaProvider implements Provider {
         `Ollama at ${this.host} answered ${status}: ${message}`,
         { cause: err }
       )
-    const code = errCode(err)
+    const code = errorCode(err)
     if (code)
       return new AppError('upstream_error', `cannot reach Ollama at ${this.host}: ${code}`, {
         cause: err
@@ -332,7 +327,7 @@ export class OllamaProvider implements Provider {
       } catch (err) {
         it.abort()
         if (opts.signal?.aborted || isAbortError(err) || err instanceof AppError) throw err
-        if (TIMEOUT_CODES.has(errCode(err) ?? '')) throw this.timeout(err)
+        if (TIMEOUT_CODES.has(errorCode(err) ?? '')) throw this.timeout(err)
         throw new AppError(
           'upstream_error',
           `Ollama at ${this.host} broke the stream: ${(err as Error).message}`,

@@ -91,7 +91,8 @@ export class UpstreamPools {
 /** For callers that do not own a pool set (like node's global agent). */
 export const sharedPools = new UpstreamPools()
 
-function codedError(code: string, message: string, cause?: unknown): Error {
+/** An Error carrying one of the codes above. */
+export function codedError(code: string, message: string, cause?: unknown): Error {
   return Object.assign(new Error(message, { cause }), { code })
 }
 

@@ -6,7 +6,7 @@
  */
 import type { ChatMessage, Usage } from '../../../shared/openai/chat'
 import type { CancelSignal } from '../cancel'
-import { AppError, isAbortError } from '../errors'
+import { AppError, errorCode, isAbortError } from '../errors'
 import {
   type CallOptions,
   choiceSchema,
@@ -70,11 +70,6 @@ const RETRYABLE_CODES = new Set([
   'ENETUNREACH',
   CONNECT_TIMEOUT
 ])
-
-function errorCode(err: unknown): string | undefined {
-  const e = err as { code?: string; cause?: { code?: string } }
-  return e?.code ?? e?.cause?.code
-}
 
 export class OpenAICompatibleProvider implements Provider {
   readonly id: string
