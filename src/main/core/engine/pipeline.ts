@@ -2,7 +2,8 @@ import { dirname } from 'node:path'
 import { DEFAULT_MAX_HOPS } from '../../../shared/config/semantics'
 import type { Composition } from '../../../shared/config/schema'
 import { analyzeTopology, type Topology } from '../../../shared/config/topology'
-import type { SecretLookup } from '../providers/resolver'
+import { modelCredentials, type SecretLookup } from '../providers/resolver'
+import { createRedactor } from '../secrets/redact'
 
 /** Loaded secret values of a pipeline, with the list of values for redaction. */
 export interface PipelineSecrets extends SecretLookup {
@@ -31,16 +32,26 @@ export interface CompiledPipeline {
   redact: (text: string) => string
 }
 
+/**
+ * Analyses a validated composition once. Model `api-key`s (literal, `$ENV_VAR` from `env`, or
+ * `$secrets.…`) join the pipeline's secret values, so an upstream that echoes its key has it
+ * redacted like any loaded secret.
+ */
 export function compilePipeline(
   id: string,
   composition: Composition,
   path?: string,
   secrets: PipelineSecrets = NO_SECRETS,
-  redact: (text: string) => string = NO_REDACTION
+  redact: (text: string) => string = NO_REDACTION,
+  env: NodeJS.ProcessEnv = {}
 ): CompiledPipeline {
   const headerKeys = [
     ...new Set(composition.architecture.flatMap((n) => n['extra-options']?.UseHeaderKeys ?? []))
   ]
+  const loaded = secrets.values()
+  const known = new Set(loaded)
+  const credentials = modelCredentials(composition, env, secrets).filter((c) => !known.has(c))
+  const secretValues = [...loaded, ...credentials]
   return {
     id,
     path,
@@ -50,7 +61,7 @@ export function compilePipeline(
     headerKeys,
     maxHops: composition['max-hops'] ?? DEFAULT_MAX_HOPS,
     secrets,
-    secretValues: secrets.values(),
-    redact
+    secretValues,
+    redact: credentials.length > 0 ? createRedactor(secretValues) : redact
   }
 }

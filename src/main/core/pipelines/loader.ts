@@ -73,7 +73,14 @@ export class PipelineLoader {
         return loaded
       }
       this.registry.set(
-        compilePipeline(loaded.id, loaded.composition, path, loaded.secrets, loaded.redact)
+        compilePipeline(
+          loaded.id,
+          loaded.composition,
+          path,
+          loaded.secrets,
+          loaded.redact,
+          this.secrets.env
+        )
       )
       this.events.emit('pipeline.loaded', { id: loaded.id, path, reloaded })
     } else if (reloaded) {
