@@ -3,9 +3,13 @@
  * reload meets (a hostile file, a loader that throws), the pipeline already served stays served
  * and `pipeline.reload_failed` says why.
  */
-import { renameSync, writeFileSync } from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { externalModel, tempDir, writeComposition } from '../../../../tests/support/harness'
+import {
+  externalModel,
+  replaceFile,
+  tempDir,
+  writeComposition
+} from '../../../../tests/support/harness'
 import { loadPipelineFile } from '../config/load-composition'
 import { EventBus, type RuntimeEvents } from '../events'
 import { PipelineLoader } from './loader'
@@ -31,12 +35,6 @@ function composition(context: string): Record<string, unknown> {
 /** The context the served pipeline `live` answers with. */
 function servedContext(registry: PipelineRegistry): unknown {
   return registry.get('live')?.composition.architecture[0]?.context
-}
-
-/** Replaces a file as editors do (write elsewhere, rename over). */
-function replaceFile(file: string, text: string): void {
-  writeFileSync(`${file}.tmp`, text)
-  renameSync(`${file}.tmp`, file)
 }
 
 function next<K extends keyof RuntimeEvents>(events: EventBus, name: K): Promise<RuntimeEvents[K]> {
