@@ -4,7 +4,8 @@ import { EventBus } from '../events'
 import { ModelLibrary } from '../models/library'
 import { defaultDataDir } from '../paths'
 import { CompositionSchema } from '../../../shared/config/schema'
-import { llamaParams, LocalModelManager, pullCommand } from './manager'
+import { llamaParams, LocalModelManager } from './manager'
+import { pullCommand } from './missing-models'
 
 describe('llamaParams', () => {
   it.each([
