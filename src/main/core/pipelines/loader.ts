@@ -9,6 +9,7 @@ import { formatPath } from '../../../shared/config/diagnostics'
 import {
   type LoadedComposition,
   loadPipelineFile,
+  pipelineIdFromPath,
   type SecretOptions
 } from '../config/load-composition'
 import { compilePipeline } from '../engine/pipeline'
@@ -17,11 +18,17 @@ import type { PipelineRegistry } from './registry'
 
 const EXTENSIONS = new Set(['.json', '.jsonc', '.yaml', '.yml'])
 
-/** Files named on the command line, and the composition files directly inside named directories. */
-export async function expandSources(sources: readonly string[]): Promise<string[]> {
+/**
+ * Files named on the command line, and the composition files directly inside named directories.
+ * Paths are made absolute unless `asGiven` (then they keep the user's spelling, for messages).
+ */
+export async function expandSources(
+  sources: readonly string[],
+  opts: { asGiven?: boolean } = {}
+): Promise<string[]> {
   const files: string[] = []
   for (const source of sources) {
-    const path = resolve(source)
+    const path = opts.asGiven ? source : resolve(source)
     const info = await stat(path).catch(() => undefined)
     if (info?.isDirectory()) {
       const names = (await readdir(path))
@@ -44,19 +51,69 @@ export function describeErrors(loaded: LoadedComposition): string[] {
     )
 }
 
+export interface PipelineLoaderDeps {
+  /** Reads, validates and resolves the secrets of one file (injectable to test failures). */
+  loadFile?: typeof loadPipelineFile
+}
+
+/** A failed load that threw instead of reporting: an error at 1:1 with the thrown message. */
+function thrownLoad(path: string, err: unknown): LoadedComposition {
+  const message = err instanceof Error ? err.message : String(err)
+  return {
+    path,
+    id: pipelineIdFromPath(path),
+    ok: false,
+    diagnostics: [
+      {
+        severity: 'error',
+        code: 'load-failed',
+        message: `the pipeline cannot be loaded: ${message}`,
+        path: [],
+        line: 1,
+        column: 1
+      }
+    ]
+  }
+}
+
 export class PipelineLoader {
   private readonly watchers: FSWatcher[] = []
   private readonly timers = new Map<string, NodeJS.Timeout>()
+  private readonly loadFile: typeof loadPipelineFile
 
   constructor(
     private readonly registry: PipelineRegistry,
     private readonly events: EventBus,
-    private readonly secrets: SecretOptions
-  ) {}
+    private readonly secrets: SecretOptions,
+    deps: PipelineLoaderDeps = {}
+  ) {
+    this.loadFile = deps.loadFile ?? loadPipelineFile
+  }
 
-  /** Loads one file; returns the validation result (the registry changes only when it is valid). */
+  /**
+   * Loads one file; returns the validation result (the registry changes only when it is valid).
+   * Never rejects: whatever goes wrong, a served pipeline keeps serving and the failure is
+   * reported (a reload runs from a file watcher, where a rejection would end the process).
+   */
   async load(path: string, reloaded = false): Promise<LoadedComposition> {
-    const loaded = await loadPipelineFile(path, { secrets: this.secrets })
+    let loaded: LoadedComposition
+    try {
+      loaded = await this.apply(path, reloaded)
+    } catch (err) {
+      loaded = thrownLoad(path, err)
+    }
+    if (!loaded.ok && reloaded) {
+      this.events.emit('pipeline.reload_failed', {
+        id: loaded.id,
+        path,
+        errors: describeErrors(loaded)
+      })
+    }
+    return loaded
+  }
+
+  private async apply(path: string, reloaded: boolean): Promise<LoadedComposition> {
+    const loaded = await this.loadFile(path, { secrets: this.secrets })
     if (loaded.ok && loaded.composition) {
       const clash = this.registry.get(loaded.id)
       if (clash && clash.path !== path) {
@@ -83,12 +140,6 @@ export class PipelineLoader {
         )
       )
       this.events.emit('pipeline.loaded', { id: loaded.id, path, reloaded })
-    } else if (reloaded) {
-      this.events.emit('pipeline.reload_failed', {
-        id: loaded.id,
-        path,
-        errors: describeErrors(loaded)
-      })
     }
     return loaded
   }
