@@ -65,18 +65,9 @@ export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Open
   if (existsSync(file)) {
     const problem = preflight(file, known, opts.integrityCheck ?? 'quick')
     if (problem !== undefined) {
-      const backup = backupFiles(file, now())
-      if ((opts.onCorrupt ?? 'refuse') === 'refuse') {
-        throw new StorageError(
-          'DB_CORRUPT',
-          `${file} is not a readable llmnet database (${problem}). It was left as it is and ` +
-            `a copy was kept at ${backup}. Restore a backup or move the file aside to start ` +
-            'with an empty database.',
-          { file, backup }
-        )
-      }
+      if ((opts.onCorrupt ?? 'refuse') === 'refuse') throw corruptError(file, problem, now())
+      corruptBackup = backupFiles(file, now())
       for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true })
-      corruptBackup = backup
     }
   }
   const db = new Database(file)
@@ -91,8 +82,22 @@ export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Open
     return { db, file, schemaVersion, applied, corruptBackup, close: () => db.close() }
   } catch (err) {
     db.close()
+    // Damage the integrity check did not reach (or that it was told to skip) surfaces here.
+    if (isCorruption(err)) throw corruptError(file, (err as Error).message, now())
     throw err
   }
+}
+
+/** Copies the damaged file aside and describes it; the file itself is left as it is. */
+function corruptError(file: string, problem: string, at: number): StorageError {
+  const backup = backupFiles(file, at)
+  return new StorageError(
+    'DB_CORRUPT',
+    `${file} is not a readable llmnet database (${problem}). It was left as it is and ` +
+      `a copy was kept at ${backup}. Restore a backup or move the file aside to start ` +
+      'with an empty database.',
+    { file, backup }
+  )
 }
 
 /**
