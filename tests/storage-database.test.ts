@@ -7,9 +7,9 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openDatabase, type OpenedDatabase } from '../src/main/core/storage/database'
-import { StorageError } from '../src/main/core/storage/errors'
 import { MIGRATIONS } from '../src/main/core/storage/migrations/list'
 import { tempDir } from './support/harness'
+import { fillPages, storageError } from './support/storage-helpers'
 
 const cleanups: (() => void)[] = []
 afterEach(() => {
@@ -26,16 +26,6 @@ function open(file: string, opts: Parameters<typeof openDatabase>[1] = {}): Open
   const opened = openDatabase(file, opts)
   cleanups.unshift(() => opened.close())
   return opened
-}
-
-function thrown(fn: () => unknown): StorageError {
-  try {
-    fn()
-  } catch (err) {
-    expect(err).toBeInstanceOf(StorageError)
-    return err as StorageError
-  }
-  throw new Error('expected a StorageError')
 }
 
 describe('openDatabase', () => {
@@ -79,7 +69,7 @@ describe('openDatabase', () => {
     const { file } = dbFile()
     openDatabase(file).close()
     const edited = MIGRATIONS.map((m, i) => (i === 0 ? { ...m, sql: `${m.sql}\n-- edited` } : m))
-    const err = thrown(() => openDatabase(file, { migrations: edited }))
+    const err = storageError(() => openDatabase(file, { migrations: edited }))
     expect(err.code).toBe('MIGRATION_EDITED')
     expect(err.message).toContain(file)
     expect(err.message).toContain('0001-init')
@@ -93,7 +83,7 @@ describe('openDatabase', () => {
     ]
     openDatabase(file, { migrations: next }).close()
     const before = readFileSync(file)
-    const err = thrown(() => openDatabase(file))
+    const err = storageError(() => openDatabase(file))
     expect(err.code).toBe('DB_NEWER_SCHEMA')
     expect(err.message).toContain(
       `created by a newer llmnet (schema ${MIGRATIONS.length + 1}); this version knows up to ${MIGRATIONS.length}`
@@ -107,7 +97,7 @@ describe('openDatabase', () => {
       'this is not a database, just some text that happens to be here\n'.repeat(100)
     )
     writeFileSync(file, garbage)
-    const err = thrown(() => openDatabase(file))
+    const err = storageError(() => openDatabase(file))
     expect(err.code).toBe('DB_CORRUPT')
     expect(err.message).toContain(file)
     expect(err.details.backup).toMatch(/llmnet\.db\.corrupt-/)
@@ -120,16 +110,12 @@ describe('openDatabase', () => {
   it('refuses a truncated database (pages cut off) instead of resetting it', () => {
     const { file } = dbFile()
     const { db, close } = openDatabase(file)
-    const insert = db.prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, 0)')
-    db.transaction(() => {
-      for (let i = 0; i < 500; i++) insert.run(`key-${i}`, JSON.stringify('x'.repeat(200)))
-    })()
-    db.pragma('wal_checkpoint(TRUNCATE)')
+    fillPages(db)
     close()
     const whole = readFileSync(file)
     const truncated = whole.subarray(0, Math.floor(whole.length / 2))
     writeFileSync(file, truncated)
-    const err = thrown(() => openDatabase(file))
+    const err = storageError(() => openDatabase(file))
     expect(err.code).toBe('DB_CORRUPT')
     expect(readFileSync(file).equals(truncated)).toBe(true)
     expect(readFileSync(err.details.backup!).equals(truncated)).toBe(true)
@@ -138,18 +124,14 @@ describe('openDatabase', () => {
   it('finds damage inside a page with the integrity check, not only a bad header', () => {
     const { file } = dbFile()
     const { db, close } = openDatabase(file)
-    const insert = db.prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, 0)')
-    db.transaction(() => {
-      for (let i = 0; i < 500; i++) insert.run(`key-${i}`, JSON.stringify('x'.repeat(200)))
-    })()
-    db.pragma('wal_checkpoint(TRUNCATE)')
+    fillPages(db)
     const pageSize = Number(db.pragma('page_size', { simple: true }))
     close()
     const bytes = readFileSync(file)
     // Scribble over the last page (a leaf of settings), keeping the file's size and header.
     bytes.fill(0xa5, bytes.length - pageSize, bytes.length)
     writeFileSync(file, bytes)
-    const err = thrown(() => openDatabase(file))
+    const err = storageError(() => openDatabase(file))
     expect(err.code).toBe('DB_CORRUPT')
     expect(readFileSync(file).equals(bytes)).toBe(true)
   })

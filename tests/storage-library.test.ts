@@ -14,6 +14,9 @@ import {
 import { SettingsRepository } from '../src/main/core/storage/settings-repository'
 import { formatUnifiedDiff } from '../src/shared/text-diff'
 import { tempDir } from './support/harness'
+import { storageError } from './support/storage-helpers'
+
+const code = (fn: () => unknown): string => storageError(fn).code
 
 let opened: OpenedDatabase
 let remove: () => void
@@ -29,16 +32,6 @@ afterEach(() => {
   opened.close()
   remove()
 })
-
-function code(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (err) {
-    expect(err).toBeInstanceOf(StorageError)
-    return (err as StorageError).code
-  }
-  throw new Error('expected a StorageError')
-}
 
 describe('PipelineRepository', () => {
   it('makes every save a new version and keeps the history', () => {

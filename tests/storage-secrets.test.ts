@@ -9,10 +9,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { loadSecrets } from '../src/main/core/secrets/loader'
 import { openDatabase, type OpenedDatabase } from '../src/main/core/storage/database'
 import { AesGcmEncryptor, safeStorageEncryptor } from '../src/main/core/storage/encryption'
-import { StorageError } from '../src/main/core/storage/errors'
 import { loadSecretKey } from '../src/main/core/storage/secret-key'
 import { type SecretChange, SecretRepository } from '../src/main/core/storage/secret-repository'
 import { tempDir } from './support/harness'
+import { storageError } from './support/storage-helpers'
 
 const PLAIN = 'sk-PLAINTEXT-do-not-store-4f9a1c'
 let dir: string
@@ -34,16 +34,6 @@ function open(): OpenedDatabase {
   opened?.close()
   opened = openDatabase(path.join(dir, 'llmnet.db'))
   return opened
-}
-
-function storageError(fn: () => unknown): StorageError {
-  try {
-    fn()
-  } catch (err) {
-    expect(err).toBeInstanceOf(StorageError)
-    return err as StorageError
-  }
-  throw new Error('expected a StorageError')
 }
 
 describe('SecretRepository', () => {

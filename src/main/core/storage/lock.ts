@@ -3,9 +3,10 @@
  * lock is a file created atomically (written aside, then hard-linked into place) holding the
  * owner's pid, command, host and start time; a lock whose process is gone is taken over.
  */
-import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { hostname as osHostname } from 'node:os'
 import { join } from 'node:path'
+import { createExclusive } from './create-exclusive'
 import { StorageError } from './errors'
 
 /** Who holds a data folder. */
@@ -63,7 +64,7 @@ export function acquireDataDirLock(dataDir: string, opts: AcquireLockOptions = {
   const text = `${JSON.stringify(me)}\n`
   let tookOver = false
   for (let attempt = 0; attempt < 5; attempt++) {
-    if (tryCreate(file, text))
+    if (createExclusive(file, text))
       return { file, holder: me, tookOver, release: () => releaseIfOurs(file, text) }
     const current = readOrUndefined(file)
     if (current === undefined) continue // released meanwhile
@@ -95,21 +96,6 @@ export function pidAlive(pid: number): boolean {
     return true
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-/** Creates `file` with `text` only if it does not exist; the content is never seen half-written. */
-function tryCreate(file: string, text: string): boolean {
-  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
-  writeFileSync(tmp, text, { flag: 'wx' })
-  try {
-    linkSync(tmp, file)
-    return true
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
-    throw err
-  } finally {
-    rmSync(tmp, { force: true })
   }
 }
 

@@ -4,16 +4,9 @@
  * data folder, created with mode 0600 on first use. Messages never contain the key.
  */
 import { randomBytes } from 'node:crypto'
-import {
-  existsSync,
-  linkSync,
-  mkdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync
-} from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import { createExclusive } from './create-exclusive'
 import { StorageError } from './errors'
 
 /** The key and where it came from. */
@@ -104,18 +97,8 @@ export function parseKey(text: string, describe: string): Buffer {
   )
 }
 
-/** Writes a fresh key beside the target, then links it in: never a half-written key file. */
+/** Creates the key file (mode 0600, never half-written); false if another process just did. */
 function createKeyFile(dataDir: string, file: string): boolean {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
-  const tmp = `${file}.${process.pid}.tmp`
-  writeFileSync(tmp, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' })
-  try {
-    linkSync(tmp, file)
-    return true
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
-    throw err
-  } finally {
-    rmSync(tmp, { force: true })
-  }
+  return createExclusive(file, `${randomBytes(32).toString('base64')}\n`, 0o600)
 }
