@@ -36,6 +36,8 @@ export interface OpenDatabaseOptions {
   integrityCheck?: 'quick' | 'none'
   /** The clock used for backup names and migration times. */
   now?: () => number
+  /** better-sqlite3's `.node` file built for another ABI (the Electron app's copy). */
+  nativeBinding?: string
 }
 
 /** An open database with its migrations applied. */
@@ -63,14 +65,14 @@ export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Open
   const known = migrations.at(-1)?.id ?? 0
   let corruptBackup: string | undefined
   if (existsSync(file)) {
-    const problem = preflight(file, known, opts.integrityCheck ?? 'quick')
+    const problem = preflight(file, known, opts.integrityCheck ?? 'quick', opts.nativeBinding)
     if (problem !== undefined) {
       if ((opts.onCorrupt ?? 'refuse') === 'refuse') throw corruptError(file, problem, now())
       corruptBackup = backupFiles(file, now())
       for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true })
     }
   }
-  const db = new Database(file)
+  const db = new Database(file, { nativeBinding: opts.nativeBinding })
   try {
     const mode = db.pragma('journal_mode = WAL', { simple: true })
     if (mode !== 'wal') throw new Error(`${file}: SQLite refused WAL mode (got ${String(mode)})`)
@@ -104,10 +106,15 @@ function corruptError(file: string, problem: string, at: number): StorageError {
  * Reads an existing file without writing to it. Returns why it is corrupt, or undefined when it
  * is usable; throws `DB_NEWER_SCHEMA` for a newer schema.
  */
-function preflight(file: string, known: number, check: 'quick' | 'none'): string | undefined {
+function preflight(
+  file: string,
+  known: number,
+  check: 'quick' | 'none',
+  nativeBinding: string | undefined
+): string | undefined {
   let db: SqliteDatabase | undefined
   try {
-    db = new Database(file, { readonly: true, fileMustExist: true })
+    db = new Database(file, { readonly: true, fileMustExist: true, nativeBinding })
     const version = Number(db.pragma('user_version', { simple: true }))
     if (version > known) {
       throw new StorageError(
