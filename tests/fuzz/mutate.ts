@@ -191,3 +191,20 @@ export function mutatedValue(value: Json, replacement = strangeValue): fc.Arbitr
     .array(valueEdit(replacement), { minLength: 1, maxLength: 4 })
     .map((edits) => edits.reduce(applyValueEdit, structuredClone(value)))
 }
+
+const DEEP = '\u0000deep\u0000'
+
+/**
+ * `value` as JSON text with one of its values replaced by 1 to `maxDepth` nested arrays or
+ * objects. Built as text, so the test itself never recurses that deep.
+ */
+export function buriedDeep(value: Json, maxDepth: number): fc.Arbitrary<string> {
+  return fc
+    .tuple(fc.nat(), fc.integer({ min: 1, max: maxDepth }), fc.boolean())
+    .map(([pick, depth, asArray]) => {
+      const marked = applyValueEdit(structuredClone(value), { kind: 'replace', pick, value: DEEP })
+      const [open, close] = asArray ? ['[', ']'] : ['{"a":', '}']
+      const deep = open.repeat(depth) + '1' + close.repeat(depth)
+      return JSON.stringify(marked).replace(JSON.stringify(DEEP), deep)
+    })
+}
