@@ -33,6 +33,8 @@ export interface FakeReply {
   usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number }
   /** Destroy the socket after this many streamed chunks. */
   dropAfterChunks?: number
+  /** Send this many streamed chunks, then nothing more while keeping the connection open. */
+  stallAfterChunks?: number
 }
 
 export type Responder = (req: RecordedRequest, index: number) => FakeReply | Promise<FakeReply>
@@ -151,6 +153,7 @@ export async function startFakeUpstream(
         res.socket?.destroy()
         return
       }
+      if (reply.stallAfterChunks !== undefined && n >= reply.stallAfterChunks) return
       if (reply.chunkDelayMs) await sleep(reply.chunkDelayMs)
       await send({
         ...base,

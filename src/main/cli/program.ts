@@ -31,6 +31,18 @@ function parsePort(value: string): string {
   return value
 }
 
+function parseSeconds(value: string): string {
+  const n = Number(value)
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new CommanderError(
+      EXIT.USAGE,
+      'llmnet.invalidSeconds',
+      `error: --shutdown-grace must be a number of seconds (0 or more), got "${value}"`
+    )
+  }
+  return value
+}
+
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 
 /** Resolves with the signal's name on SIGINT or SIGTERM. */
@@ -108,6 +120,14 @@ export function buildProgram(
       collect
     )
     .option('--max-concurrent <n>', 'requests in flight before answering 429', '256')
+    .addOption(
+      new Option(
+        '--shutdown-grace <seconds>',
+        'on SIGINT/SIGTERM, time requests in flight get to finish'
+      )
+        .default('10')
+        .argParser(parseSeconds)
+    )
     .option('--no-watch', 'do not reload pipelines when their files change')
     .option('--trace', "print each request's trace to stderr")
     .action(async (sources: string[], flags: ServeFlags) => {

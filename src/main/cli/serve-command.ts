@@ -25,6 +25,8 @@ export interface ServeFlags {
   watch?: boolean
   trace?: boolean
   maxConcurrent?: string
+  /** Seconds requests in flight get to finish after SIGINT/SIGTERM. */
+  shutdownGrace?: string
 }
 
 /** Loads a dotenv file into `env` without overriding variables that are already set. */
@@ -145,7 +147,8 @@ export async function serveCommand(
   io.stdout.write(`OpenAI-compatible API: ${server.url}/v1\n`)
   if (apiKey) io.stdout.write('API key required (Authorization: Bearer …)\n')
   const signal = await untilSignal()
-  io.stderr.write(`llmnet: ${signal}, shutting down\n`)
-  await runtime.stop()
+  const graceMs = Number(flags.shutdownGrace ?? 10) * 1000
+  io.stderr.write(`llmnet: ${signal}, shutting down (grace ${graceMs / 1000} s)\n`)
+  await runtime.stop({ graceMs })
   return EXIT.OK
 }
