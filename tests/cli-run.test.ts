@@ -197,7 +197,10 @@ describe('llmnet run / ask (child processes)', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'drain', messages: [{ role: 'user', content: 'late' }] })
     }).then(
-      async (r) => ({ status: r.status, code: (await r.json()).error?.code }),
+      async (r) => ({
+        status: r.status,
+        code: ((await r.json()) as { error?: { code?: string } }).error?.code
+      }),
       (e: Error) => ({ refused: (e.cause as { code?: string } | undefined)?.code })
     )
     expect([{ refused: 'ECONNREFUSED' }, { status: 503, code: 'shutdown' }]).toContainEqual(late)

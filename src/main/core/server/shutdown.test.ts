@@ -10,6 +10,7 @@ import { type FakeUpstream, startFakeUpstream } from '../../../../tests/support/
 import {
   externalModel,
   type Json,
+  openStream,
   serve,
   type Served,
   sseData
@@ -91,7 +92,10 @@ describe('runtime.stop drains', () => {
 
     const res = await waiting
     expect(res.status).toBe(503)
-    expect((await res.json()).error).toMatchObject({ code: 'shutdown', type: 'server_error' })
+    expect(((await res.json()) as { error: unknown }).error).toMatchObject({
+      code: 'shutdown',
+      type: 'server_error'
+    })
 
     expect(traces.map((t) => t.error?.code).sort()).toEqual(['shutdown', 'shutdown'])
     // New connections are refused once the server stopped.
