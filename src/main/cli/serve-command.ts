@@ -148,7 +148,9 @@ export async function serveCommand(
   if (apiKey) io.stdout.write('API key required (Authorization: Bearer …)\n')
   const signal = await untilSignal()
   const graceMs = Number(flags.shutdownGrace ?? 10) * 1000
+  // Printed once stop() has stopped accepting (its synchronous part).
+  const stopped = runtime.stop({ graceMs })
   io.stderr.write(`llmnet: ${signal}, shutting down (grace ${graceMs / 1000} s)\n`)
-  await runtime.stop({ graceMs })
+  await stopped
   return EXIT.OK
 }

@@ -33,7 +33,9 @@ export async function listen(
     port: realPort,
     async close(graceMs = 2000) {
       inflight.draining = true
-      // Stops listening and closes idle keep-alive connections; resolves once all are closed.
+      // Stop listening now, not after Fastify's onClose hooks: a new connection is refused at once.
+      // This also closes idle keep-alive connections; busy ones get 503 for their next request.
+      app.server.close()
       const closed = app.close()
       await inflight.idle(graceMs)
       if (inflight.size > 0) {

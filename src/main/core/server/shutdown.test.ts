@@ -5,6 +5,7 @@
  * gets 503 in the envelope, and their traces say `shutdown`, not `client_closed`.
  */
 import { once } from 'node:events'
+import net from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type FakeUpstream, startFakeUpstream } from '../../../../tests/support/fake-openai'
 import {
@@ -15,6 +16,7 @@ import {
   type Served,
   sseData
 } from '../../../../tests/support/harness'
+import { ObserveQueue } from '../engine/hooks'
 import type { Trace } from '../engine/trace'
 
 const OUTPUT = { name: 'output', adapter: 'output' }
@@ -49,20 +51,49 @@ describe('runtime.stop drains', () => {
   })
 
   // 8 × 300 ms: longer than the 2 s the server used to wait before cutting every connection.
-  it('a stream that finishes within the grace is answered in full', async () => {
+  it('a stream that finishes within the grace is answered in full; a request sent during the drain gets 503', async () => {
     up = await startFakeUpstream(() => ({ chunks: WORDS, chunkDelayMs: 300 }))
     srv = await serve({ bot: proxy(up.url) })
     const traces: Trace[] = []
     srv.runtime.events.on('trace', (t) => traces.push(t))
-    const stream = await openStream(srv.url, 'bot', '"content":"w0 "')
+    // Raw HTTP, so a second request can follow on the same (busy, so not closed) connection.
+    const socket = net.connect(Number(new URL(srv.url).port), '127.0.0.1')
+    let raw = ''
+    socket.setEncoding('utf8').on('data', (d: string) => (raw += d))
+    const body = JSON.stringify({
+      model: 'bot',
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }]
+    })
+    socket.write(
+      'POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\n' +
+        `content-length: ${body.length}\r\n\r\n${body}`
+    )
+    while (!raw.includes('"content":"w0 "')) await once(socket, 'data')
+
     const stopped = srv.runtime.stop({ graceMs: 60_000 })
-    const events = sseData(await stream.rest())
+    socket.write('GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')
+    // A new connection during the drain is refused.
+    const refused = await fetch(`${srv.url}/health`).catch((e: Error) => e.cause)
+    expect(refused).toMatchObject({ code: 'ECONNREFUSED' })
+    // The server closes the connection after its 503 (which carries Connection: close).
+    await once(socket, 'close')
     await stopped
+
+    const [stream = '', late = ''] = raw.split(/(?=HTTP\/1\.1 503 )/)
+    // The chunked body without its size lines; the header block and the last chunk hold no data.
+    const chunked = stream.slice(stream.indexOf('\r\n\r\n') + 2)
+    const events = sseData(chunked.replace(/\r\n[0-9a-f]+\r\n/gi, '\n')).filter((e) => e !== '')
     expect(contentOf(events)).toBe(WORDS.join(''))
     expect(events.some((e) => e.includes('"error"'))).toBe(false)
     expect(events.at(-2)).toContain('"finish_reason":"stop"')
     expect(events.at(-1)).toBe('[DONE]')
     expect(traces.map((t) => t.status)).toEqual(['ok'])
+    expect(late).toMatch(/^HTTP\/1\.1 503 /)
+    expect(JSON.parse(late.slice(late.indexOf('\r\n\r\n') + 4)).error).toMatchObject({
+      code: 'shutdown',
+      type: 'server_error'
+    })
   })
 
   it('past the grace, a stream ends with a shutdown error event and [DONE]; a waiting request gets 503', async () => {
@@ -100,5 +131,18 @@ describe('runtime.stop drains', () => {
     expect(traces.map((t) => t.error?.code).sort()).toEqual(['shutdown', 'shutdown'])
     // New connections are refused once the server stopped.
     await expect(fetch(`${srv.url}/health`)).rejects.toThrow()
+  })
+
+  it('the observe-hook queue is waited for, but only up to a bound', async () => {
+    const queue = new ObserveQueue()
+    let finish = (): void => undefined
+    void queue.push(() => new Promise<void>((resolve) => (finish = resolve)))
+    // A hook that never ends is abandoned after the bound…
+    await queue.idle(50)
+    // …and one that ends is waited for.
+    const idle = queue.idle(60_000)
+    finish()
+    await idle
+    await queue.idle(60_000)
   })
 })
