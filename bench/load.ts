@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Pool } from 'undici'
 import { freePort, Inspector } from './inspector'
-import { pct, root, rssMb, startProcess } from './processes'
+import { pct, root, rssMb, startLlmnet, startProcess } from './processes'
 
 const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 60)
 const CLIENTS = Number(process.env.BENCH_LOAD_CLIENTS ?? 64)
@@ -33,6 +33,10 @@ interface Totals {
   ttfb: number[]
   total: number[]
   firstErrors: string[]
+}
+
+function emptyTotals(): Totals {
+  return { requests: 0, errors: 0, badSequence: 0, ttfb: [], total: [], firstErrors: [] }
 }
 
 /** The deltas a stream for request `n` must carry, in order. */
@@ -150,15 +154,7 @@ async function main(): Promise<void> {
     })
   )
   const inspectPort = await freePort()
-  const llmnet = await startProcess(process.execPath, [
-    `--inspect=127.0.0.1:${inspectPort}`,
-    join(root, 'bench/run-cli.mjs'),
-    'run',
-    file,
-    '--port',
-    '0',
-    '--no-watch'
-  ])
+  const llmnet = await startLlmnet(file, [`--inspect=127.0.0.1:${inspectPort}`])
   const pid = llmnet.child.pid ?? 0
   const inspector = await Inspector.connect(inspectPort)
   const pool = new Pool(`http://127.0.0.1:${llmnet.port}`, { connections: CLIENTS, pipelining: 1 })
@@ -178,26 +174,12 @@ async function main(): Promise<void> {
 
   let counter = 0
   const next = (): number => counter++
-  const all: Totals = {
-    requests: 0,
-    errors: 0,
-    badSequence: 0,
-    ttfb: [],
-    total: [],
-    firstErrors: []
-  }
+  const all = emptyTotals()
   const medians: number[] = []
   const heaps: number[] = []
   const settled: number[] = []
   for (let r = 1; r <= ROUNDS; r++) {
-    const t: Totals = {
-      requests: 0,
-      errors: 0,
-      badSequence: 0,
-      ttfb: [],
-      total: [],
-      firstErrors: []
-    }
+    const t = emptyTotals()
     const rss: number[] = []
     const sampler = setInterval(() => rss.push(rssMb(pid)), 1000)
     const deadline = performance.now() + (SECONDS / ROUNDS) * 1000

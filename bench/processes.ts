@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 
 /** The repository root. */
 export const root = resolve(import.meta.dirname, '..')
@@ -40,6 +40,23 @@ export function startProcess(
       rej(new Error(`${cmd} ${args.join(' ')} exited with ${code}: ${out}`))
     )
   })
+}
+
+/** Starts `llmnet run FILE` from the CLI bundle on a free port, with `nodeArgs` for node itself. */
+export function startLlmnet(
+  file: string,
+  nodeArgs: string[] = []
+): Promise<{ child: ChildProcess; port: number }> {
+  const cli = join(root, 'bench/run-cli.mjs')
+  return startProcess(process.execPath, [
+    ...nodeArgs,
+    cli,
+    'run',
+    file,
+    '--port',
+    '0',
+    '--no-watch'
+  ])
 }
 
 /** User + system CPU time of a process so far (ms). */

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Pool } from 'undici'
-import { cpuMs, pct, root, rssMb, startProcess } from './processes'
+import { cpuMs, pct, root, rssMb, startLlmnet, startProcess } from './processes'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1)
 /** Warm-up per target and scenario, long enough for V8 to optimise the whole request path. */
@@ -116,14 +116,7 @@ async function main(): Promise<void> {
     join(root, 'bench/naive-proxy.mjs'),
     upstreamUrl
   ])
-  const llmnet = await startProcess(process.execPath, [
-    join(root, 'bench/run-cli.mjs'),
-    'run',
-    file,
-    '--port',
-    '0',
-    '--no-watch'
-  ])
+  const llmnet = await startLlmnet(file)
   const targets: Record<Target, { port: number; pid?: number; model: string }> = {
     direct: { port: upstream.port, model: 'bench' },
     naive: { port: naive.port, pid: naive.child.pid, model: 'bench' },
