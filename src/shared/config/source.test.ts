@@ -93,3 +93,114 @@ describe('nesting and alias limits', () => {
     )
   })
 })
+
+/** Every diagnostic's line exists and its column is at most one past the line's end. */
+function expectInsideText(text: string, diagnostics: { line: number; column: number }[]): void {
+  const lines = text.split('\n')
+  for (const d of diagnostics) {
+    expect(d.line).toBeLessThanOrEqual(lines.length)
+    expect(d.column).toBeLessThanOrEqual((lines[d.line - 1]?.length ?? 0) + 1)
+  }
+}
+
+const VALID_JSON = `{
+  "models": {"m": {"type": "external", "url": "http://127.0.0.1:9/v1"}},
+  "architecture": [
+    {"name": "bot", "layer": 0, "model": "m", "adapter": "openai-api", "output-to": ["output"]},
+    {"name": "output", "adapter": "output"}
+  ],
+  "bogus": 1
+}
+`
+const VALID_YAML = `models:
+  m: {type: external, url: "http://127.0.0.1:9/v1"}
+architecture:
+  - {name: bot, layer: 0, model: m, adapter: openai-api, output-to: [output]}
+  - {name: output, adapter: output}
+bogus: 1
+`
+
+describe('YAML and JSON positions', () => {
+  it('YAML errors after a broken line are on the right line (fails with yaml LineCounter)', () => {
+    // From the fuzzer: after the junk following `[o]`, yaml's LineCounter lost a line start and
+    // put the last errors on line 5, column 25, past the end of that 13-character line.
+    const text =
+      'models: {}\narchitecture:\n  - to: [o]yy\n zz\n    to: [o]yy\n  - name: output\n    adapter: ohree\n'
+    const result = validateText(text, { format: 'yaml' })
+    expect(result.ok).toBe(false)
+    expectInsideText(text, result.diagnostics)
+    expect(result.diagnostics).toContainEqual(
+      expect.objectContaining({
+        ...posOf(text, text.indexOf('output\n')),
+        message: expect.stringContaining('Nested mappings')
+      })
+    )
+  })
+
+  it('YAML columns count UTF-16 code units, as the editor does (astral characters take two)', () => {
+    const text = `description: "😀😀"\n${VALID_YAML}`
+    const result = validateText(text, { format: 'yaml' })
+    expect(result.diagnostics).toEqual([
+      expect.objectContaining({ code: 'unknown-key', ...posOf(text, text.indexOf('bogus')) })
+    ])
+    const broken = 'description: "😀😀" ]\n'
+    const diag = validateText(broken, { format: 'yaml' }).diagnostics
+    expect(diag[0]).toMatchObject(posOf(broken, broken.indexOf(']')))
+  })
+
+  it('CRLF line ends and a byte order mark: positions count from the text as it is, in JSON and YAML (fails if a BOM breaks JSON)', () => {
+    for (const [format, plain] of [
+      ['json', VALID_JSON],
+      ['yaml', VALID_YAML]
+    ] as const) {
+      const text = `\uFEFF${plain.replace(/\n/g, '\r\n')}`
+      const result = validateText(text, { format })
+      expect(result.ok, format).toBe(true)
+      expect(result.diagnostics, format).toEqual([
+        expect.objectContaining({ code: 'unknown-key', ...posOf(text, text.search(/"?bogus/)) })
+      ])
+      expectInsideText(text, result.diagnostics)
+    }
+    // An error on the first line still counts the mark as a column, like the editor.
+    const bad = '\uFEFF{"models": ]}'
+    expect(validateText(bad, { format: 'json' }).diagnostics[0]).toMatchObject(
+      posOf(bad, bad.indexOf(']'))
+    )
+  })
+})
+
+describe('YAML aliases that cannot become data', () => {
+  it('an alias with no anchor is an error at the alias (fails if toJS throws or the message blames a bomb)', () => {
+    const text = 'models: {}\narchitecture: []\nx: *nowhere\n'
+    expect(() => parseSource(text, 'yaml')).not.toThrow()
+    expect(validateText(text, { format: 'yaml' }).diagnostics).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        ...posOf(text, text.indexOf('*nowhere')),
+        message: 'the alias *nowhere refers to no anchor &nowhere before it'
+      })
+    ])
+  })
+
+  it('an alias before its anchor is unresolved too, and the error names that alias, not the first one', () => {
+    const text = 'models: &m {}\narchitecture: []\nx: *m\ny: *later\nz: &later 1\n'
+    expect(validateText(text, { format: 'yaml' }).diagnostics).toEqual([
+      expect.objectContaining({
+        ...posOf(text, text.indexOf('*later')),
+        message: expect.stringContaining('*later refers to no anchor')
+      })
+    ])
+  })
+
+  it('an alias inside the node it refers to is an error, not a cyclic composition (fails with a stack overflow)', () => {
+    const text =
+      'models:\n  m: {type: external, url: "http://x/v1", parameters: &p {again: *p}}\narchitecture: []\n'
+    const result = validateText(text, { format: 'yaml' })
+    expect(result.diagnostics).toEqual([
+      expect.objectContaining({
+        ...posOf(text, text.indexOf('*p')),
+        message: expect.stringContaining('cannot contain itself')
+      })
+    ])
+  })
+})

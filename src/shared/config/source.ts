@@ -16,7 +16,6 @@ import {
   isPair,
   isScalar,
   isSeq,
-  LineCounter,
   parseDocument,
   type Node as YamlNode
 } from 'yaml'
@@ -140,7 +139,10 @@ function failedSource(format: SourceFormat, syntaxErrors: SyntaxProblem[]): Pars
   return { format, value: undefined, syntaxErrors, locate: () => ({ line: 1, column: 1 }) }
 }
 
-function parseJson(text: string): ParsedSource {
+function parseJson(original: string): ParsedSource {
+  // A byte order mark (editors on Windows write one) becomes a space: the parser skips it and
+  // every offset still counts from the start of the file as it is.
+  const text = original.charCodeAt(0) === 0xfeff ? ` ${original.slice(1)}` : original
   const deep = tooDeepOffset(text)
   if (deep !== undefined) {
     return failedSource('json', [{ ...lineIndex(text)(deep), message: tooDeepMessage() }])
@@ -224,7 +226,16 @@ function jsonNodeValue(node: JsonNode): unknown {
       const out: Record<string, unknown> = {}
       for (const prop of node.children ?? []) {
         const [k, v] = prop.children ?? []
-        if (k && v) out[String(k.value)] = jsonNodeValue(v)
+        // defineProperty, not assignment: `"__proto__"` must stay an own key (reported like any
+        // other), not become the object's prototype with its fields inherited.
+        if (k && v) {
+          Object.defineProperty(out, String(k.value), {
+            value: jsonNodeValue(v),
+            enumerable: true,
+            writable: true,
+            configurable: true
+          })
+        }
       }
       return out
     }
@@ -236,12 +247,10 @@ function jsonNodeValue(node: JsonNode): unknown {
 }
 
 function parseYaml(text: string): ParsedSource {
-  const lineCounter = new LineCounter()
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
-  const toPos = (offset: number): Position => {
-    const p = lineCounter.linePos(offset)
-    return { line: p.line, column: p.col }
-  }
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true })
+  // Offsets are UTF-16 indices into `text`, as in JSON. yaml's own LineCounter misses line starts
+  // after some syntax errors, which put positions on the wrong line or past its end.
+  const toPos = lineIndex(text)
   const syntaxErrors = doc.errors.map((e) => ({
     ...toPos(e.pos[0]),
     // The parser catches its own stack overflow on absurd nesting; say what it means.
@@ -252,13 +261,16 @@ function parseYaml(text: string): ParsedSource {
   const limits = syntaxErrors.length === 0 ? yamlLimits(doc.contents) : undefined
   if (limits) syntaxErrors.push({ ...toPos(limits.offset), message: limits.message })
   let value: unknown
+  const alias = syntaxErrors.length === 0 ? badAlias(doc.contents) : undefined
+  if (alias) syntaxErrors.push({ ...toPos(alias.offset), message: alias.message })
   if (syntaxErrors.length === 0) {
     try {
       value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) as unknown
     } catch (err) {
-      // Aliases that expand beyond the limit; point at the first alias.
+      // Whatever toJS() throws becomes a diagnostic, never an exception; most likely it is
+      // aliases that expand beyond the limit, so point at the first alias.
       const at = firstYamlAlias(doc.contents) ?? 0
-      syntaxErrors.push({ ...toPos(at), message: aliasMessage(err) })
+      syntaxErrors.push({ ...toPos(at), message: toJsMessage(err) })
     }
   }
   return {
@@ -297,9 +309,9 @@ function parseYaml(text: string): ParsedSource {
   }
 }
 
-function aliasMessage(err: unknown): string {
+function toJsMessage(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err)
-  return /alias/i.test(text)
+  return /excessive alias/i.test(text)
     ? `aliases expand too much (more than ${MAX_YAML_ALIASES}): a YAML "billion laughs" document?`
     : `the document cannot be read: ${text}`
 }
@@ -327,6 +339,33 @@ function yamlLimits(root: unknown): { offset: number; message: string } | undefi
   for (const { node, depth } of walkYaml(root)) {
     if (depth >= MAX_NESTING && isCollection(node)) {
       return { offset: node.range?.[0] ?? 0, message: tooDeepMessage() }
+    }
+  }
+  return undefined
+}
+
+/**
+ * The first alias toJS() cannot turn into plain data: one whose anchor is not defined before it
+ * (yaml resolves an alias to the last anchor of that name earlier in document order), or one
+ * inside the node it refers to, which would make the composition a cycle.
+ */
+function badAlias(root: unknown): { offset: number; message: string } | undefined {
+  const anchors = new Map<string, YamlNode>()
+  for (const { node } of walkYaml(root)) {
+    if (isAlias(node)) {
+      const target = anchors.get(node.source)
+      const [start = 0, end = start] = node.range ?? []
+      if (!target) {
+        const message = `the alias *${node.source} refers to no anchor &${node.source} before it`
+        return { offset: start, message }
+      }
+      const [from = 0, to = from] = target.range ?? []
+      if (from <= start && end <= to) {
+        const message = `the alias *${node.source} is inside the node &${node.source} it refers to`
+        return { offset: start, message: `${message}: a composition cannot contain itself` }
+      }
+    } else if (node.anchor) {
+      anchors.set(node.anchor, node)
     }
   }
   return undefined

@@ -87,6 +87,7 @@ function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
 function checkValue(raw: unknown, reporter: Reporter, strict: boolean): Composition | undefined {
   const first = CompositionSchema.safeParse(raw)
   if (first.success) {
+    reportDroppedProtoKeys(raw, first.data, reporter, strict)
     checkSemantics(first.data, reporter, { removed: new Set(), strict })
     return first.data
   }
@@ -166,10 +167,56 @@ function checkValue(raw: unknown, reporter: Reporter, strict: boolean): Composit
   const remapped = new Reporter({
     locate: (path, at) => reporter.source.locate(remapPath(path, originalIndex), at)
   })
+  reportDroppedProtoKeys(salvaged, second.data, remapped, strict)
   checkSemantics(second.data, remapped, { removed, strict })
   for (const d of remapped.diagnostics)
     reporter.diagnostics.push({ ...d, path: remapPath(d.path, originalIndex) })
   return broken.length === 0 ? second.data : undefined
+}
+
+/**
+ * zod reports a `__proto__` key in a strict object as unknown, but silently skips it as a record
+ * key (a model, function or secret name, an env variable...): say so instead of losing the entry.
+ * Found by comparing the input with zod's output; keys kept inside free-form values are fine.
+ */
+function reportDroppedProtoKeys(
+  input: unknown,
+  output: unknown,
+  reporter: Reporter,
+  strict: boolean
+): void {
+  const stack: { value: unknown; path: JsonPath }[] = [{ value: input, path: [] }]
+  // YAML aliases can make the input a graph, even a cyclic one.
+  const seen = new Set<object>()
+  while (stack.length > 0) {
+    const { value, path } = stack.pop() as { value: unknown; path: JsonPath }
+    if (!value || typeof value !== 'object' || seen.has(value)) continue
+    seen.add(value)
+    const container = ownValueAt(output, path)
+    if (!container || typeof container !== 'object') continue
+    if (Object.hasOwn(value, '__proto__') && !Object.hasOwn(container, '__proto__')) {
+      reporter.report(
+        strict ? 'error' : 'warning',
+        'reserved-key',
+        [...path, '__proto__'],
+        `"__proto__" cannot be used as a name in ${formatPath(path)}; it is ignored`,
+        { key: true }
+      )
+    }
+    for (const [key, child] of Object.entries(value)) {
+      stack.push({ value: child, path: [...path, Array.isArray(value) ? Number(key) : key] })
+    }
+  }
+}
+
+/** Like {@link valueAt}, but reads own properties only (`__proto__` is not the prototype). */
+function ownValueAt(root: unknown, path: JsonPath): unknown {
+  let v = root
+  for (const seg of path) {
+    if (!v || typeof v !== 'object' || !Object.hasOwn(v, seg)) return undefined
+    v = (v as Record<string | number, unknown>)[seg]
+  }
+  return v
 }
 
 function remapPath(path: JsonPath, originalIndex: number[]): JsonPath {
@@ -197,6 +244,9 @@ function describeType(v: unknown): string {
   if (Array.isArray(v)) return 'an array'
   if (typeof v === 'object') return 'an object'
   if (typeof v === 'string') return `the string ${JSON.stringify(v)}`
+  // JSON.stringify would print these as null: 1e999 parses to Infinity, YAML has .inf and .nan.
+  if (typeof v === 'number' && Number.isNaN(v)) return 'NaN (not a number)'
+  if (typeof v === 'number' && !Number.isFinite(v)) return `a number too large (${v})`
   return `${typeof v} ${JSON.stringify(v)}`
 }
 
@@ -209,11 +259,11 @@ function reportSchemaIssue(issue: z.core.$ZodIssue, raw: unknown, reporter: Repo
       if (actual === undefined) {
         reporter.error('missing-field', path, `${where} is required (${issue.expected})`)
       } else {
-        reporter.error(
-          'schema',
-          path,
-          `${where} must be ${article(issue.expected)}, not ${describeType(actual)}`
-        )
+        const expected =
+          issue.expected === 'number' && typeof actual === 'number'
+            ? 'a finite number'
+            : article(issue.expected)
+        reporter.error('schema', path, `${where} must be ${expected}, not ${describeType(actual)}`)
       }
       return
     }
