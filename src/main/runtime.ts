@@ -2,14 +2,15 @@
  * @module The composition root, Electron-free: the CLI, the headless server and the Electron
  * shell all create the runtime the same way and talk to the same object.
  */
+import { join } from 'node:path'
 import pkg from '../../package.json' with { type: 'json' }
 import type { EngineDeps } from './core/engine/engine'
 import { type FunctionRunner, ObserveQueue } from './core/engine/hooks'
 import { runFunction } from './core/functions/run-function'
 import { EventBus } from './core/events'
 import { Metrics } from './core/metrics'
-import { PipelineLoader } from './core/pipelines/loader'
 import { PipelineRegistry } from './core/pipelines/registry'
+import { PipelineService } from './core/pipelines/service'
 import { UpstreamPools } from './core/providers/http-transport'
 import { DefaultProviderResolver, type ResolverOptions } from './core/providers/resolver'
 import { createApp, DEFAULT_SERVER_OPTIONS, type ServerOptions } from './core/server/app'
@@ -38,7 +39,8 @@ export interface RuntimeOptions {
 export interface Runtime {
   readonly events: EventBus
   readonly pipelines: PipelineRegistry
-  readonly loader: PipelineLoader
+  /** Where pipelines enter: files and the library, compiled into `pipelines`. */
+  readonly pipelineService: PipelineService
   readonly metrics: Metrics
   readonly engine: EngineDeps
   readonly serverOptions: ServerOptions
@@ -62,7 +64,8 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
   const metrics = new Metrics()
   events.on('trace', (t) => metrics.observeTrace(t))
   const env = opts.env ?? process.env
-  const library = new ModelLibrary({ dataDir: opts.dataDir ?? defaultDataDir(env), env })
+  const dataDir = opts.dataDir ?? defaultDataDir(env)
+  const library = new ModelLibrary({ dataDir, env })
   const pools = new UpstreamPools()
   const models = new LocalModelManager({
     library,
@@ -78,14 +81,20 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
     events,
     hooks: { run: functionRunner, queue: new ObserveQueue() }
   }
-  const loader = new PipelineLoader(pipelines, events, { env, store: opts.secretStore })
+  const pipelineService = new PipelineService({
+    registry: pipelines,
+    events,
+    secrets: { env, store: opts.secretStore },
+    workspaceRoot: join(dataDir, 'workspaces'),
+    onRemoved: (p) => models.release(p.id)
+  })
   const serverOptions: ServerOptions = { ...DEFAULT_SERVER_OPTIONS, ...opts.server }
   let server: Listening | undefined
 
   return {
     events,
     pipelines,
-    loader,
+    pipelineService,
     metrics,
     engine,
     serverOptions,
@@ -106,7 +115,7 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
       return server
     },
     async stop() {
-      loader.close()
+      pipelineService.close()
       await server?.close()
       server = undefined
       await models.stopAll()

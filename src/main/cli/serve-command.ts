@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { parseDotenv } from '../../shared/config/dotenv'
+import { pipelineIdFromPath } from '../core/config/load-composition'
 import { expandSources } from '../core/pipelines/loader'
 import { DEFAULT_ALIAS } from '../core/pipelines/registry'
 import { createRuntime, type Runtime } from '../runtime'
@@ -58,14 +59,17 @@ export async function loadRuntime(
   const style = createStyle(io.stderr, io.env)
   let ok = true
   for (const file of files) {
-    const loaded = await runtime.loader.load(file)
+    const loaded = await runtime.pipelineService.loadFile(file)
     for (const d of loaded.diagnostics) io.stderr.write(`${formatDiagnostic(file, d, style)}\n`)
     if (!loaded.ok) {
       io.stderr.write(`llmnet: ${file} is invalid; nothing was started\n`)
       ok = false
     }
   }
-  return ok ? { runtime, files } : undefined
+  if (!ok) return undefined
+  // The first file named is the default pipeline (the `llmnet` model), as in the original.
+  runtime.pipelines.setDefault(pipelineIdFromPath(files[0] ?? ''))
+  return { runtime, files }
 }
 
 /** Every local model a pipeline needs must be present; prints the pull command when not. */
@@ -137,7 +141,7 @@ export async function serveCommand(
     await runtime.stop()
     return EXIT.RUNTIME
   }
-  if (flags.watch !== false) runtime.loader.watch(files)
+  if (flags.watch !== false) runtime.pipelineService.watch(files)
   const ids = runtime.pipelines.list().map((p) => p.id)
   io.stdout.write(
     `llmnet serving ${ids.length === 1 ? 'pipeline' : 'pipelines'} ${ids.join(', ')} (default: ${DEFAULT_ALIAS} → ${ids[0]})\n`

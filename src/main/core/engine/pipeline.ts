@@ -1,4 +1,3 @@
-import { dirname } from 'node:path'
 import { DEFAULT_MAX_HOPS } from '../../../shared/config/semantics'
 import type { Composition } from '../../../shared/config/schema'
 import { analyzeTopology, type Topology } from '../../../shared/config/topology'
@@ -31,26 +30,35 @@ export interface CompiledPipeline {
   redact: (text: string) => string
 }
 
+/** Where a compiled pipeline came from. */
+export interface CompileOptions {
+  /** The composition file, for file pipelines. */
+  path?: string
+  /** Where relative paths resolve: the file's folder, or the library pipeline's workspace. */
+  baseDir: string
+  secrets?: PipelineSecrets
+  redact?: (text: string) => string
+}
+
 export function compilePipeline(
   id: string,
   composition: Composition,
-  path?: string,
-  secrets: PipelineSecrets = NO_SECRETS,
-  redact: (text: string) => string = NO_REDACTION
+  opts: CompileOptions
 ): CompiledPipeline {
+  const secrets = opts.secrets ?? NO_SECRETS
   const headerKeys = [
     ...new Set(composition.architecture.flatMap((n) => n['extra-options']?.UseHeaderKeys ?? []))
   ]
   return {
     id,
-    path,
-    baseDir: path ? dirname(path) : process.cwd(),
+    path: opts.path,
+    baseDir: opts.baseDir,
     composition,
     topology: analyzeTopology(composition),
     headerKeys,
     maxHops: composition['max-hops'] ?? DEFAULT_MAX_HOPS,
     secrets,
     secretValues: secrets.values(),
-    redact
+    redact: opts.redact ?? NO_REDACTION
   }
 }

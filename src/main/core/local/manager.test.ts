@@ -54,7 +54,7 @@ describe('LocalModelManager.providerFor', () => {
           { name: 'output', adapter: 'output' }
         ]
       }),
-      '/tmp/p.json'
+      { path: '/tmp/p.json', baseDir: '/tmp' }
     )
 
   it('leaves models with an explicit endpoint or url to the HTTP provider (catches a configured server being ignored)', () => {
@@ -113,7 +113,8 @@ describe('vLLM, TensorRT-LLM and docker runners', () => {
           { name: 'chat', layer: 0, model: 'big', adapter: 'openai-api', 'output-to': ['output'] },
           { name: 'output', adapter: 'output' }
         ]
-      })
+      }),
+      { baseDir: '/tmp' }
     )
     expect(await manager.prepare(p)).toEqual([
       'model "big" (vllm) cannot be started: vllm is not installed (python3 -c "import vllm" failed)'

@@ -212,6 +212,10 @@ export class LocalModelManager implements LocalModels {
   >()
   private readonly providers = new Map<string, Provider>()
   private readonly runners = new Map<string, ServerRunner>()
+  /** Provider id → the pipelines that use it; a provider no pipeline uses is released. */
+  private readonly users = new Map<string, Set<string>>()
+  /** llama.cpp provider id → the process it started (processes are shared by identical models). */
+  private readonly processOf = new Map<string, string>()
   private ollama: OllamaManager | undefined
 
   constructor(private readonly opts: LocalModelManagerOptions) {}
@@ -273,7 +277,7 @@ export class LocalModelManager implements LocalModels {
         provider = new OllamaModelProvider(this.getOllama, info.source, pipeline.baseDir)
         this.providers.set(id, provider)
       }
-      return provider
+      return this.use(id, pipeline, provider)
     }
     if (toolFor(model)) {
       const id = `runner\u0000${pipeline.baseDir}\u0000${modelKey}\u0000${JSON.stringify(model)}`
@@ -286,7 +290,7 @@ export class LocalModelManager implements LocalModels {
         })
         this.providers.set(id, provider)
       }
-      return provider
+      return this.use(id, pipeline, provider)
     }
     if (info.runner !== 'llama-cpp') return undefined
     const params = llamaParams('parameters' in model ? model.parameters : undefined)
@@ -306,7 +310,7 @@ export class LocalModelManager implements LocalModels {
               `model "${modelKey}" is not downloaded; get it with: ${pullCommand(source)}`
             )
           }
-          const handle = this.handleFor(resolved.localPath, params, modelKey, source)
+          const handle = this.handleFor(resolved.localPath, params, modelKey, source, id)
           const baseUrl = await handle.ensureStarted()
           handle.touch()
           return baseUrl
@@ -315,7 +319,42 @@ export class LocalModelManager implements LocalModels {
       )
       this.providers.set(id, provider)
     }
+    return this.use(id, pipeline, provider)
+  }
+
+  private use(id: string, pipeline: CompiledPipeline, provider: Provider): Provider {
+    const users = this.users.get(id)
+    if (users) users.add(pipeline.id)
+    else this.users.set(id, new Set([pipeline.id]))
     return provider
+  }
+
+  /**
+   * A pipeline stopped being served: providers only it used are dropped, and model processes no
+   * served pipeline uses any more are stopped unless busy (a busy one unloads when idle).
+   */
+  async release(pipelineId: string): Promise<void> {
+    const stops: Promise<void>[] = []
+    for (const [id, users] of this.users) {
+      users.delete(pipelineId)
+      if (users.size > 0) continue
+      this.users.delete(id)
+      this.providers.delete(id)
+      const runner = this.runners.get(id)
+      if (runner) {
+        this.runners.delete(id)
+        stops.push(runner.stop())
+      }
+      const proc = this.processOf.get(id)
+      this.processOf.delete(id)
+      const entry = proc === undefined ? undefined : this.processes.get(proc)
+      const shared = [...this.processOf.values()].includes(proc ?? '')
+      if (proc !== undefined && entry && !shared && entry.handle.status().state !== 'busy') {
+        this.processes.delete(proc)
+        stops.push(entry.handle.stop())
+      }
+    }
+    await Promise.allSettled(stops)
   }
 
   /** One process per file and parameters, shared by every pipeline that uses them. */
@@ -323,9 +362,11 @@ export class LocalModelManager implements LocalModels {
     path: string,
     params: Partial<WorkerParams>,
     key: string,
-    source: string
+    source: string,
+    providerId: string
   ): LlamaCppProcess {
     const id = `${path}\u0000${JSON.stringify(params)}`
+    this.processOf.set(providerId, id)
     let entry = this.processes.get(id)
     if (!entry) {
       const handle = new LlamaCppProcess({

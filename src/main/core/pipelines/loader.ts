@@ -1,19 +1,8 @@
-/**
- * @module Loads pipelines from files and directories into the registry, and reloads them when
- * their files change. An edit that does not validate keeps the old pipeline serving.
- */
-import { type FSWatcher, watch } from 'node:fs'
+/** @module Composition files named on the command line, and how load errors are summarised. */
 import { readdir, stat } from 'node:fs/promises'
 import { extname, join, resolve } from 'node:path'
 import { formatPath } from '../../../shared/config/diagnostics'
-import {
-  type LoadedComposition,
-  loadPipelineFile,
-  type SecretOptions
-} from '../config/load-composition'
-import { compilePipeline } from '../engine/pipeline'
-import type { EventBus } from '../events'
-import type { PipelineRegistry } from './registry'
+import type { LoadedComposition } from '../config/load-composition'
 
 const EXTENSIONS = new Set(['.json', '.jsonc', '.yaml', '.yml'])
 
@@ -42,80 +31,4 @@ export function describeErrors(loaded: LoadedComposition): string[] {
       (d) =>
         `${loaded.path}:${d.line}:${d.column}: ${d.message}${d.path.length ? ` (${formatPath(d.path)})` : ''}`
     )
-}
-
-export class PipelineLoader {
-  private readonly watchers: FSWatcher[] = []
-  private readonly timers = new Map<string, NodeJS.Timeout>()
-
-  constructor(
-    private readonly registry: PipelineRegistry,
-    private readonly events: EventBus,
-    private readonly secrets: SecretOptions
-  ) {}
-
-  /** Loads one file; returns the validation result (the registry changes only when it is valid). */
-  async load(path: string, reloaded = false): Promise<LoadedComposition> {
-    const loaded = await loadPipelineFile(path, { secrets: this.secrets })
-    if (loaded.ok && loaded.composition) {
-      const clash = this.registry.get(loaded.id)
-      if (clash && clash.path !== path) {
-        const error = `pipeline id "${loaded.id}" is already served from ${clash.path}`
-        loaded.ok = false
-        loaded.diagnostics.push({
-          severity: 'error',
-          code: 'duplicate-pipeline',
-          message: error,
-          path: [],
-          line: 1,
-          column: 1
-        })
-        return loaded
-      }
-      this.registry.set(
-        compilePipeline(loaded.id, loaded.composition, path, loaded.secrets, loaded.redact)
-      )
-      this.events.emit('pipeline.loaded', { id: loaded.id, path, reloaded })
-    } else if (reloaded) {
-      this.events.emit('pipeline.reload_failed', {
-        id: loaded.id,
-        path,
-        errors: describeErrors(loaded)
-      })
-    }
-    return loaded
-  }
-
-  /** Watches each file's directory (editors replace files, which a file watch would lose). */
-  watch(files: readonly string[], debounceMs = 150): void {
-    const dirs = new Map<string, Set<string>>()
-    for (const f of files) {
-      const dir = resolve(f, '..')
-      dirs.set(dir, (dirs.get(dir) ?? new Set()).add(resolve(f)))
-    }
-    for (const [dir, wanted] of dirs) {
-      const w = watch(dir, (_type, name) => {
-        if (!name) return
-        const file = join(dir, name.toString())
-        if (!wanted.has(file)) return
-        clearTimeout(this.timers.get(file))
-        this.timers.set(
-          file,
-          setTimeout(() => {
-            this.timers.delete(file)
-            void this.load(file, true)
-          }, debounceMs)
-        )
-      })
-      w.on('error', () => undefined)
-      this.watchers.push(w)
-    }
-  }
-
-  close(): void {
-    for (const w of this.watchers) w.close()
-    for (const t of this.timers.values()) clearTimeout(t)
-    this.watchers.length = 0
-    this.timers.clear()
-  }
 }
