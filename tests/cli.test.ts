@@ -82,6 +82,19 @@ const INVALID = `{
 }
 `
 
+/** Valid, but the model's answer reaches node as a whole argument: `$OUTPUT` on line 8, column 74. */
+const SHELL_ARGUMENT = `{
+  "models": { "m": { "type": "external", "url": "http://localhost:8000" } },
+  "architecture": [
+    { "name": "chat", "layer": 0, "model": "m", "adapter": "openai-api", "output-to": ["output"] },
+    { "name": "output", "adapter": "output" }
+  ],
+  "functions": {
+    "calc": { "type": "shell", "command": "node", "args": ["-e", "f()", "$OUTPUT"] }
+  }
+}
+`
+
 let dir = ''
 const file = (name: string): string => path.join(dir, name)
 
@@ -90,6 +103,7 @@ beforeAll(() => {
   writeFileSync(file('conditional.json'), CONDITIONAL)
   writeFileSync(file('unknown-key.json'), WITH_UNKNOWN_KEY)
   writeFileSync(file('invalid.json'), INVALID)
+  writeFileSync(file('shell-argument.json'), SHELL_ARGUMENT)
 })
 
 afterAll(() => {
@@ -139,6 +153,20 @@ describe('validate', () => {
     expect(r.stdout).toContain(`${file('unknown-key.json')}:4:99: error: unknown key "use_case"`)
     expect(r.stdout).toContain('did you mean "use-case"')
     expect(r.stdout).toContain('is invalid: 1 error, 0 warnings')
+  })
+
+  it('a variable passed where the program may read it as an option is a warning naming the function and the argument; --strict makes it an error (fails if validate misses node -e SCRIPT $OUTPUT)', async () => {
+    const lenient = await llmnet('validate', file('shell-argument.json'))
+    expect(lenient.code).toBe(0)
+    expect(lenient.stdout).toContain(
+      `${file('shell-argument.json')}:8:74: warning: function "calc": args[2] is $OUTPUT with no "--" before it`
+    )
+    expect(lenient.stdout).toContain('[variable-argument]')
+    const strict = await llmnet('validate', '--strict', file('shell-argument.json'))
+    expect(strict.code).toBe(1)
+    expect(strict.stdout).toContain(
+      `${file('shell-argument.json')}:8:74: error: function "calc": args[2] is $OUTPUT`
+    )
   })
 
   it('an invalid file exits 1 with file:line:col: error:', async () => {

@@ -33,6 +33,8 @@ export interface FakeReply {
   usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number }
   /** Destroy the socket after this many streamed chunks. */
   dropAfterChunks?: number
+  /** After the streamed chunks, send an SSE error event with this message and end (no [DONE]). */
+  streamError?: string
 }
 
 export type Responder = (req: RecordedRequest, index: number) => FakeReply | Promise<FakeReply>
@@ -158,6 +160,12 @@ export async function startFakeUpstream(
         choices: [{ index: 0, delta: { content: piece }, finish_reason: null }]
       })
       n++
+    }
+    if (reply.streamError !== undefined) {
+      await send({ error: { message: reply.streamError, type: 'server_error' } })
+      finished = true
+      res.end()
+      return
     }
     if (reply.toolCalls)
       await send({

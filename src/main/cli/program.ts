@@ -101,6 +101,10 @@ export function buildProgram(
     .option('--dry-run', 'print layers, nodes, edges, conditions and models, then exit')
     .option('--env-file <file>', 'load environment variables from a dotenv file first')
     .option('--api-key <key>', 'require this bearer key (default: $LLMNET_API_KEY)')
+    .option(
+      '--insecure-no-key',
+      'serve a non-loopback --host without an API key (anyone on the network can use it)'
+    )
     .option('--cors-origin <origin>', 'allow browser calls from this origin (repeatable)', collect)
     .option(
       '--allow-host <name>',

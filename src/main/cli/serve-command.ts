@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises'
 import { parseDotenv } from '../../shared/config/dotenv'
 import { pipelineIdFromPath } from '../core/config/load-composition'
 import { expandSources } from '../core/pipelines/loader'
+import { exposureProblem, isLoopbackAddress } from '../core/server/security'
 import { DEFAULT_ALIAS } from '../core/pipelines/registry'
 import { createRuntime, type Runtime } from '../runtime'
 import { formatDryRun } from './dry-run'
@@ -21,6 +22,7 @@ export interface ServeFlags {
   dryRun?: boolean
   envFile?: string
   apiKey?: string
+  insecureNoKey?: boolean
   corsOrigin?: string[]
   allowHost?: string[]
   watch?: boolean
@@ -92,10 +94,26 @@ export async function serveCommand(
 ): Promise<number> {
   if (flags.envFile && !(await loadEnvFile(flags.envFile, io))) return EXIT.INVALID
   const apiKey = flags.apiKey ?? io.env.LLMNET_API_KEY
+  // An empty key is a mistake (an unset variable in a script), never "no auth".
+  if (apiKey !== undefined && apiKey.trim() === '') {
+    const from = flags.apiKey === undefined ? 'LLMNET_API_KEY' : '--api-key'
+    io.stderr.write(`llmnet: ${from} is empty: give a non-empty key, or leave it out\n`)
+    return EXIT.USAGE
+  }
+  const exposed = exposureProblem({ apiKey, allowNoKey: flags.insecureNoKey }, flags.host)
+  if (exposed && !flags.dryRun) {
+    io.stderr.write(`llmnet: ${exposed}\n`)
+    return EXIT.USAGE
+  }
+  if (flags.insecureNoKey && !apiKey && !flags.dryRun && !isLoopbackAddress(flags.host))
+    io.stderr.write(
+      `llmnet: WARNING: --insecure-no-key: ${flags.host} serves the API without a key; anyone who can reach this machine can use it\n`
+    )
   const loaded = await loadRuntime(sources, io, {
     server: {
       host: flags.host,
-      apiKey: apiKey || undefined,
+      apiKey,
+      allowNoKey: flags.insecureNoKey,
       corsOrigins: flags.corsOrigin ?? [],
       allowedHosts: flags.allowHost ?? [],
       ...(flags.maxConcurrent ? { maxConcurrent: Number(flags.maxConcurrent) } : {})

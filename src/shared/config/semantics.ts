@@ -4,6 +4,7 @@
  */
 import { compileCondition } from './conditions'
 import { formatPath } from './diagnostics'
+import { checkShellSafety } from './shell-safety'
 import { ADAPTERS, type ArchitectureNode, type Composition, type ModelDefinition } from './schema'
 import type { JsonPath } from './source'
 import { didYouMean } from './suggest'
@@ -14,6 +15,8 @@ import { HOOK_VARIABLES, ROUTING_VARIABLES } from './variables'
 export interface SemanticContext {
   /** `section:name` of entries dropped for schema errors, so references to them don't cascade. */
   removed: ReadonlySet<string>
+  /** `--strict`: warnings about shell functions become errors. */
+  strict?: boolean
 }
 
 /** Hop limit used when the composition does not set `max-hops`. */
@@ -138,6 +141,7 @@ export function checkSemantics(c: Composition, r: Reporter, ctx: SemanticContext
     }
   }
   checkSecretReferences(c, r)
+  checkShellSafety(c, r, { headerVars, strict: ctx.strict ?? false })
 }
 
 function checkDuplicates(c: Composition, r: Reporter): void {

@@ -87,7 +87,7 @@ function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
 function checkValue(raw: unknown, reporter: Reporter, strict: boolean): Composition | undefined {
   const first = CompositionSchema.safeParse(raw)
   if (first.success) {
-    checkSemantics(first.data, reporter, { removed: new Set() })
+    checkSemantics(first.data, reporter, { removed: new Set(), strict })
     return first.data
   }
   const unknownKeys: JsonPath[] = []
@@ -166,7 +166,7 @@ function checkValue(raw: unknown, reporter: Reporter, strict: boolean): Composit
   const remapped = new Reporter({
     locate: (path, at) => reporter.source.locate(remapPath(path, originalIndex), at)
   })
-  checkSemantics(second.data, remapped, { removed })
+  checkSemantics(second.data, remapped, { removed, strict })
   for (const d of remapped.diagnostics)
     reporter.diagnostics.push({ ...d, path: remapPath(d.path, originalIndex) })
   return broken.length === 0 ? second.data : undefined

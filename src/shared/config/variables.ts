@@ -65,3 +65,42 @@ export function readHeaderVariables(
   }
   return out
 }
+
+/**
+ * The `$` forms a function field can hold, tried left to right at each `$`:
+ * groups 1,2 `${secrets.NAME.VAR}`; 3,4 `$secrets.NAME.VAR`; 5 `${NAME}`; 6 `$NAME`.
+ * The runtime's substitution and the validator both read templates with this one pattern.
+ */
+export const VARIABLE_TOKEN_SOURCE =
+  '\\$(?:\\{secrets\\.([A-Za-z0-9_-]+)\\.([A-Za-z0-9_]+)\\}|secrets\\.([A-Za-z0-9_-]+)\\.([A-Za-z0-9_]+)|\\{([A-Za-z_][A-Za-z0-9_]*)\\}|([A-Za-z_][A-Za-z0-9_]*))'
+
+/** A variable found in a template by {@link findVariables}. */
+export interface VariableUse {
+  /** The variable's name, e.g. `OUTPUT` (for `$OUTPUT_TEXT` when only OUTPUT is set). */
+  name: string
+  /** Offset of its `$` in the template. */
+  index: number
+  /** The token as written, e.g. `${OUTPUT}`. */
+  token: string
+}
+
+/**
+ * The variables (not secrets) that substitution would replace in `template`, given the names
+ * that will be set: `${NAME}` when NAME is set, `$NAME` when NAME or its longest set prefix is.
+ * An unknown `$NAME` is left as written at run time, so it is not reported.
+ */
+export function findVariables(template: string, isSet: (name: string) => boolean): VariableUse[] {
+  const found: VariableUse[] = []
+  for (const m of template.matchAll(new RegExp(VARIABLE_TOKEN_SOURCE, 'g'))) {
+    const braced = m[5]
+    const plain = m[6]
+    let name: string | undefined
+    if (braced !== undefined) name = isSet(braced) ? braced : undefined
+    else if (plain !== undefined) {
+      for (let len = plain.length; len > 0 && name === undefined; len--)
+        if (isSet(plain.slice(0, len))) name = plain.slice(0, len)
+    }
+    if (name !== undefined) found.push({ name, index: m.index, token: m[0] })
+  }
+  return found
+}

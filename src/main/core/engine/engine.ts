@@ -90,6 +90,14 @@ export async function runPipeline(
     // Secret values never leave in an error message.
     const message = redact(e.message)
     if (message !== e.message) e = new AppError(e.code, message, { ...e.options })
+    // Text held back to catch a split secret was already answered: send it (redacted) before
+    // the caller writes the error event.
+    const rest = guard?.flush()
+    try {
+      if (rest && !input.signal.aborted) await sink.delta({ content: rest })
+    } catch {
+      // the run's own error is the one to report
+    }
     run.fail(e)
     throw e
   } finally {

@@ -1,7 +1,8 @@
 import { DEFAULT_MAX_HOPS } from '../../../shared/config/semantics'
 import type { Composition } from '../../../shared/config/schema'
 import { analyzeTopology, type Topology } from '../../../shared/config/topology'
-import type { SecretLookup } from '../providers/resolver'
+import { modelCredentials, type SecretLookup } from '../providers/resolver'
+import { createRedactor } from '../secrets/redact'
 
 /** Loaded secret values of a pipeline, with the list of values for redaction. */
 export interface PipelineSecrets extends SecretLookup {
@@ -38,8 +39,15 @@ export interface CompileOptions {
   baseDir: string
   secrets?: PipelineSecrets
   redact?: (text: string) => string
+  /** Where `$ENV_VAR` api-keys are read from. */
+  env?: NodeJS.ProcessEnv
 }
 
+/**
+ * Analyses a validated composition once. Model `api-key`s (literal, `$ENV_VAR` from `env`, or
+ * `$secrets.…`) join the pipeline's secret values, so an upstream that echoes its key has it
+ * redacted like any loaded secret.
+ */
 export function compilePipeline(
   id: string,
   composition: Composition,
@@ -49,6 +57,12 @@ export function compilePipeline(
   const headerKeys = [
     ...new Set(composition.architecture.flatMap((n) => n['extra-options']?.UseHeaderKeys ?? []))
   ]
+  const loaded = secrets.values()
+  const known = new Set(loaded)
+  const credentials = modelCredentials(composition, opts.env ?? {}, secrets).filter(
+    (c) => !known.has(c)
+  )
+  const secretValues = [...loaded, ...credentials]
   return {
     id,
     path: opts.path,
@@ -58,7 +72,7 @@ export function compilePipeline(
     headerKeys,
     maxHops: composition['max-hops'] ?? DEFAULT_MAX_HOPS,
     secrets,
-    secretValues: secrets.values(),
-    redact: opts.redact ?? NO_REDACTION
+    secretValues,
+    redact: credentials.length > 0 ? createRedactor(secretValues) : (opts.redact ?? NO_REDACTION)
   }
 }

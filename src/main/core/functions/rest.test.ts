@@ -161,3 +161,84 @@ describe('rest functions', () => {
     expect(bad.error).not.toContain(TEST_SECRET)
   })
 })
+
+describe('rest functions and redirects', () => {
+  // Two origins: `first` redirects, `other` records what reaches it.
+  let first: Server
+  let other: Server
+  let firstBase = ''
+  let otherBase = ''
+  const reachedOther: IncomingHttpHeaders[] = []
+  const reachedFirst: { method: string; url: string; headers: IncomingHttpHeaders }[] = []
+
+  const listen = async (s: Server): Promise<string> => {
+    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
+    return `http://127.0.0.1:${(s.address() as AddressInfo).port}`
+  }
+
+  beforeAll(async () => {
+    other = createServer((req, res) => {
+      reachedOther.push(req.headers)
+      res.end('{"stolen":true}')
+    })
+    first = createServer((req, res) => {
+      req.resume()
+      reachedFirst.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers })
+      const redirect = (status: number, location: string): void => {
+        res.writeHead(status, { location }).end()
+      }
+      if (req.url === '/away') redirect(307, `${otherBase}/catch`)
+      else if (req.url === '/here') redirect(307, '/landing')
+      else if (req.url === '/see-other') redirect(303, `${firstBase}/landing`)
+      else if (req.url === '/loop') redirect(302, '/loop')
+      else if (req.url === '/landing') res.end(JSON.stringify({ landed: req.method }))
+      else res.writeHead(404).end()
+    })
+    firstBase = await listen(first)
+    // Same host, other port: another origin.
+    otherBase = await listen(other)
+  })
+
+  afterAll(async () => {
+    for (const s of [first, other]) {
+      s.closeAllConnections()
+      await new Promise<void>((resolve) => s.close(() => resolve()))
+    }
+  })
+
+  const withSecretHeader = (url: string, method: 'GET' | 'POST' = 'POST'): RestFunction =>
+    rest({
+      url,
+      method,
+      headers: { 'x-api-token': 'Bearer $secrets.api.TOKEN' },
+      ...(method === 'POST' ? { body: { q: 1 } } : {})
+    })
+
+  it('a 307 to another origin is an error naming the Location, and the other origin never sees the secret header (fails if redirects carry secrets across origins)', async () => {
+    const result = await runFunction('hook', withSecretHeader(`${firstBase}/away`), testContext())
+    expect(result.ok).toBe(false)
+    expect(result.error).toContain(`HTTP 307: redirect to ${otherBase}/catch (another origin)`)
+    expect(reachedOther).toHaveLength(0)
+    expect(reachedFirst.at(-1)?.headers['x-api-token']).toBe(`Bearer ${TEST_SECRET}`)
+  })
+
+  it('a redirect within the same origin is followed: 307 keeps the method and body, 303 becomes GET (fails if ordinary redirects break)', async () => {
+    const kept = await runRest(withSecretHeader(`${firstBase}/here`), testContext())
+    expect(kept.output).toEqual({ landed: 'POST' })
+    expect(reachedFirst.at(-1)?.headers['x-api-token']).toBe(`Bearer ${TEST_SECRET}`)
+    const seen = await runRest(withSecretHeader(`${firstBase}/see-other`), testContext())
+    expect(seen.output).toEqual({ landed: 'GET' })
+    expect(reachedFirst.at(-1)?.headers['content-type']).toBeUndefined()
+    expect(reachedOther).toHaveLength(0)
+  })
+
+  it('a redirect loop stops with an error (fails if it loops forever)', async () => {
+    const result = await runFunction(
+      'hook',
+      withSecretHeader(`${firstBase}/loop`, 'GET'),
+      testContext()
+    )
+    expect(result.ok).toBe(false)
+    expect(result.error).toContain('more than 5 redirects')
+  })
+})

@@ -68,17 +68,12 @@ export async function runRest(def: RestFunction, ctx: FunctionContext): Promise<
     let text: string
     let status: number
     try {
-      const res = await fetch(parsed, {
-        method,
-        headers,
-        body,
-        signal: deadline.signal,
-        redirect: 'follow'
-      })
+      const res = await fetchSameOrigin(parsed, { method, headers, body }, deadline.signal)
       status = res.status
       text = await res.text()
     } catch (err) {
       if (deadline.signal.aborted) throw deadline.reason()
+      if (err instanceof FunctionError) throw err
       throw new FunctionError(`request failed: ${describeFetchError(err)}`)
     }
     if (status < 200 || status > 299) {
@@ -88,5 +83,56 @@ export async function runRest(def: RestFunction, ctx: FunctionContext): Promise<
     return { output: parseOutput(text) }
   } finally {
     deadline.dispose()
+  }
+}
+
+// Redirects followed (same origin) before giving up.
+const MAX_REDIRECTS = 5
+
+/**
+ * fetch that follows redirects within the url's origin only. The headers are the function's
+ * own, often built from secrets: they must never reach another origin, so a redirect elsewhere
+ * is a {@link FunctionError} naming its Location. As browsers do, 303 (and 301/302 after a
+ * POST) continue as a GET without a body.
+ */
+async function fetchSameOrigin(
+  url: URL,
+  init: { method: string; headers: Headers; body?: string },
+  signal: AbortSignal
+): Promise<Response> {
+  let current = url
+  let { method, body } = init
+  for (let hop = 0; ; hop++) {
+    const res = await fetch(current, {
+      method,
+      headers: init.headers,
+      body,
+      signal,
+      redirect: 'manual'
+    })
+    const location = res.headers.get('location')
+    if (res.status < 300 || res.status > 399 || location === null) return res
+    await res.body?.cancel()
+    let next: URL
+    try {
+      next = new URL(location, current)
+    } catch {
+      throw new FunctionError(`HTTP ${res.status}: redirect to an invalid Location "${location}"`)
+    }
+    if (next.origin !== url.origin) {
+      throw new FunctionError(
+        `HTTP ${res.status}: redirect to ${next.href} (another origin) not followed, so the function's headers stay with ${url.origin}; set the url to the new address`
+      )
+    }
+    if (hop >= MAX_REDIRECTS) throw new FunctionError(`more than ${MAX_REDIRECTS} redirects`)
+    const toGet =
+      (res.status === 303 && method !== 'HEAD') ||
+      ((res.status === 301 || res.status === 302) && method === 'POST')
+    if (toGet) {
+      method = 'GET'
+      body = undefined
+      init.headers.delete('content-type')
+    }
+    current = next
   }
 }

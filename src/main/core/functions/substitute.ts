@@ -7,6 +7,7 @@
  * INPUT_LENGTH is set), a substituted value is never scanned again, an unresolvable
  * `$secrets.NAME.VAR` is an error instead of an empty string, and REST urls can be encoded.
  */
+import { VARIABLE_TOKEN_SOURCE } from '../../../shared/config/variables'
 import type { SecretLookup } from '../providers/resolver'
 
 /** Variables visible to a function: `$NAME` / `${NAME}`. */
@@ -32,11 +33,9 @@ export class UnresolvedSecretError extends Error {
   }
 }
 
-// One alternation, tried left to right at each `$`:
-//   1,2 `${secrets.NAME.VAR}`   3,4 `$secrets.NAME.VAR`   5 `${NAME}`   6 `$NAME`
-// Identifiers are matched greedily, so the longest name written is the one looked up first.
-const TOKEN =
-  /\$(?:\{secrets\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_]+)\}|secrets\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_]+)|\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g
+// `$` forms, shared with the validator; identifiers match greedily, so the longest name written
+// is the one looked up first.
+const TOKEN = new RegExp(VARIABLE_TOKEN_SOURCE, 'g')
 
 const EXACT_TOKEN = new RegExp(`^(?:${TOKEN.source})$`)
 

@@ -215,7 +215,8 @@ export class PipelineService {
       path: origin.kind === 'file' ? origin.path : undefined,
       baseDir: loaded.baseDir,
       secrets: loaded.secrets,
-      redact: loaded.redact
+      redact: loaded.redact,
+      env: this.opts.secrets.env
     })
     this.opts.registry.set(compiled)
     this.origins.set(loaded.id, origin)

@@ -178,7 +178,7 @@ class Exchange implements Dispatcher.DispatchHandler, UpstreamResponse {
     try {
       pending = this.reader?.(chunk)
     } catch (err) {
-      this.abort(err as Error)
+      this.abort(err as Error, true)
       return
     }
     if (!pending) return
@@ -190,7 +190,7 @@ class Exchange implements Dispatcher.DispatchHandler, UpstreamResponse {
         this.controller?.resume()
         this.pump()
       },
-      (err: unknown) => this.abort(err as Error)
+      (err: unknown) => this.abort(err as Error, true)
     )
   }
 
@@ -202,8 +202,13 @@ class Exchange implements Dispatcher.DispatchHandler, UpstreamResponse {
     if (!this.waiting && !this.failure && this.ended && this.queue.length === 0) this.settle()
   }
 
-  private abort(err: Error): void {
-    if (this.failure || (this.ended && !this.waiting && this.queue.length === 0)) return
+  /**
+   * Fails the body. A cancel after the whole body was delivered is a no-op; the reader's own
+   * error (`byReader`) always counts, even on the last chunk (an upstream's error event).
+   */
+  private abort(err: Error, byReader = false): void {
+    if (this.failure) return
+    if (!byReader && this.ended && !this.waiting && this.queue.length === 0) return
     this.failure = err
     if (!this.ended) this.controller?.abort(err)
     this.settle(err)

@@ -5,7 +5,7 @@
  * configured (the llama.cpp and Ollama managers).
  */
 import { describeModel, explicitEndpoint, upstreamModelName } from '../../../shared/config/models'
-import type { ArchitectureNode, ModelDefinition } from '../../../shared/config/schema'
+import type { ArchitectureNode, Composition, ModelDefinition } from '../../../shared/config/schema'
 import type { ProviderResolver } from '../engine/engine'
 import type { CompiledPipeline } from '../engine/pipeline'
 import { AppError } from '../errors'
@@ -67,6 +67,29 @@ export function expandApiKey(raw: string, env: NodeJS.ProcessEnv, secrets?: Secr
     }
     return value
   })
+}
+
+/**
+ * Every credential the models of a composition send upstream, expanded as the resolver will
+ * expand them (literal keys too), so they can be redacted from answers, errors and traces. A key
+ * that cannot be resolved yet is skipped: the request that needs it fails before sending it.
+ */
+export function modelCredentials(
+  composition: Composition,
+  env: NodeJS.ProcessEnv,
+  secrets?: SecretLookup
+): string[] {
+  const found = new Set<string>()
+  for (const model of Object.values(composition.models)) {
+    const raw = describeModel(model).apiKey
+    if (!raw) continue
+    try {
+      found.add(expandApiKey(raw, env, secrets))
+    } catch {
+      // unresolved: never sent, so nothing to hide
+    }
+  }
+  return [...found]
 }
 
 export class DefaultProviderResolver implements ProviderResolver {

@@ -1,9 +1,11 @@
 /**
  * @module Request guards for the localhost API: a Host allowlist against DNS rebinding, an
  * Origin check (no CORS unless an origin is configured), and an optional bearer API key.
+ * A server reachable from other machines must have a key, and still checks Host.
  */
-import { timingSafeEqual } from 'node:crypto'
+import { createHash, timingSafeEqual } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
+import { hostname, networkInterfaces } from 'node:os'
 import { AppError } from '../errors'
 
 export interface SecurityOptions {
@@ -12,6 +14,11 @@ export interface SecurityOptions {
   /** Origins allowed to call from a browser (exact `scheme://host:port`). */
   corsOrigins: readonly string[]
   apiKey?: string
+  /**
+   * Serve a non-loopback address without an API key (`--insecure-no-key`). Without it, such a
+   * server refuses to start: anyone on the network could use it.
+   */
+  allowNoKey?: boolean
 }
 
 const LOOPBACK = ['localhost', '127.0.0.1', '::1', '[::1]']
@@ -22,23 +29,76 @@ export function hostName(host: string): string {
   return host.split(':')[0]?.toLowerCase() ?? ''
 }
 
-/** Builds the Host check once; it runs on every request. */
+/** True for an address only this machine can reach: `localhost`, 127.0.0.0/8, `::1`. */
+export function isLoopbackAddress(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1')
+  return (
+    h === 'localhost' ||
+    h === '::1' ||
+    /^127(\.\d{1,3}){3}$/.test(h) ||
+    /^::ffff:127(\.\d{1,3}){3}$/.test(h)
+  )
+}
+
+/** The problem with serving `host` under these options, or undefined when it may be served. */
+export function exposureProblem(
+  opts: Pick<SecurityOptions, 'apiKey' | 'allowNoKey'>,
+  host: string
+): string | undefined {
+  if (opts.apiKey !== undefined && opts.apiKey.trim() === '') return 'the API key is empty'
+  if (isLoopbackAddress(host) || opts.apiKey || opts.allowNoKey) return undefined
+  return `--host ${host} is reachable from other machines: pass --api-key KEY (or set LLMNET_API_KEY), or --insecure-no-key to serve it to anyone on the network`
+}
+
+/** The names this machine answers to: its host name, `<hostname>.local` and its addresses. */
+function machineNames(): string[] {
+  const names: string[] = []
+  try {
+    const name = hostname().toLowerCase()
+    if (name) names.push(name, `${name}.local`)
+  } catch {
+    // no host name: addresses still count
+  }
+  try {
+    for (const list of Object.values(networkInterfaces())) {
+      for (const a of list ?? []) names.push(a.family === 'IPv6' ? `[${a.address}]` : a.address)
+    }
+  } catch {
+    // some sandboxes refuse to list interfaces
+  }
+  return names
+}
+
+/** A Host name as it appears in a Host header (IPv6 in brackets). */
+function asHostName(host: string): string {
+  const h = host.toLowerCase()
+  return h.includes(':') && !h.startsWith('[') ? `[${h}]` : h
+}
+
+/**
+ * Builds the Host check once; it runs on every request. Throws when `boundHost` may not be served
+ * (see {@link exposureProblem}). A non-loopback bind also accepts the machine's own names and
+ * addresses; every other Host is refused, so a DNS-rebinding page cannot reach the API.
+ */
 export function hostChecker(
   opts: SecurityOptions,
   boundHost: string
 ): (headers: IncomingHttpHeaders) => void {
-  const open = boundHost === '0.0.0.0' || boundHost === '::'
+  const problem = exposureProblem(opts, boundHost)
+  if (problem) throw new Error(problem)
   const allowed = new Set([
     ...LOOPBACK,
     boundHost.toLowerCase(),
-    ...opts.allowedHosts.map((h) => h.toLowerCase())
+    asHostName(boundHost),
+    ...(isLoopbackAddress(boundHost) ? [] : machineNames()),
+    ...opts.allowedHosts.map(asHostName)
   ])
   // Clients send the same Host on every request: remember the last one accepted.
   let accepted: string | undefined
   return (headers) => {
     const host = headers.host
     if (!host) throw new AppError('forbidden_host', 'the Host header is missing')
-    if (open || host === accepted) return
+    if (host === accepted) return
     const name = hostName(host)
     if (!allowed.has(name)) {
       throw new AppError(
@@ -75,6 +135,14 @@ function rejectOrigin(origin: string): never {
   )
 }
 
+/** Compares digests of equal length, so neither the time nor an early exit reveals the key's length. */
+export function keysEqual(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest()
+  const b = createHash('sha256').update(expected).digest()
+  return timingSafeEqual(a, b)
+}
+
+/** Requires the bearer key (or `x-api-key`) when one is configured. */
 export function checkApiKey(headers: IncomingHttpHeaders, apiKey: string | undefined): void {
   if (!apiKey) return
   const auth = headers.authorization
@@ -86,8 +154,5 @@ export function checkApiKey(headers: IncomingHttpHeaders, apiKey: string | undef
       'invalid_api_key',
       'an API key is required: send "Authorization: Bearer <key>"'
     )
-  const a = Buffer.from(given)
-  const b = Buffer.from(apiKey)
-  if (a.length !== b.length || !timingSafeEqual(a, b))
-    throw new AppError('invalid_api_key', 'the API key is not valid')
+  if (!keysEqual(given, apiKey)) throw new AppError('invalid_api_key', 'the API key is not valid')
 }
