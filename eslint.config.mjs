@@ -1,12 +1,53 @@
 // @ts-check
+import { builtinModules } from 'node:module'
 import js from '@eslint/js'
 import reactHooks from 'eslint-plugin-react-hooks'
 import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
-const noElectronInCore = {
+// Layer rules (STYLE.md, "Dependency rules"). tests/lint-probes/ holds one file per rule that
+// lint must reject; tests/lint-probes.test.ts lints each as if it sat at its layer path.
+
+/** Every Node builtin by its bare name (`fs`, `path`, `fs/promises`…); `node:*` is a pattern. */
+const nodeBuiltins = builtinModules.filter((name) => !name.startsWith('_'))
+
+/** Globals Node has and browsers lack: `process`, `require`, `__dirname`, `Buffer`… */
+const nodeOnlyGlobals = Object.keys(globals.node).filter((name) => !(name in globals.browser))
+
+const banBuiltins = (message) => nodeBuiltins.map((name) => ({ name, message }))
+
+const noNodeGlobals = (message) => ['error', ...nodeOnlyGlobals.map((name) => ({ name, message }))]
+
+const SHARED_PURE = 'src/shared is pure: no Node builtins (it runs in the renderer too).'
+
+/** src/shared's import allowlist: the named packages and relative files inside src/shared. */
+function sharedImports(packages) {
+  return {
+    paths: banBuiltins(SHARED_PURE),
+    patterns: [
+      { group: ['node:*'], message: SHARED_PURE },
+      {
+        regex: `^(?!(${packages.join('|')})(/|$)|\\.\\.?/)`,
+        message: `src/shared may import only ${packages.join(', ')} and shared files.`
+      },
+      {
+        group: ['**/main', '**/main/**', '**/renderer', '**/renderer/**'],
+        message: 'src/shared never imports main or renderer code.'
+      },
+      {
+        group: ['**/preload', '**/preload/**', '**/tests/**', '**/node_modules/**'],
+        message: 'src/shared may import only files inside src/shared.'
+      }
+    ]
+  }
+}
+
+const MAIN_NO_ELECTRON = {
   paths: [{ name: 'electron', message: 'Only src/main/shell may import electron.' }],
-  patterns: [{ group: ['**/renderer/**'], message: 'Main never imports renderer code.' }]
+  patterns: [
+    { group: ['electron/*'], message: 'Only src/main/shell may import electron.' },
+    { group: ['**/renderer', '**/renderer/**'], message: 'Main never imports renderer code.' }
+  ]
 }
 
 export default tseslint.config(
@@ -17,6 +58,7 @@ export default tseslint.config(
       'node_modules/**',
       'coverage/**',
       'tests/.tmp/**',
+      'tests/lint-probes/**',
       '.prof/**',
       'bench-results/**'
     ]
@@ -35,15 +77,55 @@ export default tseslint.config(
     }
   },
   {
+    // An allowlist: zod, yaml, jsonc-parser and relative files inside src/shared.
     files: ['src/shared/**/*.ts'],
+    ignores: ['src/shared/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', sharedImports(['zod', 'yaml', 'jsonc-parser'])],
+      'no-restricted-globals': noNodeGlobals('src/shared is pure: no Node globals.'),
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ImportExpression', message: 'src/shared imports nothing at run time.' }
+      ]
+    }
+  },
+  {
+    // Its tests may also import vitest; reading fixtures needs a visible eslint-disable.
+    files: ['src/shared/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', sharedImports(['zod', 'yaml', 'jsonc-parser', 'vitest'])]
+    }
+  },
+  {
+    files: ['src/main/**/*.ts'],
+    ignores: ['src/main/shell/**', 'src/main/index.ts'],
+    rules: { 'no-restricted-imports': ['error', MAIN_NO_ELECTRON] }
+  },
+  {
+    // The headless core: no Electron, and nothing that sits above it (CLI, shell, composition
+    // root). Its tests may reach the runtime's types to build one.
+    files: ['src/main/core/**/*.ts'],
+    ignores: ['src/main/core/**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
+          paths: MAIN_NO_ELECTRON.paths,
           patterns: [
+            ...MAIN_NO_ELECTRON.patterns,
             {
-              group: ['node:*', 'electron', 'react', '**/main/**', '**/renderer/**'],
-              message: 'src/shared is pure: no I/O, no Node, no Electron, no UI.'
+              group: ['**/cli', '**/cli/**', '**/cli.ts', '**/cli.js'],
+              message: 'The core never imports the CLI.'
+            },
+            // `**/shell/**`, not `**/shell`: core/functions/shell.ts is the shell-function runner.
+            { group: ['**/shell/**'], message: 'The core never imports src/main/shell.' },
+            {
+              group: ['**/runtime', '**/runtime.ts', '**/runtime.js'],
+              message: 'The core never imports the composition root (runtime.ts).'
+            },
+            {
+              group: ['**/control', '**/control/**', '**/preload', '**/preload/**'],
+              message: 'The core never imports the transports or preload.'
             }
           ]
         }
@@ -51,9 +133,26 @@ export default tseslint.config(
     }
   },
   {
-    files: ['src/main/**/*.ts'],
-    ignores: ['src/main/shell/**', 'src/main/index.ts'],
-    rules: { 'no-restricted-imports': ['error', noElectronInCore] }
+    // Preload: electron, the channel names, and types from the contract; nothing else.
+    files: ['src/preload/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!electron$|(\\.\\./)+shared/contract/)',
+              message: 'Preload imports only electron and src/shared/contract.'
+            },
+            {
+              regex: '(\\.\\./)+shared/contract/(?!channels$)',
+              allowTypeImports: true,
+              message: 'Preload imports only the channel names at run time; the rest type-only.'
+            }
+          ]
+        }
+      ]
+    }
   },
   {
     files: ['src/renderer/**/*.{ts,tsx}'],
@@ -64,14 +163,28 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
+          paths: [
+            ...banBuiltins('The renderer is a browser page: no Node builtins.'),
+            { name: 'electron', message: 'The renderer reaches main only through window.api.' }
+          ],
           patterns: [
             {
-              group: ['**/main/**', 'electron', 'node:*'],
-              message: 'The renderer reaches main only through the contract.'
+              group: ['node:*'],
+              message: 'The renderer is a browser page: no Node builtins.'
+            },
+            {
+              group: ['electron/*', '**/main', '**/main/**'],
+              message: 'The renderer reaches main only through window.api.'
+            },
+            {
+              group: ['**/preload', '**/preload/**'],
+              allowTypeImports: true,
+              message: 'The renderer may import only preload types.'
             }
           ]
         }
-      ]
+      ],
+      'no-restricted-globals': noNodeGlobals('The renderer is a browser page: no Node globals.')
     }
   }
 )

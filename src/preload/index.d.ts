@@ -1,7 +1,7 @@
-export interface PreloadApi {
-  request(route: string, input: unknown): Promise<unknown>
-  on(listener: (event: string, payload: unknown) => void): () => void
-}
+import type { ControlClient } from '../shared/contract/client'
+
+/** `window.api`: the control API over IPC (see src/preload/index.ts). */
+export type PreloadApi = ControlClient
 
 declare global {
   interface Window {

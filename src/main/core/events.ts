@@ -3,7 +3,7 @@
  * the CLI, the server's metrics and (later) the app's store subscribe.
  */
 import type { ModelRuntimeStatus } from '../../shared/models/status'
-import type { Trace } from './engine/trace'
+import type { Trace } from '../../shared/trace'
 
 export interface RuntimeEvents {
   trace: Trace

@@ -1,0 +1,49 @@
+/**
+ * @module App settings and their routes. `settings.set` takes a partial: each section present is
+ * merged into the stored one, so two screens can save their own parts.
+ */
+import { z } from 'zod'
+import { NoInput, PipelineNameSchema, defineRoutes, route } from './define'
+
+const ServerSettingsSchema = z.strictObject({
+  /** Loopback by default; another address exposes the API to the network. */
+  host: z.string().min(1),
+  /** 0 picks a free port. */
+  port: z.number().int().min(0).max(65_535),
+  autostart: z.boolean()
+})
+
+const TraceSettingsSchema = z.strictObject({
+  enabled: z.boolean(),
+  maxCount: z.number().int().min(0),
+  maxAgeDays: z.number().min(0)
+})
+
+const ModelSettingsSchema = z.strictObject({
+  /** Folders scanned for GGUF files. */
+  dirs: z.array(z.string()),
+  /** Unload a local model after this long without requests; 0 keeps it loaded. */
+  idleUnloadSeconds: z.number().int().min(0)
+})
+
+export const SettingsSchema = z.strictObject({
+  /** The pipeline `/v1` serves when a request names none; null: the only one, if just one. */
+  defaultPipeline: PipelineNameSchema.nullable(),
+  server: ServerSettingsSchema,
+  traces: TraceSettingsSchema,
+  models: ModelSettingsSchema
+})
+export type Settings = z.infer<typeof SettingsSchema>
+
+export const SettingsPatchSchema = z.strictObject({
+  defaultPipeline: PipelineNameSchema.nullable().optional(),
+  server: ServerSettingsSchema.partial().optional(),
+  traces: TraceSettingsSchema.partial().optional(),
+  models: ModelSettingsSchema.partial().optional()
+})
+export type SettingsPatch = z.infer<typeof SettingsPatchSchema>
+
+export const settingsRoutes = defineRoutes('settings', {
+  'settings.get': route(NoInput, SettingsSchema),
+  'settings.set': route(SettingsPatchSchema, SettingsSchema)
+})

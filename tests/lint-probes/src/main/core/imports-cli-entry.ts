@@ -1,0 +1,4 @@
+// @ts-nocheck
+// expect: no-restricted-imports
+import { main } from '../cli'
+export const m = main

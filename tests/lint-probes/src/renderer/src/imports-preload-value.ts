@@ -1,0 +1,3 @@
+// @ts-nocheck
+// expect: no-restricted-imports
+import '../../preload/index'

@@ -1,0 +1,3 @@
+// @ts-nocheck
+// expect: no-restricted-globals
+export const here = __dirname

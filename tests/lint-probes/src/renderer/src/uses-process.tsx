@@ -1,0 +1,3 @@
+// @ts-nocheck
+// expect: no-restricted-globals
+export const mode = process.env.NODE_ENV

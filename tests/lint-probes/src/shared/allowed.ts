@@ -1,0 +1,9 @@
+// @ts-nocheck
+// expect: clean
+import { parse } from 'jsonc-parser'
+import YAML from 'yaml'
+import { z } from 'zod'
+import { formatPath } from './config/diagnostics'
+
+export const Name = z.string()
+export const both = (t: string) => [parse(t), YAML.parse(t), formatPath([])]

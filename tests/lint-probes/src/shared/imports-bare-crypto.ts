@@ -1,0 +1,4 @@
+// @ts-nocheck
+// expect: no-restricted-imports
+import { randomUUID } from 'crypto'
+export const id = randomUUID

@@ -1,0 +1,4 @@
+// @ts-nocheck
+// expect: no-restricted-imports
+import { ipcRenderer } from 'electron'
+export const ipc = ipcRenderer

@@ -1,0 +1,4 @@
+// @ts-nocheck
+// expect: no-restricted-imports
+import Fastify from 'fastify'
+export const app = Fastify()

@@ -1,0 +1,3 @@
+// @ts-nocheck
+// expect: no-restricted-globals
+export const home = process.env.HOME
