@@ -2,11 +2,10 @@
  * `llmnet run` and `llmnet ask` as real child processes (node bin/llmnet.mjs), against fake
  * OpenAI upstreams, consumed with the official `openai` client.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
-import { once } from 'node:events'
-import { renameSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { killAll, llmnet, runServer } from './support/cli-process'
 import {
   defaultResponder,
   type FakeUpstream,
@@ -17,76 +16,11 @@ import {
   externalModel,
   type Json,
   openaiClient,
+  replaceFile,
   systemContent,
   tempDir,
   writeComposition
 } from './support/harness'
-
-const ROOT = path.resolve(__dirname, '..')
-const BIN = path.join(ROOT, 'bin', 'llmnet.mjs')
-
-interface Proc {
-  child: ChildProcess
-  stdout: () => string
-  stderr: () => string
-  /** Resolves with the exit code (a signal counts as failure: -1). */
-  exited: Promise<number>
-  /** Resolves with the first match of `re` in stdout or stderr, rejects if the process exits first. */
-  waitFor(stream: 'stdout' | 'stderr', re: RegExp): Promise<RegExpMatchArray>
-}
-
-const running = new Set<ChildProcess>()
-
-function llmnet(args: string[]): Proc {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  running.add(child)
-  const out = { stdout: '', stderr: '' }
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => (out.stdout += d))
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (out.stderr += d))
-  const exited = new Promise<number>((resolve) => {
-    child.on('exit', (code) => {
-      running.delete(child)
-      resolve(code ?? -1)
-    })
-  })
-  const waitFor = (stream: 'stdout' | 'stderr', re: RegExp): Promise<RegExpMatchArray> =>
-    new Promise((resolve, reject) => {
-      const check = (): boolean => {
-        const m = re.exec(out[stream])
-        if (m) {
-          child[stream]?.off('data', onData)
-          resolve(m)
-        }
-        return Boolean(m)
-      }
-      const onData = (): void => void check()
-      if (check()) return
-      child[stream]?.on('data', onData)
-      void exited.then((code) => {
-        if (!check())
-          reject(
-            new Error(
-              `llmnet exited (${code}) before ${re} appeared on ${stream}\nstdout: ${out.stdout}\nstderr: ${out.stderr}`
-            )
-          )
-      })
-    })
-  return { child, stdout: () => out.stdout, stderr: () => out.stderr, exited, waitFor }
-}
-
-/** Starts `llmnet run … --port 0` and returns the API base URL it printed (without /v1). */
-async function runServer(sources: string[]): Promise<{ proc: Proc; url: string }> {
-  const proc = llmnet(['run', ...sources, '--port', '0'])
-  const [, url] = await proc.waitFor(
-    'stdout',
-    /OpenAI-compatible API: (http:\/\/127\.0\.0\.1:\d+)\/v1/
-  )
-  return { proc, url: url as string }
-}
 
 const OUTPUT = { name: 'output', adapter: 'output' }
 
@@ -133,12 +67,6 @@ function router(url: string): Json {
   }
 }
 
-/** Replaces a file the way editors do (write elsewhere, rename over), so a reader never sees half a file. */
-function replaceFile(file: string, text: string): void {
-  writeFileSync(`${file}.tmp`, text)
-  renameSync(`${file}.tmp`, file)
-}
-
 describe('llmnet run / ask (child processes)', () => {
   let up: FakeUpstream
   const tmp = tempDir('llmnet-cli-run-')
@@ -154,13 +82,7 @@ describe('llmnet run / ask (child processes)', () => {
     up.requests.length = 0
     up.setResponder(defaultResponder)
   })
-  afterEach(async () => {
-    for (const child of running) {
-      const gone = once(child, 'exit')
-      child.kill('SIGKILL')
-      await gone
-    }
-  })
+  afterEach(killAll)
 
   it('run FILE --port 0 prints the API URL, answers the openai client, and exits 0 on SIGTERM (fails if the server cannot be used or shut down cleanly)', async () => {
     const file = writeComposition(tmp.dir, 'single', proxy(up.url, 'You are terse.'))
@@ -220,6 +142,35 @@ describe('llmnet run / ask (child processes)', () => {
     const res = await ask()
     expect(res.choices[0]?.message.content).toBe('proxy-model says: hi')
     expect(lastSystem()).toBe('Context B')
+
+    proc.child.kill('SIGTERM')
+    expect(await proc.exited).toBe(0)
+  })
+
+  it('a hostile file (deep JSON, then a YAML alias bomb) written over served files keeps the old pipelines serving and logs why (fails if a reload kills the server)', async () => {
+    const file = writeComposition(tmp.dir, 'target', proxy(up.url, 'Still here'))
+    const yamlFile = path.join(tmp.dir, 'target-yaml.yaml')
+    writeFileSync(yamlFile, JSON.stringify(proxy(up.url, 'YAML here')))
+    const { proc, url } = await runServer([file, yamlFile])
+    const ask = (model: string) =>
+      openaiClient(url).chat.completions.create({
+        model,
+        messages: [{ role: 'user', content: 'hi' }]
+      })
+
+    const depth = 5000
+    replaceFile(file, `{"models": {}, "x": ${'['.repeat(depth)}${']'.repeat(depth)}}`)
+    await proc.waitFor('stderr', /kept the previous target\b[^]*target\.json:1:\d+: nested deeper/)
+    expect((await ask('target')).choices[0]?.message.content).toBe('proxy-model says: hi')
+    expect(systemContent(up.requests.at(-1) as RecordedRequest)).toBe('Still here')
+
+    const bomb = ['models: {}', 'a: &a [x, x, x, x, x, x, x, x, x]']
+    for (const [prev, name] of ['ab', 'bc', 'cd', 'de', 'ef', 'fg', 'gh', 'hi'])
+      bomb.push(`${name}: &${name} [${Array(9).fill(`*${prev}`)}]`)
+    replaceFile(yamlFile, bomb.join('\n'))
+    await proc.waitFor('stderr', /kept the previous target-yaml[^]*aliases expand too much/)
+    expect((await ask('target-yaml')).choices[0]?.message.content).toBe('proxy-model says: hi')
+    expect(proc.stderr()).not.toContain('internal error')
 
     proc.child.kill('SIGTERM')
     expect(await proc.exited).toBe(0)

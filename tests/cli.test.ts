@@ -272,9 +272,29 @@ describe('run', () => {
     expect(r.stderr).toContain('is invalid; nothing was started')
   })
 
-  it('--port 99999 is a usage error: exit 2', async () => {
+  it('--port 99999 is a usage error: exit 2, pointing at the command help', async () => {
     const r = await llmnet('run', '--port', '99999', file('conditional.json'))
     expect(r.code).toBe(2)
-    expect(r.stderr).toContain('--port must be 0-65535, got "99999"')
+    expect(r.stderr).toContain("--port <port>' argument '99999' is invalid. It must be a port")
+    expect(r.stderr).toContain('(run "llmnet run --help" for usage)')
+  })
+
+  it('--max-concurrent must be a positive whole number: exit 2 (fails if NaN silently lifts the limit)', async () => {
+    for (const bad of ['abc', '0', '-3', '2.5']) {
+      const r = await llmnet('run', '--max-concurrent', bad, file('conditional.json'))
+      expect(r.code).toBe(2)
+      expect(r.stderr).toContain(`argument '${bad}' is invalid. It must be a whole number`)
+      expect(r.stderr).toContain('(run "llmnet run --help" for usage)')
+      expect(r.stdout).toBe('')
+    }
+  })
+
+  it('usage errors of subcommands point at their own --help', async () => {
+    const missing = await llmnet('models', 'pull')
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain('(run "llmnet models pull --help" for usage)')
+    const unknown = await llmnet('validate', '--bogus', file('conditional.json'))
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain('(run "llmnet validate --help" for usage)')
   })
 })

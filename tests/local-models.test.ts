@@ -190,12 +190,12 @@ describe('llmnet models and a missing model', () => {
     expect((await cli(['models', 'list'])).out).toContain('no models downloaded yet')
   })
 
-  it('llmnet run on a pipeline whose model is missing exits 3 with the exact pull command (catches a cryptic failure at request time)', async () => {
+  // `run` serves the other pipelines instead (tests/cli-behaviour.test.ts).
+  it('llmnet ask on a pipeline whose model is missing exits 3 with the exact pull command (catches a cryptic failure at request time)', async () => {
     const { code, err } = await cli([
-      'run',
+      'ask',
       join(process.cwd(), 'examples/local-assistant.json'),
-      '--port',
-      '0'
+      'hello'
     ])
     expect(code).toBe(3)
     expect(err).toContain('get it with: llmnet models pull qwen2.5-0.5b-instruct')

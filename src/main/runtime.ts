@@ -108,7 +108,8 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
         metrics,
         options: serverOptions,
         version: pkg.version,
-        modelStatus: () => models.status()
+        modelStatus: () => models.status(),
+        pipelineProblems: (id) => models.problems(id)
       })
       server = await listen(app, serverOptions.host, port)
       events.emit('server.listening', { url: server.url, host: server.host, port: server.port })

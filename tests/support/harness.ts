@@ -3,7 +3,7 @@
  * listening on port 0, the official `openai` client, raw HTTP (to set Host and Origin, which
  * fetch does not let us choose) and an SSE splitter.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
@@ -23,6 +23,12 @@ export function writeComposition(dir: string, fileName: string, composition: Jso
   const file = path.join(dir, fileName.includes('.') ? fileName : `${fileName}.json`)
   writeFileSync(file, JSON.stringify(composition, null, 2))
   return file
+}
+
+/** Replaces a file the way editors do (write elsewhere, rename over), so a reader never sees half a file. */
+export function replaceFile(file: string, text: string): void {
+  writeFileSync(`${file}.tmp`, text)
+  renameSync(`${file}.tmp`, file)
 }
 
 export function externalModel(url: string, extra: Json = {}): Json {

@@ -2,7 +2,7 @@
  * @module The `llmnet` command line, in the kubectl-like style of the original.
  * Every command returns an exit code (see exit-codes.ts) instead of calling process.exit.
  */
-import { Command, CommanderError, Option } from 'commander'
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import pkg from '../../../package.json' with { type: 'json' }
 import { askCommand, type AskFlags } from './ask-command'
 import { functionsTestCommand, type FunctionsTestFlags } from './functions-command'
@@ -21,14 +21,25 @@ export const VERSION: string = pkg.version
 
 function parsePort(value: string): string {
   const n = Number(value)
-  if (!Number.isInteger(n) || n < 0 || n > 65535) {
-    throw new CommanderError(
-      EXIT.USAGE,
-      'llmnet.invalidPort',
-      `error: --port must be 0-65535, got "${value}"`
-    )
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new InvalidArgumentError('It must be a port number, 0-65535.')
   }
   return value
+}
+
+/** A count such as --max-concurrent: a whole number of at least 1 (NaN would lift the limit). */
+function parsePositiveInt(value: string): string {
+  const n = Number(value)
+  if (value.trim() === '' || !Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidArgumentError('It must be a whole number of at least 1.')
+  }
+  return value
+}
+
+/** Each command's usage errors name its own help: `llmnet models pull --help`. */
+function helpHints(command: Command, path: string): void {
+  command.showHelpAfterError(`(run "${path} --help" for usage)`)
+  for (const sub of command.commands) helpHints(sub, `${path} ${sub.name()}`)
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
@@ -59,7 +70,6 @@ export function buildProgram(
     .version(VERSION, '-v, --version', 'print the version (-V too)')
     .option('--verbose', 'more log output')
     .helpOption('-h, --help', 'show help')
-    .showHelpAfterError('(run "llmnet --help" for usage)')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -73,13 +83,16 @@ export function buildProgram(
   program
     .command('validate')
     .description('check compositions and report every problem with its line:column')
-    .argument('<files...>', 'composition files (.json, .jsonc, .yaml, .yml)')
+    .argument(
+      '<sources...>',
+      'composition files (.json, .jsonc, .yaml, .yml), or directories of them'
+    )
     .option('--json', 'machine-readable report on stdout')
     .option('--strict', 'treat unknown keys as errors')
     .option('--no-secrets', 'do not resolve secrets (env files, environment, Vault)')
     .action(
-      async (files: string[], flags: { json?: boolean; strict?: boolean; secrets?: boolean }) => {
-        setExit(await validateCommand(files, flags, io))
+      async (sources: string[], flags: { json?: boolean; strict?: boolean; secrets?: boolean }) => {
+        setExit(await validateCommand(sources, flags, io))
       }
     )
 
@@ -111,7 +124,11 @@ export function buildProgram(
       'accept this Host header besides localhost (repeatable)',
       collect
     )
-    .option('--max-concurrent <n>', 'requests in flight before answering 429', '256')
+    .addOption(
+      new Option('--max-concurrent <n>', 'requests in flight before answering 429')
+        .default('256')
+        .argParser(parsePositiveInt)
+    )
     .option('--no-watch', 'do not reload pipelines when their files change')
     .option('--trace', "print each request's trace to stderr")
     .action(async (sources: string[], flags: ServeFlags) => {
@@ -182,6 +199,7 @@ export function buildProgram(
       setExit(await modelsInfoCommand(name, flags, io))
     )
 
+  helpHints(program, 'llmnet')
   return program
 }
 
@@ -210,7 +228,6 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       ) {
         return EXIT.OK
       }
-      if (err.code === 'llmnet.invalidPort') io.stderr.write(`${err.message}\n`)
       return EXIT.USAGE
     }
     io.stderr.write(`llmnet: internal error: ${(err as Error).stack ?? String(err)}\n`)

@@ -74,15 +74,29 @@ export async function loadRuntime(
   return { runtime, files }
 }
 
-/** Every local model a pipeline needs must be present; prints the pull command when not. */
-export async function preflightModels(runtime: Runtime, io: CliIO): Promise<boolean> {
-  let ok = true
-  for (const p of runtime.pipelines.list()) {
-    for (const problem of await runtime.models.prepare(p)) {
-      io.stderr.write(`llmnet: ${p.id}: ${problem}\n`)
-      ok = false
-    }
+/**
+ * Checks the local models of every pipeline and prints what is missing, with the pull command.
+ * False when one is not ready: `ask` stops there; `run` serves the others, and the waiting ones
+ * answer 503 `model_not_ready` (and show as not ready in /status) until their model is there.
+ */
+export async function preflightModels(
+  runtime: Runtime,
+  io: CliIO,
+  opts: { serving?: boolean } = {}
+): Promise<boolean> {
+  const check = async (id: string): Promise<boolean> => {
+    const p = runtime.pipelines.get(id)
+    const problems = p ? await runtime.models.prepare(p) : []
+    for (const problem of problems) io.stderr.write(`llmnet: ${id}: ${problem}\n`)
+    if (problems.length > 0 && opts.serving)
+      io.stderr.write(`llmnet: ${id} is not ready; it answers 503 model_not_ready until then\n`)
+    return problems.length === 0
   }
+  let ok = true
+  for (const p of runtime.pipelines.list()) if (!(await check(p.id))) ok = false
+  // A reloaded pipeline may name other models.
+  if (opts.serving)
+    runtime.events.on('pipeline.loaded', (e) => void check(e.id).catch(() => undefined))
   return ok
 }
 
@@ -128,10 +142,7 @@ export async function serveCommand(
     }
     return EXIT.OK
   }
-  if (!(await preflightModels(runtime, io))) {
-    await runtime.stop()
-    return EXIT.RUNTIME
-  }
+  await preflightModels(runtime, io, { serving: true })
   const err = createStyle(io.stderr, io.env)
   runtime.events.on('model.status', (m) => {
     if (m.state === 'ready' || m.state === 'error' || m.state === 'stopped') {

@@ -1,8 +1,14 @@
+import { dirname } from 'node:path'
+import { formatForFile, parseSource } from '../../shared/config/source'
 import {
   loadCompositionFile,
   type LoadedComposition,
   loadPipelineFile
 } from '../core/config/load-composition'
+import { missingLlamaModels } from '../core/local/missing-models'
+import { ModelLibrary } from '../core/models/library'
+import { defaultDataDir } from '../core/paths'
+import { expandSources } from '../core/pipelines/loader'
 import { EXIT } from './exit-codes'
 import { countSeverities, formatDiagnostic, plural } from './format-diagnostics'
 import type { CliIO } from './io'
@@ -15,19 +21,50 @@ export interface ValidateFlags {
   secrets?: boolean
 }
 
-/** `llmnet validate FILE… [--json] [--strict]`: every problem of every file, then a summary. */
+/**
+ * A llama.cpp model that is not downloaded yet is a warning (the file is fine; `run` would answer
+ * 503 for it), at the model's key, with the command that gets it.
+ */
+async function warnMissingModels(loaded: LoadedComposition, library: ModelLibrary): Promise<void> {
+  if (!loaded.composition) return
+  const missing = await missingLlamaModels(loaded.composition.models, library, dirname(loaded.path))
+  if (missing.length === 0) return
+  const source = parseSource(loaded.text ?? '', formatForFile(loaded.path))
+  for (const m of missing) {
+    const at = ['models', m.key]
+    loaded.diagnostics.push({
+      severity: 'warning',
+      code: 'model-not-downloaded',
+      message: m.message,
+      path: at,
+      ...source.locate(at, { key: true })
+    })
+  }
+}
+
+/**
+ * `llmnet validate FILE|DIR… [--json] [--strict]`: every problem of every file (a directory
+ * stands for the compositions directly inside it, as for `run`), then a summary.
+ */
 export async function validateCommand(
-  files: string[],
+  sources: string[],
   flags: ValidateFlags,
   io: CliIO
 ): Promise<number> {
+  const files = await expandSources(sources, { asGiven: true })
+  if (files.length === 0) {
+    io.stderr.write(`llmnet: no composition files found in ${sources.join(', ')}\n`)
+    return EXIT.INVALID
+  }
+  const library = new ModelLibrary({ dataDir: defaultDataDir(io.env), env: io.env })
   const results: LoadedComposition[] = []
   for (const file of files) {
-    results.push(
+    const loaded =
       flags.secrets === false
         ? await loadCompositionFile(file, { strict: flags.strict })
         : await loadPipelineFile(file, { strict: flags.strict, secrets: { env: io.env } })
-    )
+    await warnMissingModels(loaded, library)
+    results.push(loaded)
   }
   const allValid = results.every((r) => r.ok)
 

@@ -10,6 +10,8 @@ import {
   printParseErrorCode
 } from 'jsonc-parser'
 import {
+  isAlias,
+  isCollection,
   isMap,
   isPair,
   isScalar,
@@ -18,6 +20,14 @@ import {
   parseDocument,
   type Node as YamlNode
 } from 'yaml'
+
+/**
+ * How deeply objects and arrays may nest. Real compositions stay under ten levels; the limit is
+ * far above that and far below what recursive code (parsers, schema checks) can survive.
+ */
+export const MAX_NESTING = 100
+/** YAML aliases a document may expand (an "alias bomb" expands exponentially). */
+export const MAX_YAML_ALIASES = 100
 
 export type PathSegment = string | number
 export type JsonPath = readonly PathSegment[]
@@ -93,7 +103,48 @@ export function lineIndex(text: string): (offset: number) => Position {
   }
 }
 
+/**
+ * The offset of the first `{` or `[` that opens a level deeper than `limit`, outside strings and
+ * comments; scanned without recursion, before any parser can overflow its stack.
+ */
+export function tooDeepOffset(text: string, limit = MAX_NESTING): number | undefined {
+  let depth = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 34 /* " */) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 34; i++) {
+        if (text.charCodeAt(i) === 92 /* \ */) i++
+        else if (text.charCodeAt(i) === 10) break
+      }
+    } else if (c === 47 /* / */ && text.charCodeAt(i + 1) === 47) {
+      const end = text.indexOf('\n', i)
+      i = end < 0 ? text.length : end
+    } else if (c === 47 && text.charCodeAt(i + 1) === 42 /* * */) {
+      const end = text.indexOf('*/', i + 2)
+      i = end < 0 ? text.length : end + 1
+    } else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > limit) return i
+    } else if (c === 125 /* } */ || c === 93 /* ] */) {
+      depth = Math.max(0, depth - 1)
+    }
+  }
+  return undefined
+}
+
+function tooDeepMessage(): string {
+  return `nested deeper than ${MAX_NESTING} levels (objects and arrays inside each other)`
+}
+
+/** A source with errors only: nothing to check, nothing to locate. */
+function failedSource(format: SourceFormat, syntaxErrors: SyntaxProblem[]): ParsedSource {
+  return { format, value: undefined, syntaxErrors, locate: () => ({ line: 1, column: 1 }) }
+}
+
 function parseJson(text: string): ParsedSource {
+  const deep = tooDeepOffset(text)
+  if (deep !== undefined) {
+    return failedSource('json', [{ ...lineIndex(text)(deep), message: tooDeepMessage() }])
+  }
   const errors: ParseError[] = []
   const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false })
   const toPos = lineIndex(text)
@@ -193,9 +244,23 @@ function parseYaml(text: string): ParsedSource {
   }
   const syntaxErrors = doc.errors.map((e) => ({
     ...toPos(e.pos[0]),
-    message: `syntax error: ${e.message.split('\n')[0] ?? e.code}`
+    // The parser catches its own stack overflow on absurd nesting; say what it means.
+    message: /call stack/i.test(e.message)
+      ? tooDeepMessage()
+      : `syntax error: ${e.message.split('\n')[0] ?? e.code}`
   }))
-  const value = syntaxErrors.length === 0 ? (doc.toJS() as unknown) : undefined
+  const limits = syntaxErrors.length === 0 ? yamlLimits(doc.contents) : undefined
+  if (limits) syntaxErrors.push({ ...toPos(limits.offset), message: limits.message })
+  let value: unknown
+  if (syntaxErrors.length === 0) {
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) as unknown
+    } catch (err) {
+      // Aliases that expand beyond the limit; point at the first alias.
+      const at = firstYamlAlias(doc.contents) ?? 0
+      syntaxErrors.push({ ...toPos(at), message: aliasMessage(err) })
+    }
+  }
   return {
     format: 'yaml',
     value,
@@ -230,4 +295,44 @@ function parseYaml(text: string): ParsedSource {
       return toPos(innerOffset(text, target.range[0], inner))
     }
   }
+}
+
+function aliasMessage(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err)
+  return /alias/i.test(text)
+    ? `aliases expand too much (more than ${MAX_YAML_ALIASES}): a YAML "billion laughs" document?`
+    : `the document cannot be read: ${text}`
+}
+
+/** Every node of a YAML tree with its depth, without recursion (the tree may be deep). */
+function* walkYaml(root: unknown): Generator<{ node: YamlNode; depth: number }> {
+  const stack: { node: unknown; depth: number }[] = [{ node: root, depth: 0 }]
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop() as { node: unknown; depth: number }
+    if (!node || typeof node !== 'object') continue
+    if (isPair(node)) {
+      stack.push({ node: node.value, depth }, { node: node.key, depth })
+      continue
+    }
+    yield { node: node as YamlNode, depth }
+    if (isCollection(node)) {
+      for (let i = node.items.length - 1; i >= 0; i--)
+        stack.push({ node: node.items[i], depth: depth + 1 })
+    }
+  }
+}
+
+/** The first collection nested deeper than {@link MAX_NESTING}, in document order. */
+function yamlLimits(root: unknown): { offset: number; message: string } | undefined {
+  for (const { node, depth } of walkYaml(root)) {
+    if (depth >= MAX_NESTING && isCollection(node)) {
+      return { offset: node.range?.[0] ?? 0, message: tooDeepMessage() }
+    }
+  }
+  return undefined
+}
+
+function firstYamlAlias(root: unknown): number | undefined {
+  for (const { node } of walkYaml(root)) if (isAlias(node)) return node.range?.[0]
+  return undefined
 }

@@ -1,10 +1,14 @@
+import { writeFileSync } from 'node:fs'
+import path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { tempDir } from '../../../../tests/support/harness'
 import { compilePipeline } from '../engine/pipeline'
 import { EventBus } from '../events'
 import { ModelLibrary } from '../models/library'
 import { defaultDataDir } from '../paths'
 import { CompositionSchema } from '../../../shared/config/schema'
-import { llamaParams, LocalModelManager, pullCommand } from './manager'
+import { llamaParams, LocalModelManager } from './manager'
+import { pullCommand } from './missing-models'
 
 describe('llamaParams', () => {
   it.each([
@@ -121,5 +125,56 @@ describe('vLLM, TensorRT-LLM and docker runners', () => {
     ])
     expect(manager.providerFor(p, 'big', p.composition.models.big!)?.id).toBe('runner:big')
     expect(manager.providerFor(p, 'remote', p.composition.models.remote!)).toBeUndefined()
+  })
+})
+
+describe('LocalModelManager not-ready state', () => {
+  it('prepare() keeps what a pipeline waits for, per pipeline, until a new check finds the model (catches /status calling a waiting pipeline ready)', async () => {
+    const tmp = tempDir('llmnet-notready-')
+    try {
+      const manager = new LocalModelManager({
+        library: new ModelLibrary({ dataDir: tmp.dir, env: {} }),
+        events: new EventBus()
+      })
+      const compile = (id: string, source: string) =>
+        compilePipeline(
+          id,
+          CompositionSchema.parse({
+            models: { m: { runner: 'llama-cpp', source } },
+            architecture: [
+              {
+                name: 'chat',
+                layer: 0,
+                model: 'm',
+                adapter: 'openai-api',
+                'output-to': ['output']
+              },
+              { name: 'output', adapter: 'output' }
+            ]
+          }),
+          { path: path.join(tmp.dir, `${id}.json`), baseDir: tmp.dir }
+        )
+      const hf = compile(
+        'hf',
+        'hf://Qwen/Qwen2.5-0.5B-Instruct-GGUF/qwen2.5-0.5b-instruct-q4_k_m.gguf'
+      )
+      const file = compile('file', 'weights.gguf')
+      expect(await manager.prepare(hf)).toEqual([
+        expect.stringContaining('get it with: llmnet models pull qwen2.5-0.5b-instruct')
+      ])
+      expect(await manager.prepare(file)).toEqual([
+        `model "m": the file ${path.join(tmp.dir, 'weights.gguf')} does not exist`
+      ])
+      expect(manager.problems('hf')).toHaveLength(1)
+      expect(manager.problems('file')).toHaveLength(1)
+      expect(manager.problems('other')).toEqual([])
+
+      writeFileSync(path.join(tmp.dir, 'weights.gguf'), 'GGUF')
+      expect(await manager.prepare(file)).toEqual([])
+      expect(manager.problems('file')).toEqual([])
+      expect(manager.problems('hf')).toHaveLength(1)
+    } finally {
+      tmp.remove()
+    }
   })
 })

@@ -11,7 +11,6 @@ import type { ModelRuntimeStatus } from '../../../shared/models/status'
 import type { CompiledPipeline } from '../engine/pipeline'
 import { AppError } from '../errors'
 import type { EventBus } from '../events'
-import { findCatalogEntry } from '../models/catalog'
 import type { ModelLibrary } from '../models/library'
 import type { OllamaManager } from '../models/ollama'
 import type { UpstreamPools } from '../providers/http-transport'
@@ -26,6 +25,7 @@ import type {
 } from '../providers/provider'
 import type { LocalModels } from '../providers/resolver'
 import { checkTool, type ToolCheck, type ToolName } from '../models/runners'
+import { missingLlamaModels, pullCommand } from './missing-models'
 import { LlamaCppProcess, type LlamaProcessStatus } from './process'
 import { ServerRunner, toolFor } from './server-runner'
 import type { ForkLike } from './worker-fork'
@@ -80,10 +80,10 @@ export function llamaParams(
   return out
 }
 
-/** The command that downloads a missing model, as printed in errors. */
-export function pullCommand(source: string): string {
-  const entry = findCatalogEntry(source)
-  return `llmnet models pull ${entry ? entry.name : source}`
+/** Why a pipeline cannot answer yet; `source` when a model file is missing. */
+interface NotReady {
+  message: string
+  source?: string
 }
 
 function toStatus(
@@ -216,6 +216,8 @@ export class LocalModelManager implements LocalModels {
   private readonly users = new Map<string, Set<string>>()
   /** llama.cpp provider id → the process it started (processes are shared by identical models). */
   private readonly processOf = new Map<string, string>()
+  /** Pipelines that cannot answer yet, by id, and why. */
+  private readonly notReady = new Map<string, NotReady[]>()
   private ollama: OllamaManager | undefined
 
   constructor(private readonly opts: LocalModelManagerOptions) {}
@@ -228,38 +230,43 @@ export class LocalModelManager implements LocalModels {
 
   /**
    * Checks every local model of a pipeline before it serves: a llama.cpp file that is missing is
-   * reported with the exact `llmnet models pull …` command.
+   * reported with the exact `llmnet models pull …` command. The problems are kept as the
+   * pipeline's not-ready state (see {@link problems}) until its model turns up.
    */
   async prepare(pipeline: CompiledPipeline): Promise<string[]> {
-    const problems: string[] = []
+    const problems: NotReady[] = []
     for (const [key, model] of Object.entries(pipeline.composition.models)) {
-      const info = describeModel(model)
       const tool = hasEndpoint(model) ? undefined : toolFor(model)
-      if (tool) {
-        const check = await (this.opts.checkTool ?? ((t: ToolName) => checkTool(t)))(tool)
-        if (!check.ok)
-          problems.push(
-            `model "${key}" (${tool}) cannot be started: ${check.problem ?? `${tool} is not available`}`
-          )
-        continue
-      }
-      if (info.runner !== 'llama-cpp' || hasEndpoint(model)) continue
-      if (!info.source) {
-        problems.push(
-          `model "${key}" (llama-cpp) has no source: give a GGUF path, URL or hf:// reference`
-        )
-        continue
-      }
-      const resolved = await this.opts.library.resolveSource(info.source, {
-        baseDir: pipeline.baseDir
-      })
-      if (!resolved.present) {
-        problems.push(
-          `model "${key}" is not downloaded (${resolved.localPath}); get it with: ${pullCommand(info.source)}`
-        )
-      }
+      if (!tool) continue
+      const check = await (this.opts.checkTool ?? ((t: ToolName) => checkTool(t)))(tool)
+      if (!check.ok)
+        problems.push({
+          message: `model "${key}" (${tool}) cannot be started: ${check.problem ?? `${tool} is not available`}`
+        })
     }
-    return problems
+    const missing = await missingLlamaModels(
+      pipeline.composition.models,
+      this.opts.library,
+      pipeline.baseDir
+    )
+    problems.push(...missing.map((m) => ({ message: m.message, source: m.source })))
+    if (problems.length > 0) this.notReady.set(pipeline.id, problems)
+    else this.notReady.delete(pipeline.id)
+    return problems.map((p) => p.message)
+  }
+
+  /** Why a pipeline cannot answer yet (from {@link prepare}); empty when it is ready. */
+  problems(pipelineId: string): string[] {
+    return (this.notReady.get(pipelineId) ?? []).map((p) => p.message)
+  }
+
+  /** A model file turned up (pulled while serving): pipelines waiting only for it are ready. */
+  private sourceArrived(source: string): void {
+    for (const [id, list] of this.notReady) {
+      const rest = list.filter((p) => p.source !== source)
+      if (rest.length === 0) this.notReady.delete(id)
+      else this.notReady.set(id, rest)
+    }
   }
 
   providerFor(
@@ -310,6 +317,7 @@ export class LocalModelManager implements LocalModels {
               `model "${modelKey}" is not downloaded; get it with: ${pullCommand(source)}`
             )
           }
+          this.sourceArrived(source)
           const handle = this.handleFor(resolved.localPath, params, modelKey, source, id)
           const baseUrl = await handle.ensureStarted()
           handle.touch()

@@ -6,11 +6,17 @@ import type { LoadedComposition } from '../config/load-composition'
 
 const EXTENSIONS = new Set(['.json', '.jsonc', '.yaml', '.yml'])
 
-/** Files named on the command line, and the composition files directly inside named directories. */
-export async function expandSources(sources: readonly string[]): Promise<string[]> {
+/**
+ * Files named on the command line, and the composition files directly inside named directories.
+ * Paths are made absolute unless `asGiven` (then they keep the user's spelling, for messages).
+ */
+export async function expandSources(
+  sources: readonly string[],
+  opts: { asGiven?: boolean } = {}
+): Promise<string[]> {
   const files: string[] = []
   for (const source of sources) {
-    const path = resolve(source)
+    const path = opts.asGiven ? source : resolve(source)
     const info = await stat(path).catch(() => undefined)
     if (info?.isDirectory()) {
       const names = (await readdir(path))

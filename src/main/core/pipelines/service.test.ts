@@ -118,7 +118,7 @@ describe('PipelineService', () => {
     writeFileSync(join(tmp.dir, 'workspaces', 'blocked'), 'not a folder')
     const result = await service.loadText('blocked', composition(), 'json', { reloaded: true })
     expect(result.ok).toBe(false)
-    expect(result.diagnostics[0]?.message).toMatch(/^internal error while loading: /)
+    expect(result.diagnostics[0]?.message).toMatch(/^the pipeline cannot be loaded: /)
     expect(seen.at(-1)).toEqual({ event: 'pipeline.reload_failed', id: 'blocked' })
     expect(registry.get('steady')?.composition.description).toBe('old')
   })

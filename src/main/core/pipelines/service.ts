@@ -35,6 +35,8 @@ export interface PipelineServiceOptions {
   workspaceRoot?: string
   /** Called after a pipeline stops being served, to release its providers and idle workers. */
   onRemoved?: (pipeline: CompiledPipeline) => void | Promise<void>
+  /** Reads, validates and resolves one file (injectable to test failures). */
+  loadFile?: typeof loadPipelineFile
 }
 
 /** A short label for diagnostics and events: the file, or `library:<name>`. */
@@ -74,8 +76,9 @@ export class PipelineService {
   async loadFile(path: string, reloaded = false): Promise<LoadedComposition> {
     if (!isAbsolute(path)) throw new Error(`pipeline files are given as absolute paths: ${path}`)
     const origin: PipelineOrigin = { kind: 'file', path }
+    const load = this.opts.loadFile ?? loadPipelineFile
     return this.guard(pipelineIdFromPath(path), origin, reloaded, () =>
-      loadPipelineFile(path, { secrets: this.opts.secrets })
+      load(path, { secrets: this.opts.secrets })
     )
   }
 
@@ -183,7 +186,11 @@ export class PipelineService {
       loaded = await load()
       if (loaded.ok && loaded.composition) this.install(loaded, origin, reloaded)
     } catch (err) {
-      loaded = failed(id, origin, `internal error while loading: ${(err as Error).message}`)
+      loaded = failed(
+        id,
+        origin,
+        `the pipeline cannot be loaded: ${err instanceof Error ? err.message : String(err)}`
+      )
     }
     if (!loaded.ok && reloaded) {
       this.opts.events.emit('pipeline.reload_failed', {
@@ -234,6 +241,6 @@ function failed(id: string, origin: PipelineOrigin, message: string): LoadedComp
     path: originLabel(origin),
     baseDir: '',
     ok: false,
-    diagnostics: [{ severity: 'error', code: 'internal', message, path: [], line: 1, column: 1 }]
+    diagnostics: [{ severity: 'error', code: 'load-failed', message, path: [], line: 1, column: 1 }]
   }
 }

@@ -23,6 +23,8 @@ export interface AppDeps {
   pipelines: PipelineRegistry
   /** Local model statuses for `GET /status`. */
   modelStatus?: () => ModelRuntimeStatus[]
+  /** Why a pipeline cannot answer yet (a model to download); empty when it is ready. */
+  pipelineProblems?: (id: string) => string[]
   engine: EngineDeps
   metrics: Metrics
   options: ServerOptions
@@ -93,9 +95,16 @@ export function createApp(deps: AppDeps): FastifyInstance {
   }))
   app.get('/status', async () => ({
     version: deps.version,
-    pipelines: deps.pipelines
-      .list()
-      .map((p) => ({ id: p.id, path: p.path ?? null, nodes: p.composition.architecture.length })),
+    pipelines: deps.pipelines.list().map((p) => {
+      const problems = deps.pipelineProblems?.(p.id) ?? []
+      return {
+        id: p.id,
+        path: p.path ?? null,
+        nodes: p.composition.architecture.length,
+        ready: problems.length === 0,
+        problems
+      }
+    }),
     models: deps.modelStatus?.() ?? []
   }))
   app.get('/metrics', async (_req, reply) => {
