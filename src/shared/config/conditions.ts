@@ -130,8 +130,12 @@ function tokenize(src: string): Token[] {
 
 const COMPARE_OPS: readonly string[] = ['==', '!=', '>=', '<=', '>', '<']
 
+/** Parentheses and `!` nest by recursion: past this depth a condition is refused, not a stack overflow. */
+export const MAX_CONDITION_NESTING = 64
+
 class Parser {
   private pos = 0
+  private depth = 0
   readonly variables: { name: string; column: number }[] = []
   constructor(private readonly tokens: Token[]) {}
 
@@ -173,18 +177,24 @@ class Parser {
     return left
   }
   private unary(): ConditionExpr {
-    if (this.isOp('!')) {
-      this.next()
-      return { kind: 'not', expr: this.unary() }
+    if (!this.isOp('!') && !this.isOp('(')) return this.compare()
+    const tok = this.next()
+    if (++this.depth > MAX_CONDITION_NESTING) {
+      throw new ParseFailure(
+        `the condition is nested too deeply (more than ${MAX_CONDITION_NESTING} levels of "(" and "!")`,
+        tok.col
+      )
     }
-    if (this.isOp('(')) {
-      const open = this.next()
-      const expr = this.or()
-      if (!this.isOp(')')) throw new ParseFailure('missing ")"', this.peek().col || open.col)
+    let expr: ConditionExpr
+    if (tok.t === 'op' && tok.value === '!') {
+      expr = { kind: 'not', expr: this.unary() }
+    } else {
+      expr = this.or()
+      if (!this.isOp(')')) throw new ParseFailure('missing ")"', this.peek().col || tok.col)
       this.next()
-      return expr
     }
-    return this.compare()
+    this.depth--
+    return expr
   }
   private compare(): ConditionExpr {
     const left = this.operand()
@@ -297,9 +307,21 @@ function compareValues(op: CompareOp, a: ConditionValue, b: ConditionValue): boo
   }
   if (typeof a === 'object' || typeof b === 'object') {
     if (op !== '==' && op !== '!=') return false
-    return applyOp(op, JSON.stringify(a), JSON.stringify(b))
+    const x = serialize(a)
+    const y = serialize(b)
+    // A value JSON cannot hold (a BigInt, a cycle) is not comparable: false, never a throw.
+    if (x === undefined || y === undefined) return false
+    return applyOp(op, x, y)
   }
   return applyOp(op, a, b)
+}
+
+function serialize(value: ConditionValue): string | undefined {
+  try {
+    return JSON.stringify(value)
+  } catch {
+    return undefined
+  }
 }
 
 function applyOp<T extends number | string>(op: CompareOp, x: T, y: T): boolean {
@@ -319,12 +341,30 @@ function applyOp<T extends number | string>(op: CompareOp, x: T, y: T): boolean 
   }
 }
 
+/**
+ * `a && b && c…` nests on the left, one level per operand: walk that spine in a loop, so a long
+ * chain costs no stack (only "(" and "!" recurse, and the parser bounds those).
+ */
+function evaluateChain(expr: ConditionExpr & { kind: 'or' | 'and' }, vars: Variables): boolean {
+  const operands: ConditionExpr[] = []
+  let e: ConditionExpr = expr
+  while (e.kind === expr.kind) {
+    operands.push(e.right)
+    e = e.left
+  }
+  operands.push(e)
+  for (let i = operands.length - 1; i >= 0; i--) {
+    const value = evaluateExpr(operands[i] as ConditionExpr, vars)
+    if (value === (expr.kind === 'or')) return value
+  }
+  return expr.kind === 'and'
+}
+
 function evaluateExpr(expr: ConditionExpr, vars: Variables): boolean {
   switch (expr.kind) {
     case 'or':
-      return evaluateExpr(expr.left, vars) || evaluateExpr(expr.right, vars)
     case 'and':
-      return evaluateExpr(expr.left, vars) && evaluateExpr(expr.right, vars)
+      return evaluateChain(expr, vars)
     case 'not':
       return !evaluateExpr(expr.expr, vars)
     case 'bool':

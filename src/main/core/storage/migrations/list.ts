@@ -1,0 +1,15 @@
+/**
+ * @module The numbered migrations, in order. Each is applied once, in its own transaction, and its
+ * sha256 is recorded; `PRAGMA user_version` ends at the last applied id.
+ */
+import { sql as init } from './0001-init'
+
+/** One schema step. `id` is its number and the schema version it leads to. */
+export interface Migration {
+  id: number
+  name: string
+  sql: string
+}
+
+/** Every migration this version of llmnet knows, ids 1…n without gaps. */
+export const MIGRATIONS: readonly Migration[] = [{ id: 1, name: '0001-init', sql: init }]
