@@ -5,57 +5,20 @@
  * Reports req/s ratio, Δp50, Δp95 and ΔTTFB against the direct call, CPU ms per request and RSS
  * of each proxy process, and checks the targets of docs/performance.md.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { Pool } from 'undici'
+import { cpuMs, pct, root, rssMb, startLlmnet, startProcess } from './processes'
 
-const root = resolve(import.meta.dirname, '..')
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1)
 /** Warm-up per target and scenario, long enough for V8 to optimise the whole request path. */
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4)
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number)
-const TICK_MS = 1000 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim() || 100)
 
 type Target = 'direct' | 'naive' | 'llmnet'
 type Mode = 'json' | 'sse'
-
-function startProcess(cmd: string, args: string[]): Promise<{ child: ChildProcess; port: number }> {
-  return new Promise((res, rej) => {
-    const child = spawn(cmd, args, {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' }
-    })
-    let out = ''
-    const onData = (b: Buffer): void => {
-      out += b.toString()
-      const m = /LISTENING (\d+)|127\.0\.0\.1:(\d+)\/v1/.exec(out)
-      if (m) {
-        child.stdout?.off('data', onData)
-        res({ child, port: Number(m[1] ?? m[2]) })
-      }
-    }
-    child.stdout?.on('data', onData)
-    child.stderr?.on('data', (b: Buffer) => process.stderr.write(b))
-    child.once('exit', (code) =>
-      rej(new Error(`${cmd} ${args.join(' ')} exited with ${code}: ${out}`))
-    )
-  })
-}
-
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * TICK_MS
-}
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  return m ? Number(m[1]) / 1024 : 0
-}
 
 const body = (stream: boolean, model: string): string =>
   JSON.stringify({
@@ -120,11 +83,6 @@ async function round(
   }
 }
 
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN
-}
-
 function merge(samples: Sample[]): Sample {
   return samples.reduce(
     (a, s) => ({
@@ -158,14 +116,7 @@ async function main(): Promise<void> {
     join(root, 'bench/naive-proxy.mjs'),
     upstreamUrl
   ])
-  const llmnet = await startProcess(process.execPath, [
-    join(root, 'bench/run-cli.mjs'),
-    'run',
-    file,
-    '--port',
-    '0',
-    '--no-watch'
-  ])
+  const llmnet = await startLlmnet(file)
   const targets: Record<Target, { port: number; pid?: number; model: string }> = {
     direct: { port: upstream.port, model: 'bench' },
     naive: { port: naive.port, pid: naive.child.pid, model: 'bench' },

@@ -17,6 +17,8 @@ import {
   type Json,
   openaiClient,
   replaceFile,
+  openStream,
+  sseData,
   systemContent,
   tempDir,
   writeComposition
@@ -97,6 +99,37 @@ describe('llmnet run / ask (child processes)', () => {
     proc.child.kill('SIGTERM')
     expect(await proc.exited).toBe(0)
     expect(proc.stderr()).toContain('SIGTERM, shutting down')
+  })
+
+  it('SIGTERM mid-stream drains: the stream ends with a shutdown error event and [DONE], a late request is refused or 503, exit 0, the trace says shutdown (fails if streams are cut or the exit is not clean)', async () => {
+    // One word, then the upstream goes quiet: the stream is still open when SIGTERM comes.
+    up.setResponder(() => ({ chunks: ['w0 ', 'w1 '], stallAfterChunks: 1 }))
+    const file = writeComposition(tmp.dir, 'drain', proxy(up.url, 'x'))
+    const { proc, url } = await runServer([file], {}, ['--shutdown-grace', '0.5', '--trace'])
+    const stream = await openStream(url, 'drain', '"content":"w0 "')
+    proc.child.kill('SIGTERM')
+    await proc.waitFor('stderr', /SIGTERM, shutting down/)
+
+    // During the drain a new request is refused (not listening) or answered 503 `shutdown`.
+    const late = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'drain', messages: [{ role: 'user', content: 'late' }] })
+    }).then(
+      async (r) => ({
+        status: r.status,
+        code: ((await r.json()) as { error?: { code?: string } }).error?.code
+      }),
+      (e: Error) => ({ refused: (e.cause as { code?: string } | undefined)?.code })
+    )
+    expect([{ refused: 'ECONNREFUSED' }, { status: 503, code: 'shutdown' }]).toContainEqual(late)
+
+    const events = sseData(await stream.rest())
+    expect(events.at(-1)).toBe('[DONE]')
+    expect(JSON.parse(events.at(-2) as string).error).toMatchObject({ code: 'shutdown' })
+    expect(await proc.exited).toBe(0)
+    expect(proc.stderr()).toMatch(/error shutdown/)
+    expect(proc.stderr()).not.toMatch(/client_closed/)
   })
 
   it('run DIR serves every composition in the directory (fails if directories are not expanded)', async () => {

@@ -14,6 +14,7 @@ import { PipelineService } from './core/pipelines/service'
 import { UpstreamPools } from './core/providers/http-transport'
 import { DefaultProviderResolver, type ResolverOptions } from './core/providers/resolver'
 import { createApp, DEFAULT_SERVER_OPTIONS, type ServerOptions } from './core/server/app'
+import { InFlight } from './core/server/in-flight'
 import { listen, type Listening } from './core/server/listen'
 import type { SecretStore } from './core/secrets/types'
 import { LocalModelManager } from './core/local/manager'
@@ -51,7 +52,12 @@ export interface Runtime {
   readonly pools: UpstreamPools
   /** Starts the HTTP API; `port` 0 picks a free port. */
   listen(port: number): Promise<Listening>
-  stop(): Promise<void>
+  /**
+   * Stops serving: requests in flight get `graceMs` (default 2 s) to finish, then end with a
+   * `shutdown` error; observe hooks still queued get what is left of the grace (at least 1 s);
+   * then local models stop and upstream connections close.
+   */
+  stop(opts?: { graceMs?: number }): Promise<void>
 }
 
 /** Hooks call functions through the functions subsystem. */
@@ -102,7 +108,9 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
     models,
     pools,
     async listen(port) {
+      const inflight = new InFlight()
       const app = createApp({
+        inflight,
         pipelines,
         engine,
         metrics,
@@ -111,14 +119,17 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
         modelStatus: () => models.status(),
         pipelineProblems: (id) => models.problems(id)
       })
-      server = await listen(app, serverOptions.host, port)
+      server = await listen(app, inflight, serverOptions.host, port)
       events.emit('server.listening', { url: server.url, host: server.host, port: server.port })
       return server
     },
-    async stop() {
+    async stop({ graceMs = 2000 } = {}) {
+      const deadline = Date.now() + graceMs
       pipelineService.close()
-      await server?.close()
+      await server?.close(graceMs)
       server = undefined
+      // Observe hooks run after their request answered: wait for them, but not for ever.
+      await engine.hooks?.queue.idle(Math.max(1000, deadline - Date.now()))
       await models.stopAll()
       await pools.close()
     }

@@ -66,9 +66,10 @@ export function llmnet(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
 /** Starts `llmnet run … --port 0` and returns the API base URL it printed (without /v1). */
 export async function runServer(
   sources: string[],
-  env: NodeJS.ProcessEnv = {}
+  env: NodeJS.ProcessEnv = {},
+  flags: string[] = []
 ): Promise<{ proc: Proc; url: string }> {
-  const proc = llmnet(['run', ...sources, '--port', '0'], env)
+  const proc = llmnet(['run', ...sources, '--port', '0', ...flags], env)
   const [, url] = await proc.waitFor(
     'stdout',
     /OpenAI-compatible API: (http:\/\/127\.0\.0\.1:\d+)\/v1/

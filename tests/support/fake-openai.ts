@@ -35,6 +35,8 @@ export interface FakeReply {
   dropAfterChunks?: number
   /** After the streamed chunks, send an SSE error event with this message and end (no [DONE]). */
   streamError?: string
+  /** Send this many streamed chunks, then nothing more while keeping the connection open. */
+  stallAfterChunks?: number
 }
 
 export type Responder = (req: RecordedRequest, index: number) => FakeReply | Promise<FakeReply>
@@ -153,6 +155,7 @@ export async function startFakeUpstream(
         res.socket?.destroy()
         return
       }
+      if (reply.stallAfterChunks !== undefined && n >= reply.stallAfterChunks) return
       if (reply.chunkDelayMs) await sleep(reply.chunkDelayMs)
       await send({
         ...base,

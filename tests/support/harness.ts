@@ -157,6 +157,44 @@ export function rawRequest(
   })
 }
 
+/**
+ * Starts a streamed chat request to `model` and reads it until `marker` has arrived (the answer
+ * is under way); `rest()` reads it to its end and returns the whole body.
+ */
+export async function openStream(
+  url: string,
+  model: string,
+  marker: string
+): Promise<{ rest: () => Promise<string> }> {
+  const res = await fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      model,
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }]
+    })
+  })
+  if (res.status !== 200) throw new Error(`stream answered ${res.status}: ${await res.text()}`)
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader()
+  const decoder = new TextDecoder()
+  let text = ''
+  while (!text.includes(marker)) {
+    const { value, done } = await reader.read()
+    if (done) throw new Error(`stream ended before ${marker}: ${text}`)
+    text += decoder.decode(value, { stream: true })
+  }
+  return {
+    async rest() {
+      for (;;) {
+        const { value, done } = await reader.read()
+        if (done) return text
+        text += decoder.decode(value, { stream: true })
+      }
+    }
+  }
+}
+
 /** The `data:` payloads of an SSE body, in order (`[DONE]` included). */
 export function sseData(text: string): string[] {
   return text

@@ -36,6 +36,15 @@ function parsePositiveInt(value: string): string {
   return value
 }
 
+/** A duration such as --shutdown-grace: seconds, 0 or more. */
+function parseSeconds(value: string): string {
+  const n = Number(value)
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new InvalidArgumentError('It must be a number of seconds, 0 or more.')
+  }
+  return value
+}
+
 /** Each command's usage errors name its own help: `llmnet models pull --help`. */
 function helpHints(command: Command, path: string): void {
   command.showHelpAfterError(`(run "${path} --help" for usage)`)
@@ -128,6 +137,14 @@ export function buildProgram(
       new Option('--max-concurrent <n>', 'requests in flight before answering 429')
         .default('256')
         .argParser(parsePositiveInt)
+    )
+    .addOption(
+      new Option(
+        '--shutdown-grace <seconds>',
+        'on SIGINT/SIGTERM, time requests in flight get to finish'
+      )
+        .default('10')
+        .argParser(parseSeconds)
     )
     .option('--no-watch', 'do not reload pipelines when their files change')
     .option('--trace', "print each request's trace to stderr")

@@ -28,6 +28,8 @@ export interface ServeFlags {
   watch?: boolean
   trace?: boolean
   maxConcurrent?: string
+  /** Seconds requests in flight get to finish after SIGINT/SIGTERM. */
+  shutdownGrace?: string
 }
 
 /** Loads a dotenv file into `env` without overriding variables that are already set. */
@@ -178,7 +180,10 @@ export async function serveCommand(
   io.stdout.write(`OpenAI-compatible API: ${server.url}/v1\n`)
   if (apiKey) io.stdout.write('API key required (Authorization: Bearer …)\n')
   const signal = await untilSignal()
-  io.stderr.write(`llmnet: ${signal}, shutting down\n`)
-  await runtime.stop()
+  const graceMs = Number(flags.shutdownGrace ?? 10) * 1000
+  // Printed once stop() has stopped accepting (its synchronous part).
+  const stopped = runtime.stop({ graceMs })
+  io.stderr.write(`llmnet: ${signal}, shutting down (grace ${graceMs / 1000} s)\n`)
+  await stopped
   return EXIT.OK
 }

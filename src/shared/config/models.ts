@@ -11,6 +11,8 @@ export interface ModelInfo {
   /** The model file, name or repository the runner loads. */
   source?: string
   apiKey?: string
+  /** The model's own read timeout (its `timeout`, in ms), when it sets one. */
+  readTimeoutMs?: number
 }
 
 /** Default ports of locally started runners (the original's defaults). */
@@ -44,6 +46,12 @@ export function explicitEndpoint(model: ModelDefinition): string | undefined {
 }
 
 export function describeModel(model: ModelDefinition): ModelInfo {
+  const info = describeBackend(model)
+  if ('timeout' in model && model.timeout !== undefined) info.readTimeoutMs = model.timeout * 1000
+  return info
+}
+
+function describeBackend(model: ModelDefinition): ModelInfo {
   switch (model.type) {
     case 'external':
       return {

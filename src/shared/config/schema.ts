@@ -48,6 +48,12 @@ export const DockerConfigSchema = z.strictObject({
 
 const apiKey = z.string().nullable().optional()
 
+/**
+ * Ours: the read timeout in seconds, how long the model's server may stay silent (before its
+ * answer starts, and between two streamed pieces) before the request fails with 504. Default 300.
+ */
+const readTimeout = z.number().positive().max(86_400).optional()
+
 /** Legacy `"type": "external"`: an OpenAI-compatible server at `url` (with or without `/v1`). */
 export const ExternalModelSchema = z.strictObject({
   type: z.literal('external'),
@@ -55,7 +61,8 @@ export const ExternalModelSchema = z.strictObject({
   url: z.string().optional(),
   'api-key': apiKey,
   /** Ours: the model id sent upstream when no node overrides it. */
-  name: z.string().optional()
+  name: z.string().optional(),
+  timeout: readTimeout
 })
 
 /** Legacy `"type": "docker"`. */
@@ -72,7 +79,8 @@ export const HuggingfaceModelSchema = z.strictObject({
   type: z.literal('huggingface'),
   url: z.string(),
   runner: z.string(),
-  hf_pat: z.string().optional()
+  hf_pat: z.string().optional(),
+  timeout: readTimeout
 })
 
 /**
@@ -89,7 +97,8 @@ export const UnifiedModelSchema = z.strictObject({
   'api-key': apiKey,
   parameters: z.record(z.string(), jsonValue).optional(),
   docker: DockerConfigSchema.optional(),
-  name: z.string().optional()
+  name: z.string().optional(),
+  timeout: readTimeout
 })
 
 export const ModelSchema = z.discriminatedUnion('type', [

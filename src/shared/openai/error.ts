@@ -9,16 +9,21 @@ export const ERROR_CODES = {
   forbidden_host: { status: 403, type: 'invalid_request_error' },
   model_not_found: { status: 404, type: 'invalid_request_error' },
   not_found: { status: 404, type: 'invalid_request_error' },
+  request_timeout: { status: 408, type: 'invalid_request_error' },
   request_too_large: { status: 413, type: 'invalid_request_error' },
+  uri_too_long: { status: 414, type: 'invalid_request_error' },
   unsupported_media_type: { status: 415, type: 'invalid_request_error' },
   no_route: { status: 422, type: 'invalid_request_error' },
   hook_aborted: { status: 422, type: 'invalid_request_error' },
   rate_limited: { status: 429, type: 'rate_limit_error' },
+  headers_too_large: { status: 431, type: 'invalid_request_error' },
   /** The client went away; only seen in traces and metrics (nginx's 499). */
   client_closed: { status: 499, type: 'client_error' },
   internal_error: { status: 500, type: 'server_error' },
   upstream_error: { status: 502, type: 'upstream_error' },
   model_not_ready: { status: 503, type: 'server_error' },
+  /** The server is stopping: new requests, and requests still running when the grace ends. */
+  shutdown: { status: 503, type: 'server_error' },
   upstream_timeout: { status: 504, type: 'timeout_error' },
   hop_limit_exceeded: { status: 508, type: 'server_error' }
 } as const

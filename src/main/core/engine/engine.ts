@@ -84,9 +84,7 @@ export async function runPipeline(
     if (rest) await sink.delta({ content: rest })
     return result
   } catch (err) {
-    let e = input.signal.aborted
-      ? new AppError('client_closed', 'the client closed the request', { cause: err })
-      : AppError.from(err)
+    let e = input.signal.aborted ? abortError(input.signal.reason, err) : AppError.from(err)
     // Secret values never leave in an error message.
     const message = redact(e.message)
     if (message !== e.message) e = new AppError(e.code, message, { ...e.options })
@@ -107,6 +105,15 @@ export async function runPipeline(
     if (run.pending.length === 0) emit()
     else void Promise.allSettled(run.pending).then(emit)
   }
+}
+
+/**
+ * Why a cancelled run ended: the canceller's reason when it gave one as an AppError (a stopping
+ * server says `shutdown`), otherwise the client went away.
+ */
+function abortError(reason: unknown, err: unknown): AppError {
+  if (reason instanceof AppError) return new AppError(reason.code, reason.message, { cause: err })
+  return new AppError('client_closed', 'the client closed the request', { cause: err })
 }
 
 function redactTrace(

@@ -40,6 +40,7 @@ export type FunctionRunner = (
 export class ObserveQueue {
   private running = 0
   private readonly waiting: (() => void)[] = []
+  private idlers: (() => void)[] = []
 
   constructor(
     private readonly concurrency = 8,
@@ -58,10 +59,26 @@ export class ObserveQueue {
             this.running--
             this.waiting.shift()?.()
             resolve(true)
+            if (this.running === 0 && this.idlers.length > 0) {
+              for (const idle of this.idlers.splice(0)) idle()
+            }
           })
       }
       if (this.running < this.concurrency) run()
       else this.waiting.push(run)
+    })
+  }
+
+  /** Resolves when no task runs or waits, or after `ms` (shutdown abandons the rest). */
+  idle(ms: number): Promise<void> {
+    if (this.running === 0) return Promise.resolve()
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms)
+      function done(): void {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.idlers.push(done)
     })
   }
 }

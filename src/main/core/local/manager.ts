@@ -9,7 +9,7 @@ import { describeModel, explicitEndpoint } from '../../../shared/config/models'
 import type { ModelDefinition } from '../../../shared/config/schema'
 import type { ModelRuntimeStatus } from '../../../shared/models/status'
 import type { CompiledPipeline } from '../engine/pipeline'
-import { AppError } from '../errors'
+import { AppError, errorCode } from '../errors'
 import type { EventBus } from '../events'
 import type { ModelLibrary } from '../models/library'
 import type { OllamaManager } from '../models/ollama'
@@ -111,6 +111,32 @@ function toStatus(
   }
 }
 
+/** Options of {@link StartOnUseProvider}'s HTTP calls. */
+interface StartOnUseOptions {
+  /** 0 for our own workers: a dead port means a crash, which the handle restarts. */
+  maxRetries?: number
+  pools?: UpstreamPools
+  /** The model's `timeout`. */
+  readTimeoutMs?: number
+  /**
+   * For our own workers: whether the server at this base URL crashed. A request whose connection
+   * to it broke before any of its answer was passed on is then sent once more, to the restarted
+   * worker.
+   */
+  crashed?: (baseUrl: string) => Promise<boolean>
+}
+
+/** Transport failures that a worker's death causes (undici reports a reset socket as ECONNRESET). */
+const BROKEN_CONNECTION = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET'])
+
+function brokenConnection(err: unknown): boolean {
+  return (
+    err instanceof AppError &&
+    err.code === 'upstream_error' &&
+    BROKEN_CONNECTION.has(errorCode(err.cause) ?? '')
+  )
+}
+
 /**
  * A provider whose server is started on first use (a llama.cpp worker, a vLLM or docker server)
  * and may move to another port when it restarts; requests then go over plain OpenAI HTTP.
@@ -122,11 +148,7 @@ class StartOnUseProvider implements Provider {
     readonly id: string,
     /** Starts (or finds) the server and returns its `/v1` base URL. */
     private readonly start: () => Promise<string>,
-    private readonly httpOptions: {
-      /** 0 for our own workers: a dead port means a crash, which the handle restarts. */
-      maxRetries?: number
-      pools?: UpstreamPools
-    }
+    private readonly httpOptions: StartOnUseOptions
   ) {}
 
   private async backend(): Promise<Provider> {
@@ -140,21 +162,55 @@ class StartOnUseProvider implements Provider {
       })
     }
     if (!this.http || this.http.id !== baseUrl) {
-      this.http = new OpenAICompatibleProvider({ baseUrl, ...this.httpOptions })
+      const { crashed: _crashed, readTimeoutMs, ...options } = this.httpOptions
+      this.http = new OpenAICompatibleProvider({
+        baseUrl,
+        ...options,
+        ...(readTimeoutMs !== undefined && { readTimeoutMs })
+      })
     }
     return this.http
   }
 
-  async chat(req: ProviderRequest, opts?: CallOptions): Promise<ProviderResponse> {
-    return (await this.backend()).chat(req, opts)
+  /**
+   * Runs `call`, and once more on a restarted server when the first server crashed under it and
+   * `unsent()` says nothing of the answer was passed on yet.
+   */
+  private async withCrashRetry<T>(
+    call: (backend: Provider) => Promise<T>,
+    unsent: () => boolean,
+    opts?: CallOptions
+  ): Promise<T> {
+    const backend = await this.backend()
+    try {
+      return await call(backend)
+    } catch (err) {
+      const crashed = this.httpOptions.crashed
+      if (!crashed || !unsent() || opts?.signal?.aborted || !brokenConnection(err)) throw err
+      if (!(await crashed(backend.id))) throw err
+      return call(await this.backend())
+    }
   }
 
-  async stream(
-    req: ProviderRequest,
-    onDelta: DeltaHandler,
-    opts?: CallOptions
-  ): Promise<StreamEnd> {
-    return (await this.backend()).stream(req, onDelta, opts)
+  chat(req: ProviderRequest, opts?: CallOptions): Promise<ProviderResponse> {
+    return this.withCrashRetry(
+      (b) => b.chat(req, opts),
+      () => true,
+      opts
+    )
+  }
+
+  stream(req: ProviderRequest, onDelta: DeltaHandler, opts?: CallOptions): Promise<StreamEnd> {
+    let sent = false
+    const forward: DeltaHandler = (delta) => {
+      sent = true
+      return onDelta(delta)
+    }
+    return this.withCrashRetry(
+      (b) => b.stream(req, forward, opts),
+      () => !sent,
+      opts
+    )
   }
 }
 
@@ -166,7 +222,9 @@ class OllamaModelProvider implements Provider {
   constructor(
     private readonly manager: () => OllamaManager,
     private readonly source: string,
-    private readonly baseDir: string
+    private readonly baseDir: string,
+    /** The model's `timeout`; else the provider's default. */
+    private readonly readTimeoutMs?: number
   ) {
     this.id = `ollama:${source}`
   }
@@ -177,7 +235,8 @@ class OllamaModelProvider implements Provider {
       try {
         await manager.connect()
         const model = await manager.ensureModel(this.source, { baseDir: this.baseDir })
-        return { provider: manager.provider(), model }
+        const timeout = this.readTimeoutMs
+        return { provider: manager.provider(timeout ? { readTimeoutMs: timeout } : {}), model }
       } catch (err) {
         this.ready = undefined
         throw new AppError(
@@ -278,10 +337,15 @@ export class LocalModelManager implements LocalModels {
     const info = describeModel(model)
     if (!info.source) return undefined
     if (info.runner === 'ollama' && this.opts.ollama) {
-      const id = `ollama\u0000${pipeline.baseDir}\u0000${info.source}`
+      const id = `ollama\u0000${pipeline.baseDir}\u0000${info.source}\u0000${info.readTimeoutMs ?? ''}`
       let provider = this.providers.get(id)
       if (!provider) {
-        provider = new OllamaModelProvider(this.getOllama, info.source, pipeline.baseDir)
+        provider = new OllamaModelProvider(
+          this.getOllama,
+          info.source,
+          pipeline.baseDir,
+          info.readTimeoutMs
+        )
         this.providers.set(id, provider)
       }
       return this.use(id, pipeline, provider)
@@ -293,7 +357,8 @@ export class LocalModelManager implements LocalModels {
         const runner = new ServerRunner(modelKey, model, this.opts.env ?? process.env)
         this.runners.set(id, runner)
         provider = new StartOnUseProvider(`runner:${modelKey}`, () => runner.start(), {
-          pools: this.opts.pools
+          pools: this.opts.pools,
+          readTimeoutMs: info.readTimeoutMs
         })
         this.providers.set(id, provider)
       }
@@ -302,9 +367,10 @@ export class LocalModelManager implements LocalModels {
     if (info.runner !== 'llama-cpp') return undefined
     const params = llamaParams('parameters' in model ? model.parameters : undefined)
     const source = info.source
-    const id = `llama\u0000${pipeline.baseDir}\u0000${source}\u0000${JSON.stringify(params)}`
+    const id = `llama\u0000${pipeline.baseDir}\u0000${source}\u0000${JSON.stringify(params)}\u0000${info.readTimeoutMs ?? ''}`
     let provider = this.providers.get(id)
     if (!provider) {
+      let handle: LlamaCppProcess | undefined
       provider = new StartOnUseProvider(
         `llama-cpp:${modelKey}`,
         async () => {
@@ -318,12 +384,17 @@ export class LocalModelManager implements LocalModels {
             )
           }
           this.sourceArrived(source)
-          const handle = this.handleFor(resolved.localPath, params, modelKey, source, id)
+          handle = this.handleFor(resolved.localPath, params, modelKey, source, id)
           const baseUrl = await handle.ensureStarted()
           handle.touch()
           return baseUrl
         },
-        { maxRetries: 0, pools: this.opts.pools }
+        {
+          maxRetries: 0,
+          pools: this.opts.pools,
+          readTimeoutMs: info.readTimeoutMs,
+          crashed: (baseUrl) => handle?.crashed(baseUrl) ?? Promise.resolve(false)
+        }
       )
       this.providers.set(id, provider)
     }

@@ -180,6 +180,8 @@ export class LlamaCppProcess {
   private failures = 0
   private nextRestartAt: number | null = null
   private stopReason: LlamaProcessStatus['stopReason'] = null
+  /** Base URLs of the last workers that died while serving, for {@link crashed}. */
+  private readonly crashedUrls: string[] = []
 
   constructor(options: LlamaProcessOptions) {
     const {
@@ -233,7 +235,7 @@ export class LlamaCppProcess {
       model: this.modelName,
       pid: this.current && !this.current.hasExited ? (this.current.child.pid ?? null) : null,
       port: r?.port ?? null,
-      baseUrl: r ? `http://127.0.0.1:${r.port}/v1` : null,
+      baseUrl: r ? baseUrlOf(r) : null,
       gpu: r ? r.gpu : null,
       gpuLayers: r?.gpuLayers ?? null,
       contextSize: r?.contextSize ?? null,
@@ -284,6 +286,25 @@ export class LlamaCppProcess {
     if (!status.baseUrl)
       throw new LlamaProcessError('stopped', `${this.modelName} stopped before it could serve`)
     return status.baseUrl
+  }
+
+  /**
+   * Whether the worker that served at `baseUrl` died unexpectedly (not stopped). For a caller whose
+   * connection to it just broke: the socket can close before the exit is reported, so a worker
+   * still running there gets `graceMs` to exit.
+   */
+  async crashed(baseUrl: string, graceMs = 2_000): Promise<boolean> {
+    const s = this.current
+    if (s?.ready && !s.hasExited && baseUrlOf(s.ready) === baseUrl) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, graceMs)
+        void s.exited.then(() => {
+          clearTimeout(timer)
+          resolve()
+        })
+      })
+    }
+    return this.crashedUrls.includes(baseUrl)
   }
 
   /** Marks use now: postpones the idle unload. */
@@ -429,6 +450,8 @@ export class LlamaCppProcess {
           `the worker for ${this.modelName} exited with ${how} before it was ready${tail}`
         )
     } else if (this.state === 'ready' || this.state === 'busy') {
+      if (s.ready) this.crashedUrls.push(baseUrlOf(s.ready))
+      if (this.crashedUrls.length > 8) this.crashedUrls.shift()
       this.fail(
         s,
         s.error?.code ?? 'crashed',
@@ -584,6 +607,10 @@ export class LlamaCppProcess {
   private emitStatus(): void {
     this.events.emit('status', this.status())
   }
+}
+
+function baseUrlOf(ready: ReadyMessage): string {
+  return `http://127.0.0.1:${ready.port}/v1`
 }
 
 /** Exit codes of the worker, re-exported for callers that inspect `WorkerChild` exits. */

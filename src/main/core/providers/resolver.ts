@@ -135,14 +135,17 @@ export class DefaultProviderResolver implements ProviderResolver {
     const apiKey = info.apiKey
       ? expandApiKey(info.apiKey, this.opts.env, pipeline.secrets)
       : undefined
-    const cacheKey = `${info.baseUrl}\u0000${apiKey ?? ''}`
+    const readTimeout = info.readTimeoutMs ?? this.opts.timeouts?.readTimeoutMs
+    const cacheKey = `${info.baseUrl}\u0000${apiKey ?? ''}\u0000${readTimeout ?? ''}`
     let provider = this.cache.get(cacheKey)
     if (!provider) {
       provider = new OpenAICompatibleProvider({
         baseUrl: info.baseUrl,
         apiKey,
         pools: this.opts.pools,
-        ...this.opts.timeouts
+        ...this.opts.timeouts,
+        // The model's own `timeout` beats the runtime's default.
+        ...(readTimeout !== undefined && { readTimeoutMs: readTimeout })
       })
       this.cache.set(cacheKey, provider)
     }

@@ -2,12 +2,15 @@
  * @module The HTTP app factory (Fastify). Listening is separate (listen.ts), so tests can call
  * `app.inject()` or listen on port 0. Every error leaves in OpenAI's envelope with a real status.
  */
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify'
+import type { IncomingMessage } from 'node:http'
 import type { ModelRuntimeStatus } from '../../../shared/models/status'
 import { errorBody } from '../../../shared/openai/error'
 import type { EngineDeps } from '../engine/engine'
 import { AppError } from '../errors'
 import type { Metrics } from '../metrics'
+import { answerClientError } from './client-error'
+import { InFlight, shuttingDown } from './in-flight'
 import { DEFAULT_ALIAS, type PipelineRegistry } from '../pipelines/registry'
 import { registerChatCompletions } from './routes/chat-completions'
 import { checkApiKey, checkOrigin, hostChecker, type SecurityOptions } from './security'
@@ -17,6 +20,12 @@ export interface ServerOptions extends SecurityOptions {
   host: string
   bodyLimitBytes: number
   maxConcurrent: number
+  /** Time to receive a whole request, headers and body (not the answer): then 408. */
+  requestTimeoutMs: number
+  /** Time to receive the request headers (a slow-header client): then 408. */
+  headersTimeoutMs: number
+  /** Open connections beyond this are closed at once. */
+  maxConnections: number
 }
 
 export interface AppDeps {
@@ -29,6 +38,8 @@ export interface AppDeps {
   metrics: Metrics
   options: ServerOptions
   version: string
+  /** Shared with listen(), whose close() drains these requests (default: the app's own). */
+  inflight?: InFlight
 }
 
 export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
@@ -36,18 +47,44 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   allowedHosts: [],
   corsOrigins: [],
   bodyLimitBytes: 10 * 1024 * 1024,
-  maxConcurrent: 256
+  maxConcurrent: 256,
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  maxConnections: 1024
 }
 
 const started = Math.floor(Date.now() / 1000)
 
 export function createApp(deps: AppDeps): FastifyInstance {
   const { options } = deps
+  const inflight = deps.inflight ?? new InFlight()
+  const requestTimeout = options.requestTimeoutMs
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimitBytes,
-    return503OnClosing: true
+    // The onRequest hook answers 503 in the envelope while draining.
+    return503OnClosing: false,
+    // A `__proto__` key is valid JSON: dropped (it could only reach a prototype), not refused.
+    onProtoPoisoning: 'remove',
+    onConstructorPoisoning: 'remove',
+    requestTimeout,
+    http: {
+      requestTimeout,
+      headersTimeout: Math.min(options.headersTimeoutMs, requestTimeout),
+      // How often node:http looks for requests past their timeout (its default is 30 s).
+      connectionsCheckingInterval: Math.max(50, Math.min(5000, requestTimeout / 4)),
+      // A missing Host is answered 400 in the envelope by the onRequest hook, not by node:http.
+      requireHostHeader: false
+    },
+    clientErrorHandler: (err, socket) => answerClientError(err, socket, deps.metrics),
+    // A URL the router cannot read (bad %-escape, an overlong segment): before any hook.
+    frameworkErrors: (err, _req, res) => {
+      const e = toAppError(err)
+      deps.metrics.rejected(e.code)
+      ;(res as FastifyReply).code(e.status).send(e.toBody())
+    }
   })
+  app.server.maxConnections = options.maxConnections
   // JSON only: a text/plain body (what a cross-site form can send) is refused with 415.
   app.removeContentTypeParser('text/plain')
 
@@ -55,6 +92,11 @@ export function createApp(deps: AppDeps): FastifyInstance {
   // A callback-style hook: no promise per request on the hot path.
   app.addHook('onRequest', (req, reply, done) => {
     try {
+      if (inflight.draining) {
+        reply.header('connection', 'close')
+        throw shuttingDown()
+      }
+      checkOneHost(req.raw)
       checkHost(req.headers)
       const origin =
         req.headers.origin === undefined ? undefined : checkOrigin(req.headers, options)
@@ -77,9 +119,11 @@ export function createApp(deps: AppDeps): FastifyInstance {
     }
   })
 
+  // Errors the engine already counted through its trace.
+  const traced = new WeakSet<object>()
   app.setErrorHandler((err: FastifyError | AppError, _req, reply) => {
     const e = toAppError(err)
-    deps.metrics.rejected(e.code)
+    if (!traced.has(err)) deps.metrics.rejected(e.code)
     if (e.options.retryAfterMs !== undefined)
       reply.header('retry-after', String(Math.ceil(e.options.retryAfterMs / 1000)))
     reply.code(e.status).send(e.toBody())
@@ -123,7 +167,9 @@ export function createApp(deps: AppDeps): FastifyInstance {
   registerChatCompletions(app, {
     pipelines: deps.pipelines,
     engine: deps.engine,
-    maxConcurrent: options.maxConcurrent
+    maxConcurrent: options.maxConcurrent,
+    inflight,
+    traced
   })
   return app
 }
@@ -142,9 +188,43 @@ function modelList(
     : list
 }
 
+/**
+ * HTTP/1.1 requires exactly one Host (RFC 9112 §3.2); node:http keeps the first of several, so
+ * a second one, which a proxy in between might read instead, is refused here.
+ */
+function checkOneHost(req: IncomingMessage): void {
+  if (req.headers.host === undefined)
+    throw new AppError('invalid_request', 'the Host header is missing', { param: 'Host' })
+  const raw = req.rawHeaders
+  let seen = 0
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string
+    if (name.length === 4 && name.toLowerCase() === 'host' && ++seen > 1)
+      throw new AppError('invalid_request', 'the request has more than one Host header', {
+        param: 'Host'
+      })
+  }
+}
+
+/** The client's path from Fastify's URL error message, shortened, as a JSON string. */
+function quotedPath(message: string): string {
+  const path = /^'(.*)' is /s.exec(message)?.[1] ?? ''
+  return JSON.stringify(path.length > 80 ? `${path.slice(0, 80)}…` : path)
+}
+
 function toAppError(err: FastifyError | AppError): AppError {
   if (err instanceof AppError) return err
   switch (err.code) {
+    case 'FST_ERR_BAD_URL':
+      return new AppError(
+        'invalid_request',
+        `the URL path ${quotedPath(err.message)} is not valid: a % must start an escape such as %20`
+      )
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new AppError(
+        'uri_too_long',
+        `a segment of the URL path ${quotedPath(err.message)} is too long (over 100 characters)`
+      )
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new AppError('request_too_large', 'the request body is too large')
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':

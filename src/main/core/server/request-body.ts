@@ -3,6 +3,8 @@
  * The schema's JSON Schema is compiled once by Ajv into straight-line code, which accepts a valid
  * body for a fraction of zod's CPU per request (docs/performance.md); a body Ajv rejects goes to
  * zod, whose issues name every bad field. Both read the same schema, and a test holds them equal.
+ * Before either, a depth check: JSON.parse accepts any nesting, but the recursive code after it
+ * (JSON.stringify of the upstream request among others) overflows the stack near 5,000 levels.
  */
 import Ajv2020 from 'ajv/dist/2020.js'
 import { z } from 'zod'
@@ -26,8 +28,80 @@ export function acceptsChatRequest(body: unknown): boolean {
   return compiled(body)
 }
 
+/** Objects and arrays nested deeper than this in a request body are refused (400). */
+export const MAX_BODY_DEPTH = 64
+
+/**
+ * Whether `value` nests objects and arrays deeper than `limit` levels (the value itself is level
+ * 1). Iterative, so a hostile body cannot overflow the stack here; a scalar costs one typeof.
+ */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: unknown[] = [value]
+  const depths: number[] = [1]
+  while (stack.length > 0) {
+    const v = stack.pop() as object
+    const d = depths.pop() as number
+    if (d > limit) return true
+    if (Array.isArray(v)) {
+      for (const x of v) {
+        if (typeof x === 'object' && x !== null) {
+          stack.push(x)
+          depths.push(d + 1)
+        }
+      }
+    } else {
+      for (const k in v) {
+        const x = (v as Record<string, unknown>)[k]
+        if (typeof x === 'object' && x !== null) {
+          stack.push(x)
+          depths.push(d + 1)
+        }
+      }
+    }
+  }
+  return false
+}
+
+interface Visit {
+  v: unknown
+  key: string | number
+  up: Visit | undefined
+  depth: number
+}
+
+/** The path to the first container past level `limit` (only called on the error path). */
+function deepPath(value: unknown, limit: number): (string | number)[] {
+  const stack: Visit[] = [{ v: value, key: '', up: undefined, depth: 1 }]
+  while (stack.length > 0) {
+    const at = stack.pop() as Visit
+    if (at.depth > limit) {
+      const path: (string | number)[] = []
+      for (let n: Visit | undefined = at; n?.up; n = n.up) path.unshift(n.key)
+      return path
+    }
+    const entries: [string | number, unknown][] = Array.isArray(at.v)
+      ? at.v.map((x, i) => [i, x])
+      : Object.entries(at.v as object)
+    for (const [key, v] of entries)
+      if (typeof v === 'object' && v !== null) stack.push({ v, key, up: at, depth: at.depth + 1 })
+  }
+  return []
+}
+
+function tooDeep(body: unknown): AppError {
+  const path = deepPath(body, MAX_BODY_DEPTH)
+  // The first segments say which field it is; all 64 would drown the message.
+  const shown = formatPath(path.slice(0, 6))
+  return new AppError(
+    'invalid_request',
+    `invalid request body: ${shown}${path.length > 6 ? '…' : ''} nests deeper than ${MAX_BODY_DEPTH} levels (the limit for objects and arrays in a request)`,
+    { param: shown }
+  )
+}
+
 /** The body as a typed request, or an `invalid_request` AppError naming the bad fields. */
 export function parseChatRequest(body: unknown): ChatCompletionRequest {
+  if (nestsDeeperThan(body, MAX_BODY_DEPTH)) throw tooDeep(body)
   // The schema has no defaults or transforms, so an accepted body is its own parsed value.
   if (acceptsChatRequest(body)) return body as ChatCompletionRequest
   const parsed = ChatCompletionRequestSchema.safeParse(body)

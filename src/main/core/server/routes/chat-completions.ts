@@ -11,12 +11,18 @@ import { Cancellation } from '../../cancel'
 import { AppError } from '../../errors'
 import type { PipelineRegistry } from '../../pipelines/registry'
 import { parseChatRequest } from '../request-body'
+import type { InFlight } from '../in-flight'
+import { shuttingDown } from '../in-flight'
 import { ChunkWriter } from '../sse'
 
 export interface ChatRouteDeps {
   pipelines: PipelineRegistry
   engine: EngineDeps
   maxConcurrent: number
+  /** Requests being answered, for the shutdown drain. */
+  inflight: InFlight
+  /** Errors the engine already recorded in a trace (so metrics do not count them again). */
+  traced: WeakSet<object>
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
@@ -30,6 +36,7 @@ function requestIdOf(req: FastifyRequest): string {
 export function registerChatCompletions(app: FastifyInstance, deps: ChatRouteDeps): void {
   let active = 0
   app.post('/v1/chat/completions', async (req, reply) => {
+    if (deps.inflight.draining) throw shuttingDown()
     const body = parseChatRequest(req.body)
     const pipeline = deps.pipelines.resolve(body.model)
     if (!pipeline) {
@@ -49,10 +56,13 @@ export function registerChatCompletions(app: FastifyInstance, deps: ChatRouteDep
     active++
     const requestId = requestIdOf(req)
     const controller = new Cancellation()
-    const onClose = (): void => {
+    // The run stays in flight until its answer has left (or the client left): shutdown waits
+    // for that before it closes the connections.
+    deps.inflight.add(controller)
+    reply.raw.once('close', () => {
+      deps.inflight.delete(controller)
       if (!reply.raw.writableFinished) controller.abort(new Error('client disconnected'))
-    }
-    reply.raw.on('close', onClose)
+    })
     const stream = body.stream === true
     const input: RunInput = {
       pipeline,
@@ -66,10 +76,12 @@ export function registerChatCompletions(app: FastifyInstance, deps: ChatRouteDep
       if (stream)
         await streamResponse(reply, deps.engine, input, body.stream_options?.include_usage === true)
       else await jsonResponse(reply, deps.engine, input)
+    } catch (err) {
+      if (typeof err === 'object' && err !== null) deps.traced.add(err)
+      throw err
     } finally {
       // No abort() on normal completion: the engine is done, and abort() costs a DOMException.
       active--
-      reply.raw.off('close', onClose)
     }
   })
 }
@@ -139,7 +151,7 @@ async function streamResponse(
       res.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache',
-        connection: 'keep-alive',
+        // No Connection header of our own: node:http then honours a client's `Connection: close`.
         'x-request-id': input.requestId,
         'x-llmnet-route': route.join('>'),
         ...corsHeaders(reply)

@@ -1,0 +1,79 @@
+/**
+ * @module Child processes of the benchmarks: start one and learn its port, and read its CPU time
+ * and resident memory from /proc.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+
+/** The repository root. */
+export const root = resolve(import.meta.dirname, '..')
+
+const TICK_MS = 1000 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim() || 100)
+
+/**
+ * Spawns `cmd args` in the repository and resolves with its port once it prints
+ * `LISTENING <port>` (our fake upstreams) or a `127.0.0.1:<port>/v1` URL (`llmnet run`).
+ */
+export function startProcess(
+  cmd: string,
+  args: string[]
+): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((res, rej) => {
+    const child = spawn(cmd, args, {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' }
+    })
+    let out = ''
+    const onData = (b: Buffer): void => {
+      out += b.toString()
+      const m = /LISTENING (\d+)|127\.0\.0\.1:(\d+)\/v1/.exec(out)
+      if (m) {
+        child.stdout?.off('data', onData)
+        res({ child, port: Number(m[1] ?? m[2]) })
+      }
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', (b: Buffer) => process.stderr.write(b))
+    child.once('exit', (code) =>
+      rej(new Error(`${cmd} ${args.join(' ')} exited with ${code}: ${out}`))
+    )
+  })
+}
+
+/** Starts `llmnet run FILE` from the CLI bundle on a free port, with `nodeArgs` for node itself. */
+export function startLlmnet(
+  file: string,
+  nodeArgs: string[] = []
+): Promise<{ child: ChildProcess; port: number }> {
+  const cli = join(root, 'bench/run-cli.mjs')
+  return startProcess(process.execPath, [
+    ...nodeArgs,
+    cli,
+    'run',
+    file,
+    '--port',
+    '0',
+    '--no-watch'
+  ])
+}
+
+/** User + system CPU time of a process so far (ms). */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS
+}
+
+/** Resident set size of a process (MB). */
+export function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return m ? Number(m[1]) / 1024 : 0
+}
+
+/** The p-th percentile of `xs` (nearest rank). */
+export const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN
+}
