@@ -2,6 +2,7 @@
  * @module The composition root, Electron-free: the CLI, the headless server and the Electron
  * shell all create the runtime the same way and talk to the same object.
  */
+import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import pkg from '../../package.json' with { type: 'json' }
@@ -35,7 +36,7 @@ import { LocalModelManager } from './core/local/manager'
 import type { ForkLike } from './core/local/worker-fork'
 import { ModelLibrary } from './core/models/library'
 import { OllamaManager } from './core/models/ollama'
-import { defaultDataDir } from './core/paths'
+import { defaultDataDir, SERVER_FILE } from './core/paths'
 
 export interface RuntimeOptions {
   env?: NodeJS.ProcessEnv
@@ -310,6 +311,10 @@ export async function createAppRuntime(opts: AppRuntimeOptions): Promise<AppRunt
       server
     })
     ready.handlers = handlers
+    // `<data folder>/server.json` tells the CLI's `local` context where this server listens.
+    hub.subscribe((event, payload) => {
+      if (event === 'server.state') void recordServer(dataDir, payload as ServerState)
+    })
     const control = { handlers, hub }
     return {
       runtime,
@@ -322,15 +327,30 @@ export async function createAppRuntime(opts: AppRuntimeOptions): Promise<AppRunt
         if (at || store.settings.get('server').autostart) return server.start(at)
         return server.status()
       },
-      async stop(stopOpts) {
+      async stop(stopOpts = {}) {
         chatSessions.stopAll()
-        await runtime.stop(stopOpts)
+        const graceMs = stopOpts.graceMs ?? 2000
+        const deadline = Date.now() + graceMs
+        await server.stop(graceMs)
+        await rm(join(dataDir, SERVER_FILE), { force: true }).catch(() => undefined)
+        await runtime.stop({ graceMs: Math.max(0, deadline - Date.now()) })
         store.close()
       }
     }
   } catch (err) {
     store.close()
     throw err
+  }
+}
+
+async function recordServer(dataDir: string, state: ServerState): Promise<void> {
+  const file = join(dataDir, SERVER_FILE)
+  try {
+    if (state.state === 'running' && state.url)
+      await writeFile(file, JSON.stringify({ url: state.url, pid: process.pid }), { mode: 0o600 })
+    else if (state.state === 'stopped' || state.state === 'error') await rm(file, { force: true })
+  } catch {
+    // Only the CLI's convenience is lost; the server itself is fine.
   }
 }
 

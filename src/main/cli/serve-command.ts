@@ -48,6 +48,34 @@ export async function loadEnvFile(file: string, io: CliIO): Promise<boolean> {
   return true
 }
 
+/**
+ * The API key from `--api-key` or `LLMNET_API_KEY`, checked against the bind address: an empty
+ * key, or a non-loopback host without a key (unless `--insecure-no-key`), is a usage error.
+ * Returns the key (or undefined), or the exit code after printing why.
+ */
+export function checkExposure(
+  flags: Pick<ServeFlags, 'apiKey' | 'insecureNoKey' | 'host' | 'dryRun'>,
+  io: CliIO
+): string | undefined | number {
+  const apiKey = flags.apiKey ?? io.env.LLMNET_API_KEY
+  // An empty key is a mistake (an unset variable in a script), never "no auth".
+  if (apiKey !== undefined && apiKey.trim() === '') {
+    const from = flags.apiKey === undefined ? 'LLMNET_API_KEY' : '--api-key'
+    io.stderr.write(`llmnet: ${from} is empty: give a non-empty key, or leave it out\n`)
+    return EXIT.USAGE
+  }
+  const exposed = exposureProblem({ apiKey, allowNoKey: flags.insecureNoKey }, flags.host)
+  if (exposed && !flags.dryRun) {
+    io.stderr.write(`llmnet: ${exposed}\n`)
+    return EXIT.USAGE
+  }
+  if (flags.insecureNoKey && !apiKey && !flags.dryRun && !isLoopbackAddress(flags.host))
+    io.stderr.write(
+      `llmnet: WARNING: --insecure-no-key: ${flags.host} serves the API without a key; anyone who can reach this machine can use it\n`
+    )
+  return apiKey
+}
+
 /** Creates a runtime and loads every source; prints diagnostics; undefined when one is invalid. */
 export async function loadRuntime(
   sources: string[],
@@ -109,22 +137,8 @@ export async function serveCommand(
   untilSignal: () => Promise<string>
 ): Promise<number> {
   if (flags.envFile && !(await loadEnvFile(flags.envFile, io))) return EXIT.INVALID
-  const apiKey = flags.apiKey ?? io.env.LLMNET_API_KEY
-  // An empty key is a mistake (an unset variable in a script), never "no auth".
-  if (apiKey !== undefined && apiKey.trim() === '') {
-    const from = flags.apiKey === undefined ? 'LLMNET_API_KEY' : '--api-key'
-    io.stderr.write(`llmnet: ${from} is empty: give a non-empty key, or leave it out\n`)
-    return EXIT.USAGE
-  }
-  const exposed = exposureProblem({ apiKey, allowNoKey: flags.insecureNoKey }, flags.host)
-  if (exposed && !flags.dryRun) {
-    io.stderr.write(`llmnet: ${exposed}\n`)
-    return EXIT.USAGE
-  }
-  if (flags.insecureNoKey && !apiKey && !flags.dryRun && !isLoopbackAddress(flags.host))
-    io.stderr.write(
-      `llmnet: WARNING: --insecure-no-key: ${flags.host} serves the API without a key; anyone who can reach this machine can use it\n`
-    )
+  const apiKey = checkExposure(flags, io)
+  if (typeof apiKey === 'number') return apiKey
   const loaded = await loadRuntime(sources, io, {
     server: {
       host: flags.host,

@@ -72,16 +72,18 @@ export function chatHandlers(
             }
           }
         )
+          // The session ends before `chat.done` goes out: a stop after it is a no-op.
           .then(
-            (result) => deps.hub.emit('chat.done', { chatId, trace: result.trace, error: null }),
-            (err: unknown) =>
-              deps.hub.emit('chat.done', {
-                chatId,
-                trace: null,
-                error: toControlError(err, 'chat.start')
-              })
+            (result) => {
+              sessions.delete(chatId)
+              deps.hub.emit('chat.done', { chatId, trace: result.trace, error: null })
+            },
+            (err: unknown) => {
+              sessions.delete(chatId)
+              const error = toControlError(err, 'chat.start')
+              deps.hub.emit('chat.done', { chatId, trace: null, error })
+            }
           )
-          .finally(() => sessions.delete(chatId))
       })
       return { chatId }
     },
