@@ -4,7 +4,7 @@
  * adapter with a fake trusted sender. The same scenario runs on both transports, so a handler
  * that only works on one of them fails here.
  */
-import { readdirSync, readFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest'
 import { EVENT_CHANNEL, REQUEST_CHANNEL } from '../src/shared/contract/channels'
@@ -366,6 +366,32 @@ describe('the control API over every transport', () => {
     const again = ok(await ipc.call('server.start', { port: 0 }))
     expect(again.state).toBe('running')
     expect(again.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+  })
+
+  it('the UI page trades ?token= for a session cookie that the control API accepts (and only that cookie)', async () => {
+    const ui = tempDir('llmnet-ui-')
+    mkdirSync(path.join(ui.dir, 'assets'))
+    writeFileSync(path.join(ui.dir, 'index.html'), '<title>llmnet</title>')
+    const tmp = tempDir('llmnet-control-')
+    const app = await createAppRuntime({ dataDir: tmp.dir, env: {}, uiDir: ui.dir })
+    running.push({ app, remove: () => (tmp.remove(), ui.remove()) })
+    const url = (await app.start({ host: '127.0.0.1', port: 0 })).url as string
+    const trade = await fetch(`${url}/?token=${app.token}`, { redirect: 'manual' })
+    expect(trade.status).toBe(303)
+    const cookie = (trade.headers.get('set-cookie') ?? '').split(';')[0] as string
+    const page = await fetch(`${url}/`, { headers: { cookie } })
+    expect(await page.text()).toContain('<title>llmnet</title>')
+    const api = (headers: Record<string, string>) =>
+      fetch(`${url}/api/server.status`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: '{}'
+      })
+    expect((await api({ cookie })).status).toBe(200)
+    expect((await api({ cookie: 'llmnet_session=forged' })).status).toBe(401)
+    // Another site's page cannot ride on the cookie: its Origin is refused.
+    const cross = await api({ cookie, origin: 'https://evil.example' })
+    expect(cross.status).toBe(403)
   })
 
   it('imports every file in examples/ into the library', async () => {

@@ -351,7 +351,8 @@ export async function logsCommand(
     const stop = new AbortController()
     void until().then(() => stop.abort())
     try {
-      for await (const e of client.events(['trace'], stop.signal)) {
+      const opened = (): void => void io.stderr.write('following traces (Ctrl-C to stop)\n')
+      for await (const e of client.events(['trace'], stop.signal, opened)) {
         const t = e.data as Trace
         if (!flags.pipeline || t.pipeline === flags.pipeline) print(t)
       }

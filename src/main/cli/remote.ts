@@ -61,7 +61,8 @@ export class ControlApiClient {
   /** Follows `/api/events` until `signal` aborts; yields each event with its parsed payload. */
   async *events(
     names: EventName[],
-    signal: AbortSignal
+    signal: AbortSignal,
+    onOpen?: () => void
   ): AsyncGenerator<{ event: string; data: unknown }> {
     const query = names.length ? `?events=${names.join(',')}` : ''
     const res = await fetch(`${this.url}/api/events${query}`, { headers: this.headers(), signal })
@@ -71,6 +72,7 @@ export class ControlApiClient {
         ? remoteError(body.error)
         : new RemoteError('bad_answer', `events: HTTP ${res.status}`)
     }
+    onOpen?.()
     let buffer = ''
     const decoder = new TextDecoder()
     for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
