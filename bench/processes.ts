@@ -77,3 +77,32 @@ export const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN
 }
+
+/**
+ * Starts `llmnet serve` on a fresh data folder and deploys `file` into its library through the
+ * control API, so requests run with the app runtime's trace persistence on.
+ */
+export async function startServe(
+  file: string,
+  dataDir: string,
+  name: string
+): Promise<{ child: ChildProcess; port: number }> {
+  const cli = join(root, 'bench/run-cli.mjs')
+  const started = await startProcess(process.execPath, [
+    cli,
+    'serve',
+    '--port',
+    '0',
+    '--data-dir',
+    dataDir
+  ])
+  const token = readFileSync(join(dataDir, 'access-token'), 'utf8').trim()
+  const res = await fetch(`http://127.0.0.1:${started.port}/api/pipelines.save`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ name, text: readFileSync(file, 'utf8'), format: 'json' })
+  })
+  const saved = (await res.json()) as { ok: boolean }
+  if (!saved.ok) throw new Error(`deploying ${file} failed: ${JSON.stringify(saved)}`)
+  return started
+}

@@ -9,13 +9,15 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Pool } from 'undici'
-import { cpuMs, pct, root, rssMb, startLlmnet, startProcess } from './processes'
+import { cpuMs, pct, root, rssMb, startLlmnet, startProcess, startServe } from './processes'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1)
 /** Warm-up per target and scenario, long enough for V8 to optimise the whole request path. */
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4)
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number)
+/** `run`: `llmnet run FILE`; `serve`: `llmnet serve` with the pipeline in its library and traces stored. */
+const LLMNET = process.env.BENCH_LLMNET === 'serve' ? 'serve' : 'run'
 
 type Target = 'direct' | 'naive' | 'llmnet'
 type Mode = 'json' | 'sse'
@@ -116,7 +118,10 @@ async function main(): Promise<void> {
     join(root, 'bench/naive-proxy.mjs'),
     upstreamUrl
   ])
-  const llmnet = await startLlmnet(file)
+  const llmnet =
+    LLMNET === 'serve'
+      ? await startServe(file, join(dir, 'data'), 'proxy')
+      : await startLlmnet(file)
   const targets: Record<Target, { port: number; pid?: number; model: string }> = {
     direct: { port: upstream.port, model: 'bench' },
     naive: { port: naive.port, pid: naive.child.pid, model: 'bench' },
@@ -136,7 +141,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${s}\n`)
   }
   log(
-    `llmnet benchmark: ${ROUNDS} interleaved rounds of ${SECONDS}s per target and scenario after ${WARMUP_SECONDS}s of warm-up, node ${process.version}`
+    `llmnet benchmark (llmnet ${LLMNET}${LLMNET === 'serve' ? ', traces stored in SQLite' : ''}): ${ROUNDS} interleaved rounds of ${SECONDS}s per target and scenario after ${WARMUP_SECONDS}s of warm-up, node ${process.version}`
   )
   log('')
   log(

@@ -68,7 +68,7 @@ describe('examples run end to end', () => {
       const { text, composition } = rewrite(file, up.url, hooks.url)
       const target = path.join(tmp.dir, file)
       writeFileSync(target, text)
-      const loaded = await runtime.loader.load(target)
+      const loaded = await runtime.pipelineService.loadFile(target)
       expect(
         loaded.diagnostics.filter((d) => d.severity === 'error'),
         file

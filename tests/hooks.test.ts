@@ -418,7 +418,7 @@ describe('secrets', () => {
         { name: 'output', adapter: 'output' }
       ]
     })
-    const failed = await runtime.loader.load(file)
+    const failed = await runtime.pipelineService.loadFile(file)
     expect(failed.ok).toBe(false)
     expect(failed.diagnostics.find((d) => d.code === 'unresolved-secret')?.message).toMatch(
       /secret "keys" \(env-file\)/
@@ -426,7 +426,7 @@ describe('secrets', () => {
     expect(runtime.pipelines.get('p')).toBeUndefined()
 
     writeFileSync(join(tmp.dir, 'keys.env'), `export TOKEN="${SECRET}"\n`)
-    const loaded = await runtime.loader.load(file)
+    const loaded = await runtime.pipelineService.loadFile(file)
     expect(loaded.ok).toBe(true)
     const listening = await runtime.listen(0)
     open.push({ close: () => runtime.stop() })
@@ -523,7 +523,7 @@ describe('secrets', () => {
         { name: 'output', adapter: 'output' }
       ]
     })
-    expect((await runtime.loader.load(file)).ok).toBe(true)
+    expect((await runtime.pipelineService.loadFile(file)).ok).toBe(true)
     const listening = await runtime.listen(0)
     open.push({ close: () => runtime.stop() })
     const client = openaiClient(listening.url)

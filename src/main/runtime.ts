@@ -2,14 +2,30 @@
  * @module The composition root, Electron-free: the CLI, the headless server and the Electron
  * shell all create the runtime the same way and talk to the same object.
  */
+import { rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
 import pkg from '../../package.json' with { type: 'json' }
+import type { ContractHandlers } from '../shared/contract/handlers'
+import type { ServerState } from '../shared/contract/server'
+import { StoredSettingsSchema } from '../shared/contract/settings'
+import { createEventHub, type EventHub } from './control/events'
+import { ChatSessions } from './control/handlers/chat'
+import { createHandlers } from './control/handlers'
+import { controlApiPlugin } from './control/http'
+import { ServerControl } from './control/server-control'
+import { LibrarySource } from './core/pipelines/library-source'
+import { loadAccessToken } from './core/server/access-token'
+import { registerUi, Sessions } from './core/server/ui'
+import type { Encryptor } from './core/storage/encryption'
+import { openStore, type Store } from './core/storage/store'
 import type { EngineDeps } from './core/engine/engine'
 import { type FunctionRunner, ObserveQueue } from './core/engine/hooks'
 import { runFunction } from './core/functions/run-function'
 import { EventBus } from './core/events'
 import { Metrics } from './core/metrics'
-import { PipelineLoader } from './core/pipelines/loader'
 import { PipelineRegistry } from './core/pipelines/registry'
+import { PipelineService } from './core/pipelines/service'
 import { UpstreamPools } from './core/providers/http-transport'
 import { DefaultProviderResolver, type ResolverOptions } from './core/providers/resolver'
 import { createApp, DEFAULT_SERVER_OPTIONS, type ServerOptions } from './core/server/app'
@@ -20,7 +36,7 @@ import { LocalModelManager } from './core/local/manager'
 import type { ForkLike } from './core/local/worker-fork'
 import { ModelLibrary } from './core/models/library'
 import { OllamaManager } from './core/models/ollama'
-import { defaultDataDir } from './core/paths'
+import { defaultDataDir, SERVER_FILE } from './core/paths'
 
 export interface RuntimeOptions {
   env?: NodeJS.ProcessEnv
@@ -36,10 +52,18 @@ export interface RuntimeOptions {
   timeouts?: ResolverOptions['timeouts']
 }
 
+export interface ListenOptions {
+  /** Bind this address instead of the runtime's configured host. */
+  host?: string
+  /** Adds routes (the control API, the UI) before the server listens. */
+  extend?: (app: FastifyInstance) => void | Promise<void>
+}
+
 export interface Runtime {
   readonly events: EventBus
   readonly pipelines: PipelineRegistry
-  readonly loader: PipelineLoader
+  /** Where pipelines enter: files and the library, compiled into `pipelines`. */
+  readonly pipelineService: PipelineService
   readonly metrics: Metrics
   readonly engine: EngineDeps
   readonly serverOptions: ServerOptions
@@ -49,7 +73,11 @@ export interface Runtime {
   /** Keep-alive connections to every upstream, local models included; closed by `stop()`. */
   readonly pools: UpstreamPools
   /** Starts the HTTP API; `port` 0 picks a free port. */
-  listen(port: number): Promise<Listening>
+  listen(port: number, opts?: ListenOptions): Promise<Listening>
+  /** The server while it listens. */
+  readonly server: Listening | undefined
+  /** Stops the HTTP API only (draining like `stop`); the runtime stays up. */
+  closeServer(graceMs?: number): Promise<void>
   /**
    * Stops serving: requests in flight get `graceMs` (default 2 s) to finish, then end with a
    * `shutdown` error; observe hooks still queued get what is left of the grace (at least 1 s);
@@ -68,7 +96,8 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
   const metrics = new Metrics()
   events.on('trace', (t) => metrics.observeTrace(t))
   const env = opts.env ?? process.env
-  const library = new ModelLibrary({ dataDir: opts.dataDir ?? defaultDataDir(env), env })
+  const dataDir = opts.dataDir ?? defaultDataDir(env)
+  const library = new ModelLibrary({ dataDir, env })
   const pools = new UpstreamPools()
   const models = new LocalModelManager({
     library,
@@ -84,45 +113,259 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
     events,
     hooks: { run: functionRunner, queue: new ObserveQueue() }
   }
-  const loader = new PipelineLoader(pipelines, events, { env, store: opts.secretStore })
+  const pipelineService = new PipelineService({
+    registry: pipelines,
+    events,
+    secrets: { env, store: opts.secretStore },
+    workspaceRoot: join(dataDir, 'workspaces'),
+    onRemoved: (p) => models.release(p.id)
+  })
   const serverOptions: ServerOptions = { ...DEFAULT_SERVER_OPTIONS, ...opts.server }
   let server: Listening | undefined
 
   return {
     events,
     pipelines,
-    loader,
+    pipelineService,
     metrics,
     engine,
     serverOptions,
     library,
     models,
     pools,
-    async listen(port) {
+    async listen(port, listenOpts = {}) {
+      if (server) throw new Error(`the server is already listening on ${server.url}`)
+      const options = listenOpts.host ? { ...serverOptions, host: listenOpts.host } : serverOptions
       const inflight = new InFlight()
       const app = createApp({
         inflight,
         pipelines,
         engine,
         metrics,
-        options: serverOptions,
+        options,
         version: pkg.version,
         modelStatus: () => models.status(),
         pipelineProblems: (id) => models.problems(id)
       })
-      server = await listen(app, inflight, serverOptions.host, port)
+      await listenOpts.extend?.(app)
+      server = await listen(app, inflight, options.host, port)
       events.emit('server.listening', { url: server.url, host: server.host, port: server.port })
       return server
     },
+    get server() {
+      return server
+    },
+    async closeServer(graceMs = 2000) {
+      const closing = server
+      server = undefined
+      await closing?.close(graceMs)
+    },
     async stop({ graceMs = 2000 } = {}) {
       const deadline = Date.now() + graceMs
-      loader.close()
-      await server?.close(graceMs)
+      pipelineService.close()
+      const closing = server
       server = undefined
+      await closing?.close(graceMs)
       // Observe hooks run after their request answered: wait for them, but not for ever.
       await engine.hooks?.queue.idle(Math.max(1000, deadline - Date.now()))
       await models.stopAll()
       await pools.close()
     }
   }
+}
+
+export interface AppRuntimeOptions extends Omit<RuntimeOptions, 'secretStore' | 'dataDir'> {
+  /** The data folder: Electron's `userData` in the app, `--data-dir` or the default headless. */
+  dataDir: string
+  /** The app passes `safeStorageEncryptor(safeStorage)`; headless: AES-256-GCM with a key file. */
+  encryptor?: Encryptor
+  /** better-sqlite3's native module for Electron's ABI (the app); Node's by default. */
+  nativeBinding?: string
+  /** The built renderer, served at `/` behind the access token (`llmnet serve --ui`). */
+  uiDir?: string
+  /** Replace the access token (`llmnet serve --new-token`). */
+  rotateToken?: boolean
+}
+
+/** The runtime with its data folder: library, settings, traces, secrets, and the control API. */
+export interface AppRuntime {
+  readonly runtime: Runtime
+  readonly store: Store<typeof StoredSettingsSchema>
+  /** Every contract route and event, for IPC and `/api`. */
+  readonly control: { handlers: ContractHandlers; hub: EventHub }
+  readonly server: ServerControl
+  /** The control API's and the UI's access token (kept in the data folder). */
+  readonly token: string
+  /** Loads the library, then starts the server (on `at`, else per settings when autostart). */
+  start(at?: { host?: string; port?: number }): Promise<ServerState>
+  /** Drains and stops everything, flushes the trace writer, closes the database, unlocks. */
+  stop(opts?: { graceMs?: number }): Promise<void>
+}
+
+/**
+ * Opens the data folder (lock, database, secret key) and builds the runtime over it. Throws a
+ * StorageError when another process holds the folder or the database is corrupt or newer.
+ */
+export async function createAppRuntime(opts: AppRuntimeOptions): Promise<AppRuntime> {
+  const env = opts.env ?? process.env
+  const { dataDir } = opts
+  const store = openStore({
+    dataDir,
+    settingsSchema: StoredSettingsSchema,
+    encryptor: opts.encryptor,
+    env,
+    database: opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : undefined
+  })
+  try {
+    const settings = store.settings.all()
+    const idle = settings.models.idleUnloadSeconds
+    const runtime = createRuntime({
+      ...opts,
+      env,
+      dataDir,
+      secretStore: store.secrets,
+      idleTtlMs: opts.idleTtlMs ?? (idle > 0 ? idle * 1000 : undefined)
+    })
+    runtime.engine.recordExchanges = true
+    runtime.pipelines.setDefault(settings.defaultPipeline ?? undefined)
+    const hub = createEventHub()
+    bridgeEvents(runtime.events, hub)
+    let tracesOn = settings.traces.enabled
+    runtime.events.on('trace', (t) => {
+      if (tracesOn) store.traceWriter.push(t)
+    })
+    runtime.metrics.addCounters([
+      {
+        name: 'llmnet_traces_dropped_total',
+        help: 'Traces not stored because the writer queue was full',
+        value: () => store.traceWriter.stats.dropped
+      },
+      {
+        name: 'llmnet_traces_failed_total',
+        help: 'Traces lost to a failed batch write',
+        value: () => store.traceWriter.stats.failed
+      }
+    ])
+    const source = new LibrarySource(store.pipelines, runtime.pipelineService)
+    const { token } = await loadAccessToken(dataDir, { rotate: opts.rotateToken })
+    const sessions = new Sessions()
+    const chatSessions = new ChatSessions()
+    // The server's routes need the handlers, and the server routes' handlers need the server.
+    const ready: { handlers?: ContractHandlers } = {}
+    const server = new ServerControl({
+      runtime,
+      hub,
+      defaults: () => store.settings.get('server'),
+      extend: async (app) => {
+        if (!ready.handlers) throw new Error('the control API is not ready')
+        await app.register(controlApiPlugin, {
+          prefix: '/api',
+          handlers: ready.handlers,
+          token,
+          events: hub,
+          sessions
+        })
+        if (opts.uiDir) registerUi(app, { dir: opts.uiDir, token, sessions })
+      }
+    })
+    const registry = runtime.pipelines
+    const service = runtime.pipelineService
+    const handlers = createHandlers({
+      pipelines: {
+        registry,
+        service,
+        library: store.pipelines,
+        source,
+        setDefault: (name) => {
+          store.settings.set('defaultPipeline', name)
+          registry.setDefault(name ?? undefined)
+        }
+      },
+      models: { registry, models: runtime.models, library: runtime.library, hub, env },
+      secrets: {
+        secrets: store.secrets,
+        registry,
+        service,
+        source,
+        hub,
+        storage: {
+          kind:
+            store.secrets.kind === 'electron-safe-storage'
+              ? 'safe-storage'
+              : env.LLMNET_SECRET_KEY || env.LLMNET_SECRET_KEY_FILE
+                ? 'env-key'
+                : 'key-file',
+          warning: store.secrets.warning ?? null
+        }
+      },
+      chat: { pipelines: registry, engine: runtime.engine, hub, sessions: chatSessions },
+      settings: {
+        settings: store.settings,
+        hub,
+        apply: (s) => {
+          registry.setDefault(s.defaultPipeline ?? undefined)
+          tracesOn = s.traces.enabled
+        }
+      },
+      traces: store.traces,
+      server
+    })
+    ready.handlers = handlers
+    // `<data folder>/server.json` tells the CLI's `local` context where this server listens.
+    hub.subscribe((event, payload) => {
+      if (event === 'server.state') void recordServer(dataDir, payload as ServerState)
+    })
+    const control = { handlers, hub }
+    return {
+      runtime,
+      store,
+      control,
+      server,
+      token,
+      async start(at) {
+        await source.loadAll()
+        if (at || store.settings.get('server').autostart) return server.start(at)
+        return server.status()
+      },
+      async stop(stopOpts = {}) {
+        chatSessions.stopAll()
+        const graceMs = stopOpts.graceMs ?? 2000
+        const deadline = Date.now() + graceMs
+        await server.stop(graceMs)
+        await rm(join(dataDir, SERVER_FILE), { force: true }).catch(() => undefined)
+        await runtime.stop({ graceMs: Math.max(0, deadline - Date.now()) })
+        store.close()
+      }
+    }
+  } catch (err) {
+    store.close()
+    throw err
+  }
+}
+
+async function recordServer(dataDir: string, state: ServerState): Promise<void> {
+  const file = join(dataDir, SERVER_FILE)
+  try {
+    if (state.state === 'running' && state.url)
+      await writeFile(file, JSON.stringify({ url: state.url, pid: process.pid }), { mode: 0o600 })
+    else if (state.state === 'stopped' || state.state === 'error') await rm(file, { force: true })
+  } catch {
+    // Only the CLI's convenience is lost; the server itself is fine.
+  }
+}
+
+/** Core events as contract events (library pipelines have no path). */
+function bridgeEvents(events: EventBus, hub: EventHub): void {
+  const path = (p: string): string | null => (p.startsWith('library:') ? null : p)
+  events.on('pipeline.loaded', (e) =>
+    hub.emit('pipeline.loaded', { name: e.id, path: path(e.path), reloaded: e.reloaded })
+  )
+  events.on('pipeline.removed', (e) =>
+    hub.emit('pipeline.removed', { name: e.id, path: path(e.path) })
+  )
+  events.on('pipeline.reload_failed', (e) =>
+    hub.emit('pipeline.reload_failed', { name: e.id, path: path(e.path), errors: e.errors })
+  )
+  events.on('model.status', (s) => hub.emit('model.status', s))
+  events.on('trace', (t) => hub.emit('trace', t))
 }

@@ -4,6 +4,7 @@
  * with this one schema.
  */
 import { z } from 'zod'
+import { ChatMessageSchema } from './openai/chat'
 
 /** Token counts in OpenAI's shape. */
 export const UsageSchema = z.object({
@@ -61,6 +62,10 @@ export const TraceSchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }).optional(),
   route: z.array(z.string()),
   hops: z.array(HopTraceSchema),
-  usage: UsageSchema
+  usage: UsageSchema,
+  /** The client's messages, when the runtime records exchanges (the app and `serve` do). */
+  request: z.object({ messages: z.array(ChatMessageSchema) }).optional(),
+  /** The final answer's text as the client received it, when exchanges are recorded. */
+  answer: z.string().optional()
 })
 export type Trace = z.infer<typeof TraceSchema>

@@ -59,7 +59,7 @@ export async function serve(
   const files: Record<string, string> = {}
   for (const [id, composition] of Object.entries(compositions)) {
     const file = writeComposition(tmp.dir, id, composition)
-    const loaded = await runtime.loader.load(file)
+    const loaded = await runtime.pipelineService.loadFile(file)
     if (!loaded.ok) {
       throw new Error(
         `test composition ${id} is invalid: ${JSON.stringify(loaded.diagnostics.filter((d) => d.severity === 'error'))}`
@@ -67,6 +67,7 @@ export async function serve(
     }
     files[id] = file
   }
+  runtime.pipelines.setDefault(Object.keys(compositions)[0])
   const listening = await runtime.listen(0)
   return {
     runtime,

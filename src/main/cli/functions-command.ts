@@ -2,11 +2,10 @@
  * @module `llmnet functions test FILE NAME [--input TEXT] [--output TEXT]`: runs one function of
  * a composition with sample variables and prints the result, the time taken and any error.
  */
-import { randomUUID } from 'node:crypto'
 import { dirname } from 'node:path'
-import { countWords, charLength } from '../../shared/config/variables'
 import { loadPipelineFile } from '../core/config/load-composition'
 import { runFunction } from '../core/functions/run-function'
+import { sampleVariables } from '../core/functions/sample-vars'
 import { EXIT } from './exit-codes'
 import { formatDiagnostic } from './format-diagnostics'
 import type { CliIO } from './io'
@@ -40,17 +39,7 @@ export async function functionsTestCommand(
     return EXIT.INVALID
   }
   const input = flags.input ?? 'What is 6 times 7?'
-  const vars: Record<string, unknown> = {
-    INPUT: input,
-    ...(flags.output !== undefined ? { OUTPUT: flags.output } : {}),
-    NODE: flags.node ?? 'test-node',
-    REQUEST_ID: randomUUID(),
-    TIMESTAMP: new Date().toISOString(),
-    WORD_COUNT: countWords(flags.output ?? input),
-    INPUT_LENGTH: charLength(flags.output ?? input),
-    HOP_COUNT: 1,
-    INITIAL_INPUT: input
-  }
+  const vars = sampleVariables({ input, output: flags.output, node: flags.node })
   const redact = loaded.redact ?? ((s: string) => s)
   const result = await runFunction(
     name,

@@ -81,7 +81,7 @@ export async function modelsPullCommand(
   const style = createStyle(io.stderr, io.env)
   let resolved
   try {
-    resolved = await lib.resolveSource(source)
+    resolved = await lib.resolveSource(source, { baseDir: process.cwd() })
   } catch (err) {
     io.stderr.write(`llmnet: ${(err as Error).message}\n`)
     return EXIT.USAGE

@@ -14,6 +14,16 @@ import {
 } from './models-command'
 import { EXIT } from './exit-codes'
 import type { CliIO } from './io'
+import {
+  contextCommand,
+  deleteCommand,
+  deployCommand,
+  getCommand,
+  logsCommand,
+  type RemoteFlags,
+  statusCommand
+} from './cluster-commands'
+import { serveAppCommand, type ServeAppFlags } from './serve-app-command'
 import { serveCommand, type ServeFlags } from './serve-command'
 import { validateCommand } from './validate-command'
 
@@ -151,6 +161,115 @@ export function buildProgram(
     .action(async (sources: string[], flags: ServeFlags) => {
       setExit(await serveCommand(sources, flags, io, signals))
     })
+
+  program
+    .command('serve')
+    .description(
+      'run the app runtime headless: the OpenAI API, the control API, and with --ui the web UI'
+    )
+    .addOption(
+      new Option('-p, --port <port>', 'port to listen on (default: the settings, 8080)').argParser(
+        parsePort
+      )
+    )
+    .option('--host <host>', 'address to bind (default: the settings, 127.0.0.1)')
+    .option('--ui', 'serve the web UI at / (opened with the printed ?token= URL)')
+    .option('--data-dir <dir>', 'the data folder (default: $LLMNET_DATA_DIR or the platform’s)')
+    .option('--new-token', 'replace the access token (the old URL and contexts stop working)')
+    .option('--api-key <key>', 'require this bearer key on /v1 (default: $LLMNET_API_KEY)')
+    .option(
+      '--insecure-no-key',
+      'serve a non-loopback --host without an API key (anyone on the network can use it)'
+    )
+    .option(
+      '--cors-origin <origin>',
+      'allow browser calls to /v1 from this origin (repeatable)',
+      collect
+    )
+    .option(
+      '--allow-host <name>',
+      'accept this Host header besides localhost (repeatable)',
+      collect
+    )
+    .addOption(
+      new Option(
+        '--shutdown-grace <seconds>',
+        'on SIGINT/SIGTERM, time requests in flight get to finish'
+      )
+        .default('10')
+        .argParser(parseSeconds)
+    )
+    .action(async (flags: ServeAppFlags) => {
+      setExit(await serveAppCommand(flags, io, signals))
+    })
+
+  const remoteOptions = (c: Command): Command =>
+    c
+      .option('--context <name>', 'the server to talk to (default: the current context)')
+      .option('--config <file>', 'the context file (default: ~/.config/llmnet/config)')
+      .option('-o, --output <format>', 'table or json', 'table')
+
+  const context = program
+    .command('context')
+    .description('servers the cluster verbs talk to (a desktop app or llmnet serve)')
+  for (const action of ['list', 'current'] as const)
+    remoteOptions(context.command(action).description(`${action} contexts`)).action(
+      async (flags: RemoteFlags) => setExit(await contextCommand(action, undefined, flags, io))
+    )
+  remoteOptions(
+    context
+      .command('add')
+      .description('add a context: a running llmnet serve or desktop app')
+      .argument('<name>')
+      .requiredOption('--url <url>', 'its address, e.g. http://127.0.0.1:8080')
+      .option('--token <token>', 'its access token (the access-token file in its data folder)')
+  ).action(async (name: string, flags: RemoteFlags & { url: string; token?: string }) =>
+    setExit(await contextCommand('add', name, flags, io))
+  )
+  for (const action of ['use', 'delete'] as const)
+    remoteOptions(
+      context.command(action).argument('<name>').description(`${action} a context`)
+    ).action(async (name: string, flags: RemoteFlags) =>
+      setExit(await contextCommand(action, name, flags, io))
+    )
+
+  remoteOptions(
+    program
+      .command('deploy')
+      .description("import a composition into the context's library and serve it")
+      .argument('<file>')
+      .option('--name <name>', 'the pipeline name (default: the file name)')
+  ).action(async (file: string, flags: RemoteFlags & { name?: string }) =>
+    setExit(await deployCommand(file, flags, io))
+  )
+  remoteOptions(
+    program
+      .command('get')
+      .description('list pipelines, models or traces of the context')
+      .argument('<kind>', 'pipelines | models | traces')
+  ).action(async (kind: string, flags: RemoteFlags) => setExit(await getCommand(kind, flags, io)))
+  remoteOptions(
+    program
+      .command('delete')
+      .description('delete a pipeline from the context')
+      .argument('<kind>', 'pipeline')
+      .argument('<name>')
+  ).action(async (kind: string, name: string, flags: RemoteFlags) =>
+    setExit(await deleteCommand(kind, name, flags, io))
+  )
+  remoteOptions(
+    program.command('status').description("the context's server, pipelines and models")
+  ).action(async (flags: RemoteFlags) => setExit(await statusCommand(flags, io)))
+  remoteOptions(
+    program
+      .command('logs')
+      .description('print the latest request traces; -f follows new ones')
+      .option('-f, --follow', 'keep printing traces as requests finish')
+      .option('--tail <n>', 'how many recent traces to print first', '20')
+      .option('--pipeline <name>', 'only this pipeline')
+  ).action(async (flags: RemoteFlags & { follow?: boolean; tail?: string; pipeline?: string }) =>
+    setExit(await logsCommand(flags, io, signals))
+  )
 
   program
     .command('ask')

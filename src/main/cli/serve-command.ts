@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { parseDotenv } from '../../shared/config/dotenv'
+import { pipelineIdFromPath } from '../core/config/load-composition'
 import { expandSources } from '../core/pipelines/loader'
 import { exposureProblem, isLoopbackAddress } from '../core/server/security'
 import { DEFAULT_ALIAS } from '../core/pipelines/registry'
@@ -47,6 +48,34 @@ export async function loadEnvFile(file: string, io: CliIO): Promise<boolean> {
   return true
 }
 
+/**
+ * The API key from `--api-key` or `LLMNET_API_KEY`, checked against the bind address: an empty
+ * key, or a non-loopback host without a key (unless `--insecure-no-key`), is a usage error.
+ * Returns the key (or undefined), or the exit code after printing why.
+ */
+export function checkExposure(
+  flags: Pick<ServeFlags, 'apiKey' | 'insecureNoKey' | 'host' | 'dryRun'>,
+  io: CliIO
+): string | undefined | number {
+  const apiKey = flags.apiKey ?? io.env.LLMNET_API_KEY
+  // An empty key is a mistake (an unset variable in a script), never "no auth".
+  if (apiKey !== undefined && apiKey.trim() === '') {
+    const from = flags.apiKey === undefined ? 'LLMNET_API_KEY' : '--api-key'
+    io.stderr.write(`llmnet: ${from} is empty: give a non-empty key, or leave it out\n`)
+    return EXIT.USAGE
+  }
+  const exposed = exposureProblem({ apiKey, allowNoKey: flags.insecureNoKey }, flags.host)
+  if (exposed && !flags.dryRun) {
+    io.stderr.write(`llmnet: ${exposed}\n`)
+    return EXIT.USAGE
+  }
+  if (flags.insecureNoKey && !apiKey && !flags.dryRun && !isLoopbackAddress(flags.host))
+    io.stderr.write(
+      `llmnet: WARNING: --insecure-no-key: ${flags.host} serves the API without a key; anyone who can reach this machine can use it\n`
+    )
+  return apiKey
+}
+
 /** Creates a runtime and loads every source; prints diagnostics; undefined when one is invalid. */
 export async function loadRuntime(
   sources: string[],
@@ -62,14 +91,17 @@ export async function loadRuntime(
   const style = createStyle(io.stderr, io.env)
   let ok = true
   for (const file of files) {
-    const loaded = await runtime.loader.load(file)
+    const loaded = await runtime.pipelineService.loadFile(file)
     for (const d of loaded.diagnostics) io.stderr.write(`${formatDiagnostic(file, d, style)}\n`)
     if (!loaded.ok) {
       io.stderr.write(`llmnet: ${file} is invalid; nothing was started\n`)
       ok = false
     }
   }
-  return ok ? { runtime, files } : undefined
+  if (!ok) return undefined
+  // The first file named is the default pipeline (the `llmnet` model), as in the original.
+  runtime.pipelines.setDefault(pipelineIdFromPath(files[0] ?? ''))
+  return { runtime, files }
 }
 
 /**
@@ -105,22 +137,8 @@ export async function serveCommand(
   untilSignal: () => Promise<string>
 ): Promise<number> {
   if (flags.envFile && !(await loadEnvFile(flags.envFile, io))) return EXIT.INVALID
-  const apiKey = flags.apiKey ?? io.env.LLMNET_API_KEY
-  // An empty key is a mistake (an unset variable in a script), never "no auth".
-  if (apiKey !== undefined && apiKey.trim() === '') {
-    const from = flags.apiKey === undefined ? 'LLMNET_API_KEY' : '--api-key'
-    io.stderr.write(`llmnet: ${from} is empty: give a non-empty key, or leave it out\n`)
-    return EXIT.USAGE
-  }
-  const exposed = exposureProblem({ apiKey, allowNoKey: flags.insecureNoKey }, flags.host)
-  if (exposed && !flags.dryRun) {
-    io.stderr.write(`llmnet: ${exposed}\n`)
-    return EXIT.USAGE
-  }
-  if (flags.insecureNoKey && !apiKey && !flags.dryRun && !isLoopbackAddress(flags.host))
-    io.stderr.write(
-      `llmnet: WARNING: --insecure-no-key: ${flags.host} serves the API without a key; anyone who can reach this machine can use it\n`
-    )
+  const apiKey = checkExposure(flags, io)
+  if (typeof apiKey === 'number') return apiKey
   const loaded = await loadRuntime(sources, io, {
     server: {
       host: flags.host,
@@ -168,7 +186,7 @@ export async function serveCommand(
     await runtime.stop()
     return EXIT.RUNTIME
   }
-  if (flags.watch !== false) runtime.loader.watch(files)
+  if (flags.watch !== false) runtime.pipelineService.watch(files)
   const ids = runtime.pipelines.list().map((p) => p.id)
   io.stdout.write(
     `llmnet serving ${ids.length === 1 ? 'pipeline' : 'pipelines'} ${ids.join(', ')} (default: ${DEFAULT_ALIAS} → ${ids[0]})\n`

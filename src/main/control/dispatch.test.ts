@@ -99,7 +99,12 @@ describe('dispatch', () => {
   })
 
   it("strips what a handler returns beyond the contract: a secret's value never leaves", async () => {
-    const out = await dispatch(setup(), 'secrets.set', { name: 'API_KEY', value: 'hunter2' }, ctx)
+    const out = await dispatch(
+      setup(),
+      'secrets.set',
+      { name: 'openai.API_KEY', value: 'hunter2' },
+      ctx
+    )
     expect(out.ok).toBe(true)
     expect(JSON.stringify(out)).not.toContain('hunter2')
   })

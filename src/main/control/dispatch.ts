@@ -9,6 +9,7 @@ import type { ContractHandlers, HandlerContext } from '../../shared/contract/han
 import { ROUTES, isRouteName } from '../../shared/contract/routes'
 import type { ErrorCode } from '../../shared/openai/error'
 import { AppError } from '../core/errors'
+import { StorageError } from '../core/storage/errors'
 
 /** An AppError that also carries structured details (e.g. a pipeline's diagnostics). */
 export class ControlFailure extends AppError {
@@ -69,12 +70,26 @@ export function toControlError(
   route: string,
   options: DispatchOptions = {}
 ): ControlError {
-  if (!(err instanceof AppError)) options.onError?.(err, route)
-  const e = AppError.from(err)
+  const storage = err instanceof StorageError ? fromStorage(err) : undefined
+  if (!(err instanceof AppError) && !storage) options.onError?.(err, route)
+  const e = storage ?? AppError.from(err)
   const error: ControlError = { code: e.code, message: e.message }
   if (err instanceof ControlFailure) error.details = err.details
   else if (e.options.param) error.details = { param: e.options.param }
   return error
+}
+
+/** Store failures a caller can act on keep their meaning; the rest are internal errors. */
+function fromStorage(err: StorageError): AppError | undefined {
+  const code: ErrorCode | undefined =
+    err.code === 'NOT_FOUND'
+      ? 'not_found'
+      : err.code === 'NAME_TAKEN' || err.code === 'VERSION_CONFLICT'
+        ? 'conflict'
+        : err.code === 'INVALID_INPUT' || err.code === 'SETTING_INVALID'
+          ? 'invalid_request'
+          : undefined
+  return code ? new AppError(code, err.message) : undefined
 }
 
 function fail(

@@ -17,6 +17,12 @@ export interface ControlApiOptions extends DispatchOptions {
   handlers: ContractHandlers
   /** The server's access token, sent as `Authorization: Bearer <token>`. */
   token: string
+  /**
+   * Browser sessions the UI got by trading the token (`llmnet serve --ui`): a request carrying
+   * one of their cookies needs no bearer token. The cookie is SameSite=Strict and the server's
+   * Origin check refuses other sites, so another page cannot ride on it.
+   */
+  sessions?: { fromHeaders(headers: FastifyRequest['headers']): string | undefined }
   events: ControlEventSource
   /** Default 4 MiB: a pipeline's text is at most 1 MB, JSON-escaped. */
   bodyLimitBytes?: number
@@ -45,6 +51,7 @@ export const controlApiPlugin: FastifyPluginAsync<ControlApiOptions> = async (ap
   })
   // Every /api request carries the token, events included: these routes can save shell functions.
   app.addHook('onRequest', async (req) => {
+    if (req.headers.authorization === undefined && opts.sessions?.fromHeaders(req.headers)) return
     if (!tokenMatches(req.headers.authorization, expected)) {
       throw new AppError('invalid_api_key', 'missing or wrong bearer token for the control API')
     }

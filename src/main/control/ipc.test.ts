@@ -124,7 +124,7 @@ describe('bindIpc', () => {
   it('refuses a subframe and a foreign page before looking at the input', async () => {
     const { ipc, win } = setup()
     for (const event of [eventFrom(win, PAGE, true), eventFrom(win, 'https://example.com/')]) {
-      const out = await ipc.invoke(event, 'secrets.set', { name: 'K', value: 'v' })
+      const out = await ipc.invoke(event, 'secrets.set', { name: 'app.K', value: 'v' })
       expect(out).toMatchObject({ ok: false, error: { code: 'forbidden_host' } })
     }
     const list = await ipc.invoke(eventFrom(win, PAGE), 'secrets.list', {})

@@ -170,7 +170,19 @@ export class Metrics {
     this.errors.inc(1, '', code)
   }
 
+  private readonly extra: (() => string)[] = []
+
+  /** Adds counters kept elsewhere (the trace writer's), read when /metrics is rendered. */
+  addCounters(counters: { name: string; help: string; value: () => number }[]): void {
+    for (const c of counters) {
+      this.extra.push(
+        () => `# HELP ${c.name} ${c.help}\n# TYPE ${c.name} counter\n${c.name} ${c.value()}`
+      )
+    }
+  }
+
   render(): string {
-    return `${[this.requests, this.errors, this.latency, this.ttft, this.nodeLatency, this.tokens].map((m) => m.render()).join('\n')}\n`
+    const own = [this.requests, this.errors, this.latency, this.ttft, this.nodeLatency, this.tokens]
+    return `${[...own.map((m) => m.render()), ...this.extra.map((f) => f())].join('\n')}\n`
   }
 }

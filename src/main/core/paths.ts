@@ -15,3 +15,6 @@ export function defaultDataDir(
   if (platform === 'win32') return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'llmnet')
   return join(env.XDG_DATA_HOME ?? join(home, '.local', 'share'), 'llmnet')
 }
+
+/** In the data folder: the running server's address, for the CLI's `local` context. */
+export const SERVER_FILE = 'server.json'

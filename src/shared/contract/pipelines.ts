@@ -13,7 +13,7 @@ export const DiagnosticSchema = z.object({
   /** Stable kebab-case identifier, e.g. `unknown-key`. */
   code: z.string(),
   message: z.string(),
-  path: z.array(z.union([z.string(), z.number()])),
+  path: z.array(z.union([z.string(), z.number()])).readonly(),
   line: z.number().int(),
   column: z.number().int()
 })

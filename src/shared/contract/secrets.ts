@@ -5,15 +5,21 @@
 import { z } from 'zod'
 import { NoInput, defineRoutes, route } from './define'
 
-/** An environment-variable-like name, as `$secrets.NAME` refers to it. */
+/**
+ * A stored secret's key, `NAME.VARIABLE`: a composition's `secrets` entry `NAME` with
+ * `"source": "store"` reads it as `$secrets.NAME.VARIABLE`.
+ */
 export const SecretNameSchema = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'a secret name is letters, digits and "_"')
+  .regex(
+    /^[A-Za-z0-9_-]{1,100}\.[A-Za-z_][A-Za-z0-9_]{0,99}$/,
+    'a secret is named NAME.VARIABLE (letters, digits, "_" and "-" in NAME; VARIABLE like an environment variable)'
+  )
 
 export const SecretInfoSchema = z.object({
   name: SecretNameSchema,
   updatedAt: z.number(),
-  /** The pipelines whose composition refers to it. */
+  /** The pipelines whose composition reads it (a `store` source named NAME). */
   usedBy: z.array(z.string())
 })
 

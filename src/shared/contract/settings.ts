@@ -47,3 +47,19 @@ export const settingsRoutes = defineRoutes('settings', {
   'settings.get': route(NoInput, SettingsSchema),
   'settings.set': route(SettingsPatchSchema, SettingsSchema)
 })
+
+/** What a fresh data folder starts with. */
+export const DEFAULT_SETTINGS: Settings = {
+  defaultPipeline: null,
+  server: { host: '127.0.0.1', port: 8080, autostart: true },
+  traces: { enabled: true, maxCount: 10_000, maxAgeDays: 7 },
+  models: { dirs: [], idleUnloadSeconds: 600 }
+}
+
+/** The settings as stored: each section on its own, with its default when never saved. */
+export const StoredSettingsSchema = z.object({
+  defaultPipeline: SettingsSchema.shape.defaultPipeline.default(DEFAULT_SETTINGS.defaultPipeline),
+  server: SettingsSchema.shape.server.default(DEFAULT_SETTINGS.server),
+  traces: SettingsSchema.shape.traces.default(DEFAULT_SETTINGS.traces),
+  models: SettingsSchema.shape.models.default(DEFAULT_SETTINGS.models)
+})

@@ -12,6 +12,8 @@ export const tracesRoutes = defineRoutes('traces', {
       .strictObject({
         pipeline: PipelineNameSchema.optional(),
         status: z.enum(['ok', 'error']).optional(),
+        /** Traces whose route passed through this node. */
+        node: z.string().min(1).max(200).optional(),
         /** Epoch milliseconds, inclusive. */
         since: z.number().optional(),
         until: z.number().optional(),

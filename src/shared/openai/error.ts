@@ -13,6 +13,8 @@ export const ERROR_CODES = {
   request_too_large: { status: 413, type: 'invalid_request_error' },
   uri_too_long: { status: 414, type: 'invalid_request_error' },
   unsupported_media_type: { status: 415, type: 'invalid_request_error' },
+  /** A name already taken, or a save based on an older version. */
+  conflict: { status: 409, type: 'invalid_request_error' },
   no_route: { status: 422, type: 'invalid_request_error' },
   hook_aborted: { status: 422, type: 'invalid_request_error' },
   rate_limited: { status: 429, type: 'rate_limit_error' },

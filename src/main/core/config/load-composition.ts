@@ -1,18 +1,21 @@
 import { readFile } from 'node:fs/promises'
 import { basename, dirname, extname } from 'node:path'
-import { formatForFile, parseSource } from '../../../shared/config/source'
+import { formatForFile, parseSource, type SourceFormat } from '../../../shared/config/source'
 import { validateText, type ValidationResult } from '../../../shared/config/validate'
 import { type LoadedSecrets, loadSecrets } from '../secrets/loader'
 import { createRedactor, type Redactor } from '../secrets/redact'
 import type { SecretStore } from '../secrets/types'
 
 export interface LoadedComposition extends ValidationResult {
+  /** The file, or for a library pipeline `library:<name>` (shown in diagnostics). */
   path: string
   /** The pipeline id: the file name without its extension (`examples/dual-expert.json` → `dual-expert`). */
   id: string
-  /** The file's text, when it could be read. */
+  /** Where relative paths in the composition resolve: the file's folder, or a library workspace. */
+  baseDir: string
+  /** The composition's text, when it could be read. */
   text?: string
-  /** Present when secrets were resolved (see {@link loadPipelineFile}). */
+  /** Present when secrets were resolved (see {@link loadPipelineText}). */
   secrets?: LoadedSecrets
   redact?: Redactor
 }
@@ -32,6 +35,7 @@ export async function loadCompositionFile(
   opts: { strict?: boolean } = {}
 ): Promise<LoadedComposition> {
   const id = pipelineIdFromPath(path)
+  const baseDir = dirname(path)
   let text: string
   try {
     text = await readFile(path, 'utf8')
@@ -46,6 +50,7 @@ export async function loadCompositionFile(
     return {
       path,
       id,
+      baseDir,
       ok: false,
       diagnostics: [
         {
@@ -59,26 +64,59 @@ export async function loadCompositionFile(
       ]
     }
   }
-  return { path, id, ...validateText(text, { fileName: path, strict: opts.strict }), text }
+  return { path, id, baseDir, ...validateText(text, { fileName: path, strict: opts.strict }), text }
+}
+
+/** Where a composition's text came from, and where its relative paths resolve. */
+export interface TextOrigin {
+  id: string
+  /** Shown in diagnostics: a file path or `library:<name>`. */
+  path: string
+  format: SourceFormat
+  baseDir: string
 }
 
 /**
- * Reads, validates and resolves the secrets of a composition file. A secret that cannot be
- * resolved is an error at `secrets.<name>` (the message never holds a value).
+ * Validates a composition's text and resolves its secrets. A secret that cannot be resolved is
+ * an error at `secrets.<name>` (the message never holds a value).
  */
+export async function loadPipelineText(
+  text: string,
+  origin: TextOrigin,
+  opts: { strict?: boolean; secrets: SecretOptions }
+): Promise<LoadedComposition> {
+  const loaded: LoadedComposition = {
+    path: origin.path,
+    id: origin.id,
+    baseDir: origin.baseDir,
+    ...validateText(text, { format: origin.format, strict: opts.strict }),
+    text
+  }
+  return resolveSecrets(loaded, origin.format, opts.secrets)
+}
+
+/** Reads, validates and resolves the secrets of a composition file. */
 export async function loadPipelineFile(
   path: string,
   opts: { strict?: boolean; secrets: SecretOptions }
 ): Promise<LoadedComposition> {
   const loaded = await loadCompositionFile(path, opts)
+  return resolveSecrets(loaded, formatForFile(path), opts.secrets)
+}
+
+async function resolveSecrets(
+  loaded: LoadedComposition,
+  format: SourceFormat,
+  opts: SecretOptions
+): Promise<LoadedComposition> {
   if (!loaded.ok || !loaded.composition) return loaded
   const secrets = await loadSecrets(loaded.composition.secrets, {
-    env: opts.secrets.env,
-    store: opts.secrets.store,
-    baseDir: dirname(path)
+    env: opts.env,
+    store: opts.store,
+    baseDir: loaded.baseDir
   })
   if (secrets.problems.length > 0) {
-    const source = parseSource(loaded.text ?? '', formatForFile(path))
+    const source = parseSource(loaded.text ?? '', format)
     for (const p of secrets.problems) {
       const at = ['secrets', p.name]
       loaded.diagnostics.push({

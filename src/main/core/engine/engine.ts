@@ -32,6 +32,11 @@ export interface EngineDeps {
   events: EventBus
   /** Runs hook functions and ws outputs; required when a pipeline has hooks or ws nodes. */
   hooks?: { run: FunctionRunner; queue: ObserveQueue }
+  /**
+   * Keep each request's messages and final answer in its trace (for the request log and replay).
+   * Off by default: the answer is then never accumulated on the request path.
+   */
+  recordExchanges?: boolean
 }
 
 export interface RunInput {
@@ -64,8 +69,18 @@ export interface EngineResult {
 export async function runPipeline(
   deps: EngineDeps,
   input: RunInput,
-  sink: EngineSink
+  target: EngineSink
 ): Promise<EngineResult> {
+  let answer = ''
+  const sink: EngineSink = deps.recordExchanges
+    ? {
+        start: (route) => target.start(route),
+        delta: (d) => {
+          if (d.content) answer += d.content
+          return target.delta(d)
+        }
+      }
+    : target
   const redact = input.pipeline.redact
   const secrets = input.pipeline.secretValues
   // With secrets loaded, the answer is redacted too (a hook or model could echo a secret).
@@ -100,8 +115,12 @@ export async function runPipeline(
     throw e
   } finally {
     // The trace waits for this request's observe hooks, so their outcome is in it.
-    const emit = (): void =>
-      deps.events.emit('trace', redactTrace(run.trace(), redact, input.pipeline))
+    const trace = run.trace()
+    if (deps.recordExchanges) {
+      trace.request = { messages: input.request.messages }
+      trace.answer = answer
+    }
+    const emit = (): void => deps.events.emit('trace', redactTrace(trace, redact, input.pipeline))
     if (run.pending.length === 0) emit()
     else void Promise.allSettled(run.pending).then(emit)
   }

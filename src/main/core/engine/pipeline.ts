@@ -1,4 +1,3 @@
-import { dirname } from 'node:path'
 import { DEFAULT_MAX_HOPS } from '../../../shared/config/semantics'
 import type { Composition } from '../../../shared/config/schema'
 import { analyzeTopology, type Topology } from '../../../shared/config/topology'
@@ -32,6 +31,18 @@ export interface CompiledPipeline {
   redact: (text: string) => string
 }
 
+/** Where a compiled pipeline came from. */
+export interface CompileOptions {
+  /** The composition file, for file pipelines. */
+  path?: string
+  /** Where relative paths resolve: the file's folder, or the library pipeline's workspace. */
+  baseDir: string
+  secrets?: PipelineSecrets
+  redact?: (text: string) => string
+  /** Where `$ENV_VAR` api-keys are read from. */
+  env?: NodeJS.ProcessEnv
+}
+
 /**
  * Analyses a validated composition once. Model `api-key`s (literal, `$ENV_VAR` from `env`, or
  * `$secrets.…`) join the pipeline's secret values, so an upstream that echoes its key has it
@@ -40,28 +51,28 @@ export interface CompiledPipeline {
 export function compilePipeline(
   id: string,
   composition: Composition,
-  path?: string,
-  secrets: PipelineSecrets = NO_SECRETS,
-  redact: (text: string) => string = NO_REDACTION,
-  env: NodeJS.ProcessEnv = {}
+  opts: CompileOptions
 ): CompiledPipeline {
+  const secrets = opts.secrets ?? NO_SECRETS
   const headerKeys = [
     ...new Set(composition.architecture.flatMap((n) => n['extra-options']?.UseHeaderKeys ?? []))
   ]
   const loaded = secrets.values()
   const known = new Set(loaded)
-  const credentials = modelCredentials(composition, env, secrets).filter((c) => !known.has(c))
+  const credentials = modelCredentials(composition, opts.env ?? {}, secrets).filter(
+    (c) => !known.has(c)
+  )
   const secretValues = [...loaded, ...credentials]
   return {
     id,
-    path,
-    baseDir: path ? dirname(path) : process.cwd(),
+    path: opts.path,
+    baseDir: opts.baseDir,
     composition,
     topology: analyzeTopology(composition),
     headerKeys,
     maxHops: composition['max-hops'] ?? DEFAULT_MAX_HOPS,
     secrets,
     secretValues,
-    redact: credentials.length > 0 ? createRedactor(secretValues) : redact
+    redact: credentials.length > 0 ? createRedactor(secretValues) : (opts.redact ?? NO_REDACTION)
   }
 }

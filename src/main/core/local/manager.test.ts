@@ -58,7 +58,7 @@ describe('LocalModelManager.providerFor', () => {
           { name: 'output', adapter: 'output' }
         ]
       }),
-      '/tmp/p.json'
+      { path: '/tmp/p.json', baseDir: '/tmp' }
     )
 
   it('leaves models with an explicit endpoint or url to the HTTP provider (catches a configured server being ignored)', () => {
@@ -117,7 +117,8 @@ describe('vLLM, TensorRT-LLM and docker runners', () => {
           { name: 'chat', layer: 0, model: 'big', adapter: 'openai-api', 'output-to': ['output'] },
           { name: 'output', adapter: 'output' }
         ]
-      })
+      }),
+      { baseDir: '/tmp' }
     )
     expect(await manager.prepare(p)).toEqual([
       'model "big" (vllm) cannot be started: vllm is not installed (python3 -c "import vllm" failed)'
@@ -151,7 +152,7 @@ describe('LocalModelManager not-ready state', () => {
               { name: 'output', adapter: 'output' }
             ]
           }),
-          path.join(tmp.dir, `${id}.json`)
+          { path: path.join(tmp.dir, `${id}.json`), baseDir: tmp.dir }
         )
       const hf = compile(
         'hf',

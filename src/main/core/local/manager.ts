@@ -9,23 +9,16 @@ import { describeModel, explicitEndpoint } from '../../../shared/config/models'
 import type { ModelDefinition } from '../../../shared/config/schema'
 import type { ModelRuntimeStatus } from '../../../shared/models/status'
 import type { CompiledPipeline } from '../engine/pipeline'
-import { AppError, errorCode } from '../errors'
+import { AppError } from '../errors'
 import type { EventBus } from '../events'
 import type { ModelLibrary } from '../models/library'
 import type { OllamaManager } from '../models/ollama'
 import type { UpstreamPools } from '../providers/http-transport'
-import { OpenAICompatibleProvider } from '../providers/openai-compatible'
-import type {
-  CallOptions,
-  DeltaHandler,
-  Provider,
-  ProviderRequest,
-  ProviderResponse,
-  StreamEnd
-} from '../providers/provider'
+import type { Provider } from '../providers/provider'
 import type { LocalModels } from '../providers/resolver'
 import { checkTool, type ToolCheck, type ToolName } from '../models/runners'
 import { missingLlamaModels, pullCommand } from './missing-models'
+import { OllamaModelProvider, StartOnUseProvider } from './local-providers'
 import { LlamaCppProcess, type LlamaProcessStatus } from './process'
 import { ServerRunner, toolFor } from './server-runner'
 import type { ForkLike } from './worker-fork'
@@ -111,159 +104,6 @@ function toStatus(
   }
 }
 
-/** Options of {@link StartOnUseProvider}'s HTTP calls. */
-interface StartOnUseOptions {
-  /** 0 for our own workers: a dead port means a crash, which the handle restarts. */
-  maxRetries?: number
-  pools?: UpstreamPools
-  /** The model's `timeout`. */
-  readTimeoutMs?: number
-  /**
-   * For our own workers: whether the server at this base URL crashed. A request whose connection
-   * to it broke before any of its answer was passed on is then sent once more, to the restarted
-   * worker.
-   */
-  crashed?: (baseUrl: string) => Promise<boolean>
-}
-
-/** Transport failures that a worker's death causes (undici reports a reset socket as ECONNRESET). */
-const BROKEN_CONNECTION = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET'])
-
-function brokenConnection(err: unknown): boolean {
-  return (
-    err instanceof AppError &&
-    err.code === 'upstream_error' &&
-    BROKEN_CONNECTION.has(errorCode(err.cause) ?? '')
-  )
-}
-
-/**
- * A provider whose server is started on first use (a llama.cpp worker, a vLLM or docker server)
- * and may move to another port when it restarts; requests then go over plain OpenAI HTTP.
- */
-class StartOnUseProvider implements Provider {
-  private http: OpenAICompatibleProvider | undefined
-
-  constructor(
-    readonly id: string,
-    /** Starts (or finds) the server and returns its `/v1` base URL. */
-    private readonly start: () => Promise<string>,
-    private readonly httpOptions: StartOnUseOptions
-  ) {}
-
-  private async backend(): Promise<Provider> {
-    let baseUrl: string
-    try {
-      baseUrl = await this.start()
-    } catch (err) {
-      if (err instanceof AppError) throw err
-      throw new AppError('model_not_ready', `${this.id} is not ready: ${(err as Error).message}`, {
-        cause: err
-      })
-    }
-    if (!this.http || this.http.id !== baseUrl) {
-      const { crashed: _crashed, readTimeoutMs, ...options } = this.httpOptions
-      this.http = new OpenAICompatibleProvider({
-        baseUrl,
-        ...options,
-        ...(readTimeoutMs !== undefined && { readTimeoutMs })
-      })
-    }
-    return this.http
-  }
-
-  /**
-   * Runs `call`, and once more on a restarted server when the first server crashed under it and
-   * `unsent()` says nothing of the answer was passed on yet.
-   */
-  private async withCrashRetry<T>(
-    call: (backend: Provider) => Promise<T>,
-    unsent: () => boolean,
-    opts?: CallOptions
-  ): Promise<T> {
-    const backend = await this.backend()
-    try {
-      return await call(backend)
-    } catch (err) {
-      const crashed = this.httpOptions.crashed
-      if (!crashed || !unsent() || opts?.signal?.aborted || !brokenConnection(err)) throw err
-      if (!(await crashed(backend.id))) throw err
-      return call(await this.backend())
-    }
-  }
-
-  chat(req: ProviderRequest, opts?: CallOptions): Promise<ProviderResponse> {
-    return this.withCrashRetry(
-      (b) => b.chat(req, opts),
-      () => true,
-      opts
-    )
-  }
-
-  stream(req: ProviderRequest, onDelta: DeltaHandler, opts?: CallOptions): Promise<StreamEnd> {
-    let sent = false
-    const forward: DeltaHandler = (delta) => {
-      sent = true
-      return onDelta(delta)
-    }
-    return this.withCrashRetry(
-      (b) => b.stream(req, forward, opts),
-      () => !sent,
-      opts
-    )
-  }
-}
-
-/** Ollama: attach or start on first use, make sure the model exists, then use its native API. */
-class OllamaModelProvider implements Provider {
-  readonly id: string
-  private ready: Promise<{ provider: Provider; model: string }> | undefined
-
-  constructor(
-    private readonly manager: () => OllamaManager,
-    private readonly source: string,
-    private readonly baseDir: string,
-    /** The model's `timeout`; else the provider's default. */
-    private readonly readTimeoutMs?: number
-  ) {
-    this.id = `ollama:${source}`
-  }
-
-  private backend(): Promise<{ provider: Provider; model: string }> {
-    this.ready ??= (async () => {
-      const manager = this.manager()
-      try {
-        await manager.connect()
-        const model = await manager.ensureModel(this.source, { baseDir: this.baseDir })
-        const timeout = this.readTimeoutMs
-        return { provider: manager.provider(timeout ? { readTimeoutMs: timeout } : {}), model }
-      } catch (err) {
-        this.ready = undefined
-        throw new AppError(
-          'model_not_ready',
-          `Ollama model ${this.source} is not ready: ${(err as Error).message}`,
-          { cause: err }
-        )
-      }
-    })()
-    return this.ready
-  }
-
-  async chat(req: ProviderRequest, opts?: CallOptions): Promise<ProviderResponse> {
-    const { provider, model } = await this.backend()
-    return provider.chat({ ...req, model }, opts)
-  }
-
-  async stream(
-    req: ProviderRequest,
-    onDelta: DeltaHandler,
-    opts?: CallOptions
-  ): Promise<StreamEnd> {
-    const { provider, model } = await this.backend()
-    return provider.stream({ ...req, model }, onDelta, opts)
-  }
-}
-
 export class LocalModelManager implements LocalModels {
   private readonly processes = new Map<
     string,
@@ -271,11 +111,20 @@ export class LocalModelManager implements LocalModels {
   >()
   private readonly providers = new Map<string, Provider>()
   private readonly runners = new Map<string, ServerRunner>()
+  /** Provider id → the pipelines that use it; a provider no pipeline uses is released. */
+  private readonly users = new Map<string, Set<string>>()
+  /** llama.cpp provider id → the process it started (processes are shared by identical models). */
+  private readonly processOf = new Map<string, string>()
   /** Pipelines that cannot answer yet, by id, and why. */
   private readonly notReady = new Map<string, NotReady[]>()
   private ollama: OllamaManager | undefined
 
   constructor(private readonly opts: LocalModelManagerOptions) {}
+
+  /** The Ollama server llmnet talks to (attached or started on demand), shared by every model. */
+  ollamaManager(): OllamaManager {
+    return this.getOllama()
+  }
 
   private getOllama = (): OllamaManager => {
     if (!this.opts.ollama) throw new AppError('model_not_ready', 'Ollama support is not configured')
@@ -344,7 +193,7 @@ export class LocalModelManager implements LocalModels {
         )
         this.providers.set(id, provider)
       }
-      return provider
+      return this.use(id, pipeline, provider)
     }
     if (toolFor(model)) {
       const id = `runner\u0000${pipeline.baseDir}\u0000${modelKey}\u0000${JSON.stringify(model)}`
@@ -358,7 +207,7 @@ export class LocalModelManager implements LocalModels {
         })
         this.providers.set(id, provider)
       }
-      return provider
+      return this.use(id, pipeline, provider)
     }
     if (info.runner !== 'llama-cpp') return undefined
     const params = llamaParams('parameters' in model ? model.parameters : undefined)
@@ -380,7 +229,7 @@ export class LocalModelManager implements LocalModels {
             )
           }
           this.sourceArrived(source)
-          handle = this.handleFor(resolved.localPath, params, modelKey, source)
+          handle = this.handleFor(resolved.localPath, params, modelKey, source, id)
           const baseUrl = await handle.ensureStarted()
           handle.touch()
           return baseUrl
@@ -394,7 +243,42 @@ export class LocalModelManager implements LocalModels {
       )
       this.providers.set(id, provider)
     }
+    return this.use(id, pipeline, provider)
+  }
+
+  private use(id: string, pipeline: CompiledPipeline, provider: Provider): Provider {
+    const users = this.users.get(id)
+    if (users) users.add(pipeline.id)
+    else this.users.set(id, new Set([pipeline.id]))
     return provider
+  }
+
+  /**
+   * A pipeline stopped being served: providers only it used are dropped, and model processes no
+   * served pipeline uses any more are stopped unless busy (a busy one unloads when idle).
+   */
+  async release(pipelineId: string): Promise<void> {
+    const stops: Promise<void>[] = []
+    for (const [id, users] of this.users) {
+      users.delete(pipelineId)
+      if (users.size > 0) continue
+      this.users.delete(id)
+      this.providers.delete(id)
+      const runner = this.runners.get(id)
+      if (runner) {
+        this.runners.delete(id)
+        stops.push(runner.stop())
+      }
+      const proc = this.processOf.get(id)
+      this.processOf.delete(id)
+      const entry = proc === undefined ? undefined : this.processes.get(proc)
+      const shared = [...this.processOf.values()].includes(proc ?? '')
+      if (proc !== undefined && entry && !shared && entry.handle.status().state !== 'busy') {
+        this.processes.delete(proc)
+        stops.push(entry.handle.stop())
+      }
+    }
+    await Promise.allSettled(stops)
   }
 
   /** One process per file and parameters, shared by every pipeline that uses them. */
@@ -402,9 +286,11 @@ export class LocalModelManager implements LocalModels {
     path: string,
     params: Partial<WorkerParams>,
     key: string,
-    source: string
+    source: string,
+    providerId: string
   ): LlamaCppProcess {
     const id = `${path}\u0000${JSON.stringify(params)}`
+    this.processOf.set(providerId, id)
     let entry = this.processes.get(id)
     if (!entry) {
       const handle = new LlamaCppProcess({
@@ -427,6 +313,37 @@ export class LocalModelManager implements LocalModels {
     return [...this.processes.values()].map((e) =>
       toStatus(e.key, 'llama-cpp', e.source, e.handle.status())
     )
+  }
+
+  /**
+   * Loads a pipeline's model now (a user's Load) instead of on its first request: starts the
+   * llama.cpp worker or server, or has Ollama load it.
+   */
+  async load(pipeline: CompiledPipeline, key: string): Promise<void> {
+    const model = pipeline.composition.models[key]
+    if (!model) throw new AppError('not_found', `pipeline "${pipeline.id}" has no model "${key}"`)
+    const provider = this.providerFor(pipeline, key, model)
+    if (!(provider instanceof StartOnUseProvider || provider instanceof OllamaModelProvider)) {
+      throw new AppError(
+        'invalid_request',
+        `model "${key}" is served by its own endpoint, not by llmnet: there is nothing to load`
+      )
+    }
+    await provider.warm()
+  }
+
+  /** Unloads a model: its llama.cpp workers stop; Ollama is asked to unload it. */
+  async unload(pipeline: CompiledPipeline, key: string): Promise<void> {
+    const model = pipeline.composition.models[key]
+    if (!model) throw new AppError('not_found', `pipeline "${pipeline.id}" has no model "${key}"`)
+    const provider = this.providerFor(pipeline, key, model)
+    if (provider instanceof OllamaModelProvider) return provider.unload()
+    const procs = [...this.processOf.entries()]
+      .filter(([providerId]) => this.providers.get(providerId) === provider)
+      .map(([, proc]) => this.processes.get(proc)?.handle)
+    await Promise.allSettled(procs.map((h) => h?.stop()))
+    const runner = [...this.runners.entries()].find(([id]) => this.providers.get(id) === provider)
+    await runner?.[1].stop()
   }
 
   /** Stops every model process and a managed Ollama (each bounded). */

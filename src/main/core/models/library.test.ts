@@ -139,6 +139,10 @@ describe('llama.cpp source resolution', () => {
       present: true
     })
     expect((await lib.resolveSource('/nowhere/m.gguf')).present).toBe(false)
+    // Without a folder a relative path is refused, never taken from the working directory.
+    await expect(lib.resolveSource('./weights/m.gguf')).rejects.toThrow(
+      /relative, and there is no folder to resolve it against/
+    )
   })
 
   it('resolves a catalog name to its URL with the pinned sha256', async () => {

@@ -120,7 +120,8 @@ export class ModelLibrary {
 
   /**
    * Where a composition's llama.cpp `source` lives locally. Relative paths are taken from
-   * `baseDir` (the composition's folder; default the working directory). URLs map to
+   * `baseDir` (the composition's folder or workspace; a relative path without one is refused:
+   * nothing resolves against the process's working folder). URLs map to
    * `<modelsDir>/<file name>`; a catalog name (`qwen2.5-0.5b-instruct`) maps to its URL.
    */
   async resolveSource(source: string, opts: { baseDir?: string } = {}): Promise<ResolvedSource> {
@@ -150,7 +151,13 @@ export class ModelLibrary {
     const expanded = trimmed.startsWith('~/')
       ? path.join(process.env.HOME ?? '', trimmed.slice(2))
       : trimmed
-    const localPath = path.resolve(opts.baseDir ?? process.cwd(), expanded)
+    if (!path.isAbsolute(expanded) && opts.baseDir === undefined) {
+      throw new ModelLibraryError(
+        'invalid_source',
+        `the model path ${trimmed} is relative, and there is no folder to resolve it against`
+      )
+    }
+    const localPath = path.resolve(opts.baseDir ?? '/', expanded)
     return { kind: 'path', localPath, present: await exists(localPath) }
   }
 

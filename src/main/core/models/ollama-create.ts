@@ -27,7 +27,13 @@ export async function readModelfile(
       )
     return { text: await res.text() }
   }
-  const file = path.resolve(baseDir ?? process.cwd(), src)
+  if (!path.isAbsolute(src) && baseDir === undefined) {
+    throw new OllamaError(
+      'invalid_modelfile',
+      `the Modelfile path ${src} is relative, and there is no folder to resolve it against`
+    )
+  }
+  const file = path.resolve(baseDir ?? '/', src)
   try {
     return { text: await readFile(file, 'utf8'), dir: path.dirname(file) }
   } catch (err) {

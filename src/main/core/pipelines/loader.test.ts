@@ -1,5 +1,5 @@
 /**
- * The reload path of PipelineLoader, with real files and a real directory watcher: whatever a
+ * The reload path of PipelineService, with real files and a real directory watcher: whatever a
  * reload meets (a hostile file, a loader that throws), the pipeline already served stays served
  * and `pipeline.reload_failed` says why.
  */
@@ -12,8 +12,8 @@ import {
 } from '../../../../tests/support/harness'
 import { loadPipelineFile } from '../config/load-composition'
 import { EventBus, type RuntimeEvents } from '../events'
-import { PipelineLoader } from './loader'
 import { PipelineRegistry } from './registry'
+import { PipelineService } from './service'
 
 function composition(context: string): Record<string, unknown> {
   return {
@@ -46,9 +46,9 @@ function next<K extends keyof RuntimeEvents>(events: EventBus, name: K): Promise
   })
 }
 
-describe('PipelineLoader reload', () => {
+describe('PipelineService reload', () => {
   const tmp = tempDir('llmnet-loader-')
-  let loader: PipelineLoader | undefined
+  let loader: PipelineService | undefined
   afterEach(() => loader?.close())
   beforeEach(() => (loader = undefined))
 
@@ -56,8 +56,8 @@ describe('PipelineLoader reload', () => {
     const file = writeComposition(tmp.dir, 'live', composition('A'))
     const registry = new PipelineRegistry()
     const events = new EventBus()
-    loader = new PipelineLoader(registry, events, { env: {} })
-    expect((await loader.load(file)).ok).toBe(true)
+    loader = new PipelineService({ registry, events, secrets: { env: {} } })
+    expect((await loader.loadFile(file)).ok).toBe(true)
     loader.watch([file], 10)
 
     const failed = next(events, 'pipeline.reload_failed')
@@ -86,18 +86,16 @@ describe('PipelineLoader reload', () => {
     const registry = new PipelineRegistry()
     const events = new EventBus()
     let fail = false
-    loader = new PipelineLoader(
+    loader = new PipelineService({
       registry,
       events,
-      { env: {} },
-      {
-        loadFile: (path, opts) => {
-          if (fail) throw new RangeError('Maximum call stack size exceeded')
-          return loadPipelineFile(path, opts)
-        }
+      secrets: { env: {} },
+      loadFile: (path, opts) => {
+        if (fail) throw new RangeError('Maximum call stack size exceeded')
+        return loadPipelineFile(path, opts)
       }
-    )
-    await loader.load(file)
+    })
+    await loader.loadFile(file)
     loader.watch([file], 10)
 
     fail = true
@@ -119,15 +117,13 @@ describe('PipelineLoader reload', () => {
 
   it('a first load that throws is reported as an invalid file, not a rejection', async () => {
     const file = writeComposition(tmp.dir, 'first', composition('A'))
-    const throwing = new PipelineLoader(
-      new PipelineRegistry(),
-      new EventBus(),
-      { env: {} },
-      {
-        loadFile: () => Promise.reject(new Error('disk on fire'))
-      }
-    )
-    const result = await throwing.load(file)
+    const throwing = new PipelineService({
+      registry: new PipelineRegistry(),
+      events: new EventBus(),
+      secrets: { env: {} },
+      loadFile: () => Promise.reject(new Error('disk on fire'))
+    })
+    const result = await throwing.loadFile(file)
     expect(result).toMatchObject({ ok: false, id: 'first' })
     expect(result.diagnostics[0]?.message).toContain('disk on fire')
   })

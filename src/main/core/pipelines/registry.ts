@@ -1,8 +1,13 @@
 import type { CompiledPipeline } from '../engine/pipeline'
 
-/** The pipelines being served, by id; the first one added is the default (alias `llmnet`). */
+/**
+ * The pipelines being served, by id. The default pipeline (alias `llmnet`) is a setting: the one
+ * named by {@link PipelineRegistry.setDefault} while it is served, else the only pipeline served,
+ * else none. Insertion order never decides it.
+ */
 export class PipelineRegistry {
   private readonly byId = new Map<string, CompiledPipeline>()
+  private defaultId: string | undefined
 
   get(id: string): CompiledPipeline | undefined {
     return this.byId.get(id)
@@ -11,7 +16,15 @@ export class PipelineRegistry {
     return [...this.byId.values()]
   }
   default(): CompiledPipeline | undefined {
-    return this.byId.values().next().value
+    if (this.defaultId !== undefined) return this.byId.get(this.defaultId)
+    return this.byId.size === 1 ? this.byId.values().next().value : undefined
+  }
+  /** The configured default pipeline id (it may not be served right now). */
+  defaultSetting(): string | undefined {
+    return this.defaultId
+  }
+  setDefault(id: string | undefined): void {
+    this.defaultId = id
   }
   set(pipeline: CompiledPipeline): void {
     this.byId.set(pipeline.id, pipeline)

@@ -112,7 +112,9 @@ export function createApp(deps: AppDeps): FastifyInstance {
           return
         }
       }
-      if (options.apiKey && req.url !== '/health') checkApiKey(req.headers, options.apiKey)
+      // The control API and the UI check the server's own token (see control/http.ts, ui.ts).
+      if (options.apiKey && req.url !== '/health' && !ownAuth(req.url))
+        checkApiKey(req.headers, options.apiKey)
       done()
     } catch (err) {
       done(err as Error)
@@ -210,6 +212,13 @@ function checkOneHost(req: IncomingMessage): void {
 function quotedPath(message: string): string {
   const path = /^'(.*)' is /s.exec(message)?.[1] ?? ''
   return JSON.stringify(path.length > 80 ? `${path.slice(0, 80)}…` : path)
+}
+
+/** Routes with their own authentication: `/api/*` and the UI's page and assets. */
+function ownAuth(url: string): boolean {
+  return (
+    url.startsWith('/api/') || url === '/' || url.startsWith('/?') || url.startsWith('/assets/')
+  )
 }
 
 function toAppError(err: FastifyError | AppError): AppError {

@@ -40,6 +40,11 @@ export class SecretRepository implements SecretStore {
     private readonly now: () => number = Date.now
   ) {}
 
+  /** The encryptor's kind (`aes-256-gcm`, `electron-safe-storage`). */
+  get kind(): string {
+    return this.encryptor.kind
+  }
+
   /** Why the encryption is weaker than it looks, if it is (show it to the user). */
   get warning(): string | undefined {
     return this.encryptor.warning

@@ -1,0 +1,364 @@
+/**
+ * @module The original's cluster verbs on our runtime: `context`, `deploy`, `get`, `delete`,
+ * `status` and `logs` talk to a running desktop app or `llmnet serve` through its control API.
+ * Tables by default, `-o json` on request.
+ */
+import { readFile } from 'node:fs/promises'
+import { basename, extname } from 'node:path'
+import { formatForFile } from '../../shared/config/source'
+import type { Trace } from '../../shared/trace'
+import { EXIT } from './exit-codes'
+import {
+  type CliContext,
+  ContextFileError,
+  contextFilePath,
+  LOCAL_CONTEXT,
+  readContexts,
+  writeContexts
+} from './contexts'
+import type { CliIO } from './io'
+import { ControlApiClient, RemoteError, resolveContext } from './remote'
+
+export interface RemoteFlags {
+  context?: string
+  config?: string
+  output?: string
+}
+
+/** Prints rows as an aligned table (kubectl style) or as JSON. */
+export function printRows(
+  io: CliIO,
+  flags: RemoteFlags,
+  rows: Record<string, string | number | boolean | null>[],
+  json: unknown = rows
+): void {
+  if (flags.output === 'json') {
+    io.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
+    return
+  }
+  if (rows.length === 0) {
+    io.stdout.write('No resources found.\n')
+    return
+  }
+  const cols = Object.keys(rows[0] ?? {})
+  const cell = (v: unknown): string => (v === null || v === undefined ? '-' : String(v))
+  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)))
+  const line = (vals: string[]): string =>
+    vals
+      .map((v, i) => v.padEnd(widths[i] ?? 0))
+      .join('   ')
+      .trimEnd()
+  io.stdout.write(`${line(cols.map((c) => c.toUpperCase()))}\n`)
+  for (const r of rows) io.stdout.write(`${line(cols.map((c) => cell(r[c])))}\n`)
+}
+
+/** Runs a verb against the context's server; a RemoteError becomes its message and exit 3. */
+async function remote(
+  io: CliIO,
+  flags: RemoteFlags,
+  fn: (client: ControlApiClient, ctx: CliContext) => Promise<number>
+): Promise<number> {
+  if (flags.output !== undefined && flags.output !== 'json' && flags.output !== 'table') {
+    io.stderr.write(`llmnet: -o must be "table" or "json", got "${flags.output}"\n`)
+    return EXIT.USAGE
+  }
+  try {
+    const ctx = await resolveContext(io.env, flags)
+    return await fn(new ControlApiClient(ctx.url, ctx.token), ctx)
+  } catch (err) {
+    if (err instanceof RemoteError || err instanceof ContextFileError) {
+      io.stderr.write(`llmnet: ${err.message}\n`)
+      const details = err instanceof RemoteError ? err.details?.diagnostics : undefined
+      if (Array.isArray(details)) {
+        for (const d of details as {
+          line: number
+          column: number
+          severity: string
+          message: string
+        }[])
+          io.stderr.write(`  ${d.line}:${d.column}: ${d.severity}: ${d.message}\n`)
+      }
+      return err instanceof RemoteError && err.code === 'invalid_request'
+        ? EXIT.INVALID
+        : EXIT.RUNTIME
+    }
+    throw err
+  }
+}
+
+// ── context ───────────────────────────────────────────────────────────────────────────────
+
+export async function contextCommand(
+  action: 'add' | 'use' | 'list' | 'current' | 'delete',
+  name: string | undefined,
+  flags: RemoteFlags & { url?: string; token?: string },
+  io: CliIO
+): Promise<number> {
+  const file = contextFilePath(io.env, flags.config)
+  let data
+  try {
+    data = await readContexts(file)
+  } catch (err) {
+    io.stderr.write(`llmnet: ${(err as Error).message}\n`)
+    return EXIT.INVALID
+  }
+  const current = data['current-context'] ?? LOCAL_CONTEXT
+  switch (action) {
+    case 'list':
+      printRows(
+        io,
+        flags,
+        [
+          {
+            current: current === LOCAL_CONTEXT ? '*' : '',
+            name: LOCAL_CONTEXT,
+            url: 'this machine'
+          },
+          ...Object.entries(data.contexts).map(([n, c]) => ({
+            current: n === current ? '*' : '',
+            name: n,
+            url: c.url
+          }))
+        ],
+        { current, contexts: data.contexts }
+      )
+      return EXIT.OK
+    case 'current':
+      io.stdout.write(`${current}\n`)
+      return EXIT.OK
+    case 'add': {
+      if (!name || !flags.url) {
+        io.stderr.write('llmnet: usage: llmnet context add NAME --url URL [--token TOKEN]\n')
+        return EXIT.USAGE
+      }
+      if (name === LOCAL_CONTEXT) {
+        io.stderr.write(`llmnet: "${LOCAL_CONTEXT}" is built in: pick another name\n`)
+        return EXIT.USAGE
+      }
+      try {
+        const url = new URL(flags.url)
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http')
+      } catch {
+        io.stderr.write(`llmnet: --url must be an http(s) URL, got "${flags.url}"\n`)
+        return EXIT.USAGE
+      }
+      data.contexts[name] = {
+        kind: 'llmnet',
+        url: flags.url.replace(/\/+$/, ''),
+        token: flags.token
+      }
+      await writeContexts(file, data)
+      io.stdout.write(`context "${name}" added (${file})\n`)
+      return EXIT.OK
+    }
+    case 'use':
+    case 'delete': {
+      if (!name) {
+        io.stderr.write(`llmnet: usage: llmnet context ${action} NAME\n`)
+        return EXIT.USAGE
+      }
+      if (name !== LOCAL_CONTEXT && !data.contexts[name]) {
+        io.stderr.write(`llmnet: no context named "${name}"; see "llmnet context list"\n`)
+        return EXIT.INVALID
+      }
+      if (action === 'use') {
+        data['current-context'] = name
+        io.stdout.write(`switched to context "${name}"\n`)
+      } else {
+        delete data.contexts[name]
+        if (data['current-context'] === name) delete data['current-context']
+        io.stdout.write(`context "${name}" deleted\n`)
+      }
+      await writeContexts(file, data)
+      return EXIT.OK
+    }
+  }
+}
+
+// ── deploy, get, delete, status, logs ─────────────────────────────────────────────────────
+
+export async function deployCommand(
+  file: string,
+  flags: RemoteFlags & { name?: string },
+  io: CliIO
+): Promise<number> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    io.stderr.write(`llmnet: cannot read ${file}: ${(err as Error).message}\n`)
+    return EXIT.INVALID
+  }
+  const name = flags.name ?? basename(file, extname(file))
+  return remote(io, flags, async (client, ctx) => {
+    const saved = await client.call('pipelines.save', {
+      name,
+      text,
+      format: formatForFile(file),
+      message: `deployed from ${basename(file)}`
+    })
+    const summary = (await client.call('pipelines.list', {})).pipelines.find((p) => p.name === name)
+    if (flags.output === 'json') {
+      io.stdout.write(`${JSON.stringify({ ...saved, pipeline: summary }, null, 2)}\n`)
+    } else {
+      io.stdout.write(
+        `pipeline.llmnet/${name} deployed to ${ctx.name} (version ${saved.version})\n`
+      )
+      for (const d of saved.diagnostics)
+        io.stderr.write(`  ${file}:${d.line}:${d.column}: ${d.severity}: ${d.message}\n`)
+      if (summary?.status === 'error')
+        io.stderr.write(`llmnet: not serving yet: ${summary.error}\n`)
+    }
+    return summary?.status === 'error' ? EXIT.RUNTIME : EXIT.OK
+  })
+}
+
+export async function getCommand(kind: string, flags: RemoteFlags, io: CliIO): Promise<number> {
+  const what =
+    { pipeline: 'pipelines', pl: 'pipelines', model: 'models', trace: 'traces' }[kind] ?? kind
+  if (!['pipelines', 'models', 'traces'].includes(what)) {
+    io.stderr.write(`llmnet: cannot get "${kind}": use pipelines, models or traces\n`)
+    return EXIT.USAGE
+  }
+  return remote(io, flags, async (client) => {
+    if (what === 'pipelines') {
+      const { pipelines } = await client.call('pipelines.list', {})
+      printRows(
+        io,
+        flags,
+        pipelines.map((p) => ({
+          name: p.name,
+          source: p.source,
+          version: p.version,
+          status: p.status,
+          default: p.isDefault ? 'yes' : '',
+          error: p.error
+        })),
+        pipelines
+      )
+    } else if (what === 'models') {
+      const list = await client.call('models.list', {})
+      printRows(
+        io,
+        flags,
+        [
+          ...list.runtime.map((m) => ({
+            name: m.key,
+            runner: m.runner,
+            state: m.state,
+            source: m.source,
+            size: m.memory ? `${Math.round(m.memory.ramBytes / 1e6)} MB` : null
+          })),
+          ...list.local.map((m) => ({
+            name: m.name,
+            runner: m.runner,
+            state: 'on disk',
+            source: m.path,
+            size: m.sizeBytes === null ? null : `${Math.round(m.sizeBytes / 1e6)} MB`
+          }))
+        ],
+        list
+      )
+    } else {
+      const { traces } = await client.call('traces.list', { limit: 50 })
+      printRows(io, flags, traces.map(traceRow), traces)
+    }
+    return EXIT.OK
+  })
+}
+
+function traceRow(t: Omit<Trace, 'hops'>): Record<string, string | number | null> {
+  return {
+    id: t.id,
+    pipeline: t.pipeline,
+    status: t.error ? `${t.status} ${t.error.code}` : t.status,
+    route: t.route.join(' → '),
+    ms: t.durationMs,
+    started: new Date(t.startedAt).toISOString()
+  }
+}
+
+export async function deleteCommand(
+  kind: string,
+  name: string,
+  flags: RemoteFlags,
+  io: CliIO
+): Promise<number> {
+  if (!['pipeline', 'pipelines', 'pl'].includes(kind)) {
+    io.stderr.write(`llmnet: cannot delete "${kind}": use "llmnet delete pipeline NAME"\n`)
+    return EXIT.USAGE
+  }
+  return remote(io, flags, async (client) => {
+    const { removed } = await client.call('pipelines.remove', { name })
+    if (!removed) {
+      io.stderr.write(`llmnet: pipeline "${name}" not found\n`)
+      return EXIT.INVALID
+    }
+    io.stdout.write(`pipeline.llmnet/${name} deleted\n`)
+    return EXIT.OK
+  })
+}
+
+export async function statusCommand(flags: RemoteFlags, io: CliIO): Promise<number> {
+  return remote(io, flags, async (client, ctx) => {
+    const [server, { pipelines }, models] = await Promise.all([
+      client.call('server.status', {}),
+      client.call('pipelines.list', {}),
+      client.call('models.list', {})
+    ])
+    const status = {
+      context: ctx.name,
+      url: ctx.url,
+      server: server.state,
+      endpoint: server.url ? `${server.url}/v1` : null,
+      pipelines: pipelines.length,
+      serving: pipelines.filter((p) => p.status === 'loaded').length,
+      defaultPipeline: pipelines.find((p) => p.isDefault)?.name ?? null,
+      modelsLoaded: models.runtime.filter((m) => m.state === 'ready' || m.state === 'busy').length
+    }
+    if (flags.output === 'json') io.stdout.write(`${JSON.stringify(status, null, 2)}\n`)
+    else
+      for (const [k, v] of Object.entries(status))
+        io.stdout.write(`${`${k}:`.padEnd(17)}${v ?? '-'}\n`)
+    return EXIT.OK
+  })
+}
+
+/** Prints the latest traces, then with `-f` each new one as it finishes, until interrupted. */
+export async function logsCommand(
+  flags: RemoteFlags & { follow?: boolean; tail?: string; pipeline?: string },
+  io: CliIO,
+  until: () => Promise<string>
+): Promise<number> {
+  const tail = Number(flags.tail ?? 20)
+  if (!Number.isInteger(tail) || tail < 0 || tail > 500) {
+    io.stderr.write('llmnet: --tail must be a whole number from 0 to 500\n')
+    return EXIT.USAGE
+  }
+  return remote(io, flags, async (client) => {
+    const print = (t: Omit<Trace, 'hops'>): void => {
+      if (flags.output === 'json') io.stdout.write(`${JSON.stringify(t)}\n`)
+      else {
+        const r = traceRow(t)
+        io.stdout.write(`${r.started} ${r.pipeline} ${r.status} ${r.ms} ms ${r.route} (${r.id})\n`)
+      }
+    }
+    if (tail > 0) {
+      const { traces } = await client.call('traces.list', { limit: tail, pipeline: flags.pipeline })
+      for (const t of traces.reverse()) print(t)
+    }
+    if (!flags.follow) return EXIT.OK
+    const stop = new AbortController()
+    void until().then(() => stop.abort())
+    try {
+      const opened = (): void => void io.stderr.write('following traces (Ctrl-C to stop)\n')
+      for await (const e of client.events(['trace'], stop.signal, opened)) {
+        const t = e.data as Trace
+        if (!flags.pipeline || t.pipeline === flags.pipeline) print(t)
+      }
+    } catch (err) {
+      if (!stop.signal.aborted) throw err
+    }
+    return EXIT.OK
+  })
+}

@@ -1,0 +1,210 @@
+/**
+ * @module Model routes: what runs (llama.cpp workers, Ollama), the GGUF library and Ollama's
+ * models, load and unload, downloads with progress events and cancel, delete, Ollama's state.
+ */
+import { randomUUID } from 'node:crypto'
+import type { z } from 'zod'
+import type { LocalModelSchema, PullProgressSchema } from '../../../shared/contract/models'
+import type { CompiledPipeline } from '../../core/engine/pipeline'
+import { AppError } from '../../core/errors'
+import type { LocalModelManager } from '../../core/local/manager'
+import type { ModelLibrary } from '../../core/models/library'
+import { findOllamaBinary, ollamaBaseUrl, probeOllama } from '../../core/models/ollama-host'
+import type { PipelineRegistry } from '../../core/pipelines/registry'
+import type { EventHub } from '../events'
+import type { DomainHandlers } from './types'
+
+type PullProgress = z.infer<typeof PullProgressSchema>
+type LocalModel = z.infer<typeof LocalModelSchema>
+
+export interface ModelsDeps {
+  registry: PipelineRegistry
+  models: LocalModelManager
+  library: ModelLibrary
+  hub: EventHub
+  env: NodeJS.ProcessEnv
+}
+
+/** Downloads under way or finished in this session, with their cancel switches. */
+class Pulls {
+  private readonly all = new Map<string, { progress: PullProgress; abort: AbortController }>()
+  constructor(private readonly hub: EventHub) {}
+
+  list(): PullProgress[] {
+    return [...this.all.values()].map((p) => p.progress)
+  }
+
+  start(
+    source: string,
+    run: (signal: AbortSignal, report: (done: number, total?: number) => void) => Promise<void>
+  ): string {
+    const pullId = randomUUID()
+    const abort = new AbortController()
+    const entry = {
+      abort,
+      progress: {
+        pullId,
+        source,
+        state: 'running',
+        completedBytes: 0,
+        totalBytes: null,
+        error: null
+      } as PullProgress
+    }
+    this.all.set(pullId, entry)
+    const update = (patch: Partial<PullProgress>): void => {
+      entry.progress = { ...entry.progress, ...patch }
+      this.hub.emit('model.pull_progress', entry.progress)
+    }
+    update({})
+    run(abort.signal, (done, total) =>
+      update({ completedBytes: done, totalBytes: total ?? null })
+    ).then(
+      () => update({ state: 'done' }),
+      (err: unknown) =>
+        update(
+          abort.signal.aborted
+            ? { state: 'cancelled' }
+            : { state: 'failed', error: (err as Error).message }
+        )
+    )
+    return pullId
+  }
+
+  cancel(pullId: string): boolean {
+    const entry = this.all.get(pullId)
+    if (!entry || entry.progress.state !== 'running') return false
+    entry.abort.abort()
+    return true
+  }
+}
+
+export function modelsHandlers(deps: ModelsDeps): DomainHandlers<'models'> {
+  const pulls = new Pulls(deps.hub)
+  const pipelineFor = (name: string | undefined, key: string): CompiledPipeline => {
+    const p = name
+      ? deps.registry.get(name)
+      : deps.registry.list().find((c) => key in c.composition.models)
+    if (!p) {
+      throw new AppError(
+        'not_found',
+        name ? `pipeline "${name}" is not being served` : `no served pipeline has a model "${key}"`
+      )
+    }
+    return p
+  }
+  const statusOf = (key: string) => {
+    const found = deps.models.status().find((s) => s.key === key)
+    if (found) return found
+    return {
+      key,
+      runner: 'ollama' as const,
+      source: key,
+      state: 'stopped' as const,
+      lastError: null,
+      pid: null,
+      port: null,
+      memory: null,
+      gpu: null,
+      gpuLayers: null,
+      loadedSince: null,
+      lastUsed: null,
+      tokensPerSecond: null,
+      restarts: 0
+    }
+  }
+  const ollamaUp = async (): Promise<string | undefined> =>
+    probeOllama(ollamaBaseUrl(deps.env.OLLAMA_HOST), { timeoutMs: 1000 })
+
+  return {
+    async 'models.list'() {
+      const gguf = await deps.library.list()
+      const local: LocalModel[] = gguf.map((m) => ({
+        name: m.name,
+        runner: 'llama-cpp',
+        path: m.path,
+        sizeBytes: m.sizeBytes
+      }))
+      if (await ollamaUp()) {
+        try {
+          const ollama = deps.models.ollamaManager()
+          await ollama.connect()
+          for (const m of await ollama.list())
+            local.push({ name: m.name, runner: 'ollama', path: null, sizeBytes: m.size ?? null })
+        } catch {
+          // Ollama went away between the probe and the list: show the GGUF library alone.
+        }
+      }
+      return { runtime: deps.models.status(), local, pulls: pulls.list() }
+    },
+    async 'models.load'(input) {
+      await deps.models.load(pipelineFor(input.pipeline, input.key), input.key)
+      return statusOf(input.key)
+    },
+    async 'models.unload'(input) {
+      await deps.models.unload(pipelineFor(input.pipeline, input.key), input.key)
+      return statusOf(input.key)
+    },
+    async 'models.pull'(input) {
+      if (input.runner === 'llama-cpp') {
+        const resolved = await deps.library.resolveSource(input.source)
+        if (resolved.kind === 'path')
+          throw new AppError(
+            'invalid_request',
+            `${input.source} is a local path, not something to download`
+          )
+        return {
+          pullId: pulls.start(input.source, async (signal, report) => {
+            await deps.library.ensure(input.source, {
+              signal,
+              onProgress: (p) => report(p.received, p.total)
+            })
+          })
+        }
+      }
+      const ollama = deps.models.ollamaManager()
+      await ollama.connect()
+      return {
+        pullId: pulls.start(input.source, (signal, report) =>
+          ollama.pull(input.source, {
+            signal,
+            onProgress: (p) => report(p.completed ?? 0, p.total)
+          })
+        )
+      }
+    },
+    async 'models.cancel_pull'(input) {
+      return { cancelled: pulls.cancel(input.pullId) }
+    },
+    async 'models.delete'(input) {
+      if (input.runner === 'llama-cpp') {
+        await deps.library.remove(input.name)
+        return { deleted: true }
+      }
+      const ollama = deps.models.ollamaManager()
+      await ollama.connect()
+      await ollama.delete(input.name)
+      return { deleted: true }
+    },
+    async 'models.ollama_status'() {
+      const host = ollamaBaseUrl(deps.env.OLLAMA_HOST)
+      const [version, binary] = await Promise.all([
+        ollamaUp(),
+        findOllamaBinary({ env: deps.env }).catch(() => undefined)
+      ])
+      let managed = false
+      try {
+        managed = deps.models.ollamaManager().managed
+      } catch {
+        // Ollama support not configured
+      }
+      return {
+        installed: binary !== undefined || version !== undefined,
+        running: version !== undefined,
+        managed,
+        host,
+        version: version ?? null
+      }
+    }
+  }
+}

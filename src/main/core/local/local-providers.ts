@@ -1,0 +1,188 @@
+/**
+ * @module The providers of models llmnet runs: a server started on first use (a llama.cpp
+ * worker, vLLM, docker), retried once on a restarted worker after a crash before any answer was
+ * passed on; and an Ollama model, pulled or created when missing. Both can be warmed by hand.
+ */
+import { AppError, errorCode } from '../errors'
+import type { OllamaManager } from '../models/ollama'
+import type { UpstreamPools } from '../providers/http-transport'
+import { OpenAICompatibleProvider } from '../providers/openai-compatible'
+import type {
+  CallOptions,
+  DeltaHandler,
+  Provider,
+  ProviderRequest,
+  ProviderResponse,
+  StreamEnd
+} from '../providers/provider'
+
+/** Options of {@link StartOnUseProvider}'s HTTP calls. */
+export interface StartOnUseOptions {
+  /** 0 for our own workers: a dead port means a crash, which the handle restarts. */
+  maxRetries?: number
+  pools?: UpstreamPools
+  /** The model's `timeout`. */
+  readTimeoutMs?: number
+  /**
+   * For our own workers: whether the server at this base URL crashed. A request whose connection
+   * to it broke before any of its answer was passed on is then sent once more, to the restarted
+   * worker.
+   */
+  crashed?: (baseUrl: string) => Promise<boolean>
+}
+
+/** Transport failures that a worker's death causes (undici reports a reset socket as ECONNRESET). */
+const BROKEN_CONNECTION = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET'])
+
+function brokenConnection(err: unknown): boolean {
+  return (
+    err instanceof AppError &&
+    err.code === 'upstream_error' &&
+    BROKEN_CONNECTION.has(errorCode(err.cause) ?? '')
+  )
+}
+
+/**
+ * A provider whose server is started on first use (a llama.cpp worker, a vLLM or docker server)
+ * and may move to another port when it restarts; requests then go over plain OpenAI HTTP.
+ */
+export class StartOnUseProvider implements Provider {
+  private http: OpenAICompatibleProvider | undefined
+
+  constructor(
+    readonly id: string,
+    /** Starts (or finds) the server and returns its `/v1` base URL. */
+    private readonly start: () => Promise<string>,
+    private readonly httpOptions: StartOnUseOptions
+  ) {}
+
+  /** Starts the server now (a user's Load), instead of on the first request. */
+  async warm(): Promise<void> {
+    await this.backend()
+  }
+
+  private async backend(): Promise<Provider> {
+    let baseUrl: string
+    try {
+      baseUrl = await this.start()
+    } catch (err) {
+      if (err instanceof AppError) throw err
+      throw new AppError('model_not_ready', `${this.id} is not ready: ${(err as Error).message}`, {
+        cause: err
+      })
+    }
+    if (!this.http || this.http.id !== baseUrl) {
+      const { crashed: _crashed, readTimeoutMs, ...options } = this.httpOptions
+      this.http = new OpenAICompatibleProvider({
+        baseUrl,
+        ...options,
+        ...(readTimeoutMs !== undefined && { readTimeoutMs })
+      })
+    }
+    return this.http
+  }
+
+  /**
+   * Runs `call`, and once more on a restarted server when the first server crashed under it and
+   * `unsent()` says nothing of the answer was passed on yet.
+   */
+  private async withCrashRetry<T>(
+    call: (backend: Provider) => Promise<T>,
+    unsent: () => boolean,
+    opts?: CallOptions
+  ): Promise<T> {
+    const backend = await this.backend()
+    try {
+      return await call(backend)
+    } catch (err) {
+      const crashed = this.httpOptions.crashed
+      if (!crashed || !unsent() || opts?.signal?.aborted || !brokenConnection(err)) throw err
+      if (!(await crashed(backend.id))) throw err
+      return call(await this.backend())
+    }
+  }
+
+  chat(req: ProviderRequest, opts?: CallOptions): Promise<ProviderResponse> {
+    return this.withCrashRetry(
+      (b) => b.chat(req, opts),
+      () => true,
+      opts
+    )
+  }
+
+  stream(req: ProviderRequest, onDelta: DeltaHandler, opts?: CallOptions): Promise<StreamEnd> {
+    let sent = false
+    const forward: DeltaHandler = (delta) => {
+      sent = true
+      return onDelta(delta)
+    }
+    return this.withCrashRetry(
+      (b) => b.stream(req, forward, opts),
+      () => !sent,
+      opts
+    )
+  }
+}
+
+/** Ollama: attach or start on first use, make sure the model exists, then use its native API. */
+export class OllamaModelProvider implements Provider {
+  readonly id: string
+  private ready: Promise<{ provider: Provider; model: string }> | undefined
+
+  constructor(
+    private readonly manager: () => OllamaManager,
+    private readonly source: string,
+    private readonly baseDir: string,
+    /** The model's `timeout`; else the provider's default. */
+    private readonly readTimeoutMs?: number
+  ) {
+    this.id = `ollama:${source}`
+  }
+
+  /** Connects, pulls or creates the model if needed, and asks Ollama to load it now. */
+  async warm(): Promise<void> {
+    const { model } = await this.backend()
+    await this.manager().load(model)
+  }
+
+  /** Asks Ollama to unload the model. */
+  async unload(): Promise<void> {
+    if (!this.ready) return
+    const { model } = await this.backend()
+    await this.manager().unload(model)
+  }
+
+  private backend(): Promise<{ provider: Provider; model: string }> {
+    this.ready ??= (async () => {
+      const manager = this.manager()
+      try {
+        await manager.connect()
+        const model = await manager.ensureModel(this.source, { baseDir: this.baseDir })
+        const timeout = this.readTimeoutMs
+        return { provider: manager.provider(timeout ? { readTimeoutMs: timeout } : {}), model }
+      } catch (err) {
+        this.ready = undefined
+        throw new AppError(
+          'model_not_ready',
+          `Ollama model ${this.source} is not ready: ${(err as Error).message}`,
+          { cause: err }
+        )
+      }
+    })()
+    return this.ready
+  }
+
+  async chat(req: ProviderRequest, opts?: CallOptions): Promise<ProviderResponse> {
+    const { provider, model } = await this.backend()
+    return provider.chat({ ...req, model }, opts)
+  }
+
+  async stream(
+    req: ProviderRequest,
+    onDelta: DeltaHandler,
+    opts?: CallOptions
+  ): Promise<StreamEnd> {
+    const { provider, model } = await this.backend()
+    return provider.stream({ ...req, model }, onDelta, opts)
+  }
+}
