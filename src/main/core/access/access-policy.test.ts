@@ -101,6 +101,22 @@ describe('keys required', () => {
     expect(tokens.list()[0]?.lastUsedAt).not.toBeNull()
   })
 
+  it('records last use at most once a minute per app (each write is an fsync)', () => {
+    let now = 1_000_000
+    const clocked = new AppTokenRepository(opened.db, () => now)
+    const { token } = clocked.create('Busy App')
+    const writes = () => opened.db.prepare('SELECT total_changes() AS n').get() as { n: number }
+    clocked.verify(token)
+    const after = writes().n
+    now += 59_000
+    for (let i = 0; i < 100; i++) clocked.verify(token)
+    expect(writes().n).toBe(after)
+    expect(clocked.list()[0]?.lastUsedAt).toBe(1_000_000)
+    now += 1_000
+    clocked.verify(token)
+    expect(clocked.list()[0]?.lastUsedAt).toBe(1_060_000)
+  })
+
   it('no token: 401 saying how to get one', async () => {
     const policy = new AccessPolicy({ tokens, requireKeys: () => true, ask: manualAsk().ask })
     expect401(await policy.authorize({}), /has none.*Settings → Apps.*Authorization: Bearer/)

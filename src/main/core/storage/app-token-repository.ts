@@ -29,6 +29,9 @@ export type TokenVerdict =
 /** Tokens llmnet generates: a prefix, then 32 random bytes in base64url. */
 export const TOKEN_PREFIX = 'llmnet_'
 
+/** How stale `lastUsedAt` may be. */
+const LAST_USED_RESOLUTION_MS = 60_000
+
 /** App names: what a person can read in a list and a dialog. */
 const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._()@/+-]{0,63}$/u
 
@@ -93,8 +96,12 @@ export class AppTokenRepository {
     if (!row) return { state: 'unknown' }
     if (row.revoked_at !== null) return { state: 'revoked', app: toEntry(row) }
     const at = this.now()
-    this.db.prepare('UPDATE app_tokens SET last_used_at = ? WHERE id = ?').run(at, row.id)
-    return { state: 'valid', app: toEntry({ ...row, last_used_at: at }) }
+    // At most one write a minute per app: each commit costs an fsync (synchronous=FULL).
+    if (row.last_used_at === null || at - row.last_used_at >= LAST_USED_RESOLUTION_MS) {
+      this.db.prepare('UPDATE app_tokens SET last_used_at = ? WHERE id = ?').run(at, row.id)
+      row.last_used_at = at
+    }
+    return { state: 'valid', app: toEntry(row) }
   }
 
   private insert(name: string, token: string, origin: AppTokenEntry['origin']): AppTokenEntry {
