@@ -64,6 +64,13 @@ describe('bootstrap', () => {
     expect(s.given[0]?.encryptor?.kind).toBe('electron-safe-storage')
     expect(typeof s.given[0]?.access.ask).toBe('function')
     expect(s.log).toEqual(['start'])
+    const child = s.given[0]!.fork({ modulePath: '/app/out/main/llama-worker.mjs', execArgv: [] }, [
+      '{"model":"m"}'
+    ])
+    expect(fake.utilityProcess.forked).toEqual([
+      { modulePath: '/app/out/main/llama-worker.mjs', args: ['{"model":"m"}'] }
+    ])
+    expect(child.pid).toBeUndefined()
     expect(FakeTray.all).toHaveLength(1)
     expect(fake.Menu.applicationMenu).toBeDefined()
   })
