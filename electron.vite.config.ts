@@ -7,7 +7,18 @@ import { defineConfig } from 'electron-vite'
 export default defineConfig({
   main: {
     build: {
-      rollupOptions: { input: { index: resolve('src/main/index.ts') } }
+      rollupOptions: {
+        // The model worker is its own entry (forked by utilityProcess). It must never import
+        // the main entry: that would start a second app inside the worker.
+        input: {
+          index: resolve('src/main/index.ts'),
+          'llama-worker': resolve('src/main/core/local/llama-worker.ts')
+        },
+        // worker-fork.ts looks for `llama-worker.mjs` next to the code that forks it.
+        output: {
+          entryFileNames: (chunk) => (chunk.name === 'llama-worker' ? '[name].mjs' : '[name].js')
+        }
+      }
     }
   },
   preload: {

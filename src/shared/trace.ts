@@ -60,6 +60,8 @@ export const TraceSchema = z.object({
   durationMs: z.number(),
   status: z.enum(['ok', 'error']),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
+  /** The local app that sent the request, when it presented a known app token. */
+  app: z.string().optional(),
   route: z.array(z.string()),
   hops: z.array(HopTraceSchema),
   usage: UsageSchema,

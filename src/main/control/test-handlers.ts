@@ -24,7 +24,9 @@ export function createTestHandlers(hub: EventHub): ContractHandlers {
     defaultPipeline: null,
     server: { host: '127.0.0.1', port: 0, autostart: false },
     traces: { enabled: true, maxCount: 1000, maxAgeDays: 7 },
-    models: { dirs: [], idleUnloadSeconds: 0 }
+    models: { dirs: [], idleUnloadSeconds: 0 },
+    app: { openAtLogin: false },
+    access: { requireKeys: false }
   }
   let server: ServerState = {
     state: 'stopped',
@@ -195,7 +197,9 @@ export function createTestHandlers(hub: EventHub): ContractHandlers {
           patch.defaultPipeline === undefined ? settings.defaultPipeline : patch.defaultPipeline,
         server: { ...settings.server, ...patch.server },
         traces: { ...settings.traces, ...patch.traces },
-        models: { ...settings.models, ...patch.models }
+        models: { ...settings.models, ...patch.models },
+        app: { ...settings.app, ...patch.app },
+        access: { ...settings.access, ...patch.access }
       }
       hub.emit('settings.changed', settings)
       return settings

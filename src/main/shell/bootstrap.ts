@@ -1,29 +1,172 @@
 /**
- * @module Electron lifecycle: single instance, window creation, quit. The runtime itself stays
- * Electron-free in ../core and is handed paths from here.
+ * @module The Electron shell's wiring: one instance, the runtime in `userData` with model workers
+ * in utilityProcess and secrets in safeStorage, the hardened window, IPC, the tray, the menu, the
+ * login item and a bounded quit. Everything it decides is in the small modules beside it.
  */
-import { app, BrowserWindow } from 'electron'
-import { createMainWindow } from './window'
+import { join } from 'node:path'
+import { type BrowserWindow, app, dialog, ipcMain, safeStorage, session, shell } from 'electron'
+import type { ContractHandlers } from '../../shared/contract/handlers'
+import type { Settings } from '../../shared/contract/settings'
+import type { AskUser } from '../core/access/access-policy'
+import type { ForkLike } from '../core/local/worker-fork'
+import { type Encryptor, safeStorageEncryptor } from '../core/storage/encryption'
+import type { EventHub } from '../control/events'
+import { type IpcMainLike, bindIpc, createEventBridge, isTrustedSender } from '../control/ipc'
+import { dialogAsk } from './access-prompt'
+import { QuitSequence } from './lifecycle'
+import { applyLoginItem, startedAtLogin } from './login-item'
+import { installAppMenu } from './menu'
+import { type GuardedContents, denyAllPermissions, guardContents } from './security'
+import { createAppTray } from './tray'
+import { utilityFork } from './utility-fork'
+import { appUrls, createMainWindow, revealWindow } from './window'
 
-export function bootstrap(): void {
+/** What the shell needs from the runtime (`AppRuntime` in runtime.ts). */
+export interface ShellRuntime {
+  control: { handlers: ContractHandlers; hub: EventHub }
+  start(): Promise<void>
+  stop(opts?: { graceMs?: number }): Promise<void>
+}
+
+/** What the shell gives the runtime (`createAppRuntime`'s options). */
+export interface ShellRuntimeOptions {
+  dataDir: string
+  fork: ForkLike
+  encryptor?: Encryptor
+  /** The prompt for unknown app tokens; the runtime's AccessPolicy decides when to ask. */
+  access: { ask: AskUser }
+}
+
+export interface BootstrapOptions {
+  createRuntime(opts: ShellRuntimeOptions): ShellRuntime
+  /** Given to `runtime.stop` on quit (default 5 s). */
+  graceMs?: number
+  /** After this the app exits whatever is still running (default 10 s). */
+  deadlineMs?: number
+}
+
+/** The running shell, for tests. */
+export interface Shell {
+  ready: Promise<void>
+  quit: QuitSequence
+  window(): BrowserWindow | undefined
+}
+
+/** Starts the desktop app; returns undefined when another instance already runs. */
+export function bootstrap(opts: BootstrapOptions): Shell | undefined {
   if (!app.requestSingleInstanceLock()) {
     app.quit()
-    return
+    return undefined
+  }
+  const urls = appUrls(app.isPackaged)
+  const trusted = (url: string, main: boolean): boolean => isTrustedSender(url, main, urls)
+  let runtime: ShellRuntime | undefined
+  let win: BrowserWindow | undefined
+  let bridge: ReturnType<typeof createEventBridge> | undefined
+
+  const quit = new QuitSequence({
+    stopRuntime: async (graceMs) => runtime?.stop({ graceMs }),
+    quit: () => app.quit(),
+    exit: (code) => app.exit(code),
+    graceMs: opts.graceMs ?? 5000,
+    deadlineMs: opts.deadlineMs ?? 10_000,
+    onProblem: (message, err) => console.error(`llmnet: ${message}`, err ?? '')
+  })
+  app.on('before-quit', (event) => quit.onBeforeQuit(event))
+  // With a listener here Electron no longer quits when the last window closes: the tray stays.
+  app.on('window-all-closed', () => undefined)
+
+  const openWindow = (): void => {
+    if (!win || win.isDestroyed()) win = newWindow(true)
+    revealWindow(win)
+  }
+  const newWindow = (show: boolean): BrowserWindow => {
+    const created = createMainWindow({ urls, show, isQuitting: () => quit.isQuitting })
+    bridge?.attach(created.webContents)
+    return created
   }
   app.on('second-instance', () => {
-    const win = BrowserWindow.getAllWindows()[0]
-    if (win) {
-      if (win.isMinimized()) win.restore()
-      win.focus()
-    }
-  })
-  app.on('window-all-closed', () => {
-    if (process.platform !== 'darwin') app.quit()
+    if (app.isReady()) openWindow()
   })
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createMainWindow()
+    if (app.isReady()) openWindow()
   })
-  void app.whenReady().then(() => {
-    createMainWindow()
+  app.on('web-contents-created', (_event, contents) => {
+    guardContents(contents as unknown as GuardedContents, {
+      isAppUrl: (url) => trusted(url, true),
+      openExternal: (url) => void shell.openExternal(url),
+      confirmExternal: async (url) => {
+        const { response } = await dialog.showMessageBox({
+          type: 'question',
+          message: 'Open this link in your browser?',
+          detail: url,
+          buttons: ['Open', 'Cancel'],
+          defaultId: 1,
+          cancelId: 1
+        })
+        return response === 0
+      }
+    })
   })
+
+  const ready = app.whenReady().then(async () => {
+    denyAllPermissions(session.defaultSession)
+    runtime = opts.createRuntime({
+      dataDir: app.getPath('userData'),
+      fork: utilityFork,
+      encryptor: desktopEncryptor(),
+      access: { ask: dialogAsk(() => win) }
+    })
+    try {
+      await runtime.start()
+    } catch (err) {
+      dialog.showErrorBox('llmnet could not start', (err as Error).message)
+      app.exit(1)
+      return
+    }
+    const { handlers, hub } = runtime.control
+    const ipc = ipcMain as unknown as IpcMainLike
+    bindIpc(ipc, handlers, { isTrustedSender: trusted })
+    bridge = createEventBridge(ipc, hub, { isTrustedSender: trusted })
+    win = newWindow(!startedAtLogin(app))
+    installAppMenu({
+      platform: process.platform,
+      appName: app.getName(),
+      isPackaged: app.isPackaged,
+      openWindow,
+      openExternal: (url) => void shell.openExternal(url)
+    })
+    createAppTray({
+      handlers,
+      events: hub,
+      iconDir: join(app.getAppPath(), 'resources', 'tray'),
+      openWindow,
+      quit: () => app.quit(),
+      onError: (action, err) =>
+        dialog.showErrorBox(`llmnet: ${action.type} failed`, (err as Error).message)
+    })
+    const ctx = { transport: 'ipc' as const, signal: new AbortController().signal }
+    const applyLogin = (settings: Settings): void => {
+      if (!applyLoginItem(app, settings.app.openAtLogin) && settings.app.openAtLogin) {
+        console.warn('llmnet: start on login is not supported on this platform')
+      }
+    }
+    applyLogin(await handlers['settings.get']({}, ctx))
+    hub.subscribe((event, payload) => {
+      if (event === 'settings.changed') applyLogin(payload as Settings)
+    })
+  })
+  return { ready, quit, window: () => win }
+}
+
+/** safeStorage when the OS offers it (warning on Linux's basic_text), else the headless key. */
+function desktopEncryptor(): Encryptor | undefined {
+  try {
+    const encryptor = safeStorageEncryptor(safeStorage)
+    if (encryptor.warning) console.warn(`llmnet: ${encryptor.warning}`)
+    return encryptor
+  } catch (err) {
+    console.warn(`llmnet: ${(err as Error).message}; using the key file in the data folder`)
+    return undefined
+  }
 }

@@ -1,11 +1,32 @@
+/**
+ * @module The main window: isolated, sandboxed, no Node in the page (the guards on navigation,
+ * new windows and links are applied to every web contents in bootstrap). Closing it hides it to
+ * the tray unless the app is quitting.
+ */
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { BrowserWindow, shell } from 'electron'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { BrowserWindow } from 'electron'
+import type { AppUrls } from '../control/ipc'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 
-/** A hardened window: isolated, sandboxed, no Node in the page, external links in the browser. */
-export function createMainWindow(): BrowserWindow {
+/** Where the app's pages are: the built renderer, and the dev server only when not packaged. */
+export function appUrls(isPackaged: boolean, env: NodeJS.ProcessEnv = process.env): AppUrls {
+  const rendererDir = pathToFileURL(join(here, '../renderer/')).href
+  const devServer = isPackaged ? undefined : env.ELECTRON_RENDERER_URL
+  return devServer ? { rendererDir, devServer } : { rendererDir }
+}
+
+export interface MainWindowOptions {
+  urls: AppUrls
+  /** Closing hides the window unless this says the app is quitting. */
+  isQuitting(): boolean
+  /** False when started at login: the app starts in the tray. */
+  show: boolean
+}
+
+/** Creates the hardened main window and loads the app. */
+export function createMainWindow(opts: MainWindowOptions): BrowserWindow {
   const win = new BrowserWindow({
     width: 1200,
     height: 800,
@@ -16,19 +37,28 @@ export function createMainWindow(): BrowserWindow {
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
-      webSecurity: true
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: false
     }
   })
-  win.once('ready-to-show', () => win.show())
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (/^https?:\/\//.test(url)) void shell.openExternal(url)
-    return { action: 'deny' }
+  if (opts.show) win.once('ready-to-show', () => win.show())
+  win.on('close', (event) => {
+    // The app lives in the tray: closing the window only hides it.
+    if (opts.isQuitting()) return
+    event.preventDefault()
+    win.hide()
   })
-  win.webContents.on('will-navigate', (event, url) => {
-    if (url !== win.webContents.getURL()) event.preventDefault()
-  })
-  const devUrl = process.env.ELECTRON_RENDERER_URL
-  if (devUrl) void win.loadURL(devUrl)
+  if (opts.urls.devServer) void win.loadURL(opts.urls.devServer)
   else void win.loadFile(join(here, '../renderer/index.html'))
   return win
+}
+
+/** Brings the window back (second instance, tray, dock): restores, shows and focuses it. */
+export function revealWindow(win: BrowserWindow): void {
+  if (win.isMinimized()) win.restore()
+  win.show()
+  win.focus()
 }

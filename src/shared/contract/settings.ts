@@ -26,12 +26,24 @@ const ModelSettingsSchema = z.strictObject({
   idleUnloadSeconds: z.number().int().min(0)
 })
 
+const AppSettingsSchema = z.strictObject({
+  /** Start the desktop app (in the tray) when the user logs in (macOS and Windows). */
+  openAtLogin: z.boolean()
+})
+
+const AccessSettingsSchema = z.strictObject({
+  /** Off: any local app may call `/v1`. On: each app needs its own token (unknown ones are asked about). */
+  requireKeys: z.boolean()
+})
+
 export const SettingsSchema = z.strictObject({
   /** The pipeline `/v1` serves when a request names none; null: the only one, if just one. */
   defaultPipeline: PipelineNameSchema.nullable(),
   server: ServerSettingsSchema,
   traces: TraceSettingsSchema,
-  models: ModelSettingsSchema
+  models: ModelSettingsSchema,
+  app: AppSettingsSchema,
+  access: AccessSettingsSchema
 })
 export type Settings = z.infer<typeof SettingsSchema>
 
@@ -39,7 +51,9 @@ export const SettingsPatchSchema = z.strictObject({
   defaultPipeline: PipelineNameSchema.nullable().optional(),
   server: ServerSettingsSchema.partial().optional(),
   traces: TraceSettingsSchema.partial().optional(),
-  models: ModelSettingsSchema.partial().optional()
+  models: ModelSettingsSchema.partial().optional(),
+  app: AppSettingsSchema.partial().optional(),
+  access: AccessSettingsSchema.partial().optional()
 })
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>
 

@@ -3,6 +3,7 @@
  * sha256 is recorded; `PRAGMA user_version` ends at the last applied id.
  */
 import { sql as init } from './0001-init'
+import { sql as appTokens } from './0002-app-tokens'
 
 /** One schema step. `id` is its number and the schema version it leads to. */
 export interface Migration {
@@ -12,4 +13,7 @@ export interface Migration {
 }
 
 /** Every migration this version of llmnet knows, ids 1…n without gaps. */
-export const MIGRATIONS: readonly Migration[] = [{ id: 1, name: '0001-init', sql: init }]
+export const MIGRATIONS: readonly Migration[] = [
+  { id: 1, name: '0001-init', sql: init },
+  { id: 2, name: '0002-app-tokens', sql: appTokens }
+]

@@ -1,0 +1,226 @@
+/**
+ * The shell's wiring against the fake electron module and the in-memory handler map. Catches: a
+ * second instance starting its own runtime, closing the window quitting the app (it should hide
+ * to the tray), IPC served to any frame, a permission granted, links opened from any scheme or
+ * host, the login item ignoring settings, and a quit that does not drain the runtime first.
+ */
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import {
+  FakeBrowserWindow,
+  FakeEvent,
+  FakeTray,
+  fake,
+  resetFakeElectron
+} from '../../../tests/support/fake-electron'
+import { REQUEST_CHANNEL } from '../../shared/contract/channels'
+import { createEventHub } from '../control/events'
+import { createTestHandlers } from '../control/test-handlers'
+import { type ShellRuntime, type ShellRuntimeOptions, bootstrap } from './bootstrap'
+import { utilityFork } from './utility-fork'
+
+vi.mock('electron', async () => (await import('../../../tests/support/fake-electron')).fake)
+
+interface Started {
+  shell: NonNullable<ReturnType<typeof bootstrap>>
+  runtime: ShellRuntime
+  given: ShellRuntimeOptions[]
+  log: string[]
+  finishStop(): void
+}
+
+async function start(): Promise<Started> {
+  const given: ShellRuntimeOptions[] = []
+  const log: string[] = []
+  let finishStop: () => void = () => undefined
+  const hub = createEventHub()
+  const runtime: ShellRuntime = {
+    control: { handlers: createTestHandlers(hub), hub },
+    start: async () => void log.push('start'),
+    stop: (opts) => {
+      log.push(`stop(${opts?.graceMs})`)
+      return new Promise<void>((resolve) => (finishStop = resolve))
+    }
+  }
+  const shell = bootstrap({
+    createRuntime: (opts) => {
+      given.push(opts)
+      return runtime
+    },
+    graceMs: 1234
+  })
+  if (!shell) throw new Error('no lock')
+  fake.app.becomeReady()
+  await shell.ready
+  return { shell, runtime, given, log, finishStop: () => finishStop() }
+}
+
+beforeEach(() => resetFakeElectron())
+
+describe('bootstrap', () => {
+  it('creates the runtime in userData with utilityProcess workers and safeStorage', async () => {
+    const s = await start()
+    expect(s.given).toHaveLength(1)
+    expect(s.given[0]).toMatchObject({ dataDir: '/fake/userData', fork: utilityFork })
+    expect(s.given[0]?.encryptor?.kind).toBe('electron-safe-storage')
+    expect(typeof s.given[0]?.access.ask).toBe('function')
+    expect(s.log).toEqual(['start'])
+    const child = s.given[0]!.fork({ modulePath: '/app/out/main/llama-worker.mjs', execArgv: [] }, [
+      '{"model":"m"}'
+    ])
+    expect(fake.utilityProcess.forked).toEqual([
+      { modulePath: '/app/out/main/llama-worker.mjs', args: ['{"model":"m"}'] }
+    ])
+    expect(child.pid).toBeUndefined()
+    expect(FakeTray.all).toHaveLength(1)
+    expect(fake.Menu.applicationMenu).toBeDefined()
+  })
+
+  it('a second instance quits at once; the first one focuses its window', async () => {
+    const s = await start()
+    const win = FakeBrowserWindow.all[0]!
+    win.hide()
+    win.minimized = true
+    fake.app.emit('second-instance')
+    expect(win).toMatchObject({ visible: true, minimized: false, focused: true })
+    expect(FakeBrowserWindow.all).toHaveLength(1)
+    expect(s.given).toHaveLength(1)
+
+    resetFakeElectron()
+    fake.app.gotLock = false
+    expect(bootstrap({ createRuntime: () => s.runtime })).toBeUndefined()
+    expect(fake.app.quitCalls).toBe(1)
+    expect(FakeBrowserWindow.all).toHaveLength(0)
+  })
+
+  it('the window is hardened', async () => {
+    await start()
+    const prefs = FakeBrowserWindow.all[0]!.options.webPreferences
+    expect(prefs).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      webviewTag: false
+    })
+  })
+
+  it('closing the window hides it (the app stays in the tray); quitting drains, then closes it', async () => {
+    const s = await start()
+    const win = FakeBrowserWindow.all[0]!
+    win.show()
+    win.close()
+    expect(win.destroyed).toBe(false)
+    expect(win.visible).toBe(false)
+    // The tray's "Open" brings it back.
+    fake.app.emit('activate')
+    expect(win.visible).toBe(true)
+
+    fake.app.quit()
+    expect(s.log).toEqual(['start', 'stop(1234)'])
+    expect(win.destroyed).toBe(false)
+    const closed = new Promise<void>((resolve) => win.once('closed', resolve))
+    s.finishStop()
+    await closed
+    expect(fake.app.quitCalls).toBe(2)
+    expect(s.shell.quit.state).toBe('stopped')
+  })
+
+  it('IPC is bound with isTrustedSender for the app renderer: a foreign frame is refused', async () => {
+    await start()
+    const handle = fake.ipcMain.handlers.get(REQUEST_CHANNEL) as unknown as (
+      event: unknown,
+      ...args: unknown[]
+    ) => Promise<{ ok: boolean; error?: { code: string } }>
+    const wc = FakeBrowserWindow.all[0]!.webContents
+    const frame = (url: string) => ({ sender: wc, senderFrame: { url, parent: null } })
+    const own = await handle(frame(wc.getURL()), 'server.status', undefined)
+    expect(wc.getURL()).toMatch(/^file:\/\/.*\/renderer\/index\.html$/)
+    expect(own.ok).toBe(true)
+    const foreign = await handle(frame('https://evil.example/'), 'server.status', undefined)
+    expect(foreign).toMatchObject({ ok: false, error: { code: 'forbidden_host' } })
+    const sub = await handle(
+      { sender: wc, senderFrame: { url: wc.getURL(), parent: { url: wc.getURL(), parent: null } } },
+      'server.status',
+      undefined
+    )
+    expect(sub.ok).toBe(false)
+  })
+
+  it('every permission request and check is denied', async () => {
+    await start()
+    const s = fake.session.defaultSession
+    const granted: boolean[] = []
+    s.requestHandler?.({}, 'media', (g) => granted.push(g))
+    s.requestHandler?.({}, 'notifications', (g) => granted.push(g))
+    expect(granted).toEqual([false, false])
+    expect(s.checkHandler?.({}, 'clipboard-read')).toBe(false)
+  })
+
+  it('links: known https hosts open, other https asks, other schemes never; no navigation away', async () => {
+    await start()
+    const wc = FakeBrowserWindow.all[0]!.webContents
+    const open = (url: string) => wc.windowOpenHandler?.({ url })
+    expect(open('https://huggingface.co/TheBloke')).toEqual({ action: 'deny' })
+    expect(open('http://huggingface.co/')).toEqual({ action: 'deny' })
+    expect(open('file:///etc/passwd')).toEqual({ action: 'deny' })
+    fake.dialog.response = 1
+    open('https://unknown.example/')
+    await vi.waitFor(() => expect(fake.dialog.boxes).toHaveLength(1))
+    expect(fake.shell.opened).toEqual(['https://huggingface.co/TheBloke'])
+
+    const nav = new FakeEvent()
+    wc.emit('will-navigate', nav, 'https://evil.example/')
+    expect(nav.defaultPrevented).toBe(true)
+    const inApp = new FakeEvent()
+    wc.emit('will-navigate', inApp, wc.getURL())
+    expect(inApp.defaultPrevented).toBe(false)
+    const webview = new FakeEvent()
+    wc.emit('will-attach-webview', webview)
+    expect(webview.defaultPrevented).toBe(true)
+  })
+
+  it('start on login follows the settings (macOS and Windows)', async () => {
+    const platform = vi.spyOn(process, 'platform', 'get').mockReturnValue('darwin')
+    try {
+      const s = await start()
+      expect(fake.app.loginItemCalls).toEqual([])
+      const ctx = { transport: 'ipc' as const, signal: new AbortController().signal }
+      await s.runtime.control.handlers['settings.set']({ app: { openAtLogin: true } }, ctx)
+      expect(fake.app.loginItemCalls).toEqual([{ openAtLogin: true }])
+      await s.runtime.control.handlers['settings.set']({ app: { openAtLogin: false } }, ctx)
+      expect(fake.app.loginItemCalls).toEqual([{ openAtLogin: true }, { openAtLogin: false }])
+    } finally {
+      platform.mockRestore()
+    }
+  })
+
+  it('a runtime that cannot start (data folder locked) is reported and the app exits', async () => {
+    const shell = bootstrap({
+      createRuntime: () => ({
+        control: { handlers: createTestHandlers(createEventHub()), hub: createEventHub() },
+        start: () => Promise.reject(new Error('another llmnet uses /fake/userData')),
+        stop: async () => undefined
+      })
+    })
+    fake.app.becomeReady()
+    await shell?.ready
+    expect(fake.dialog.errors).toEqual([
+      ['llmnet could not start', 'another llmnet uses /fake/userData']
+    ])
+    expect(fake.app.exitCodes).toEqual([1])
+  })
+
+  it('on Linux with basic_text the secret warning is printed, and safeStorage is still used', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    const platform = vi.spyOn(process, 'platform', 'get').mockReturnValue('linux')
+    try {
+      fake.safeStorage.backend = 'basic_text'
+      const s = await start()
+      expect(s.given[0]?.encryptor?.warning).toMatch(/basic_text/)
+      expect(warn.mock.calls.flat().join(' ')).toMatch(/no keyring was found/)
+    } finally {
+      platform.mockRestore()
+      warn.mockRestore()
+    }
+  })
+})

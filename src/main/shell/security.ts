@@ -1,0 +1,102 @@
+/**
+ * @module Guards for every web contents the app creates: no navigation away from the app, no new
+ * windows, links opened in the browser only over https to known hosts (others after the user
+ * confirms), no webviews, and every permission (camera, notifications, …) denied.
+ */
+
+/** Hosts whose links open in the browser without asking: the project's and its model sources. */
+export const EXTERNAL_HOSTS: readonly string[] = [
+  'github.com',
+  'huggingface.co',
+  'ollama.com',
+  'openai.com',
+  'platform.openai.com'
+]
+
+/** Whether `url` may open in the browser without asking: https, a known host, no credentials. */
+export function isAllowedExternal(url: string, hosts: readonly string[] = EXTERNAL_HOSTS): boolean {
+  const parsed = parseUrl(url)
+  if (!parsed || parsed.protocol !== 'https:') return false
+  if (parsed.username !== '' || parsed.password !== '' || parsed.port !== '') return false
+  return hosts.includes(parsed.hostname)
+}
+
+/** What to do with a link the page tries to open: open it, ask the user first, or refuse. */
+export function externalDecision(url: string): 'open' | 'confirm' | 'deny' {
+  if (isAllowedExternal(url)) return 'open'
+  const parsed = parseUrl(url)
+  const plainHttps =
+    parsed?.protocol === 'https:' && parsed.username === '' && parsed.password === ''
+  return plainHttps ? 'confirm' : 'deny'
+}
+
+/** The parts of WebContents the guards use. */
+export interface GuardedContents {
+  setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' }): void
+  on(
+    event: 'will-navigate' | 'will-redirect',
+    listener: (event: PreventableEvent, url: string) => void
+  ): unknown
+  on(event: 'will-attach-webview', listener: (event: PreventableEvent) => void): unknown
+}
+
+export interface PreventableEvent {
+  preventDefault(): void
+}
+
+export interface GuardOptions {
+  /** The app's own pages (see `isTrustedSender`): the only navigation allowed. */
+  isAppUrl(url: string): boolean
+  /** Opens in the browser (`shell.openExternal`). */
+  openExternal(url: string): void
+  /** Asks the user whether to open an unknown https link; resolves true to open. */
+  confirmExternal(url: string): Promise<boolean>
+}
+
+/** Applies the guards to one web contents. */
+export function guardContents(contents: GuardedContents, opts: GuardOptions): void {
+  const outward = (url: string): void => {
+    const decision = externalDecision(url)
+    if (decision === 'open') opts.openExternal(url)
+    else if (decision === 'confirm') {
+      void opts.confirmExternal(url).then(
+        (yes) => yes && opts.openExternal(url),
+        () => undefined
+      )
+    }
+  }
+  contents.setWindowOpenHandler(({ url }) => {
+    outward(url)
+    return { action: 'deny' }
+  })
+  const onNavigate = (event: PreventableEvent, url: string): void => {
+    if (opts.isAppUrl(url)) return
+    event.preventDefault()
+    outward(url)
+  }
+  contents.on('will-navigate', onNavigate)
+  contents.on('will-redirect', onNavigate)
+  contents.on('will-attach-webview', (event) => event.preventDefault())
+}
+
+/** The parts of Electron's Session the permission handlers use. */
+export interface PermissionSession {
+  setPermissionRequestHandler(
+    handler: (contents: unknown, permission: string, callback: (granted: boolean) => void) => void
+  ): void
+  setPermissionCheckHandler(handler: (contents: unknown, permission: string) => boolean): void
+}
+
+/** Denies every permission request and check: the app needs none. */
+export function denyAllPermissions(session: PermissionSession): void {
+  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false))
+  session.setPermissionCheckHandler(() => false)
+}
+
+function parseUrl(text: string): URL | null {
+  try {
+    return new URL(text)
+  } catch {
+    return null
+  }
+}
