@@ -394,6 +394,49 @@ describe('the control API over every transport', () => {
     expect(cross.status).toBe(403)
   })
 
+  it('per-app access: with keys required, /v1 needs an app token; the trace names the app; revoked tokens stop working', async () => {
+    const app = await startApp()
+    const { call } = httpTransport(app)
+    ok(
+      await call('pipelines.save', {
+        name: 'chat',
+        text: composition(upstream.url),
+        format: 'json'
+      })
+    )
+    const url = app.server.status().url as string
+    const ask = (token?: string) =>
+      fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {})
+        },
+        body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] })
+      })
+    expect((await ask()).status).toBe(200) // open by default, as before
+    ok(await call('settings.set', { access: { requireKeys: true } }))
+    const refused = await ask()
+    expect(refused.status).toBe(401)
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain(
+      'requires an app token'
+    )
+    const created = ok(await call('access.create', { name: 'Editor' }))
+    const answered = await ask(created.token)
+    expect(answered.status).toBe(200)
+    const id = answered.headers.get('x-request-id') as string
+    app.store.traceWriter.flush()
+    expect(ok(await call('traces.get', { id })).app).toBe('Editor')
+    const listed = ok(await call('access.list', {})).apps
+    expect(listed).toEqual([expect.objectContaining({ name: 'Editor', revokedAt: null })])
+    expect(JSON.stringify(listed)).not.toContain(created.token)
+    expect(ok(await call('access.revoke', { name: 'Editor' })).revoked).toBe(true)
+    expect((await ask(created.token)).status).toBe(401)
+    // Headless there is no one to ask: an unknown token is refused with how to get one.
+    const unknown = await ask('llmnet_0123456789abcdef0123456789')
+    expect(unknown.status).toBe(401)
+  })
+
   it('imports every file in examples/ into the library', async () => {
     const app = await startApp()
     const { call } = httpTransport(app)

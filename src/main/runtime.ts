@@ -19,6 +19,9 @@ import { loadAccessToken } from './core/server/access-token'
 import { registerUi, Sessions } from './core/server/ui'
 import type { Encryptor } from './core/storage/encryption'
 import { openStore, type Store } from './core/storage/store'
+import { AccessPolicy, type AskUser } from './core/access/access-policy'
+import { AppTokenRepository } from './core/storage/app-token-repository'
+import type { Authorizer } from './core/server/app'
 import type { EngineDeps } from './core/engine/engine'
 import { type FunctionRunner, ObserveQueue } from './core/engine/hooks'
 import { runFunction } from './core/functions/run-function'
@@ -57,6 +60,8 @@ export interface ListenOptions {
   host?: string
   /** Adds routes (the control API, the UI) before the server listens. */
   extend?: (app: FastifyInstance) => void | Promise<void>
+  /** Per-app access on `/v1` (the app and `serve`). */
+  authorize?: Authorizer
 }
 
 export interface Runtime {
@@ -145,7 +150,8 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
         options,
         version: pkg.version,
         modelStatus: () => models.status(),
-        pipelineProblems: (id) => models.problems(id)
+        pipelineProblems: (id) => models.problems(id),
+        authorize: listenOpts.authorize
       })
       await listenOpts.extend?.(app)
       server = await listen(app, inflight, options.host, port)
@@ -185,6 +191,8 @@ export interface AppRuntimeOptions extends Omit<RuntimeOptions, 'secretStore' | 
   uiDir?: string
   /** Replace the access token (`llmnet serve --new-token`). */
   rotateToken?: boolean
+  /** The desktop shell's prompt for an unknown app token; headless, unknown tokens are refused. */
+  access?: { ask?: AskUser }
 }
 
 /** The runtime with its data folder: library, settings, traces, secrets, and the control API. */
@@ -247,6 +255,16 @@ export async function createAppRuntime(opts: AppRuntimeOptions): Promise<AppRunt
       }
     ])
     const source = new LibrarySource(store.pipelines, runtime.pipelineService)
+    const tokens = new AppTokenRepository(store.db)
+    const policy = new AccessPolicy({
+      tokens,
+      requireKeys: () => store.settings.get('access').requireKeys,
+      ask: opts.access?.ask
+    })
+    let requireKeys = settings.access.requireKeys
+    // Open access with no token to name an app: nothing to look up, no promise per request.
+    const authorize: Authorizer = (headers) =>
+      requireKeys || headers.authorization !== undefined ? policy.authorize(headers) : undefined
     const { token } = await loadAccessToken(dataDir, { rotate: opts.rotateToken })
     const sessions = new Sessions()
     const chatSessions = new ChatSessions()
@@ -256,6 +274,7 @@ export async function createAppRuntime(opts: AppRuntimeOptions): Promise<AppRunt
       runtime,
       hub,
       defaults: () => store.settings.get('server'),
+      authorize,
       extend: async (app) => {
         if (!ready.handlers) throw new Error('the control API is not ready')
         await app.register(controlApiPlugin, {
@@ -305,10 +324,12 @@ export async function createAppRuntime(opts: AppRuntimeOptions): Promise<AppRunt
         apply: (s) => {
           registry.setDefault(s.defaultPipeline ?? undefined)
           tracesOn = s.traces.enabled
+          requireKeys = s.access.requireKeys
         }
       },
       traces: store.traces,
-      server
+      server,
+      tokens
     })
     ready.handlers = handlers
     // `<data folder>/server.json` tells the CLI's `local` context where this server listens.

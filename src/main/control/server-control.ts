@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { ServerState } from '../../shared/contract/server'
+import type { Authorizer } from '../core/server/app'
 import type { Runtime } from '../runtime'
 import type { EventHub } from './events'
 
@@ -14,6 +15,8 @@ export interface ServerControlOptions {
   defaults: () => { host: string; port: number }
   /** Adds the control API and the UI to each new server. */
   extend?: (app: FastifyInstance) => void | Promise<void>
+  /** Per-app access on `/v1`. */
+  authorize?: Authorizer
 }
 
 const STOPPED: ServerState = {
@@ -43,7 +46,11 @@ export class ServerControl {
       const port = at.port ?? this.opts.defaults().port
       this.set({ ...STOPPED, state: 'starting', host, port })
       try {
-        const s = await this.opts.runtime.listen(port, { host, extend: this.opts.extend })
+        const s = await this.opts.runtime.listen(port, {
+          host,
+          extend: this.opts.extend,
+          authorize: this.opts.authorize
+        })
         return this.set({
           state: 'running',
           url: s.url,

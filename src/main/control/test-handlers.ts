@@ -18,6 +18,17 @@ interface Stored {
 /** In-memory handlers; `chat.start` answers "echo: <last message>" through `hub`. */
 export function createTestHandlers(hub: EventHub): ContractHandlers {
   const pipelines = new Map<string, Stored>()
+  const apps = new Map<
+    string,
+    {
+      name: string
+      hint: string
+      origin: 'created' | 'approved'
+      createdAt: number
+      lastUsedAt: number | null
+      revokedAt: number | null
+    }
+  >()
   const secrets = new Map<string, { value: string; updatedAt: number }>()
   const traces: Trace[] = []
   let settings: Settings = {
@@ -178,6 +189,24 @@ export function createTestHandlers(hub: EventHub): ContractHandlers {
       return { name, updatedAt: entry.updatedAt, usedBy: [], value } as never
     },
     'secrets.delete': async ({ name }) => ({ name, deleted: secrets.delete(name) }),
+    'access.list': async () => ({ apps: [...apps.values()] }),
+    'access.create': async ({ name }) => {
+      const app = {
+        name,
+        hint: 'llmnet_test',
+        origin: 'created' as const,
+        createdAt: Date.now(),
+        lastUsedAt: null,
+        revokedAt: null
+      }
+      apps.set(name, app)
+      return { app, token: `llmnet_test-token-for-${name}` }
+    },
+    'access.revoke': async ({ name }) => {
+      const app = apps.get(name)
+      if (app) app.revokedAt = Date.now()
+      return { name, revoked: app !== undefined }
+    },
     'traces.list': async ({ pipeline, limit }) => ({
       traces: traces
         .filter((t) => !pipeline || t.pipeline === pipeline)

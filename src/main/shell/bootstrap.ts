@@ -24,7 +24,7 @@ import { appUrls, createMainWindow, revealWindow } from './window'
 /** What the shell needs from the runtime (`AppRuntime` in runtime.ts). */
 export interface ShellRuntime {
   control: { handlers: ContractHandlers; hub: EventHub }
-  start(): Promise<void>
+  start(): Promise<unknown>
   stop(opts?: { graceMs?: number }): Promise<void>
 }
 
@@ -38,7 +38,8 @@ export interface ShellRuntimeOptions {
 }
 
 export interface BootstrapOptions {
-  createRuntime(opts: ShellRuntimeOptions): ShellRuntime
+  /** Opens the data folder (it may refuse: another llmnet holds it, or the database is corrupt). */
+  createRuntime(opts: ShellRuntimeOptions): ShellRuntime | Promise<ShellRuntime>
   /** Given to `runtime.stop` on quit (default 5 s). */
   graceMs?: number
   /** After this the app exits whatever is still running (default 10 s). */
@@ -111,13 +112,13 @@ export function bootstrap(opts: BootstrapOptions): Shell | undefined {
 
   const ready = app.whenReady().then(async () => {
     denyAllPermissions(session.defaultSession)
-    runtime = opts.createRuntime({
-      dataDir: app.getPath('userData'),
-      fork: utilityFork,
-      encryptor: desktopEncryptor(),
-      access: { ask: dialogAsk(() => win) }
-    })
     try {
+      runtime = await opts.createRuntime({
+        dataDir: app.getPath('userData'),
+        fork: utilityFork,
+        encryptor: desktopEncryptor(),
+        access: { ask: dialogAsk(() => win) }
+      })
       await runtime.start()
     } catch (err) {
       dialog.showErrorBox('llmnet could not start', (err as Error).message)

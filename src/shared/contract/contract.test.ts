@@ -41,7 +41,7 @@ describe('control contract', () => {
   it('names every route and event domain.snake_case', () => {
     for (const name of Object.keys(ROUTES)) expect(name).toMatch(/^[a-z]+\.[a-z]+(_[a-z]+)*$/)
     for (const name of Object.keys(EVENTS)) expect(name).toMatch(/^[a-z]+(\.[a-z]+(_[a-z]+)*)?$/)
-    expect(Object.keys(ROUTES)).toHaveLength(32)
+    expect(Object.keys(ROUTES)).toHaveLength(35)
   })
 
   it('gives no secrets.* output a place for a value', () => {
@@ -65,5 +65,16 @@ describe('control contract', () => {
     const event: string[] = []
     walk(EVENTS['secret.changed'], event, [])
     expect(event).toEqual(['name', 'state'])
+  })
+
+  it('returns an app token only from access.create, once (lists carry a hint)', () => {
+    const withToken = Object.entries(ROUTES)
+      .filter(([, def]) => {
+        const keys: string[] = []
+        walk(def.output, keys, [])
+        return keys.includes('token')
+      })
+      .map(([name]) => name)
+    expect(withToken).toEqual(['access.create'])
   })
 })

@@ -3,6 +3,7 @@
  * the audited list of everything the renderer and `/api` clients can call.
  */
 import type { z } from 'zod'
+import { accessRoutes } from './access'
 import { chatRoutes } from './chat'
 import { functionsRoutes } from './functions'
 import { modelsRoutes } from './models'
@@ -20,7 +21,8 @@ export const ROUTES = {
   ...tracesRoutes,
   ...settingsRoutes,
   ...serverRoutes,
-  ...chatRoutes
+  ...chatRoutes,
+  ...accessRoutes
 }
 
 export type Routes = typeof ROUTES

@@ -67,7 +67,9 @@ export const DEFAULT_SETTINGS: Settings = {
   defaultPipeline: null,
   server: { host: '127.0.0.1', port: 8080, autostart: true },
   traces: { enabled: true, maxCount: 10_000, maxAgeDays: 7 },
-  models: { dirs: [], idleUnloadSeconds: 600 }
+  models: { dirs: [], idleUnloadSeconds: 600 },
+  app: { openAtLogin: false },
+  access: { requireKeys: false }
 }
 
 /** The settings as stored: each section on its own, with its default when never saved. */
@@ -75,5 +77,7 @@ export const StoredSettingsSchema = z.object({
   defaultPipeline: SettingsSchema.shape.defaultPipeline.default(DEFAULT_SETTINGS.defaultPipeline),
   server: SettingsSchema.shape.server.default(DEFAULT_SETTINGS.server),
   traces: SettingsSchema.shape.traces.default(DEFAULT_SETTINGS.traces),
-  models: SettingsSchema.shape.models.default(DEFAULT_SETTINGS.models)
+  models: SettingsSchema.shape.models.default(DEFAULT_SETTINGS.models),
+  app: SettingsSchema.shape.app.default(DEFAULT_SETTINGS.app),
+  access: SettingsSchema.shape.access.default(DEFAULT_SETTINGS.access)
 })

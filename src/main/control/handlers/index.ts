@@ -3,6 +3,7 @@
  * is the contract's mapped handler type, so a route without a handler does not compile.
  */
 import type { ContractHandlers } from '../../../shared/contract/handlers'
+import { accessHandlers } from './access'
 import { chatHandlers, type ChatDeps, type ChatSessions } from './chat'
 import { functionsHandlers } from './functions'
 import { modelsHandlers, type ModelsDeps } from './models'
@@ -12,6 +13,7 @@ import { serverHandlers } from './server'
 import { settingsHandlers } from './settings'
 import { tracesHandlers } from './traces'
 import type { ServerControl } from '../server-control'
+import type { AppTokenRepository } from '../../core/storage/app-token-repository'
 import type { TraceRepository } from '../../core/storage/trace-repository'
 
 export interface HandlerDeps {
@@ -22,6 +24,7 @@ export interface HandlerDeps {
   settings: Parameters<typeof settingsHandlers>[0]
   traces: TraceRepository
   server: ServerControl
+  tokens: AppTokenRepository
 }
 
 export function createHandlers(deps: HandlerDeps): ContractHandlers {
@@ -33,6 +36,7 @@ export function createHandlers(deps: HandlerDeps): ContractHandlers {
     ...tracesHandlers({ traces: deps.traces }),
     ...settingsHandlers(deps.settings),
     ...serverHandlers(deps.server),
-    ...chatHandlers(deps.chat, deps.chat.sessions)
+    ...chatHandlers(deps.chat, deps.chat.sessions),
+    ...accessHandlers({ tokens: deps.tokens })
   }
 }

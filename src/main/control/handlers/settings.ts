@@ -21,6 +21,8 @@ export function settingsHandlers(deps: {
       if (patch.server) settings.set('server', { ...settings.get('server'), ...patch.server })
       if (patch.traces) settings.set('traces', { ...settings.get('traces'), ...patch.traces })
       if (patch.models) settings.set('models', { ...settings.get('models'), ...patch.models })
+      if (patch.app) settings.set('app', { ...settings.get('app'), ...patch.app })
+      if (patch.access) settings.set('access', { ...settings.get('access'), ...patch.access })
       const all = settings.all()
       deps.apply(all)
       deps.hub.emit('settings.changed', all)

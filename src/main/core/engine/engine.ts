@@ -46,6 +46,8 @@ export interface RunInput {
   headers: Readonly<Record<string, string | string[] | undefined>>
   signal: CancelSignal
   stream: boolean
+  /** The app that asked (per-app access), recorded in the trace. */
+  app?: string
 }
 
 /** Where the final answer goes: `start` once with the route, then the deltas. */

@@ -89,7 +89,8 @@ export class PipelineRun implements RouteContext {
       error: this.error,
       route: [...this.route],
       hops: this.hops,
-      usage: this.usage
+      usage: this.usage,
+      ...(this.input.app !== undefined && { app: this.input.app })
     }
   }
 

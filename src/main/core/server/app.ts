@@ -3,12 +3,13 @@
  * `app.inject()` or listen on port 0. Every error leaves in OpenAI's envelope with a real status.
  */
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify'
-import type { IncomingMessage } from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import type { ModelRuntimeStatus } from '../../../shared/models/status'
 import { errorBody } from '../../../shared/openai/error'
 import type { EngineDeps } from '../engine/engine'
 import { AppError } from '../errors'
 import type { Metrics } from '../metrics'
+import { setRequestApp } from './app-access'
 import { answerClientError } from './client-error'
 import { InFlight, shuttingDown } from './in-flight'
 import { DEFAULT_ALIAS, type PipelineRegistry } from '../pipelines/registry'
@@ -40,7 +41,17 @@ export interface AppDeps {
   version: string
   /** Shared with listen(), whose close() drains these requests (default: the app's own). */
   inflight?: InFlight
+  /**
+   * Per-app access for the API's other routes (not `/api`, the UI or `/health`): undefined lets
+   * the request through as no app in particular; a promise settles on the app or the 401.
+   */
+  authorize?: Authorizer
 }
+
+/** Decides per request; undefined (synchronously) when nothing needs checking. */
+export type Authorizer = (
+  headers: IncomingHttpHeaders
+) => Promise<{ app?: string } | AppError> | undefined
 
 export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   host: '127.0.0.1',
@@ -113,9 +124,18 @@ export function createApp(deps: AppDeps): FastifyInstance {
         }
       }
       // The control API and the UI check the server's own token (see control/http.ts, ui.ts).
-      if (options.apiKey && req.url !== '/health' && !ownAuth(req.url))
-        checkApiKey(req.headers, options.apiKey)
-      done()
+      const guarded = req.url !== '/health' && !ownAuth(req.url)
+      if (options.apiKey && guarded) checkApiKey(req.headers, options.apiKey)
+      const pending = guarded && !options.apiKey ? deps.authorize?.(req.headers) : undefined
+      if (!pending) return done()
+      pending.then(
+        (result) => {
+          if (result instanceof AppError) return done(result)
+          if (result.app) setRequestApp(req.raw, result.app)
+          done()
+        },
+        (err: unknown) => done(err as Error)
+      )
     } catch (err) {
       done(err as Error)
     }

@@ -10,6 +10,7 @@ import { runPipeline, type EngineDeps, type EngineSink, type RunInput } from '..
 import { Cancellation } from '../../cancel'
 import { AppError } from '../../errors'
 import type { PipelineRegistry } from '../../pipelines/registry'
+import { requestApp } from '../app-access'
 import { parseChatRequest } from '../request-body'
 import type { InFlight } from '../in-flight'
 import { shuttingDown } from '../in-flight'
@@ -70,7 +71,8 @@ export function registerChatCompletions(app: FastifyInstance, deps: ChatRouteDep
       requestId,
       headers: req.headers,
       signal: controller,
-      stream
+      stream,
+      app: requestApp(req.raw)
     }
     try {
       if (stream)
