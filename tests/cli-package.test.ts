@@ -10,6 +10,8 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startFakeUpstream } from './support/fake-openai'
+import { externalModel, openaiClient, tempDir, writeComposition } from './support/harness'
 import { type InstalledPackage, npmAvailable, packAndInstall } from './support/npm-package'
 
 const run = promisify(execFile)
@@ -65,9 +67,17 @@ describe.skipIf(!hasNpm)('the npm package', () => {
     expect(stdout).toContain('is valid')
   })
 
-  it('serves a pipeline on port 0 and answers /health', async () => {
-    const example = path.join(pkg.packageDir, 'examples', 'dual-expert.json')
-    const child = spawn(pkg.bin, ['run', '--port', '0', example], {
+  it('serves a pipeline on port 0: /health, then a chat request through an upstream', async () => {
+    const up = await startFakeUpstream()
+    const tmp = tempDir('llmnet-package-run-')
+    const file = writeComposition(tmp.dir, 'single', {
+      models: { m: externalModel(up.url, { name: 'proxy-model' }) },
+      architecture: [
+        { name: 'bot', layer: 0, model: 'm', adapter: 'openai-api', 'output-to': ['output'] },
+        { name: 'output', adapter: 'output' }
+      ]
+    })
+    const child = spawn(pkg.bin, ['run', '--port', '0', file], {
       env: { ...process.env, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe']
     })
@@ -83,12 +93,19 @@ describe.skipIf(!hasNpm)('the npm package', () => {
         child.stderr.on('data', onData)
         child.on('exit', (code) => reject(new Error(`llmnet run exited (${code}): ${output}`)))
       })
-      const res = await fetch(`${url}/health`)
-      expect(res.status).toBe(200)
+      expect((await fetch(`${url}/health`)).status).toBe(200)
+      // The first upstream call loads undici and Ajv on demand: they must be in the package.
+      const res = await openaiClient(url).chat.completions.create({
+        model: 'single',
+        messages: [{ role: 'user', content: 'ping' }]
+      })
+      expect(res.choices[0]?.message.content).toBe('proxy-model says: ping')
     } finally {
       const exited = once(child, 'exit')
       child.kill('SIGTERM')
       await exited
+      await up.close()
+      tmp.remove()
     }
   })
 })
