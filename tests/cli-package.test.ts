@@ -101,9 +101,11 @@ describe.skipIf(!hasNpm)('the npm package', () => {
       })
       expect(res.choices[0]?.message.content).toBe('proxy-model says: ping')
     } finally {
-      const exited = once(child, 'exit')
-      child.kill('SIGTERM')
-      await exited
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = once(child, 'exit')
+        child.kill('SIGTERM')
+        await exited
+      }
       await up.close()
       tmp.remove()
     }
