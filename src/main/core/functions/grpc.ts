@@ -5,9 +5,9 @@
  */
 import { stat } from 'node:fs/promises'
 import path from 'node:path'
-import * as grpc from '@grpc/grpc-js'
-import * as protoLoader from '@grpc/proto-loader'
-import { Client as ReflectionClient } from 'grpc-reflection-js'
+import type * as grpc from '@grpc/grpc-js'
+import type * as protoLoader from '@grpc/proto-loader'
+import type { Client as ReflectionClientType } from 'grpc-reflection-js'
 import type { FunctionDefinition } from '../../../shared/config/schema'
 import { type Deadline, startDeadline } from './deadline'
 import { substituteJson, substituteString } from './substitute'
@@ -29,6 +29,28 @@ const LOADER_OPTIONS: protoLoader.Options = {
 
 type AnyMethod = protoLoader.MethodDefinition<object, object>
 
+/** The gRPC libraries, loaded on the first gRPC call: they cost start-up time otherwise. */
+interface GrpcLibs {
+  grpc: typeof grpc
+  protoLoader: typeof protoLoader
+  ReflectionClient: typeof ReflectionClientType
+}
+
+let libs: Promise<GrpcLibs> | undefined
+
+function loadLibs(): Promise<GrpcLibs> {
+  libs ??= Promise.all([
+    import('@grpc/grpc-js'),
+    import('@grpc/proto-loader'),
+    import('grpc-reflection-js')
+  ]).then(([grpcLib, loader, reflection]) => ({
+    grpc: grpcLib,
+    protoLoader: loader,
+    ReflectionClient: reflection.Client
+  }))
+  return libs
+}
+
 // Channels per address; definitions per proto file (+ mtime) or per address + service.
 const clients = new Map<string, grpc.Client>()
 const protoCache = new Map<string, protoLoader.PackageDefinition>()
@@ -42,7 +64,7 @@ export function resetGrpcCaches(): void {
   reflectionCache.clear()
 }
 
-function clientFor(address: string): grpc.Client {
+function clientFor({ grpc }: GrpcLibs, address: string): grpc.Client {
   let client = clients.get(address)
   if (!client) {
     client = new grpc.Client(address, grpc.credentials.createInsecure())
@@ -71,6 +93,7 @@ function findService(
 }
 
 async function loadFromProto(
+  { protoLoader }: GrpcLibs,
   file: string,
   service: string,
   baseDir: string
@@ -109,6 +132,7 @@ function untilDeadline<T>(work: Promise<T>, deadline: Deadline, onAbort: () => v
 }
 
 async function fetchByReflection(
+  { grpc, protoLoader, ReflectionClient }: GrpcLibs,
   address: string,
   service: string,
   timeoutMs: number
@@ -151,6 +175,7 @@ async function fetchByReflection(
 }
 
 function loadByReflection(
+  lib: GrpcLibs,
   address: string,
   service: string,
   deadline: Deadline
@@ -158,7 +183,7 @@ function loadByReflection(
   const key = `${address}\0${service}`
   let pending = reflectionCache.get(key)
   if (!pending) {
-    pending = fetchByReflection(address, service, Math.max(1, deadline.remainingMs()))
+    pending = fetchByReflection(lib, address, service, Math.max(1, deadline.remainingMs()))
     reflectionCache.set(key, pending)
     // Failures are not cached: the server may come up or gain reflection later.
     pending.catch(() => reflectionCache.delete(key))
@@ -190,21 +215,24 @@ export async function runGrpc(def: GrpcFunction, ctx: FunctionContext): Promise<
     throw new FunctionError('request must be a JSON object (the request message)')
   }
 
+  const lib = await loadLibs()
+  const { grpc } = lib
   const deadline = startDeadline(def.timeout, ctx.signal)
   try {
     const service =
       def.proto !== undefined
         ? await loadFromProto(
+            lib,
             substituteString(def.proto, ctx.vars, ctx.secrets),
             def.service,
             ctx.baseDir
           )
-        : await loadByReflection(address, def.service, deadline)
+        : await loadByReflection(lib, address, def.service, deadline)
     const method = findMethod(service, def)
     if (deadline.signal.aborted) throw deadline.reason()
 
     const response = await new Promise<object>((resolve, reject) => {
-      const call = clientFor(address).makeUnaryRequest<object, object>(
+      const call = clientFor(lib, address).makeUnaryRequest<object, object>(
         method.path,
         method.requestSerialize,
         method.responseDeserialize,

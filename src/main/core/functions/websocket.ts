@@ -3,7 +3,7 @@
  * original ignored), send one message, and in transform mode wait for one reply. The timeout
  * (the original had none) covers connecting and the reply.
  */
-import { WebSocket, type RawData } from 'ws'
+import type { RawData, WebSocket } from 'ws'
 import type { FunctionDefinition } from '../../../shared/config/schema'
 import { startDeadline } from './deadline'
 import { substituteUrl } from './rest'
@@ -32,7 +32,7 @@ function rawToString(data: RawData): string {
 
 /** Starts a closing handshake, dropping the socket if the peer does not answer in time. */
 function closeSoon(ws: WebSocket): void {
-  if (ws.readyState === WebSocket.CLOSED) return
+  if (ws.readyState === ws.CLOSED) return
   const timer = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS)
   timer.unref()
   ws.once('close', () => clearTimeout(timer))
@@ -58,6 +58,8 @@ export async function runWebSocket(
         ? message
         : JSON.stringify(message)
   const expectReply = options.expectReply === true
+  // Imported here, not at the top: `llmnet` start-up does not pay for a client it may never use.
+  const { WebSocket: WebSocketClient } = await import('ws')
 
   const deadline = startDeadline(def.timeout, ctx.signal)
   if (deadline.signal.aborted) {
@@ -78,7 +80,7 @@ export async function runWebSocket(
   }
   let ws: WebSocket
   try {
-    ws = new WebSocket(parsed, {
+    ws = new WebSocketClient(parsed, {
       headers,
       handshakeTimeout: deadline.remainingMs(),
       maxPayload: MAX_PAYLOAD_BYTES

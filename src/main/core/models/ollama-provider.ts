@@ -3,19 +3,12 @@
  * and `format` from a routing choice (JSON-schema constrained decoding). Ollama's OpenAI `/v1`
  * endpoint works through OpenAICompatibleProvider too; this one exists for `format`.
  */
-import {
-  type ChatRequest,
-  type ChatResponse,
-  type Message,
-  Ollama,
-  type Options,
-  type Tool,
-  type ToolCall
-} from 'ollama'
+import type { ChatRequest, ChatResponse, Message, Ollama, Options, Tool, ToolCall } from 'ollama'
 import type { ChatMessage, Usage } from '../../../shared/openai/chat'
 import type { CancelSignal } from '../cancel'
 import { AppError, errorCode, isAbortError } from '../errors'
 import { codedError, READ_TIMEOUT } from '../providers/http-transport'
+import { loadOllamaClient } from './ollama-client'
 import { sleep } from '../sleep'
 import {
   type CallOptions,
@@ -205,7 +198,10 @@ export class OllamaProvider implements Provider {
   }
 
   /** A client whose requests abort with `signal` and time out when Ollama goes silent. */
-  private client(signal?: CancelSignal): { client: Ollama; done(): void } {
+  private client(
+    OllamaClient: typeof Ollama,
+    signal?: CancelSignal
+  ): { client: Ollama; done(): void } {
     const base = this.opts.fetch ?? fetch
     const ac = new AbortController()
     const onAbort = (): void => ac.abort(signal?.reason)
@@ -233,7 +229,7 @@ export class OllamaProvider implements Provider {
       })
     }
     return {
-      client: new Ollama({ host: this.host, fetch: f }),
+      client: new OllamaClient({ host: this.host, fetch: f }),
       done: () => signal?.removeEventListener('abort', onAbort)
     }
   }
@@ -288,7 +284,7 @@ export class OllamaProvider implements Provider {
   }
 
   async chat(req: ProviderRequest, opts: CallOptions = {}): Promise<ProviderResponse> {
-    const { client, done } = this.client(opts.signal)
+    const { client, done } = this.client(await loadOllamaClient(), opts.signal)
     try {
       const body = this.request(req)
       const res = await this.withRetry(() => client.chat({ ...body, stream: false }), opts.signal)
@@ -310,7 +306,7 @@ export class OllamaProvider implements Provider {
     onDelta: DeltaHandler,
     opts: CallOptions = {}
   ): Promise<StreamEnd> {
-    const { client, done } = this.client(opts.signal)
+    const { client, done } = this.client(await loadOllamaClient(), opts.signal)
     try {
       const body = this.request(req)
       const it = await this.withRetry(() => client.chat({ ...body, stream: true }), opts.signal)

@@ -8,11 +8,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import path from 'node:path'
-import { Ollama, type ShowResponse } from 'ollama'
+import type { Ollama, ShowResponse } from 'ollama'
 import { isAbortError } from '../errors'
 import { freePort } from '../net'
 import { sleep } from '../sleep'
 import { OllamaError } from './ollama-error'
+import { loadOllamaClient } from './ollama-client'
 import { findOllamaBinary, ollamaBaseUrl, probeOllama } from './ollama-host'
 import {
   expandHome,
@@ -145,8 +146,9 @@ export class OllamaManager {
   }
 
   /** The npm client for the connected server. */
-  get client(): Ollama {
-    return new Ollama({ host: this.baseUrl, fetch: this.opts.fetch })
+  async client(): Promise<Ollama> {
+    const OllamaClient = await loadOllamaClient()
+    return new OllamaClient({ host: this.baseUrl, fetch: this.opts.fetch })
   }
 
   /**
@@ -297,7 +299,7 @@ export class OllamaManager {
   /** Wraps client errors with what was being done. */
   private async call<T>(what: string, fn: (c: Ollama) => Promise<T>): Promise<T> {
     try {
-      return await fn(this.client)
+      return await fn(await this.client())
     } catch (err) {
       if (err instanceof OllamaError || isAbortError(err)) throw err
       throw new OllamaError(

@@ -6,8 +6,18 @@
  * backpressure.
  */
 import type { IncomingHttpHeaders } from 'node:http'
-import { type Dispatcher, Pool } from 'undici'
+import type { Dispatcher, Pool } from 'undici'
 import type { CancelSignal } from '../cancel'
+
+// undici is imported with the first upstream call: loading it costs more start-up time than
+// the rest of `llmnet run` put together, and a server answering /health needs none of it.
+let PoolClass: typeof Pool | undefined
+let loadingUndici: Promise<typeof Pool> | undefined
+
+function loadUndici(): Promise<typeof Pool> {
+  loadingUndici ??= import('undici').then((mod) => (PoolClass = mod.Pool))
+  return loadingUndici
+}
 
 export interface PostOptions {
   headers: Record<string, string>
@@ -54,11 +64,13 @@ export interface UpstreamResponse {
 export class UpstreamPools {
   private readonly pools = new Map<string, Pool>()
 
+  /** The pool for an origin; {@link post} loads undici before it asks. */
   get(origin: string, connectTimeoutMs: number): Pool {
+    if (!PoolClass) throw new Error('undici is not loaded yet (use post())')
     const key = `${origin} ${connectTimeoutMs}`
     let pool = this.pools.get(key)
     if (!pool) {
-      const created = new Pool(origin, {
+      const created = new PoolClass(origin, {
         connections: 256,
         connect: { timeout: connectTimeoutMs },
         keepAliveTimeout: 30_000
@@ -263,6 +275,7 @@ export function post(
   opts: PostOptions
 ): Promise<UpstreamResponse> {
   if (opts.signal?.aborted) return Promise.reject(abortError())
+  if (!PoolClass) return loadUndici().then(() => post(pools, target, body, opts))
   return new Promise((resolve, reject) => {
     const exchange = new Exchange(opts, resolve, reject)
     pools.get(target.origin, opts.connectTimeoutMs).dispatch(

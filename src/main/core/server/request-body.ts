@@ -6,7 +6,8 @@
  * Before either, a depth check: JSON.parse accepts any nesting, but the recursive code after it
  * (JSON.stringify of the upstream request among others) overflows the stack near 5,000 levels.
  */
-import Ajv2020 from 'ajv/dist/2020.js'
+import { createRequire } from 'node:module'
+import type Ajv2020 from 'ajv/dist/2020.js'
 import { z } from 'zod'
 import { formatPath } from '../../../shared/config/diagnostics'
 import {
@@ -17,14 +18,21 @@ import { AppError } from '../errors'
 
 let compiled: ((body: unknown) => boolean) | undefined
 
+// Ajv is required on first use, with the compile: importing it at the top cost `llmnet run`
+// start-up time for a validator that no request had needed yet.
+const load = createRequire(import.meta.url)
+
 /**
  * The fast acceptance check, derived from the zod schema. Compiled on first use (~30 ms), so
  * commands that never serve (`validate`, `models`…) do not pay for it at start-up.
  */
 export function acceptsChatRequest(body: unknown): boolean {
-  compiled ??= new Ajv2020({ strict: true, allErrors: false }).compile(
-    z.toJSONSchema(ChatCompletionRequestSchema, { io: 'input' })
-  )
+  if (!compiled) {
+    const { default: Ajv } = load('ajv/dist/2020.js') as { default: typeof Ajv2020 }
+    compiled = new Ajv({ strict: true, allErrors: false }).compile(
+      z.toJSONSchema(ChatCompletionRequestSchema, { io: 'input' })
+    )
+  }
   return compiled(body)
 }
 

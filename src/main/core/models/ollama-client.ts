@@ -1,0 +1,13 @@
+/**
+ * @module The `ollama` npm client, imported on first use: a pipeline without Ollama nodes (and
+ * `llmnet` start-up) does not pay for loading it.
+ */
+import type { Ollama } from 'ollama'
+
+let loading: Promise<typeof Ollama> | undefined
+
+/** The client class of the `ollama` package, loaded once. */
+export function loadOllamaClient(): Promise<typeof Ollama> {
+  loading ??= import('ollama').then((mod) => mod.Ollama)
+  return loading
+}
