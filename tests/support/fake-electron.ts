@@ -55,8 +55,10 @@ class FakeApp extends EventEmitter {
   getPath(name: string): string {
     return `/fake/${name}`
   }
+  /** Tests point it at a folder with (or without) the Electron build of better-sqlite3. */
+  appPath = '/fake/app'
   getAppPath(): string {
-    return '/fake/app'
+    return this.appPath
   }
   getName(): string {
     return 'llmnet'

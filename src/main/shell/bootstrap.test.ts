@@ -4,7 +4,10 @@
  * to the tray), IPC served to any frame, a permission granted, links opened from any scheme or
  * host, the login item ignoring settings, and a quit that does not drain the runtime first.
  */
-import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
   FakeBrowserWindow,
   FakeEvent,
@@ -54,13 +57,26 @@ async function start(): Promise<Started> {
   return { shell, runtime, given, log, finishStop: () => finishStop() }
 }
 
-beforeEach(() => resetFakeElectron())
+/** A checkout whose Electron copy of better-sqlite3 was built (scripts/build-native-electron.mjs). */
+const appRoot = mkdtempSync(path.join(os.tmpdir(), 'llmnet-shell-'))
+mkdirSync(path.join(appRoot, 'node_modules', '.llmnet-electron'), { recursive: true })
+writeFileSync(path.join(appRoot, 'node_modules', '.llmnet-electron', 'better_sqlite3.node'), '')
+afterAll(() => rmSync(appRoot, { recursive: true, force: true }))
+
+beforeEach(() => {
+  resetFakeElectron()
+  fake.app.appPath = appRoot
+})
 
 describe('bootstrap', () => {
   it('creates the runtime in userData with utilityProcess workers and safeStorage', async () => {
     const s = await start()
     expect(s.given).toHaveLength(1)
-    expect(s.given[0]).toMatchObject({ dataDir: '/fake/userData', fork: utilityFork })
+    expect(s.given[0]).toMatchObject({
+      dataDir: '/fake/userData',
+      fork: utilityFork,
+      nativeBinding: path.join(appRoot, 'node_modules', '.llmnet-electron', 'better_sqlite3.node')
+    })
     expect(s.given[0]?.encryptor?.kind).toBe('electron-safe-storage')
     expect(typeof s.given[0]?.access.ask).toBe('function')
     expect(s.log).toEqual(['start'])
@@ -73,6 +89,17 @@ describe('bootstrap', () => {
     expect(child.pid).toBeUndefined()
     expect(FakeTray.all).toHaveLength(1)
     expect(fake.Menu.applicationMenu).toBeDefined()
+  })
+
+  it('without better-sqlite3 built for Electron, says what to run and exits (no ABI crash later)', async () => {
+    fake.app.appPath = path.join(appRoot, 'nowhere')
+    const created: unknown[] = []
+    const shell = bootstrap({ createRuntime: (opts) => (created.push(opts), undefined as never) })
+    fake.app.becomeReady()
+    await shell?.ready
+    expect(created).toEqual([])
+    expect(fake.dialog.errors[0]?.[1]).toContain('scripts/build-native-electron.mjs')
+    expect(fake.app.exitCodes).toEqual([1])
   })
 
   it('a second instance quits at once; the first one focuses its window', async () => {

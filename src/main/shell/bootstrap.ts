@@ -17,6 +17,7 @@ import { QuitSequence } from './lifecycle'
 import { applyLoginItem, startedAtLogin } from './login-item'
 import { installAppMenu } from './menu'
 import { type GuardedContents, denyAllPermissions, guardContents } from './security'
+import { electronNativeBinding, missingNativeBindingMessage } from '../core/storage/native-binding'
 import { createAppTray } from './tray'
 import { utilityFork } from './utility-fork'
 import { appUrls, createMainWindow, revealWindow } from './window'
@@ -35,6 +36,8 @@ export interface ShellRuntimeOptions {
   encryptor?: Encryptor
   /** The prompt for unknown app tokens; the runtime's AccessPolicy decides when to ask. */
   access: { ask: AskUser }
+  /** better-sqlite3 built for Electron's ABI (the packaged or the development copy). */
+  nativeBinding: string
 }
 
 export interface BootstrapOptions {
@@ -112,8 +115,16 @@ export function bootstrap(opts: BootstrapOptions): Shell | undefined {
 
   const ready = app.whenReady().then(async () => {
     denyAllPermissions(session.defaultSession)
+    const places = { appRoot: app.getAppPath(), resourcesPath: process.resourcesPath }
+    const nativeBinding = electronNativeBinding(places)
+    if (!nativeBinding) {
+      dialog.showErrorBox('llmnet could not start', missingNativeBindingMessage(places))
+      app.exit(1)
+      return
+    }
     try {
       runtime = await opts.createRuntime({
+        nativeBinding,
         dataDir: app.getPath('userData'),
         fork: utilityFork,
         encryptor: desktopEncryptor(),
