@@ -5,6 +5,7 @@
 import type { Trace } from '../engine/trace'
 import type { SqliteDatabase } from './database'
 import { StorageError } from './errors'
+import { routeColumn } from './trace-writer'
 
 /** Filters for {@link TraceRepository.list}. All are optional and combine with AND. */
 export interface TraceQuery {
@@ -51,7 +52,7 @@ export class TraceRepository {
     add('pipeline = ?', q.pipeline)
     add('status = ?', q.status)
     add('started_at >= ?', q.since)
-    add('seq IN (SELECT trace_seq FROM trace_nodes WHERE node = ?)', q.node)
+    add('instr(route, ?) > 0', q.node === undefined ? undefined : routeColumn([q.node]))
     add('seq < ?', q.cursor === undefined ? undefined : cursorSeq(q.cursor))
     add('seq > ?', q.after === undefined ? undefined : cursorSeq(q.after))
     const limit = Math.min(Math.max(Math.trunc(q.limit ?? 50), 1), 500)

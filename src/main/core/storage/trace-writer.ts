@@ -14,6 +14,16 @@ export interface TraceRetention {
   maxAgeMs?: number
 }
 
+/** The separator around each node in the `route` column (see migration 0003). */
+export const ROUTE_SEPARATOR = '\u001f'
+
+/** `route` as stored: every node between separators, so a node is found by searching for it. */
+export function routeColumn(route: readonly string[]): string {
+  return route.length === 0
+    ? ''
+    : `${ROUTE_SEPARATOR}${route.join(ROUTE_SEPARATOR)}${ROUTE_SEPARATOR}`
+}
+
 /** Options for {@link TraceWriter}. */
 export interface TraceWriterOptions {
   /** Traces waiting to be written before new ones are dropped (default 5000). */
@@ -77,15 +87,13 @@ export class TraceWriter {
     this.retention = { ...DEFAULT_TRACE_RETENTION, ...opts.retention }
     this.now = opts.now ?? Date.now
     const insert = db.prepare(
-      'INSERT OR IGNORE INTO traces (id, pipeline, status, started_at, duration_ms, body) ' +
-        'VALUES (?, ?, ?, ?, ?, ?)'
+      'INSERT OR IGNORE INTO traces (id, pipeline, status, started_at, duration_ms, route, body) ' +
+        'VALUES (?, ?, ?, ?, ?, ?, ?)'
     )
-    const insertNode = db.prepare(
-      'INSERT OR IGNORE INTO trace_nodes (trace_seq, node) VALUES (?, ?)'
-    )
-    const byCount = db.prepare(
-      'DELETE FROM traces WHERE seq <= (SELECT seq FROM traces ORDER BY seq DESC LIMIT 1 OFFSET ?)'
-    )
+    // seq only grows and the newest rows have no gaps (age pruning removes the oldest), so the
+    // newest maxCount are those above max(seq) - maxCount: a primary-key range, not an OFFSET
+    // scan over the whole table on every batch.
+    const byCount = db.prepare('DELETE FROM traces WHERE seq <= (SELECT max(seq) FROM traces) - ?')
     const byAge = db.prepare('DELETE FROM traces WHERE started_at < ?')
     const prune = (): number => {
       let removed = 0
@@ -106,11 +114,10 @@ export class TraceWriter {
           String(t.status),
           Math.round(Number(t.startedAt) || 0),
           Number(t.durationMs) || 0,
+          routeColumn(t.route ?? []),
           JSON.stringify(t)
         )
-        if (res.changes === 0) continue
-        for (const node of new Set(t.route ?? [])) insertNode.run(res.lastInsertRowid, node)
-        this.counts.written++
+        if (res.changes > 0) this.counts.written++
       }
       this.counts.pruned += prune()
     })

@@ -4,6 +4,7 @@
  */
 import { sql as init } from './0001-init'
 import { sql as appTokens } from './0002-app-tokens'
+import { sql as traceRoute } from './0003-trace-route'
 
 /** One schema step. `id` is its number and the schema version it leads to. */
 export interface Migration {
@@ -15,5 +16,6 @@ export interface Migration {
 /** Every migration this version of llmnet knows, ids 1…n without gaps. */
 export const MIGRATIONS: readonly Migration[] = [
   { id: 1, name: '0001-init', sql: init },
-  { id: 2, name: '0002-app-tokens', sql: appTokens }
+  { id: 2, name: '0002-app-tokens', sql: appTokens },
+  { id: 3, name: '0003-trace-route', sql: traceRoute }
 ]
