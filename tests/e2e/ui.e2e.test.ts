@@ -92,7 +92,15 @@ function flows(target: Target, setup: () => Promise<void>, teardown: () => Promi
     await page.click('[data-testid="choice-starter"]')
     await expect(page.locator('[data-testid="starter"]').textContent()).resolves.toMatch(/MB|GB/)
     await app.shot(shotDir, 'welcome-starter')
-  })
+    await page.click('[data-testid="download-starter"]')
+    await page.locator('[data-testid="pull"]').waitFor()
+    // The download ends, a default pipeline is created, and the address is offered.
+    await page.locator('[data-testid="first-run-done"]').waitFor({ timeout: 60_000 })
+    await expect(page.locator('[data-testid="first-run-done"]').textContent()).resolves.toMatch(
+      /assistant is your default pipeline/
+    )
+    await app.shot(shotDir, 'welcome-done')
+  }, 90_000)
 
   it('imports an example from the gallery', async () => {
     await app.go('pipelines')

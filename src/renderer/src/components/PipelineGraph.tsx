@@ -2,14 +2,26 @@
  * @module The composition as a graph (React Flow): layers are columns, edges are `output-to`
  * labelled with the target's `if`, and a request's route is highlighted.
  */
-import { useMemo } from 'react'
-import { Background, Controls, MarkerType, ReactFlow, type Edge, type Node } from '@xyflow/react'
+import { useEffect, useMemo, useRef, useState } from 'react'
+import {
+  Background,
+  Controls,
+  MarkerType,
+  ReactFlow,
+  type Edge,
+  type Node,
+  type ReactFlowInstance
+} from '@xyflow/react'
 import '@xyflow/react/dist/style.css'
 import type { LooseComposition } from '../lib/composition'
 import { layoutComposition } from '../lib/graph-layout'
 
-const COLUMN_WIDTH = 210
-const ROW_HEIGHT = 96
+const COLUMN_WIDTH = 200
+const ROW_HEIGHT = 110
+
+/** Long conditions are cut on the edge; the node shows more and its tooltip all of it. */
+const short = (text: string | undefined, max: number): string | undefined =>
+  text && text.length > max ? `${text.slice(0, max - 1)}…` : text
 
 /** Draws the graph; `route` (node names) is highlighted. */
 export function PipelineGraph(props: {
@@ -28,6 +40,11 @@ export function PipelineGraph(props: {
           <div className="graph-node-label">
             <strong>{n.label}</strong>
             {n.model && <span className="muted">{n.model}</span>}
+            {n.condition && (
+              <span className="graph-if" title={n.condition}>
+                if {short(n.condition, 40)}
+              </span>
+            )}
           </div>
         )
       },
@@ -42,7 +59,7 @@ export function PipelineGraph(props: {
       id: e.id,
       source: e.source,
       target: e.target,
-      label: e.label,
+      label: short(e.label, 24),
       animated: e.onRoute,
       className: `graph-edge ${e.kind}${e.onRoute ? ' on-route' : ''}`,
       markerEnd: { type: MarkerType.ArrowClosed },
@@ -51,10 +68,22 @@ export function PipelineGraph(props: {
     return { nodes, edges }
   }, [props.composition, props.route])
 
+  // Refit when the box changes size (a side-by-side view opens, the window is resized).
+  const box = useRef<HTMLDivElement>(null)
+  const [flow, setFlow] = useState<ReactFlowInstance | null>(null)
+  useEffect(() => {
+    const el = box.current
+    if (!el || !flow) return
+    const observer = new ResizeObserver(() => void flow.fitView())
+    observer.observe(el)
+    return () => observer.disconnect()
+  }, [flow])
+
   if (!props.composition) return <p className="muted">The graph appears when the text parses.</p>
   return (
     <div
       className="graph"
+      ref={box}
       style={{ height: props.height ?? 320 }}
       data-testid="pipeline-graph"
       data-route={(props.route ?? []).join(',')}
@@ -63,6 +92,7 @@ export function PipelineGraph(props: {
         nodes={nodes}
         edges={edges}
         fitView
+        onInit={setFlow}
         nodesDraggable={false}
         nodesConnectable={false}
         proOptions={{ hideAttribution: true }}

@@ -18,7 +18,10 @@ export interface EditorDiagnostic {
 /** Maps 1-based line:column to offsets; the mark spans to the end of the token (or line). */
 export function toEditorDiagnostics(
   text: string,
-  diagnostics: readonly PipelineDiagnostic[]
+  diagnostics: readonly Pick<
+    PipelineDiagnostic,
+    'severity' | 'code' | 'message' | 'line' | 'column'
+  >[]
 ): EditorDiagnostic[] {
   const starts = [0]
   for (let i = 0; i < text.length; i++) if (text[i] === '\n') starts.push(i + 1)
