@@ -193,8 +193,8 @@ function flows(target: Target, setup: () => Promise<void>, teardown: () => Promi
         'settings'
       ] as const) {
         await app.go(target)
-        const overflow = await page.evaluate(
-          () => document.documentElement.scrollWidth - document.documentElement.clientWidth
+        const overflow = await page.evaluate<number>(
+          'document.documentElement.scrollWidth - document.documentElement.clientWidth'
         )
         expect(overflow, `${target} (${scheme}) overflows horizontally`).toBeLessThanOrEqual(0)
         await app.shot(shotDir, `${target}-${scheme}`)

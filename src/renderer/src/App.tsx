@@ -60,7 +60,11 @@ export function App(): React.JSX.Element {
     return () => window.removeEventListener('hashchange', sync)
   }, [s.app])
 
-  // With nothing configured and no page asked for, the welcome screen is the start.
+  // With nothing configured and no page asked for, the welcome screen is the start; the URL says
+  // so, so it stays put when its own flow creates the first pipeline.
+  useEffect(() => {
+    if (ready && empty && !hashPage) window.location.replace('#/welcome')
+  }, [ready, empty, hashPage])
   const page: Page = hashPage ?? (empty ? 'welcome' : 'pipelines')
 
   return (
