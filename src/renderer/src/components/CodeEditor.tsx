@@ -7,7 +7,9 @@ import { basicSetup, EditorView } from 'codemirror'
 import { Compartment, EditorState } from '@codemirror/state'
 import { json } from '@codemirror/lang-json'
 import { yaml } from '@codemirror/lang-yaml'
+import { HighlightStyle, syntaxHighlighting } from '@codemirror/language'
 import { lintGutter, setDiagnostics } from '@codemirror/lint'
+import { tags } from '@lezer/highlight'
 import { toEditorDiagnostics, type PipelineDiagnostic } from '../lib/diagnostics'
 
 export interface CodeEditorProps {
@@ -18,6 +20,15 @@ export interface CodeEditorProps {
   readOnly?: boolean
   label: string
 }
+
+/** Token colors from the page's CSS variables, so the editor follows the light or dark theme. */
+const THEMED = HighlightStyle.define([
+  { tag: [tags.propertyName, tags.definition(tags.propertyName)], color: 'var(--syntax-key)' },
+  { tag: [tags.string, tags.special(tags.string)], color: 'var(--syntax-string)' },
+  { tag: [tags.number, tags.bool, tags.null, tags.atom], color: 'var(--syntax-literal)' },
+  { tag: [tags.comment, tags.meta], color: 'var(--muted)', fontStyle: 'italic' },
+  { tag: [tags.keyword, tags.operator], color: 'var(--syntax-key)' }
+])
 
 /** A controlled CodeMirror editor. */
 export function CodeEditor(props: CodeEditorProps): React.JSX.Element {
@@ -37,6 +48,8 @@ export function CodeEditor(props: CodeEditorProps): React.JSX.Element {
         doc: props.value,
         extensions: [
           basicSetup,
+          // Ahead of basicSetup's fallback style, which is made for light backgrounds.
+          syntaxHighlighting(THEMED),
           lintGutter(),
           lang.current.of(props.format === 'yaml' ? yaml() : json()),
           EditorState.readOnly.of(!!props.readOnly),

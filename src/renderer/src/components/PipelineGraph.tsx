@@ -93,6 +93,7 @@ export function PipelineGraph(props: {
         edges={edges}
         fitView
         onInit={setFlow}
+        colorMode="system"
         nodesDraggable={false}
         nodesConnectable={false}
         proOptions={{ hideAttribution: true }}
