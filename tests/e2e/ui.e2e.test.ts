@@ -141,7 +141,27 @@ function flows(target: Target, setup: () => Promise<void>, teardown: () => Promi
     await app.shot(shotDir, 'chat')
   })
 
-  it('finds the request in the log and replays it', async () => {
+  it('edits the pipeline, shows the diff against the first version, and can restore it', async () => {
+    await app.go('pipelines')
+    await page.click('[data-testid="pipeline-list"] a:has-text("e2e-chat")')
+    const p = new PipelinesPage(page)
+    await p.editor().waitFor()
+    await expect.poll(() => p.status().textContent()).toBe('valid')
+    const text = await page.evaluate<string>(
+      `[...document.querySelectorAll('[data-testid="code-editor"] .cm-line')].map((l) => l.textContent).join('\\n')`
+    )
+    await p.setText(text.replace('"name": "chat"', '"name": "chat", "context": "Answer briefly."'))
+    await expect.poll(() => p.status().textContent()).toBe('valid')
+    await p.save()
+    await page.locator('[data-testid="pipeline-list"] a:has-text("v2")').waitFor()
+    await page.click('[role="tab"]:has-text("History")')
+    await page.click('.version-list button:has-text("v1")')
+    await page.locator('[data-testid="diff-view"] .cm-changedLine').first().waitFor()
+    await expect(page.locator('button:has-text("Restore v1")').isEnabled()).resolves.toBe(true)
+    await app.shot(shotDir, 'pipelines-history')
+  })
+
+  it('finds the request in the log and replays it after the edit', async () => {
     await app.go('requests')
     await page.locator('[data-testid="trace-table"] tbody tr').first().waitFor()
     await page.locator('[data-testid="trace-table"] tbody tr button').first().click()

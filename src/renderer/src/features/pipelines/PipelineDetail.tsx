@@ -90,7 +90,7 @@ export function PipelineDetail(): React.JSX.Element | null {
               onClick={() => void p.setDefault(summary.name)}
               data-testid="set-default"
             >
-              {summary.isDefault ? 'Default' : 'Make default'}
+              {summary.isDefault ? 'Is the default' : 'Make default'}
             </button>
             <button onClick={() => void p.setEnabled(summary.name, !summary.enabled)}>
               {summary.enabled ? 'Disable' : 'Enable'}
