@@ -3,33 +3,33 @@
  *
  * - "llmnet serve --ui": the real server as a child process with a temp data dir. Skipped, with
  *   the reason printed, when Chromium or the `--ui` option is missing.
- * - "built renderer + fake API": out/renderer served with tests/e2e/support/fake-api.ts, so the
- *   flows and screenshots run while `serve --ui` is being built. Skipped without Chromium or a
- *   renderer build (`npx electron-vite build`).
+ * - "built renderer + fake API": the renderer, freshly built with Vite, served with
+ *   tests/e2e/support/fake-api.ts, so the flows and screenshots run while `serve --ui` is being
+ *   built. Skipped without Chromium.
+ *
+ * With LLMNET_E2E_REQUIRED=1 a missing Chromium or `serve --ui` is a failure, not a skip.
  *
  * Screenshots of every page go to tests/e2e/artifacts/ (gitignored).
  */
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { findChromium, serveHasUi, startServeUi, type ServeUi } from './support/browser'
-import { RENDERER_DIR, ROOT, startFakeApi, type FakeApi } from './support/fake-api'
+import { buildRenderer } from './support/build-renderer'
+import { ROOT, startFakeApi, type FakeApi } from './support/fake-api'
 import { AppPage, PipelinesPage } from './support/pages'
 
 const ARTIFACTS = path.join(__dirname, 'artifacts')
 const CHROMIUM = findChromium()
-const BUILT = existsSync(path.join(RENDERER_DIR, 'index.html'))
 const SERVE_UI = CHROMIUM ? serveHasUi(ROOT) : false
 
 if (!CHROMIUM)
   console.warn('e2e skipped: no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)')
 else if (!SERVE_UI)
   console.warn('e2e "llmnet serve --ui" skipped: this llmnet has no `serve --ui` yet')
-if (CHROMIUM && !BUILT)
-  console.warn(
-    'e2e "fake API" skipped: no renderer build in out/renderer (npx electron-vite build)'
-  )
+// `.ci/run` sets this: there, a missing browser or `serve --ui` fails instead of skipping.
+const REQUIRED = process.env.LLMNET_E2E_REQUIRED === '1'
 
 /** A composition whose error is on a known line (7: an unknown adapter). */
 const BROKEN = `{
@@ -234,13 +234,27 @@ describe.skipIf(!CHROMIUM || !SERVE_UI)('llmnet serve --ui', () => {
   )
 })
 
-describe.skipIf(!CHROMIUM || !BUILT)('built renderer + fake API', () => {
+describe.skipIf(!CHROMIUM)('built renderer + fake API', () => {
   let fake: FakeApi
+  let dir = ''
   flows(
     { url: () => fake.url, shots: 'fake' },
     async () => {
-      fake = await startFakeApi()
+      dir = await buildRenderer()
+      fake = await startFakeApi({ rendererDir: dir })
     },
-    async () => fake?.close()
+    async () => {
+      await fake?.close()
+      if (dir) rmSync(dir, { recursive: true, force: true })
+    }
   )
+})
+
+describe.runIf(REQUIRED && (!CHROMIUM || !SERVE_UI))('required e2e prerequisites', () => {
+  it('has Chromium and `llmnet serve --ui`', () => {
+    expect({ chromium: CHROMIUM, serveUi: SERVE_UI }).toEqual({
+      chromium: expect.any(String),
+      serveUi: true
+    })
+  })
 })

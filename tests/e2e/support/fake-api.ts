@@ -1,6 +1,6 @@
 /**
  * An in-memory control API behind `POST /api/<route>` and `GET /api/events`, serving the built
- * renderer (out/renderer) the way `llmnet serve --ui` will: for screenshots and UI smoke tests
+ * renderer the way `llmnet serve --ui` will: for screenshots and UI smoke tests
  * while the real command is not there. Validation is the real shared validator; the rest is a
  * small model of the library (versions), secrets (names only) and a chat that streams a fixed
  * answer along the composition's first path.
@@ -14,7 +14,6 @@ import { parseSource } from '../../../src/shared/config/source'
 import type { Trace } from '../../../src/shared/trace'
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..')
-export const RENDERER_DIR = path.join(ROOT, 'out', 'renderer')
 
 type Format = 'json' | 'yaml'
 interface Stored {
@@ -70,7 +69,8 @@ export interface FakeApi {
 }
 
 /** Starts the fake on a free port. */
-export async function startFakeApi(opts: { url?: string } = {}): Promise<FakeApi> {
+export async function startFakeApi(opts: { rendererDir: string; url?: string }): Promise<FakeApi> {
+  const RENDERER_DIR = opts.rendererDir
   const library = new Map<string, Stored>()
   const secrets = new Map<string, { updatedAt: number }>()
   const traces: (Trace & { request: { messages: unknown[] }; response: { content: string } })[] = []
