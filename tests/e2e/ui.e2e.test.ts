@@ -201,6 +201,24 @@ function flows(target: Target, setup: () => Promise<void>, teardown: () => Promi
     await page.locator('[data-testid="pipeline-list"] a', { hasText: 'e2e-shell' }).waitFor()
   })
 
+  it('can be driven by keyboard, with a visible focus ring', async () => {
+    await page.emulateMedia({ colorScheme: 'light' })
+    // A fresh load puts focus at the document's start: the skip link, then the navigation.
+    await page.reload()
+    await page.locator('.app[data-app-state="ready"]').waitFor()
+    await page.keyboard.press('Tab')
+    await page.keyboard.press('Tab')
+    await page.keyboard.press('Tab')
+    const focused = await page.evaluate<{ nav: string | null; outline: string }>(
+      `({ nav: document.activeElement.getAttribute('data-nav'), outline: getComputedStyle(document.activeElement).outlineStyle })`
+    )
+    expect(focused.outline).toBe('solid')
+    expect(focused.nav).toBe('models')
+    await page.keyboard.press('Enter')
+    await page.locator('[data-testid="page-models"]').waitFor()
+    await app.shot(shotDir, 'keyboard-focus')
+  })
+
   it('renders every page at 1024×700 in light and dark without horizontal overflow', async () => {
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme })
