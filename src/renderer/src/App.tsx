@@ -1,16 +1,112 @@
-import { ValidatePage } from './features/validate/ValidatePage'
+/**
+ * @module The app shell: navigation, the page for the URL hash, toasts and the status bar.
+ * `data-app-state="ready"` appears once the server's status and the pipeline list answered
+ * (e2e tests wait for it, never for a timer).
+ */
+import { useEffect } from 'react'
+import { StatusBar } from './components/StatusBar'
+import { Toasts } from './components/Toasts'
+import { ChatPage } from './features/chat/ChatPage'
+import { WelcomePage } from './features/first-run/WelcomePage'
+import { ModelsPage } from './features/models/ModelsPage'
+import { PipelinesPage } from './features/pipelines/PipelinesPage'
+import { RequestsPage } from './features/requests/RequestsPage'
+import { SecretsPage } from './features/secrets/SecretsPage'
+import { SettingsPage } from './features/settings/SettingsPage'
+import { useS, useStores } from './stores'
+import type { Page } from './stores/app-store'
 
+const NAV: { page: Page; label: string }[] = [
+  { page: 'pipelines', label: 'Pipelines' },
+  { page: 'models', label: 'Models' },
+  { page: 'secrets', label: 'Hooks & secrets' },
+  { page: 'chat', label: 'Chat' },
+  { page: 'requests', label: 'Requests' },
+  { page: 'settings', label: 'Settings' }
+]
+
+function Current(props: { page: Page; rest: string[] }): React.JSX.Element {
+  switch (props.page) {
+    case 'pipelines':
+      return <PipelinesPage open={props.rest[0]} />
+    case 'models':
+      return <ModelsPage />
+    case 'secrets':
+      return <SecretsPage />
+    case 'chat':
+      return <ChatPage />
+    case 'requests':
+      return <RequestsPage />
+    case 'settings':
+      return <SettingsPage />
+    case 'welcome':
+      return <WelcomePage />
+  }
+}
+
+/** The whole UI. */
 export function App(): React.JSX.Element {
-  // Rendering means the app is usable: e2e tests wait for this attribute, never for a timer.
+  const s = useStores()
+  const ready = useS(s.app, (a) => a.serverAnswered && a.pipelinesAnswered)
+  const hashPage = useS(s.app, (a) => a.page)
+  const rest = useS(s.app, (a) => a.rest)
+  const empty = useS(s.pipelines, (p) => p.loaded && p.list.length === 0)
+  const server = useS(s.app, (a) => a.server)
+
+  useEffect(() => {
+    const sync = (): void => s.app.getState().setHash(window.location.hash)
+    sync()
+    window.addEventListener('hashchange', sync)
+    return () => window.removeEventListener('hashchange', sync)
+  }, [s.app])
+
+  // With nothing configured and no page asked for, the welcome screen is the start; the URL says
+  // so, so it stays put when its own flow creates the first pipeline.
+  useEffect(() => {
+    if (ready && empty && !hashPage) window.location.replace('#/welcome')
+  }, [ready, empty, hashPage])
+  const page: Page = hashPage ?? (empty ? 'welcome' : 'pipelines')
+
   return (
-    <div className="app" data-app-state="ready">
-      <header className="app-header">
-        <h1>llmnet desktop</h1>
-        <span className="muted">pipelines of small local models</span>
-      </header>
-      <main>
-        <ValidatePage />
+    <div className="app" data-app-state={ready ? 'ready' : 'loading'} data-page={page}>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <nav className="nav" aria-label="Main">
+        <div className="brand">
+          llmnet
+          {server && server.state !== 'running' && server.state !== 'starting' && (
+            <button className="small-button" onClick={() => void s.app.getState().startServer()}>
+              Start server
+            </button>
+          )}
+        </div>
+        <ul>
+          {NAV.map((n) => (
+            <li key={n.page}>
+              <a
+                href={`#/${n.page}`}
+                aria-current={page === n.page ? 'page' : undefined}
+                data-nav={n.page}
+              >
+                {n.label}
+              </a>
+            </li>
+          ))}
+        </ul>
+        <a
+          href="#/welcome"
+          className="nav-welcome"
+          aria-current={page === 'welcome' ? 'page' : undefined}
+        >
+          Getting started
+        </a>
+      </nav>
+      <main id="main" className="content" tabIndex={-1}>
+        {ready ? <Current page={page} rest={rest} /> : <p className="muted">Connecting…</p>}
       </main>
+      <StatusBar />
+      <Toasts />
     </div>
   )
 }

@@ -1,0 +1,166 @@
+/**
+ * @module The chat tester: pick a pipeline, chat with streaming, and see each answer's route as
+ * a table and on the graph.
+ */
+import { useEffect, useRef, useState } from 'react'
+import { EmptyState } from '../../components/EmptyState'
+import { PipelineGraph } from '../../components/PipelineGraph'
+import { RouteView } from '../../components/RouteView'
+import { useComposition } from '../../lib/use-composition'
+import { useS, useStores } from '../../stores'
+
+/** The Chat page. */
+export function ChatPage(): React.JSX.Element {
+  const s = useStores()
+  const pipelines = useS(s.pipelines, (p) => p.list.filter((x) => x.status === 'loaded'))
+  const c = useS(s.chat, (x) => x)
+  const chat = s.chat.getState()
+  const [text, setText] = useState('')
+  const log = useRef<HTMLDivElement>(null)
+  const composition = useComposition(c.pipeline)
+
+  useEffect(() => {
+    if (!c.pipeline && pipelines.length)
+      chat.setPipeline((pipelines.find((p) => p.isDefault) ?? pipelines[0])!.name)
+  }, [c.pipeline, pipelines, chat])
+  useEffect(() => {
+    log.current?.scrollTo({ top: log.current.scrollHeight })
+  }, [c.turns])
+
+  const selectedTurn = c.selected !== null ? c.turns[c.selected] : undefined
+  const route = selectedTurn?.trace?.route ?? []
+
+  if (!pipelines.length)
+    return (
+      <div className="page" data-testid="page-chat">
+        <h2>Chat</h2>
+        <EmptyState
+          title="No pipeline is loaded"
+          action={<a href="#/pipelines">Go to Pipelines</a>}
+        >
+          Save a valid pipeline first; then chat with it here and see the route of every answer.
+        </EmptyState>
+      </div>
+    )
+
+  return (
+    <div className="page chat-page" data-testid="page-chat">
+      <div className="toolbar wrap">
+        <label className="inline">
+          Pipeline{' '}
+          <select
+            value={c.pipeline ?? ''}
+            onChange={(e) => chat.setPipeline(e.target.value)}
+            data-testid="chat-pipeline"
+          >
+            {pipelines.map((p) => (
+              <option key={p.name} value={p.name}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="inline">
+          Temperature{' '}
+          <input
+            type="number"
+            min={0}
+            max={2}
+            step={0.1}
+            value={c.temperature}
+            onChange={(e) => chat.setTemperature(Number(e.target.value))}
+            className="narrow"
+          />
+        </label>
+        <label className="inline">
+          Max tokens{' '}
+          <input
+            type="number"
+            min={1}
+            placeholder="auto"
+            value={c.maxTokens ?? ''}
+            onChange={(e) => chat.setMaxTokens(e.target.value ? Number(e.target.value) : null)}
+            className="narrow"
+          />
+        </label>
+        <span className="grow" />
+        <button onClick={() => chat.clear()} disabled={c.running || !c.turns.length}>
+          Clear
+        </button>
+      </div>
+      <div className="chat-split">
+        <div className="chat-log" ref={log} data-testid="chat-log" aria-live="polite">
+          {c.turns.length === 0 && (
+            <p className="muted">
+              Ask something. Each answer shows the nodes it passed and why; click an answer to
+              highlight its route on the graph.
+            </p>
+          )}
+          {c.turns.map((t, i) =>
+            t.role === 'user' ? (
+              <div key={i} className="msg user">
+                {t.content}
+              </div>
+            ) : (
+              <div
+                key={i}
+                className={`msg assistant${c.selected === i ? ' selected' : ''}`}
+                data-testid="assistant-message"
+              >
+                <button
+                  className="msg-body ghost"
+                  onClick={() => chat.select(i)}
+                  aria-pressed={c.selected === i}
+                  title="Highlight this answer's route on the graph"
+                >
+                  {t.content || (t.streaming ? '…' : '')}
+                </button>
+                {t.error && (
+                  <div className="bad small">
+                    {t.error.message} ({t.error.code})
+                  </div>
+                )}
+                {t.trace && <RouteView trace={t.trace} />}
+              </div>
+            )
+          )}
+        </div>
+        <div className="chat-graph">
+          <PipelineGraph composition={composition} route={route} height={300} />
+        </div>
+      </div>
+      <form
+        className="composer"
+        onSubmit={(e) => {
+          e.preventDefault()
+          void chat.send(text)
+          setText('')
+        }}
+      >
+        <textarea
+          rows={2}
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && !e.shiftKey) {
+              e.preventDefault()
+              e.currentTarget.form?.requestSubmit()
+            }
+          }}
+          placeholder="Message (Enter sends, Shift+Enter for a new line)"
+          aria-label="Message"
+          data-testid="chat-input"
+        />
+        {c.running ? (
+          <button type="button" className="danger" onClick={() => void chat.stop()}>
+            Stop
+          </button>
+        ) : (
+          <button type="submit" className="primary" disabled={!text.trim()}>
+            Send
+          </button>
+        )}
+      </form>
+    </div>
+  )
+}

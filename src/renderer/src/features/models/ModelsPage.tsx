@@ -1,0 +1,188 @@
+/**
+ * @module The Models page: what runs now (state, memory, GPU offload), load and unload; the local
+ * library (GGUF files and Ollama models) with delete; downloads with progress and cancel; Ollama.
+ */
+import { useEffect, useState } from 'react'
+import { EmptyState } from '../../components/EmptyState'
+import { formatBytes } from '../../lib/format'
+import { useS, useStores } from '../../stores'
+import type { Runner } from '../../stores/models-store'
+import { PullProgressBar } from './PullProgressBar'
+
+/** The Models page. */
+export function ModelsPage(): React.JSX.Element {
+  const s = useStores()
+  const m = useS(s.models, (x) => x)
+  const [source, setSource] = useState('')
+  const [runner, setRunner] = useState<Runner>('llama-cpp')
+  useEffect(() => {
+    void s.models.getState().refresh()
+    void s.models.getState().refreshOllama()
+  }, [s.models])
+  const api = s.models.getState()
+
+  return (
+    <div className="page" data-testid="page-models">
+      <h2>Models</h2>
+      <section className="card-section">
+        <h3>Running</h3>
+        {m.runtime.length === 0 ? (
+          <EmptyState title="No model is running">
+            Models start when a pipeline needs them. Load one ahead of time from here once a
+            pipeline uses it.
+          </EmptyState>
+        ) : (
+          <table className="table" data-testid="runtime-table">
+            <thead>
+              <tr>
+                <th>Model</th>
+                <th>Runner</th>
+                <th>State</th>
+                <th>Memory (RAM / VRAM)</th>
+                <th>GPU offload</th>
+                <th>Speed</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {m.runtime.map((r) => (
+                <tr key={r.key}>
+                  <td>
+                    <strong>{r.key}</strong>
+                    <div className="muted small ellipsis">{r.source}</div>
+                  </td>
+                  <td>{r.runner}</td>
+                  <td>
+                    <span className={`state ${r.state}`}>{r.state}</span>
+                    {r.lastError && <div className="bad small">{r.lastError}</div>}
+                  </td>
+                  <td>
+                    {r.memory
+                      ? `${formatBytes(r.memory.ramBytes)} / ${formatBytes(r.memory.vramBytes)}`
+                      : '—'}
+                  </td>
+                  <td>
+                    {r.gpu
+                      ? `${r.gpu}${r.gpuLayers !== null ? `, ${r.gpuLayers} layers` : ''}`
+                      : 'CPU'}
+                  </td>
+                  <td>{r.tokensPerSecond ? `${r.tokensPerSecond.toFixed(1)} tok/s` : '—'}</td>
+                  <td>
+                    {r.state === 'stopped' || r.state === 'error' ? (
+                      <button onClick={() => void api.load(r.key)}>Load</button>
+                    ) : (
+                      <button onClick={() => void api.unload(r.key)}>Unload</button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      <section className="card-section">
+        <h3>On this computer</h3>
+        {m.local.length === 0 ? (
+          <EmptyState title="No model files yet">
+            Download a GGUF file below (for example from the starter catalog on the welcome screen),
+            or pull an Ollama model.
+          </EmptyState>
+        ) : (
+          <table className="table" data-testid="local-table">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Runner</th>
+                <th>Size</th>
+                <th>Status</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {m.local.map((l) => {
+                const rt = m.runtime.find((r) => r.source === l.name || r.source === l.path)
+                return (
+                  <tr key={`${l.runner}:${l.name}`}>
+                    <td>
+                      <strong>{l.name}</strong>
+                      {l.path && <div className="muted small ellipsis">{l.path}</div>}
+                    </td>
+                    <td>{l.runner}</td>
+                    <td>{formatBytes(l.sizeBytes)}</td>
+                    <td>
+                      {rt ? <span className={`state ${rt.state}`}>{rt.state}</span> : 'not loaded'}
+                    </td>
+                    <td>
+                      <button
+                        className="danger"
+                        onClick={() => {
+                          if (window.confirm(`Delete ${l.name}?`)) void api.remove(l.name, l.runner)
+                        }}
+                      >
+                        Delete
+                      </button>
+                    </td>
+                  </tr>
+                )
+              })}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      <section className="card-section">
+        <h3>Download</h3>
+        <form
+          className="row wrap"
+          onSubmit={(e) => {
+            e.preventDefault()
+            if (source.trim()) void api.pull(source.trim(), runner).then(() => setSource(''))
+          }}
+        >
+          <input
+            className="grow"
+            value={source}
+            onChange={(e) => setSource(e.target.value)}
+            placeholder="hf://org/repo/file.gguf, an https URL, or an Ollama name like qwen2.5:0.5b"
+            aria-label="Model source"
+          />
+          <select
+            value={runner}
+            onChange={(e) => setRunner(e.target.value as Runner)}
+            aria-label="Runner"
+          >
+            <option value="llama-cpp">llama.cpp (GGUF)</option>
+            <option value="ollama">Ollama</option>
+          </select>
+          <button type="submit" className="primary" disabled={!source.trim()}>
+            Download
+          </button>
+        </form>
+        {m.pulls.map((p) => (
+          <PullProgressBar key={p.pullId} pull={p} onCancel={() => void api.cancelPull(p.pullId)} />
+        ))}
+      </section>
+
+      <section className="card-section" data-testid="ollama">
+        <h3>Ollama</h3>
+        {!m.ollama ? (
+          <p className="muted">Checking…</p>
+        ) : (
+          <p>
+            {!m.ollama.installed
+              ? 'Not installed. Install Ollama from ollama.com to use its models.'
+              : m.ollama.running
+                ? `Running at ${m.ollama.host}${m.ollama.version ? `, version ${m.ollama.version}` : ''}${m.ollama.managed ? ' (started by llmnet)' : ''}.`
+                : `Installed but stopped (${m.ollama.host}).`}{' '}
+            <button onClick={() => void api.refreshOllama()}>Check again</button>
+          </p>
+        )}
+        <p className="muted small">
+          Starting and stopping Ollama from here needs control routes this server does not offer
+          yet.
+        </p>
+      </section>
+    </div>
+  )
+}

@@ -1,0 +1,200 @@
+/**
+ * @module Hooks & secrets: each pipeline's functions with a Test button, and the secret store
+ * (names, who uses them, how values are protected); values are typed in and never shown back.
+ */
+import { useEffect, useState } from 'react'
+import { EmptyState } from '../../components/EmptyState'
+import { formatMs, formatTime } from '../../lib/format'
+import { useS, useStores } from '../../stores'
+import { testKey, type FunctionInfo } from '../../stores/secrets-store'
+
+function FunctionRow(props: { pipeline: string; fn: FunctionInfo }): React.JSX.Element {
+  const s = useStores()
+  const key = testKey(props.pipeline, props.fn.name)
+  const test = useS(s.secrets, (x) => x.tests[key])
+  const [input, setInput] = useState('Hello from the test button')
+  return (
+    <li className="function" data-testid={`function-${props.fn.name}`}>
+      <div className="row wrap">
+        <strong>{props.fn.name}</strong> <span className="badge">{props.fn.type}</span>
+        <span className="muted small grow">
+          {props.fn.usedBy.length ? `used by ${props.fn.usedBy.join(', ')}` : 'not used by a hook'}
+        </span>
+      </div>
+      <div className="row">
+        <input
+          className="grow"
+          value={input}
+          onChange={(e) => setInput(e.target.value)}
+          aria-label={`Sample input for ${props.fn.name}`}
+        />
+        <button
+          disabled={test?.running}
+          onClick={() => void s.secrets.getState().test(props.pipeline, props.fn.name, input)}
+        >
+          {test?.running ? 'Running…' : 'Test'}
+        </button>
+      </div>
+      {test?.result && (
+        <div className={`test-result ${test.result.ok ? 'ok' : 'bad'}`} data-testid="test-result">
+          <span className="small">
+            {test.result.ok ? 'OK' : 'Failed'} in {formatMs(test.result.durationMs)}
+          </span>
+          {test.result.error && <div className="bad">{test.result.error}</div>}
+          {test.result.output !== null && test.result.output !== undefined && (
+            <pre>
+              {typeof test.result.output === 'string'
+                ? test.result.output
+                : JSON.stringify(test.result.output, null, 2)}
+            </pre>
+          )}
+          {test.result.notes.map((n, i) => (
+            <div key={i} className="muted small">
+              {n}
+            </div>
+          ))}
+        </div>
+      )}
+    </li>
+  )
+}
+
+function SecretForm(): React.JSX.Element {
+  const s = useStores()
+  const [name, setName] = useState('')
+  const [value, setValue] = useState('')
+  const valid = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(name)
+  return (
+    <form
+      className="row wrap"
+      onSubmit={(e) => {
+        e.preventDefault()
+        void s.secrets
+          .getState()
+          .set(name, value)
+          .then((ok) => {
+            // The value leaves the page's state once stored: it is never shown again.
+            if (ok) {
+              setValue('')
+              setName('')
+            }
+          })
+      }}
+    >
+      <input
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        placeholder="NAME"
+        aria-label="Secret name"
+        aria-invalid={name !== '' && !valid}
+        data-testid="secret-name"
+      />
+      <input
+        type="password"
+        autoComplete="off"
+        value={value}
+        onChange={(e) => setValue(e.target.value)}
+        placeholder="value"
+        aria-label="Secret value"
+        className="grow"
+        data-testid="secret-value"
+      />
+      <button type="submit" className="primary" disabled={!valid || !value}>
+        Set secret
+      </button>
+    </form>
+  )
+}
+
+/** The Hooks & secrets page. */
+export function SecretsPage(): React.JSX.Element {
+  const s = useStores()
+  const pipelines = useS(s.pipelines, (p) => p.list)
+  const functions = useS(s.secrets, (x) => x.functions)
+  const secrets = useS(s.secrets, (x) => x.secrets)
+  const storage = useS(s.secrets, (x) => x.storage)
+  useEffect(() => {
+    void s.secrets.getState().refresh()
+  }, [s.secrets])
+  useEffect(() => {
+    for (const p of pipelines) void s.secrets.getState().loadFunctions(p.name)
+  }, [pipelines, s.secrets])
+  const withFunctions = pipelines.filter((p) => (functions[p.name] ?? []).length > 0)
+
+  return (
+    <div className="page" data-testid="page-secrets">
+      <h2>Hooks &amp; secrets</h2>
+      <section className="card-section">
+        <h3>Functions</h3>
+        {withFunctions.length === 0 ? (
+          <EmptyState title="No functions">
+            A pipeline&apos;s <code>functions</code> (REST, shell, WebSocket, gRPC) appear here with
+            a Test button once a composition declares them and its hooks call them.
+          </EmptyState>
+        ) : (
+          withFunctions.map((p) => (
+            <div key={p.name}>
+              <h4>{p.name}</h4>
+              <ul className="functions">
+                {(functions[p.name] ?? []).map((f) => (
+                  <FunctionRow key={f.name} pipeline={p.name} fn={f} />
+                ))}
+              </ul>
+            </div>
+          ))
+        )}
+      </section>
+      <section className="card-section">
+        <h3>Secrets</h3>
+        {storage?.warning && <div className="banner warning">{storage.warning}</div>}
+        {storage && (
+          <p className="muted small">
+            Values are encrypted at rest ({storage.kind}). A value is never shown again after you
+            set it.
+          </p>
+        )}
+        <SecretForm />
+        {secrets.length === 0 ? (
+          <EmptyState title="No secrets stored">
+            Set a value above, then refer to it from a composition as <code>$secrets.NAME</code>.
+          </EmptyState>
+        ) : (
+          <table className="table" data-testid="secrets-table">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Value</th>
+                <th>Used by</th>
+                <th>Updated</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {secrets.map((x) => (
+                <tr key={x.name}>
+                  <td>
+                    <code>{x.name}</code>
+                  </td>
+                  <td aria-label="masked value">••••••••</td>
+                  <td>{x.usedBy.join(', ') || <span className="muted">no pipeline</span>}</td>
+                  <td>{formatTime(x.updatedAt)}</td>
+                  <td>
+                    <button
+                      className="danger"
+                      onClick={() => {
+                        if (window.confirm(`Delete the secret ${x.name}?`))
+                          void s.secrets.getState().remove(x.name)
+                      }}
+                    >
+                      Delete
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </div>
+  )
+}

@@ -1,0 +1,133 @@
+/**
+ * @module Settings: server address, access, models folder and idle unload, traces, and client
+ * snippets. Each section saves its own part (`settings.set` merges sections).
+ */
+import { useEffect, useState } from 'react'
+import type { Settings } from '../../../../shared/contract/settings'
+import { useS, useStores } from '../../stores'
+import { AccessTokens } from './AccessTokens'
+import { Snippets } from './Snippets'
+
+function ServerSection(props: { settings: Settings }): React.JSX.Element {
+  const s = useStores()
+  const [host, setHost] = useState(props.settings.server.host)
+  const [port, setPort] = useState(String(props.settings.server.port))
+  const [autostart, setAutostart] = useState(props.settings.server.autostart)
+  const portNum = Number(port)
+  const portOk = Number.isInteger(portNum) && portNum >= 0 && portNum <= 65535
+  const exposed = !['127.0.0.1', 'localhost', '::1'].includes(host.trim())
+  return (
+    <form
+      className="form-grid"
+      onSubmit={(e) => {
+        e.preventDefault()
+        void s.settings
+          .getState()
+          .save({ server: { host: host.trim(), port: portNum, autostart } }, 'Server settings')
+      }}
+    >
+      <label htmlFor="set-host">Host</label>
+      <input id="set-host" value={host} onChange={(e) => setHost(e.target.value)} />
+      <label htmlFor="set-port">Port</label>
+      <input
+        id="set-port"
+        value={port}
+        inputMode="numeric"
+        aria-invalid={!portOk}
+        onChange={(e) => setPort(e.target.value)}
+      />
+      <label htmlFor="set-autostart">Start the server with the app</label>
+      <input
+        id="set-autostart"
+        type="checkbox"
+        checked={autostart}
+        onChange={(e) => setAutostart(e.target.checked)}
+      />
+      {exposed && (
+        <p className="banner warning span2">
+          {host} makes the API reachable from other machines: set an API key first.
+        </p>
+      )}
+      <p className="muted small span2">
+        CORS origins and start-on-login are not settings this server has yet.
+      </p>
+      <span />
+      <button type="submit" disabled={!portOk || !host.trim()}>
+        Save (applies on the next server start)
+      </button>
+    </form>
+  )
+}
+
+function ModelsSection(props: { settings: Settings }): React.JSX.Element {
+  const s = useStores()
+  const [dirs, setDirs] = useState(props.settings.models.dirs.join('\n'))
+  const [idle, setIdle] = useState(String(props.settings.models.idleUnloadSeconds))
+  const idleOk = /^\d+$/.test(idle)
+  return (
+    <form
+      className="form-grid"
+      onSubmit={(e) => {
+        e.preventDefault()
+        const list = dirs
+          .split('\n')
+          .map((d) => d.trim())
+          .filter(Boolean)
+        void s.settings
+          .getState()
+          .save({ models: { dirs: list, idleUnloadSeconds: Number(idle) } }, 'Model settings')
+      }}
+    >
+      <label htmlFor="set-dirs">Model folders (one per line)</label>
+      <textarea id="set-dirs" rows={2} value={dirs} onChange={(e) => setDirs(e.target.value)} />
+      <label htmlFor="set-idle">Unload after idle (seconds, 0 = never)</label>
+      <input
+        id="set-idle"
+        value={idle}
+        inputMode="numeric"
+        aria-invalid={!idleOk}
+        onChange={(e) => setIdle(e.target.value)}
+      />
+      <span />
+      <button type="submit" disabled={!idleOk}>
+        Save
+      </button>
+    </form>
+  )
+}
+
+/** The Settings page. */
+export function SettingsPage(): React.JSX.Element {
+  const s = useStores()
+  const settings = useS(s.settings, (x) => x.settings)
+  useEffect(() => {
+    void s.settings.getState().refresh()
+  }, [s.settings])
+  return (
+    <div className="page" data-testid="page-settings">
+      <h2>Settings</h2>
+      {!settings ? (
+        <p className="muted">Loading…</p>
+      ) : (
+        <>
+          <section className="card-section">
+            <h3>Server</h3>
+            <ServerSection key={JSON.stringify(settings.server)} settings={settings} />
+          </section>
+          <section className="card-section">
+            <h3>API keys and app tokens</h3>
+            <AccessTokens />
+          </section>
+          <section className="card-section">
+            <h3>Models</h3>
+            <ModelsSection key={JSON.stringify(settings.models)} settings={settings} />
+          </section>
+        </>
+      )}
+      <section className="card-section">
+        <h3>Connect a client</h3>
+        <Snippets />
+      </section>
+    </div>
+  )
+}
