@@ -66,7 +66,13 @@ export const TraceSchema = z.object({
   hops: z.array(HopTraceSchema),
   usage: UsageSchema,
   /** The client's messages, when the runtime records exchanges (the app and `serve` do). */
-  request: z.object({ messages: z.array(ChatMessageSchema) }).optional(),
+  request: z
+    .object({
+      messages: z.array(ChatMessageSchema),
+      /** The client's other parameters (temperature, max_tokens…), so a replay can reuse them. */
+      params: z.record(z.string(), z.unknown()).optional()
+    })
+    .optional(),
   /** The final answer's text as the client received it, when exchanges are recorded. */
   answer: z.string().optional()
 })

@@ -73,7 +73,7 @@ export async function startFakeApi(opts: { rendererDir: string; url?: string }):
   const RENDERER_DIR = opts.rendererDir
   const library = new Map<string, Stored>()
   const secrets = new Map<string, { updatedAt: number }>()
-  const traces: (Trace & { request: { messages: unknown[] }; response: { content: string } })[] = []
+  const traces: Trace[] = []
   let defaultPipeline: string | null = null
   let chatCount = 0
   const clients = new Set<ServerResponse>()
@@ -320,8 +320,8 @@ export async function startFakeApi(opts: { rendererDir: string; url?: string }):
             }
           })),
           usage: { prompt_tokens: 20, completion_tokens: 8, total_tokens: 28 },
-          request: { messages: i.messages as unknown[] },
-          response: { content: words.join(' ') }
+          request: { messages: i.messages as NonNullable<Trace['request']>['messages'] },
+          answer: words.join(' ')
         }
         traces.push(trace)
         emit('trace', trace)

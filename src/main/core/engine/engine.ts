@@ -119,7 +119,14 @@ export async function runPipeline(
     // The trace waits for this request's observe hooks, so their outcome is in it.
     const trace = run.trace()
     if (deps.recordExchanges) {
-      trace.request = { messages: input.request.messages }
+      const {
+        model: _model,
+        messages,
+        stream: _stream,
+        stream_options: _so,
+        ...params
+      } = input.request
+      trace.request = { messages, params }
       trace.answer = answer
     }
     const emit = (): void => deps.events.emit('trace', redactTrace(trace, redact, input.pipeline))

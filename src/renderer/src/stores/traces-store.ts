@@ -18,18 +18,12 @@ export interface TraceFilters {
   node: string
 }
 
-/**
- * What a replay needs from a trace beyond the contract's schema: the request's messages and the
- * answer. The current Trace schema stores neither (see the report); the UI reads them when present.
- */
-export interface ReplayableTrace extends Trace {
-  request?: { messages?: ChatMessage[]; params?: Record<string, unknown> }
-  response?: { content?: string }
-}
+/** A stored trace: the app runtime records each request's messages and answer (`request`, `answer`). */
+export type ReplayableTrace = Trace
 
 /** The messages a trace can be replayed with, or null when it did not store them. */
 export function replayMessages(trace: Trace): ChatMessage[] | null {
-  const messages = (trace as ReplayableTrace).request?.messages
+  const messages = trace.request?.messages
   return Array.isArray(messages) && messages.length ? messages : null
 }
 

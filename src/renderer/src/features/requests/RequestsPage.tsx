@@ -62,9 +62,7 @@ function Detail(): React.JSX.Element | null {
         <div>
           {replay && <h4>Logged</h4>}
           <PipelineGraph composition={composition} route={trace.route} height={220} />
-          {trace.response?.content !== undefined && (
-            <pre className="answer">{trace.response.content}</pre>
-          )}
+          {trace.answer !== undefined && <pre className="answer">{trace.answer}</pre>}
           <RouteView trace={trace} />
         </div>
         {replay && (
