@@ -157,7 +157,19 @@ export function buildProgram(
         .argParser(parseSeconds)
     )
     .option('--no-watch', 'do not reload pipelines when their files change')
-    .option('--trace', "print each request's trace to stderr")
+    .option('--trace', "print each request's trace to stderr (readable)")
+    .addOption(
+      new Option(
+        '--trace-format <format>',
+        "print each request's trace to stderr: text (as --trace) or json (one trace per line)"
+      ).choices(['text', 'json'])
+    )
+    .addOption(
+      new Option(
+        '--idle-unload <seconds>',
+        'stop a local model after this long without requests (0 = never; default 600)'
+      ).argParser(parseSeconds)
+    )
     .action(async (sources: string[], flags: ServeFlags) => {
       setExit(await serveCommand(sources, flags, io, signals))
     })
