@@ -323,12 +323,13 @@ export function buildProgram(
       'download a model: a catalog name, an http(s):// URL or hf://org/repo/file.gguf (resumes, checks sha256)'
     )
     .argument('<source>', 'what to download')
-    .action(async (source: string) => {
+    .option('--sha256 <hex>', 'the expected SHA-256: a mismatch deletes the file')
+    .action(async (source: string, flags: { sha256?: string }) => {
       const controller = new AbortController()
       const onInt = (): void => controller.abort()
       process.once('SIGINT', onInt)
       try {
-        setExit(await modelsPullCommand(source, io, controller.signal))
+        setExit(await modelsPullCommand(source, io, controller.signal, flags))
       } finally {
         process.off('SIGINT', onInt)
       }

@@ -462,10 +462,10 @@ describe('LlamaCppProcess lifecycle with the real worker', () => {
       expect(s.nextRestartAt).toBeNull()
     }
     expect(((a as PromiseRejectedResult).reason as Error).message).toMatch(
-      /1073741824 context tokens/
+      /1073741824 context tokens \(n_ctx 1073741824 × parallel 1\).*Lower n_ctx or parallel in the model's parameters/
     )
     await waitForStatus(absurd, (s) => s.pid === null)
-    await expect(absurd.ensureStarted()).rejects.toThrow(/not running/)
+    await expect(absurd.ensureStarted()).rejects.toThrow(/does not fit in memory/)
     expect(exits).toEqual([WORKER_EXIT.insufficientMemory, WORKER_EXIT.insufficientMemory])
   })
 })
