@@ -51,6 +51,8 @@ export interface RuntimeOptions {
   fork?: ForkLike
   /** Local models unload after this long without requests (default 10 minutes). */
   idleTtlMs?: number
+  /** A local model that crashed too often tries again after this long (default 60 s; tests). */
+  breakerCooldownMs?: number
   server?: Partial<ServerOptions>
   timeouts?: ResolverOptions['timeouts']
 }
@@ -111,7 +113,9 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
     idleTtlMs: opts.idleTtlMs,
     fork: opts.fork,
     env,
-    pools
+    pools,
+    pipelines: () => pipelines.list(),
+    breakerCooldownMs: opts.breakerCooldownMs
   })
   const engine: EngineDeps = {
     providers: new DefaultProviderResolver({ env, timeouts: opts.timeouts, local: models, pools }),
@@ -150,6 +154,7 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
         options,
         version: pkg.version,
         modelStatus: () => models.status(),
+        ollamaStatus: () => models.ollamaStatus(),
         pipelineProblems: (id) => models.problems(id),
         authorize: listenOpts.authorize
       })
@@ -232,7 +237,8 @@ export async function createAppRuntime(opts: AppRuntimeOptions): Promise<AppRunt
       env,
       dataDir,
       secretStore: store.secrets,
-      idleTtlMs: opts.idleTtlMs ?? (idle > 0 ? idle * 1000 : undefined)
+      // 0 keeps models loaded, as the setting says (LlamaCppProcess reads 0 as never).
+      idleTtlMs: opts.idleTtlMs ?? idle * 1000
     })
     runtime.engine.recordExchanges = true
     runtime.pipelines.setDefault(settings.defaultPipeline ?? undefined)

@@ -8,7 +8,8 @@
  * - `hold`: sends the SSE headers and the role chunk of a stream (nothing for a non-streamed
  *   request), then waits for ever;
  * - `partial`: streams "1 " and "2 ", then waits for ever;
- * - `silent`: never answers.
+ * - `silent`: never answers;
+ * - `crash`: exits with code 1 before it is ready (a model that cannot start).
  * Every request is reported over IPC as `{type: 'test-request', mode}` once the worker has
  * written what it is going to write, so a test knows when to kill it.
  */
@@ -16,6 +17,7 @@ import { createServer } from 'node:http'
 
 const mode = process.argv[3] ?? 'answer'
 const label = process.argv[4] ?? 'worker'
+if (mode === 'crash') process.exit(1)
 
 const chunk = (delta, finish = null) =>
   `data: ${JSON.stringify({

@@ -75,7 +75,8 @@ function writeTable(
 export async function modelsPullCommand(
   source: string,
   io: CliIO,
-  signal?: AbortSignal
+  signal?: AbortSignal,
+  flags: { sha256?: string } = {}
 ): Promise<number> {
   const lib = library(io)
   const style = createStyle(io.stderr, io.env)
@@ -96,15 +97,20 @@ export async function modelsPullCommand(
     io.stdout.write(`${resolved.localPath} is already downloaded\n`)
     return EXIT.OK
   }
-  const entry = findCatalogEntry(source)
+  const sha256 = flags.sha256?.trim().toLowerCase() ?? resolved.sha256
+  if (sha256 !== undefined && !/^[0-9a-f]{64}$/.test(sha256)) {
+    io.stderr.write(`llmnet: --sha256 must be 64 hexadecimal digits, got "${flags.sha256}"\n`)
+    return EXIT.USAGE
+  }
   io.stderr.write(
-    `downloading ${resolved.url}\n  to ${resolved.localPath}${entry?.sha256 ? ' (sha256 checked)' : ''}\n`
+    `downloading ${resolved.url}\n  to ${resolved.localPath}${sha256 ? ' (sha256 checked)' : ''}\n`
   )
   const tty = Boolean(io.stderr.isTTY)
   let lastLine = 0
   try {
     await lib.ensure(source, {
       signal,
+      sha256,
       onProgress(p) {
         if (tty) io.stderr.write(`\r${formatProgress(p, 78)}`)
         else if (Date.now() - lastLine > 5000 || (p.total !== undefined && p.received >= p.total)) {

@@ -157,7 +157,19 @@ export function buildProgram(
         .argParser(parseSeconds)
     )
     .option('--no-watch', 'do not reload pipelines when their files change')
-    .option('--trace', "print each request's trace to stderr")
+    .option('--trace', "print each request's trace to stderr (readable)")
+    .addOption(
+      new Option(
+        '--trace-format <format>',
+        "print each request's trace to stderr: text (as --trace) or json (one trace per line)"
+      ).choices(['text', 'json'])
+    )
+    .addOption(
+      new Option(
+        '--idle-unload <seconds>',
+        'stop a local model after this long without requests (0 = never; default 600)'
+      ).argParser(parseSeconds)
+    )
     .action(async (sources: string[], flags: ServeFlags) => {
       setExit(await serveCommand(sources, flags, io, signals))
     })
@@ -311,12 +323,13 @@ export function buildProgram(
       'download a model: a catalog name, an http(s):// URL or hf://org/repo/file.gguf (resumes, checks sha256)'
     )
     .argument('<source>', 'what to download')
-    .action(async (source: string) => {
+    .option('--sha256 <hex>', 'the expected SHA-256: a mismatch deletes the file')
+    .action(async (source: string, flags: { sha256?: string }) => {
       const controller = new AbortController()
       const onInt = (): void => controller.abort()
       process.once('SIGINT', onInt)
       try {
-        setExit(await modelsPullCommand(source, io, controller.signal))
+        setExit(await modelsPullCommand(source, io, controller.signal, flags))
       } finally {
         process.off('SIGINT', onInt)
       }

@@ -4,6 +4,8 @@
  */
 import { readFile } from 'node:fs/promises'
 import { parseDotenv } from '../../shared/config/dotenv'
+import type { ModelRuntimeStatus } from '../../shared/models/status'
+import { OLLAMA_DOWNLOAD_URL } from '../core/models/ollama-host'
 import { pipelineIdFromPath } from '../core/config/load-composition'
 import { expandSources } from '../core/pipelines/loader'
 import { exposureProblem, isLoopbackAddress } from '../core/server/security'
@@ -13,7 +15,7 @@ import { formatDryRun } from './dry-run'
 import { EXIT } from './exit-codes'
 import { formatDiagnostic } from './format-diagnostics'
 import type { CliIO } from './io'
-import { createStyle } from './style'
+import { createStyle, type Style } from './style'
 import { formatTrace } from './trace-format'
 
 export interface ServeFlags {
@@ -27,6 +29,10 @@ export interface ServeFlags {
   allowHost?: string[]
   watch?: boolean
   trace?: boolean
+  /** `text` (the readable form, as `--trace`) or `json` (one trace per line). */
+  traceFormat?: 'text' | 'json'
+  /** Seconds without requests before a local model stops (0 = never); a model's own wins. */
+  idleUnload?: string
   maxConcurrent?: string
   /** Seconds requests in flight get to finish after SIGINT/SIGTERM. */
   shutdownGrace?: string
@@ -130,6 +136,44 @@ export async function preflightModels(
   return ok
 }
 
+/**
+ * Warns when a composition runs models on Ollama and Ollama is neither running nor installed
+ * (the pipeline still serves; its requests fail until Ollama is there).
+ */
+async function checkOllama(runtime: Runtime, io: CliIO, style: Style): Promise<void> {
+  const users = runtime.models.usesOllama(runtime.pipelines.list())
+  if (users.length === 0) return
+  const ollama = await runtime.models.ollamaStatus()
+  if (ollama.installed) return
+  const names = users.map((u) => `${u.pipeline}: model "${u.key}"`).join(', ')
+  io.stderr.write(
+    `llmnet: ${style.yellow('warning')}: Ollama is not running at ${ollama.host} and is not installed, but ${names} run on it; install it from ${OLLAMA_DOWNLOAD_URL} (or set OLLAMA_HOST to where it runs)\n`
+  )
+}
+
+/**
+ * Prints model state changes once each: `ready` when a model has loaded (not after every
+ * request, which goes busy → ready), `stopped`, and each new error.
+ */
+function modelStatusPrinter(io: CliIO): (m: ModelRuntimeStatus) => void {
+  const last = new Map<string, { state: string; error: string | null }>()
+  return (m) => {
+    const id = `${m.pipeline ?? ''}\u0000${m.key}`
+    const before = last.get(id)
+    last.set(id, { state: m.state, error: m.lastError })
+    const changed =
+      m.state === 'ready'
+        ? before?.state !== 'ready' && before?.state !== 'busy'
+        : m.state === 'stopped'
+          ? before !== undefined && before.state !== 'stopped'
+          : m.state === 'error' && (before?.state !== 'error' || before.error !== m.lastError)
+    if (!changed) return
+    io.stderr.write(
+      `llmnet: model ${m.key} ${m.state}${m.lastError && m.state === 'error' ? `: ${m.lastError}` : ''}\n`
+    )
+  }
+}
+
 export async function serveCommand(
   sources: string[],
   flags: ServeFlags,
@@ -147,7 +191,8 @@ export async function serveCommand(
       corsOrigins: flags.corsOrigin ?? [],
       allowedHosts: flags.allowHost ?? [],
       ...(flags.maxConcurrent ? { maxConcurrent: Number(flags.maxConcurrent) } : {})
-    }
+    },
+    ...(flags.idleUnload !== undefined && { idleTtlMs: Number(flags.idleUnload) * 1000 })
   })
   if (!loaded) return EXIT.INVALID
   const { runtime, files } = loaded
@@ -160,13 +205,8 @@ export async function serveCommand(
   }
   await preflightModels(runtime, io, { serving: true })
   const err = createStyle(io.stderr, io.env)
-  runtime.events.on('model.status', (m) => {
-    if (m.state === 'ready' || m.state === 'error' || m.state === 'stopped') {
-      io.stderr.write(
-        `llmnet: model ${m.key} ${m.state}${m.lastError && m.state === 'error' ? `: ${m.lastError}` : ''}\n`
-      )
-    }
-  })
+  await checkOllama(runtime, io, err)
+  runtime.events.on('model.status', modelStatusPrinter(io))
   runtime.events.on('pipeline.loaded', (e) => {
     if (e.reloaded) io.stderr.write(`llmnet: reloaded ${e.id} from ${e.path}\n`)
   })
@@ -175,7 +215,11 @@ export async function serveCommand(
       `llmnet: ${err.yellow(`kept the previous ${e.id}`)}: the edited file is invalid:\n  ${e.errors.join('\n  ')}\n`
     )
   })
-  if (flags.trace) runtime.events.on('trace', (t) => io.stderr.write(formatTrace(t, err)))
+  const traceFormat = flags.traceFormat ?? (flags.trace ? 'text' : undefined)
+  if (traceFormat === 'json')
+    runtime.events.on('trace', (t) => io.stderr.write(`${JSON.stringify(t)}\n`))
+  else if (traceFormat === 'text')
+    runtime.events.on('trace', (t) => io.stderr.write(formatTrace(t, err)))
   let server
   try {
     server = await runtime.listen(Number(flags.port))

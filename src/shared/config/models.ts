@@ -2,6 +2,7 @@
  * @module How a model definition, legacy or unified, maps to a backend: its runner, the base URL
  * the engine calls, and the model id it sends. Shared by the engine, the dry-run and the UI.
  */
+import { modelIdleTimeoutMs } from './model-parameters'
 import type { ArchitectureNode, ModelDefinition, Runner } from './schema'
 
 export interface ModelInfo {
@@ -13,6 +14,8 @@ export interface ModelInfo {
   apiKey?: string
   /** The model's own read timeout (its `timeout`, in ms), when it sets one. */
   readTimeoutMs?: number
+  /** How long it stays loaded without requests (ms, 0 = never), when it sets that. */
+  idleTimeoutMs?: number
 }
 
 /** Default ports of locally started runners (the original's defaults). */
@@ -48,6 +51,8 @@ export function explicitEndpoint(model: ModelDefinition): string | undefined {
 export function describeModel(model: ModelDefinition): ModelInfo {
   const info = describeBackend(model)
   if ('timeout' in model && model.timeout !== undefined) info.readTimeoutMs = model.timeout * 1000
+  const idle = modelIdleTimeoutMs(model)
+  if (idle !== undefined) info.idleTimeoutMs = idle
   return info
 }
 

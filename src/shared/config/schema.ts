@@ -54,6 +54,12 @@ const apiKey = z.string().nullable().optional()
  */
 const readTimeout = z.number().positive().max(86_400).optional()
 
+/**
+ * Ours: seconds without requests before llmnet stops a model it runs (llama.cpp, Ollama); 0 keeps
+ * it loaded. Default: `llmnet run --idle-unload`, else the settings, else 600.
+ */
+const idleTimeout = z.number().min(0).max(31_536_000).optional()
+
 /** Legacy `"type": "external"`: an OpenAI-compatible server at `url` (with or without `/v1`). */
 export const ExternalModelSchema = z.strictObject({
   type: z.literal('external'),
@@ -80,7 +86,8 @@ export const HuggingfaceModelSchema = z.strictObject({
   url: z.string(),
   runner: z.string(),
   hf_pat: z.string().optional(),
-  timeout: readTimeout
+  timeout: readTimeout,
+  'idle-timeout': idleTimeout
 })
 
 /**
@@ -98,7 +105,8 @@ export const UnifiedModelSchema = z.strictObject({
   parameters: z.record(z.string(), jsonValue).optional(),
   docker: DockerConfigSchema.optional(),
   name: z.string().optional(),
-  timeout: readTimeout
+  timeout: readTimeout,
+  'idle-timeout': idleTimeout
 })
 
 export const ModelSchema = z.discriminatedUnion('type', [

@@ -4,6 +4,7 @@
  */
 import { compileCondition } from './conditions'
 import { formatPath } from './diagnostics'
+import { checkModelParameters } from './model-parameters'
 import { checkShellSafety } from './shell-safety'
 import { ADAPTERS, type ArchitectureNode, type Composition, type ModelDefinition } from './schema'
 import type { JsonPath } from './source'
@@ -141,6 +142,7 @@ export function checkSemantics(c: Composition, r: Reporter, ctx: SemanticContext
     }
   }
   checkSecretReferences(c, r)
+  checkModelParameters(c, r)
   checkShellSafety(c, r, { headerVars, strict: ctx.strict ?? false })
 }
 

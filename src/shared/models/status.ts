@@ -7,15 +7,20 @@ import { z } from 'zod'
 export const ModelRuntimeStatusSchema = z.object({
   /** The model's key in the composition. */
   key: z.string(),
-  runner: z.enum(['llama-cpp', 'ollama']),
+  /**
+   * The pipeline whose composition configures it (a model several pipelines use is listed under
+   * each); absent for a process that no served pipeline names any more (stopping when idle).
+   */
+  pipeline: z.string().optional(),
+  runner: z.enum(['llama-cpp', 'ollama', 'vllm', 'docker', 'tensorrt-llm']),
   source: z.string(),
   state: z.enum(['stopped', 'starting', 'ready', 'busy', 'error']),
   lastError: z.string().nullable(),
   pid: z.number().nullable(),
   port: z.number().nullable(),
   memory: z.object({ ramBytes: z.number(), vramBytes: z.number() }).nullable(),
-  /** `cuda`, `vulkan`, `metal`, or `false` for CPU. */
-  gpu: z.string().nullable(),
+  /** `cuda`, `vulkan` or `metal`; `false` on the CPU; null while not loaded (or not known). */
+  gpu: z.union([z.string(), z.literal(false)]).nullable(),
   gpuLayers: z.number().nullable(),
   loadedSince: z.number().nullable(),
   lastUsed: z.number().nullable(),

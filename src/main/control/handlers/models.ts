@@ -9,7 +9,7 @@ import type { CompiledPipeline } from '../../core/engine/pipeline'
 import { AppError } from '../../core/errors'
 import type { LocalModelManager } from '../../core/local/manager'
 import type { ModelLibrary } from '../../core/models/library'
-import { findOllamaBinary, ollamaBaseUrl, probeOllama } from '../../core/models/ollama-host'
+import { ollamaBaseUrl, probeOllama } from '../../core/models/ollama-host'
 import type { PipelineRegistry } from '../../core/pipelines/registry'
 import type { EventHub } from '../events'
 import type { DomainHandlers } from './types'
@@ -187,24 +187,7 @@ export function modelsHandlers(deps: ModelsDeps): DomainHandlers<'models'> {
       return { deleted: true }
     },
     async 'models.ollama_status'() {
-      const host = ollamaBaseUrl(deps.env.OLLAMA_HOST)
-      const [version, binary] = await Promise.all([
-        ollamaUp(),
-        findOllamaBinary({ env: deps.env }).catch(() => undefined)
-      ])
-      let managed = false
-      try {
-        managed = deps.models.ollamaManager().managed
-      } catch {
-        // Ollama support not configured
-      }
-      return {
-        installed: binary !== undefined || version !== undefined,
-        running: version !== undefined,
-        managed,
-        host,
-        version: version ?? null
-      }
+      return deps.models.ollamaStatus()
     }
   }
 }

@@ -5,6 +5,7 @@
  */
 import { AppError, errorCode } from '../errors'
 import type { OllamaManager } from '../models/ollama'
+import type { LiveState } from './server-runner'
 import type { UpstreamPools } from '../providers/http-transport'
 import { OpenAICompatibleProvider } from '../providers/openai-compatible'
 import type {
@@ -23,6 +24,8 @@ export interface StartOnUseOptions {
   pools?: UpstreamPools
   /** The model's `timeout`. */
   readTimeoutMs?: number
+  /** How messages name it: `model "x"`. */
+  name?: string
   /**
    * For our own workers: whether the server at this base URL crashed. A request whose connection
    * to it broke before any of its answer was passed on is then sent once more, to the restarted
@@ -67,12 +70,13 @@ export class StartOnUseProvider implements Provider {
       baseUrl = await this.start()
     } catch (err) {
       if (err instanceof AppError) throw err
-      throw new AppError('model_not_ready', `${this.id} is not ready: ${(err as Error).message}`, {
+      const name = this.httpOptions.name ?? this.id
+      throw new AppError('model_not_ready', `${name} is not ready: ${(err as Error).message}`, {
         cause: err
       })
     }
     if (!this.http || this.http.id !== baseUrl) {
-      const { crashed: _crashed, readTimeoutMs, ...options } = this.httpOptions
+      const { crashed: _crashed, name: _name, readTimeoutMs, ...options } = this.httpOptions
       this.http = new OpenAICompatibleProvider({
         baseUrl,
         ...options,
@@ -124,17 +128,28 @@ export class StartOnUseProvider implements Provider {
   }
 }
 
+/** How an Ollama model is called: the composition's `timeout`, idle time and parameters. */
+export interface OllamaModelOptions {
+  /** The model's `timeout`; else the provider's default. */
+  readTimeoutMs?: number
+  /** Ollama's `keep_alive`: seconds, -1 for ever. */
+  keepAlive?: number
+  /** Ollama model options from the composition's `parameters`. */
+  options?: Record<string, unknown>
+}
+
 /** Ollama: attach or start on first use, make sure the model exists, then use its native API. */
 export class OllamaModelProvider implements Provider {
   readonly id: string
+  /** For the status rows: stopped until first used. */
+  readonly live: LiveState = { state: 'stopped', lastError: null, lastUsed: null }
   private ready: Promise<{ provider: Provider; model: string }> | undefined
 
   constructor(
     private readonly manager: () => OllamaManager,
     private readonly source: string,
     private readonly baseDir: string,
-    /** The model's `timeout`; else the provider's default. */
-    private readonly readTimeoutMs?: number
+    private readonly callOptions: OllamaModelOptions = {}
   ) {
     this.id = `ollama:${source}`
   }
@@ -150,18 +165,28 @@ export class OllamaModelProvider implements Provider {
     if (!this.ready) return
     const { model } = await this.backend()
     await this.manager().unload(model)
+    this.live.state = 'stopped'
   }
 
-  private backend(): Promise<{ provider: Provider; model: string }> {
+  private async backend(): Promise<{ provider: Provider; model: string }> {
+    this.live.lastUsed = Date.now()
+    if (!this.ready) this.live.state = 'starting'
     this.ready ??= (async () => {
       const manager = this.manager()
       try {
         await manager.connect()
         const model = await manager.ensureModel(this.source, { baseDir: this.baseDir })
-        const timeout = this.readTimeoutMs
-        return { provider: manager.provider(timeout ? { readTimeoutMs: timeout } : {}), model }
+        const { readTimeoutMs, keepAlive, options } = this.callOptions
+        const provider = manager.provider({
+          ...(readTimeoutMs && { readTimeoutMs }),
+          ...(keepAlive !== undefined && { keepAlive }),
+          ...(options && Object.keys(options).length > 0 && { options })
+        })
+        this.live.lastError = null
+        return { provider, model }
       } catch (err) {
         this.ready = undefined
+        Object.assign(this.live, { state: 'error', lastError: (err as Error).message })
         throw new AppError(
           'model_not_ready',
           `Ollama model ${this.source} is not ready: ${(err as Error).message}`,
@@ -169,7 +194,9 @@ export class OllamaModelProvider implements Provider {
         )
       }
     })()
-    return this.ready
+    const backend = await this.ready
+    this.live.state = 'ready'
+    return backend
   }
 
   async chat(req: ProviderRequest, opts?: CallOptions): Promise<ProviderResponse> {

@@ -13,13 +13,16 @@ import { AppError } from '../errors'
 import type { EventBus } from '../events'
 import type { ModelLibrary } from '../models/library'
 import type { OllamaManager } from '../models/ollama'
+import { ollamaHostStatus, type OllamaHostStatus } from '../models/ollama-host'
 import type { UpstreamPools } from '../providers/http-transport'
 import type { Provider } from '../providers/provider'
 import type { LocalModels } from '../providers/resolver'
 import { checkTool, type ToolCheck, type ToolName } from '../models/runners'
 import { missingLlamaModels, pullCommand } from './missing-models'
 import { OllamaModelProvider, StartOnUseProvider } from './local-providers'
-import { LlamaCppProcess, type LlamaProcessStatus } from './process'
+import { OLLAMA_PARAMETERS } from '../../../shared/config/model-parameters'
+import { blankStatus, processStatus } from './model-status'
+import { LlamaCppProcess } from './process'
 import { ServerRunner, toolFor } from './server-runner'
 import type { ForkLike } from './worker-fork'
 import type { WorkerParams } from './protocol'
@@ -37,6 +40,10 @@ export interface LocalModelManagerOptions {
   checkTool?: (tool: ToolName) => Promise<ToolCheck>
   /** The runtime's upstream connections (closed on stop); else the process-wide set. */
   pools?: UpstreamPools
+  /** The served pipelines: every local model they configure is listed in {@link status}. */
+  pipelines?: () => readonly CompiledPipeline[]
+  /** A worker that gave up after crashing tries again on a request after this long (60 s). */
+  breakerCooldownMs?: number
 }
 
 /** The original's parameter names and their aliases, mapped to the worker's. */
@@ -79,31 +86,6 @@ interface NotReady {
   source?: string
 }
 
-function toStatus(
-  key: string,
-  runner: 'llama-cpp' | 'ollama',
-  source: string,
-  s: LlamaProcessStatus
-): ModelRuntimeStatus {
-  const state = s.state === 'stopping' ? 'stopped' : s.state
-  return {
-    key,
-    runner,
-    source,
-    state,
-    lastError: s.lastError,
-    pid: s.pid,
-    port: s.port,
-    memory: s.memory,
-    gpu: s.gpu ? String(s.gpu) : null,
-    gpuLayers: s.gpuLayers,
-    loadedSince: s.loadedSince,
-    lastUsed: s.lastUsed,
-    tokensPerSecond: s.tokensPerSecond,
-    restarts: s.restarts
-  }
-}
-
 export class LocalModelManager implements LocalModels {
   private readonly processes = new Map<
     string,
@@ -119,7 +101,21 @@ export class LocalModelManager implements LocalModels {
   private readonly notReady = new Map<string, NotReady[]>()
   private ollama: OllamaManager | undefined
 
-  constructor(private readonly opts: LocalModelManagerOptions) {}
+  constructor(private readonly opts: LocalModelManagerOptions) {
+    // A reloaded composition gets a fresh chance: crashed models may start again.
+    opts.events.on('pipeline.loaded', (e) => {
+      if (e.reloaded) this.resetBreakers(e.id)
+    })
+  }
+
+  /** Closes the circuit breaker of every worker a pipeline uses. */
+  private resetBreakers(pipelineId: string, only?: Provider): void {
+    for (const [id, users] of this.users) {
+      if (!users.has(pipelineId) || (only && this.providers.get(id) !== only)) continue
+      const proc = this.processOf.get(id)
+      if (proc !== undefined) this.processes.get(proc)?.handle.resetBreaker()
+    }
+  }
 
   /** The Ollama server llmnet talks to (attached or started on demand), shared by every model. */
   ollamaManager(): OllamaManager {
@@ -182,15 +178,15 @@ export class LocalModelManager implements LocalModels {
     const info = describeModel(model)
     if (!info.source) return undefined
     if (info.runner === 'ollama' && this.opts.ollama) {
-      const id = `ollama\u0000${pipeline.baseDir}\u0000${info.source}\u0000${info.readTimeoutMs ?? ''}`
+      const options = ollamaOptions(model)
+      const id = `ollama\u0000${pipeline.baseDir}\u0000${info.source}\u0000${info.readTimeoutMs ?? ''}\u0000${info.idleTimeoutMs ?? ''}\u0000${JSON.stringify(options)}`
       let provider = this.providers.get(id)
       if (!provider) {
-        provider = new OllamaModelProvider(
-          this.getOllama,
-          info.source,
-          pipeline.baseDir,
-          info.readTimeoutMs
-        )
+        provider = new OllamaModelProvider(this.getOllama, info.source, pipeline.baseDir, {
+          readTimeoutMs: info.readTimeoutMs,
+          keepAlive: ollamaKeepAlive(info.idleTimeoutMs),
+          options
+        })
         this.providers.set(id, provider)
       }
       return this.use(id, pipeline, provider)
@@ -203,7 +199,8 @@ export class LocalModelManager implements LocalModels {
         this.runners.set(id, runner)
         provider = new StartOnUseProvider(`runner:${modelKey}`, () => runner.start(), {
           pools: this.opts.pools,
-          readTimeoutMs: info.readTimeoutMs
+          readTimeoutMs: info.readTimeoutMs,
+          name: `model "${modelKey}"`
         })
         this.providers.set(id, provider)
       }
@@ -212,7 +209,8 @@ export class LocalModelManager implements LocalModels {
     if (info.runner !== 'llama-cpp') return undefined
     const params = llamaParams('parameters' in model ? model.parameters : undefined)
     const source = info.source
-    const id = `llama\u0000${pipeline.baseDir}\u0000${source}\u0000${JSON.stringify(params)}\u0000${info.readTimeoutMs ?? ''}`
+    const idleTtlMs = info.idleTimeoutMs ?? this.opts.idleTtlMs
+    const id = llamaProviderId(pipeline, model)
     let provider = this.providers.get(id)
     if (!provider) {
       let handle: LlamaCppProcess | undefined
@@ -229,13 +227,14 @@ export class LocalModelManager implements LocalModels {
             )
           }
           this.sourceArrived(source)
-          handle = this.handleFor(resolved.localPath, params, modelKey, source, id)
+          handle = this.handleFor(resolved.localPath, params, modelKey, source, id, idleTtlMs)
           const baseUrl = await handle.ensureStarted()
           handle.touch()
           return baseUrl
         },
         {
           maxRetries: 0,
+          name: `model "${modelKey}"`,
           pools: this.opts.pools,
           readTimeoutMs: info.readTimeoutMs,
           crashed: (baseUrl) => handle?.crashed(baseUrl) ?? Promise.resolve(false)
@@ -287,32 +286,79 @@ export class LocalModelManager implements LocalModels {
     params: Partial<WorkerParams>,
     key: string,
     source: string,
-    providerId: string
+    providerId: string,
+    idleTtlMs: number | undefined
   ): LlamaCppProcess {
-    const id = `${path}\u0000${JSON.stringify(params)}`
+    const id = `${path}\u0000${JSON.stringify(params)}\u0000${idleTtlMs ?? ''}`
     this.processOf.set(providerId, id)
     let entry = this.processes.get(id)
     if (!entry) {
       const handle = new LlamaCppProcess({
         modelPath: path,
         ...params,
-        idleTtlMs: this.opts.idleTtlMs,
+        idleTtlMs,
+        breakerCooldownMs: this.opts.breakerCooldownMs,
+        label: `model "${key}"`,
         fork: this.opts.fork
       })
       entry = { handle, source, key }
-      handle.on('status', (s) =>
-        this.opts.events.emit('model.status', toStatus(key, 'llama-cpp', source, s))
-      )
+      const subject = { key, runner: 'llama-cpp' as const, source }
+      handle.on('status', (s) => this.opts.events.emit('model.status', processStatus(subject, s)))
       this.processes.set(id, entry)
     }
     return entry.handle
   }
 
-  /** The status of every local model process. */
+  /**
+   * Every local model the served pipelines configure (llama.cpp, Ollama, vLLM, docker,
+   * TensorRT-LLM), under its pipeline and key, `stopped` until used; then any worker still running
+   * for a pipeline no longer served.
+   */
   status(): ModelRuntimeStatus[] {
-    return [...this.processes.values()].map((e) =>
-      toStatus(e.key, 'llama-cpp', e.source, e.handle.status())
-    )
+    const rows: ModelRuntimeStatus[] = []
+    const listed = new Set<string>()
+    for (const pipeline of this.opts.pipelines?.() ?? []) {
+      for (const [key, model] of Object.entries(pipeline.composition.models)) {
+        const row = this.configuredStatus(pipeline, key, model, listed)
+        if (row) rows.push(row)
+      }
+    }
+    for (const [id, e] of this.processes) {
+      if (listed.has(id)) continue
+      rows.push(
+        processStatus({ key: e.key, runner: 'llama-cpp', source: e.source }, e.handle.status())
+      )
+    }
+    return rows
+  }
+
+  private configuredStatus(
+    pipeline: CompiledPipeline,
+    key: string,
+    model: ModelDefinition,
+    listed: Set<string>
+  ): ModelRuntimeStatus | undefined {
+    if (hasEndpoint(model)) return undefined
+    const info = describeModel(model)
+    const subject = { key, pipeline: pipeline.id, source: info.source ?? '' }
+    const tool = toolFor(model)
+    if (tool) {
+      const id = `runner\u0000${pipeline.baseDir}\u0000${key}\u0000${JSON.stringify(model)}`
+      return blankStatus({ ...subject, runner: tool }, this.runners.get(id)?.live)
+    }
+    if (info.runner === 'ollama') {
+      const live = [...this.providers.values()].find(
+        (p): p is OllamaModelProvider =>
+          p instanceof OllamaModelProvider && p.id === `ollama:${info.source}`
+      )?.live
+      return blankStatus({ ...subject, runner: 'ollama' }, live)
+    }
+    if (info.runner !== 'llama-cpp') return undefined
+    const proc = this.processOf.get(llamaProviderId(pipeline, model))
+    const entry = proc === undefined ? undefined : this.processes.get(proc)
+    if (!entry) return blankStatus({ ...subject, runner: 'llama-cpp' })
+    listed.add(proc as string)
+    return processStatus({ ...subject, runner: 'llama-cpp' }, entry.handle.status())
   }
 
   /**
@@ -329,6 +375,8 @@ export class LocalModelManager implements LocalModels {
         `model "${key}" is served by its own endpoint, not by llmnet: there is nothing to load`
       )
     }
+    // A user's load is a fresh chance for a model that crashed too often.
+    this.resetBreakers(pipeline.id, provider)
     await provider.warm()
   }
 
@@ -346,6 +394,21 @@ export class LocalModelManager implements LocalModels {
     await runner?.[1].stop()
   }
 
+  /** Ollama: installed, running (where), started by llmnet, version. Never throws. */
+  async ollamaStatus(): Promise<OllamaHostStatus> {
+    const managedUrl = this.ollama?.managed ? this.ollama.baseUrl : undefined
+    return ollamaHostStatus({ env: this.opts.env ?? process.env, managedUrl })
+  }
+
+  /** The served pipelines' models that need an Ollama llmnet finds itself (no endpoint). */
+  usesOllama(pipelines: readonly CompiledPipeline[]): { pipeline: string; key: string }[] {
+    return pipelines.flatMap((p) =>
+      Object.entries(p.composition.models)
+        .filter(([, m]) => !hasEndpoint(m) && describeModel(m).runner === 'ollama')
+        .map(([key]) => ({ pipeline: p.id, key }))
+    )
+  }
+
   /** Stops every model process and a managed Ollama (each bounded). */
   async stopAll(): Promise<void> {
     await Promise.allSettled([
@@ -358,4 +421,24 @@ export class LocalModelManager implements LocalModels {
 
 function hasEndpoint(model: ModelDefinition): boolean {
   return explicitEndpoint(model) !== undefined
+}
+
+/** The llama.cpp provider of a model: one per folder, source, parameters and timeouts. */
+function llamaProviderId(pipeline: CompiledPipeline, model: ModelDefinition): string {
+  const info = describeModel(model)
+  const params = llamaParams('parameters' in model ? model.parameters : undefined)
+  return `llama\u0000${pipeline.baseDir}\u0000${info.source}\u0000${JSON.stringify(params)}\u0000${info.readTimeoutMs ?? ''}\u0000${info.idleTimeoutMs ?? ''}`
+}
+
+/** The composition's `parameters` that are Ollama model options. */
+function ollamaOptions(model: ModelDefinition): Record<string, unknown> {
+  const p = ('parameters' in model ? model.parameters : undefined) ?? {}
+  const keys: readonly string[] = OLLAMA_PARAMETERS
+  return Object.fromEntries(Object.entries(p).filter(([k]) => keys.includes(k)))
+}
+
+/** Ollama's `keep_alive` in seconds for an idle timeout (ms, 0 = never → -1). */
+function ollamaKeepAlive(idleMs: number | undefined): number | undefined {
+  if (idleMs === undefined) return undefined
+  return idleMs === 0 ? -1 : Math.max(0, Math.round(idleMs / 1000))
 }

@@ -462,10 +462,10 @@ describe('LlamaCppProcess lifecycle with the real worker', () => {
       expect(s.nextRestartAt).toBeNull()
     }
     expect(((a as PromiseRejectedResult).reason as Error).message).toMatch(
-      /1073741824 context tokens/
+      /1073741824 context tokens \(n_ctx 1073741824 × parallel 1\).*Lower n_ctx or parallel in the model's parameters/
     )
     await waitForStatus(absurd, (s) => s.pid === null)
-    await expect(absurd.ensureStarted()).rejects.toThrow(/not running/)
+    await expect(absurd.ensureStarted()).rejects.toThrow(/does not fit in memory/)
     expect(exits).toEqual([WORKER_EXIT.insufficientMemory, WORKER_EXIT.insufficientMemory])
   })
 })
@@ -527,7 +527,7 @@ class FakeChild implements WorkerChild {
 }
 
 describe('LlamaCppProcess state machine with an injected fork', () => {
-  it('stops retrying after 3 consecutive failed starts until start() is called again (catches an endless crash loop)', async () => {
+  it('stops retrying after 3 consecutive failed starts until the breaker is reset (catches an endless crash loop)', async () => {
     const children: FakeChild[] = []
     const fork: ForkLike = () => {
       const c = new FakeChild()
@@ -535,22 +535,53 @@ describe('LlamaCppProcess state machine with an injected fork', () => {
       setTimeout(() => c.exit(1, null), 5)
       return c
     }
-    const h = handle({ fork, restartBaseMs: 10, restartMaxMs: 40 })
+    const h = handle({ fork, restartBaseMs: 10, restartMaxMs: 40, breakerCooldownMs: 3_600_000 })
     await expect(h.start()).rejects.toThrow(/exited with code 1 before it was ready/)
     const open = await waitForStatus(
       h,
       (s) => s.state === 'error' && s.consecutiveFailures === 3 && s.nextRestartAt === null
     )
-    expect(open.lastError).toMatch(/gave up after 3 consecutive failures/)
+    const said =
+      'crashed 3 times in a row; llmnet stopped restarting it. It will try again in 3600 s, when the pipeline is reloaded, or when you load it.'
+    expect(open.lastError).toContain(`model "tiny" ${said}`)
     expect(open.restarts).toBe(2)
     expect(children).toHaveLength(3)
-    await expect(h.ensureStarted()).rejects.toThrow(/call start\(\) to try again/)
-    // An explicit start closes the breaker and tries again.
-    await expect(h.start()).rejects.toThrow()
+    // Within the cool-down a request does not start it; the reason is said once, in plain words.
+    const refused = await h.ensureStarted().then(
+      () => undefined,
+      (e: LlamaProcessError) => e
+    )
+    expect(refused).toMatchObject({ code: 'circuit_open' })
+    expect(refused?.message.split(said)).toHaveLength(2)
+    expect(refused?.message).not.toMatch(/start\(\)|LlamaCppProcess/)
+    expect(children).toHaveLength(3)
+    // Closing the breaker (a reload, a user's load) lets the next request try again.
+    h.resetBreaker()
+    expect(h.status()).toMatchObject({ state: 'stopped', consecutiveFailures: 0 })
+    await expect(h.ensureStarted()).rejects.toThrow(/before it was ready/)
     expect(children).toHaveLength(4)
     await h.stop()
     expect(h.status().state).toBe('stopped')
     expect(h.status().nextRestartAt).toBeNull()
+  })
+
+  it('tries again on the next request once the cool-down has passed, and clears lastError when ready (catches a model dead until restart)', async () => {
+    let forks = 0
+    const fork: ForkLike = () => {
+      const c = new FakeChild()
+      // Three crashing starts, then a worker that comes up.
+      if (++forks <= 3) setTimeout(() => c.exit(1, null), 5)
+      else queueMicrotask(() => c.ready(7))
+      return c
+    }
+    const h = handle({ fork, restartBaseMs: 10, restartMaxMs: 40, breakerCooldownMs: 0 })
+    await expect(h.start()).rejects.toThrow()
+    await waitForStatus(h, (s) => s.state === 'error' && s.nextRestartAt === null)
+    expect(h.status().lastError).toMatch(/try again in 0 s/)
+    expect(await h.ensureStarted()).toBe('http://127.0.0.1:7/v1')
+    expect(forks).toBe(4)
+    expect(h.status()).toMatchObject({ state: 'ready', lastError: null, consecutiveFailures: 0 })
+    await h.stop()
   })
 
   it('bounds stop(): shutdown, then SIGTERM, then SIGKILL for a worker that ignores both (catches a hung stop)', async () => {

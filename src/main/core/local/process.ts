@@ -15,7 +15,9 @@
  * - Crashes restart EAGERLY: an unexpected exit (or a failed start) moves to `error` and schedules a
  *   restart after an exponential backoff (0.5 s, 1 s, 2 s, … capped at 30 s). A failure counts
  *   towards the circuit breaker when the worker had not yet served a request since it started;
- *   after 3 consecutive such failures the handle stays in `error` until `start()` is called again.
+ *   after 3 consecutive such failures the handle stays in `error` until the breaker closes: after
+ *   `breakerCooldownMs` (checked on the next request), on `resetBreaker()` (a reload of the
+ *   composition, a user's load) or on `start()`.
  *   Refusals (`insufficient_memory`, `bad_params`) are never retried: the same parameters would be
  *   refused again.
  * - Idle unload: `idleTtlMs` (default 10 minutes) after the last request or `touch()`, the process
@@ -98,8 +100,12 @@ export interface LlamaProcessOptions extends WorkerParams {
   restartBaseMs?: number
   /** Longest restart delay. Default 30 s. */
   restartMaxMs?: number
-  /** Consecutive failures before giving up until `start()`. Default 3. */
+  /** Consecutive failures before giving up for a while. Default 3. */
   maxConsecutiveFailures?: number
+  /** After giving up, the next request tries again once this long has passed. Default 60 s. */
+  breakerCooldownMs?: number
+  /** How messages name the model (`model "x"`). Default: the file name. */
+  label?: string
   /** Restart after a crash. Default true. */
   autoRestart?: boolean
   /** How to start the worker. Default: `child_process.fork`. */
@@ -126,6 +132,7 @@ const DEFAULTS = {
   restartBaseMs: 500,
   restartMaxMs: 30_000,
   maxConsecutiveFailures: 3,
+  breakerCooldownMs: 60_000,
   autoRestart: true
 }
 
@@ -158,6 +165,7 @@ interface PendingStart {
 export class LlamaCppProcess {
   private readonly params: WorkerParams
   private readonly opts: typeof DEFAULTS & { fork: ForkLike; entry: WorkerEntry }
+  private readonly label: string
   private readonly events = new EventEmitter()
   private readonly modelName: string
   private state: LlamaProcessState = 'stopped'
@@ -178,6 +186,8 @@ export class LlamaCppProcess {
   } | null = null
   private restarts = 0
   private failures = 0
+  /** When the circuit breaker opened (epoch ms), while it is open. */
+  private breakerOpenedAt: number | null = null
   private nextRestartAt: number | null = null
   private stopReason: LlamaProcessStatus['stopReason'] = null
   /** Base URLs of the last workers that died while serving, for {@link crashed}. */
@@ -191,6 +201,8 @@ export class LlamaCppProcess {
       restartBaseMs,
       restartMaxMs,
       maxConsecutiveFailures,
+      breakerCooldownMs,
+      label,
       autoRestart,
       fork,
       entry,
@@ -204,6 +216,7 @@ export class LlamaCppProcess {
       restartBaseMs: restartBaseMs ?? DEFAULTS.restartBaseMs,
       restartMaxMs: restartMaxMs ?? DEFAULTS.restartMaxMs,
       maxConsecutiveFailures: maxConsecutiveFailures ?? DEFAULTS.maxConsecutiveFailures,
+      breakerCooldownMs: breakerCooldownMs ?? DEFAULTS.breakerCooldownMs,
       autoRestart: autoRestart ?? DEFAULTS.autoRestart,
       fork: fork ?? nodeFork,
       entry: entry ?? workerEntry()
@@ -215,6 +228,7 @@ export class LlamaCppProcess {
         .pop()
         ?.replace(/\.gguf$/i, '') ??
       params.modelPath
+    this.label = label ?? `model "${this.modelName}"`
   }
 
   /** Subscribes to an event; returns the unsubscribe function. */
@@ -261,8 +275,18 @@ export class LlamaCppProcess {
    * start also closes the circuit breaker (resets the consecutive-failure count).
    */
   async start(): Promise<LlamaProcessStatus> {
-    this.failures = 0
+    this.resetBreaker()
     return this.startInternal()
+  }
+
+  /**
+   * Closes the circuit breaker (a reload of the composition, a user's load): the consecutive
+   * failures are forgotten, and a handle that gave up starts again on the next request.
+   */
+  resetBreaker(): void {
+    this.failures = 0
+    this.breakerOpenedAt = null
+    if (this.state === 'error' && !this.scheduledStart && !this.pending) this.setState('stopped')
   }
 
   /**
@@ -274,17 +298,18 @@ export class LlamaCppProcess {
     this.touch()
     let status: LlamaProcessStatus
     if (this.state === 'ready' || this.state === 'busy') status = this.status()
-    else if (this.state === 'error') {
-      if (!this.scheduledStart) {
-        throw new LlamaProcessError(
-          'circuit_open',
-          `${this.modelName} is not running: ${this.lastError?.message ?? 'failed'} (call start() to try again)`
-        )
-      }
-      status = await this.scheduledStart
-    } else status = await this.startInternal()
+    else if (this.state === 'error' && this.scheduledStart) status = await this.scheduledStart
+    else if (this.state === 'error' && !this.coolDownOver()) {
+      throw new LlamaProcessError(
+        this.breakerOpenedAt === null ? (this.lastError?.code ?? 'crashed') : 'circuit_open',
+        this.lastError?.message ?? `${this.label} failed`
+      )
+    } else {
+      if (this.state === 'error') this.resetBreaker()
+      status = await this.startInternal()
+    }
     if (!status.baseUrl)
-      throw new LlamaProcessError('stopped', `${this.modelName} stopped before it could serve`)
+      throw new LlamaProcessError('stopped', `${this.label} stopped before it could serve`)
     return status.baseUrl
   }
 
@@ -305,6 +330,14 @@ export class LlamaCppProcess {
       })
     }
     return this.crashedUrls.includes(baseUrl)
+  }
+
+  /** Whether the breaker is open and its cool-down has passed (refusals never cool down). */
+  private coolDownOver(): boolean {
+    return (
+      this.breakerOpenedAt !== null &&
+      Date.now() - this.breakerOpenedAt >= this.opts.breakerCooldownMs
+    )
   }
 
   /** Marks use now: postpones the idle unload. */
@@ -344,7 +377,7 @@ export class LlamaCppProcess {
       this.fail(
         ref.spawned,
         'start_timeout',
-        `${this.modelName} did not become ready within ${this.opts.startTimeoutMs} ms`
+        `${this.label} did not become ready within ${this.opts.startTimeoutMs} ms`
       )
       ref.spawned?.child.kill('SIGKILL')
     }, this.opts.startTimeoutMs)
@@ -359,7 +392,7 @@ export class LlamaCppProcess {
       this.fail(
         undefined,
         'crashed',
-        `cannot start the worker for ${this.modelName}: ${(err as Error).message}`
+        `cannot start the worker for ${this.label}: ${(err as Error).message}`
       )
       return promise
     }
@@ -397,6 +430,8 @@ export class LlamaCppProcess {
         if (s !== this.current || this.state !== 'starting') return
         this.loadedSince = Date.now()
         this.lastUsed = this.loadedSince
+        this.lastError = null
+        this.breakerOpenedAt = null
         this.setState('ready')
         const p = this.pending
         this.pending = undefined
@@ -447,7 +482,7 @@ export class LlamaCppProcess {
         this.fail(
           s,
           'crashed',
-          `the worker for ${this.modelName} exited with ${how} before it was ready${tail}`
+          `the worker for ${this.label} exited with ${how} before it was ready${tail}`
         )
     } else if (this.state === 'ready' || this.state === 'busy') {
       if (s.ready) this.crashedUrls.push(baseUrlOf(s.ready))
@@ -455,8 +490,7 @@ export class LlamaCppProcess {
       this.fail(
         s,
         s.error?.code ?? 'crashed',
-        s.error?.message ??
-          `the worker for ${this.modelName} exited unexpectedly with ${how}${tail}`
+        s.error?.message ?? `the worker for ${this.label} exited unexpectedly with ${how}${tail}`
       )
     }
   }
@@ -477,7 +511,9 @@ export class LlamaCppProcess {
     const giveUp =
       !retryable || !this.opts.autoRestart || this.failures >= this.opts.maxConsecutiveFailures
     if (retryable && this.opts.autoRestart && giveUp) {
-      text += ` (gave up after ${this.failures} consecutive failures; call start() to try again)`
+      this.breakerOpenedAt = Date.now()
+      const wait = Math.round(this.opts.breakerCooldownMs / 1000)
+      text += `. ${this.label} crashed ${this.failures} times in a row; llmnet stopped restarting it. It will try again in ${wait} s, when the pipeline is reloaded, or when you load it.`
     }
     this.lastError = { code, message: text }
     const p = this.pending
@@ -529,9 +565,7 @@ export class LlamaCppProcess {
     if (this.stopping) return this.stopping
     const settle = this.takeScheduled()
     if (settle) {
-      const stopped = Promise.reject(
-        new LlamaProcessError('stopped', `${this.modelName} was stopped`)
-      )
+      const stopped = Promise.reject(new LlamaProcessError('stopped', `${this.label} was stopped`))
       stopped.catch(() => undefined)
       settle(stopped)
     }
@@ -551,7 +585,7 @@ export class LlamaCppProcess {
     this.setState('stopping')
     if (p) {
       clearTimeout(p.timer)
-      p.reject(new LlamaProcessError('stopped', `${this.modelName} was stopped while starting`))
+      p.reject(new LlamaProcessError('stopped', `${this.label} was stopped while starting`))
     }
     const budget = this.opts.stopBudgetMs
     const within = (ms: number): Promise<boolean> =>

@@ -25,7 +25,16 @@ export function toolFor(model: ModelDefinition): ToolName | undefined {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
+/** What a runner or an Ollama model is doing, for the status rows. */
+export interface LiveState {
+  state: 'stopped' | 'starting' | 'ready' | 'error'
+  lastError: string | null
+  lastUsed: number | null
+}
+
 export class ServerRunner {
+  /** For the status rows: stopped until first used. */
+  readonly live: LiveState = { state: 'stopped', lastError: null, lastUsed: null }
   private child: ChildProcess | undefined
   private starting: Promise<string> | undefined
   private container: string | undefined
@@ -40,10 +49,20 @@ export class ServerRunner {
 
   /** Starts the server once (joined) and resolves with its `/v1` base URL when it answers. */
   start(): Promise<string> {
-    this.starting ??= this.launch().catch((err: unknown) => {
-      this.starting = undefined
-      throw err
-    })
+    this.live.lastUsed = Date.now()
+    if (this.starting) return this.starting
+    this.live.state = 'starting'
+    this.starting = this.launch().then(
+      (url) => {
+        Object.assign(this.live, { state: 'ready', lastError: null })
+        return url
+      },
+      (err: unknown) => {
+        this.starting = undefined
+        Object.assign(this.live, { state: 'error', lastError: (err as Error).message })
+        throw err
+      }
+    )
     return this.starting
   }
 
@@ -141,6 +160,7 @@ export class ServerRunner {
   /** Stops the server: SIGTERM, then SIGKILL; a container is stopped and removed. */
   async stop(): Promise<void> {
     this.starting = undefined
+    if (this.live.state !== 'error') this.live.state = 'stopped'
     const child = this.child
     this.child = undefined
     if (child && !this.exited) {

@@ -126,7 +126,7 @@ export async function checkMemoryFit(args: {
   const freeVramBytes = args.budget?.vramBytes ?? vram.free
   const model = await insights.estimateModelResourceRequirementsV2({ gpuLayers })
   const tokens = contextSize * sequences
-  const what = `${tokens} context tokens (${contextSize} × ${sequences} sequence${sequences === 1 ? '' : 's'})`
+  const what = `${tokens} context tokens (n_ctx ${contextSize} × parallel ${sequences})`
   const refuse = (
     need: number,
     modelBytes: number,
@@ -138,7 +138,7 @@ export async function checkMemoryFit(args: {
       'insufficient_memory',
       `model "${args.modelName}" does not fit in memory: it needs about ${formatBytes(need)} of ${kind} ` +
         `(model ${formatBytes(modelBytes)} + context ${formatBytes(ctxBytes)} for ${what}) but only ${formatBytes(free)} is free. ` +
-        'Lower contextSize or parallel, use a smaller quantization, or free memory.'
+        "Lower n_ctx or parallel in the model's parameters, use a smaller quantisation, or free memory."
     )
   }
   // A certain lower bound first: an absurd context is refused without simulating its allocation
@@ -177,7 +177,7 @@ export async function checkMemoryFit(args: {
 export function validateParams(value: unknown): WorkerParams {
   const p = value as Partial<WorkerParams> | null
   const bad = (msg: string): never => {
-    throw new WorkerFailure('bad_params', `invalid worker parameters: ${msg}`)
+    throw new WorkerFailure('bad_params', `invalid model parameters: ${msg}`)
   }
   if (typeof p !== 'object' || p === null) return bad('expected an object')
   if (typeof p.modelPath !== 'string' || !p.modelPath) return bad('modelPath is required')
@@ -185,20 +185,20 @@ export function validateParams(value: unknown): WorkerParams {
     if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 1))
       bad(`${name} must be a positive integer`)
   }
-  posInt(p.contextSize, 'contextSize')
+  posInt(p.contextSize, 'n_ctx')
   posInt(p.threads, 'threads')
   posInt(p.parallel, 'parallel')
-  posInt(p.batchSize, 'batchSize')
+  posInt(p.batchSize, 'n_batch')
   if (
     p.gpuLayers !== undefined &&
     p.gpuLayers !== 'auto' &&
     (typeof p.gpuLayers !== 'number' || !Number.isInteger(p.gpuLayers) || p.gpuLayers < 0)
   ) {
-    bad("gpuLayers must be 'auto' or a non-negative integer")
+    bad("n_gpu_layers must be 'auto' or a non-negative integer")
   }
   if (p.gpu !== undefined && !['auto', false, 'cuda', 'vulkan', 'metal'].includes(p.gpu))
     bad("gpu must be 'auto', false, 'cuda', 'vulkan' or 'metal'")
   if (p.flashAttention !== undefined && typeof p.flashAttention !== 'boolean')
-    bad('flashAttention must be a boolean')
+    bad('flash_attn must be true or false')
   return p as WorkerParams
 }

@@ -31,6 +31,8 @@ export interface DownloadProgress {
 export interface FsSpace {
   bavail: number | bigint
   bsize: number | bigint
+  /** Size of the file system in blocks (for the 5 % margin). */
+  blocks?: number | bigint
 }
 
 export interface DownloadOptions {
@@ -52,6 +54,18 @@ export interface DownloadOptions {
   maxRedirects?: number
   /** Replaces `fs.statfs` (tests simulate a full disk with it). */
   statfs?: (dir: string) => Promise<FsSpace>
+  /**
+   * Refuse a body that does not start with these bytes (`GGUF` for models): an HTML error or
+   * login page, or another kind of file, is stopped at its first bytes and deleted.
+   */
+  magic?: string
+  /**
+   * Free space always left on the disk while writing a body of unknown size (default: 1 GiB, or
+   * 5 % of a smaller disk); below it the download stops and its partial file is deleted.
+   */
+  minFreeBytes?: number
+  /** How many bytes are written between two free-space checks of such a body (default 64 MiB). */
+  spaceCheckBytes?: number
 }
 
 export interface DownloadResult {
@@ -69,6 +83,7 @@ export type DownloadErrorCode =
   | 'too_many_redirects'
   | 'network'
   | 'aborted'
+  | 'not_gguf'
 
 /** A download failure; `code` says which kind. */
 export class DownloadError extends CodedError<DownloadErrorCode> {
@@ -264,7 +279,11 @@ export async function download(
       return { path: dest, bytes, sha256: actual, resumed }
     }
     const err = result.error
-    if (err instanceof DownloadError) throw err
+    if (err instanceof DownloadError) {
+      if (err.code === 'not_gguf' || err.code === 'insufficient_space')
+        await unlink(part).catch(() => undefined)
+      throw err
+    }
     if (isAbort(err, opts.signal)) throw aborted(part, await sizeOf(part))
     if (attempt >= retries) {
       const kept = await sizeOf(part)
@@ -339,6 +358,14 @@ export async function download(
       }
     }
 
+    // A model is refused at its first bytes when it is an HTML page or not the expected format.
+    const type = String(res.headers['content-type'] ?? '')
+    if (opts.magic && start === 0 && /text\/html/i.test(type)) {
+      res.destroy()
+      return { done: false, error: notModel(opened.url, 'an HTML page', opts.magic) }
+    }
+    const guard = spaceGuard(total === undefined)
+
     let received = start
     const began = Date.now()
     let lastReport = 0
@@ -350,11 +377,24 @@ export async function download(
       const secs = Math.max((now - began) / 1000, 0.001)
       opts.onProgress({ received, total, bytesPerSecond: (received - start) / secs })
     }
+    let head = start === 0 && opts.magic ? Buffer.alloc(0) : undefined
     const counter = new Transform({
       transform(chunk: Buffer, _enc, cb: TransformCallback) {
+        if (head && opts.magic) {
+          head = Buffer.concat([head, chunk.subarray(0, opts.magic.length)])
+          if (head.length >= opts.magic.length || chunk.length === 0) {
+            const bad = badStart(head, opts.magic)
+            if (bad) return cb(notModel(opened.url, bad, opts.magic))
+            head = undefined
+          }
+        }
         received += chunk.length
         report(false)
-        cb(null, chunk)
+        if (!guard) return cb(null, chunk)
+        guard(chunk.length).then(
+          () => cb(null, chunk),
+          (err: Error) => cb(err)
+        )
       }
     })
     try {
@@ -374,12 +414,59 @@ export async function download(
     return { done: true, bytes: received, total }
   }
 
+  /**
+   * For a body of unknown size: a check of the free space every `spaceCheckBytes`, which fails
+   * once less than the margin is left.
+   */
+  function spaceGuard(unknownSize: boolean): ((bytes: number) => Promise<void>) | undefined {
+    if (!unknownSize) return undefined
+    const every = opts.spaceCheckBytes ?? 64 * 1024 * 1024
+    let written = every // check before the first write too
+    return async (bytes) => {
+      written += bytes
+      if (written < every) return
+      written = 0
+      const fsInfo = await free(dir)
+      const available = Number(BigInt(fsInfo.bavail) * BigInt(fsInfo.bsize))
+      const size =
+        fsInfo.blocks === undefined
+          ? undefined
+          : Number(BigInt(fsInfo.blocks) * BigInt(fsInfo.bsize))
+      const margin =
+        opts.minFreeBytes ?? Math.min(GIB, size === undefined ? GIB : Math.floor(size * 0.05))
+      if (available < margin) {
+        throw new DownloadError(
+          'insufficient_space',
+          `stopped downloading ${url}: the server did not say its size, and only ${formatBytes(available)} is left free in ${dir} (llmnet keeps ${formatBytes(margin)} free); the partial file was deleted`
+        )
+      }
+    }
+  }
+
   function aborted(file: string, kept: number): DownloadError {
     return new DownloadError(
       'aborted',
       `download cancelled` + (kept > 0 ? `; ${kept} bytes kept in ${file} for a later resume` : '')
     )
   }
+}
+
+const GIB = 1024 ** 3
+
+/** Why a body that should start with `magic` does not: an HTML page, or other bytes. */
+function badStart(head: Buffer, magic: string): string | undefined {
+  if (head.subarray(0, magic.length).toString('latin1') === magic) return undefined
+  const text = head.toString('latin1').trimStart()
+  if (text.startsWith('<')) return 'an HTML page'
+  const hex = [...head.subarray(0, magic.length)].map((b) => b.toString(16).padStart(2, '0'))
+  return `a file that starts with bytes ${hex.join(' ') || '(none)'}`
+}
+
+function notModel(url: URL, what: string, magic: string): DownloadError {
+  return new DownloadError(
+    'not_gguf',
+    `${url.href} is ${what}, not a ${magic} model file (a wrong link, or a login or error page?); the partial file was deleted`
+  )
 }
 
 async function readSome(res: IncomingMessage): Promise<string> {

@@ -170,7 +170,12 @@ export class ModelLibrary {
     if (r.present) return r.localPath
     if (r.kind === 'path')
       throw new ModelLibraryError('not_found', `model file ${r.localPath} does not exist`)
-    await download(r.url ?? '', r.localPath, { ...opts, sha256: opts.sha256 ?? r.sha256 })
+    // Models are GGUF files: an HTML error page or another format is refused at its first bytes.
+    await download(r.url ?? '', r.localPath, {
+      magic: 'GGUF',
+      ...opts,
+      sha256: opts.sha256 ?? r.sha256
+    })
     return r.localPath
   }
 

@@ -99,3 +99,40 @@ export async function probeOllama(
     return undefined
   }
 }
+
+/** Where to get Ollama, printed when a composition needs it and it is missing. */
+export const OLLAMA_DOWNLOAD_URL = 'https://ollama.com/download'
+
+/** Ollama as `/status` and `models.ollama_status` report it. */
+export interface OllamaHostStatus {
+  /** The binary is on PATH, or a server answers. */
+  installed: boolean
+  running: boolean
+  /** Whether llmnet started it (and stops it on quit). */
+  managed: boolean
+  /** The base URL llmnet uses (a managed server's, else `OLLAMA_HOST`'s). */
+  host: string
+  version: string | null
+}
+
+/**
+ * Probes Ollama: the server at `managedUrl` (one llmnet started) or `OLLAMA_HOST`, and the binary
+ * on PATH. Never throws.
+ */
+export async function ollamaHostStatus(
+  opts: { env?: NodeJS.ProcessEnv; managedUrl?: string; timeoutMs?: number } = {}
+): Promise<OllamaHostStatus> {
+  const env = opts.env ?? process.env
+  const host = opts.managedUrl ?? ollamaBaseUrl(env.OLLAMA_HOST)
+  const [version, binary] = await Promise.all([
+    probeOllama(host, { timeoutMs: opts.timeoutMs ?? 1000 }),
+    findOllamaBinary({ env }).catch(() => undefined)
+  ])
+  return {
+    installed: binary !== undefined || version !== undefined,
+    running: version !== undefined,
+    managed: opts.managedUrl !== undefined,
+    host,
+    version: version ?? null
+  }
+}

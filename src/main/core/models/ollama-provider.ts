@@ -25,6 +25,8 @@ export interface OllamaProviderOptions {
   baseUrl: string
   /** `keep_alive` sent with each request (Ollama's default is 5m). */
   keepAlive?: string | number
+  /** Model options sent with each request (the composition's `parameters`); the request's win. */
+  options?: Record<string, unknown>
   maxRetries?: number
   retryBaseMs?: number
   /**
@@ -169,7 +171,7 @@ export class OllamaProvider implements Provider {
   /** The native chat request for a provider request. */
   request(req: ProviderRequest): ChatRequest {
     const p = req.params
-    const options: Partial<Options> = {}
+    const options: Partial<Options> = { ...this.opts.options }
     const o = options as Record<string, unknown>
     for (const k of OPTION_KEYS) if (p[k] !== undefined && p[k] !== null) o[k] = p[k]
     const maxTokens = p.max_completion_tokens ?? p.max_tokens

@@ -5,6 +5,7 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify'
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import type { ModelRuntimeStatus } from '../../../shared/models/status'
+import type { OllamaHostStatus } from '../models/ollama-host'
 import { errorBody } from '../../../shared/openai/error'
 import type { EngineDeps } from '../engine/engine'
 import { AppError } from '../errors'
@@ -33,6 +34,8 @@ export interface AppDeps {
   pipelines: PipelineRegistry
   /** Local model statuses for `GET /status`. */
   modelStatus?: () => ModelRuntimeStatus[]
+  /** Ollama (installed, running, where, started by llmnet) for `GET /status`. */
+  ollamaStatus?: () => Promise<OllamaHostStatus>
   /** Why a pipeline cannot answer yet (a model to download); empty when it is ready. */
   pipelineProblems?: (id: string) => string[]
   engine: EngineDeps
@@ -171,7 +174,8 @@ export function createApp(deps: AppDeps): FastifyInstance {
         problems
       }
     }),
-    models: deps.modelStatus?.() ?? []
+    models: deps.modelStatus?.() ?? [],
+    ollama: (await deps.ollamaStatus?.()) ?? null
   }))
   app.get('/metrics', async (_req, reply) => {
     reply.type('text/plain; version=0.0.4')
