@@ -89,6 +89,7 @@ describe.each(PIPELINES)('the OpenAI SDK on pipeline %s', (pipeline) => {
           type: 'function',
           function: {
             name: 'get_weather',
+            description: 'The weather in a city',
             parameters: weatherTool.function.parameters,
             parse: JSON.parse,
             function: (args: { city: string }) => {
