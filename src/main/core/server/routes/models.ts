@@ -39,12 +39,16 @@ export function registerModels(
   created: number
 ): void {
   app.get('/v1/models', async () => ({ object: 'list', data: listModels(pipelines, created) }))
-  // A wildcard: `PIPELINE/MODEL` ids contain a slash.
-  app.get<{ Params: { '*': string } }>('/v1/models/*', async (req) => {
-    const id = req.params['*']
+  const retrieve = async (id: string): Promise<ModelEntry> => {
     const found = listModels(pipelines, created).find((m) => m.id === id)
     if (!found)
       throw new AppError('model_not_found', `model "${id}" is not served here`, { param: 'model' })
     return found
-  })
+  }
+  // Two routes, not a wildcard: `PIPELINE/MODEL` has a slash, and each segment keeps the
+  // router's length limit (414).
+  app.get<{ Params: { id: string } }>('/v1/models/:id', (req) => retrieve(req.params.id))
+  app.get<{ Params: { pipeline: string; model: string } }>('/v1/models/:pipeline/:model', (req) =>
+    retrieve(`${req.params.pipeline}/${req.params.model}`)
+  )
 }
