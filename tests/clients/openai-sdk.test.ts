@@ -312,3 +312,31 @@ describe('direct PIPELINE/MODEL addressing', () => {
     ).rejects.toMatchObject({ status: 404 })
   })
 })
+
+describe('bad bodies on the new routes are 400s naming the field', () => {
+  const cases: [string, unknown, string][] = [
+    ['/v1/responses', { model: 'basic' }, 'input'],
+    [
+      '/v1/responses',
+      { model: 'basic', input: 'x', previous_response_id: 'resp_1' },
+      'previous_response_id'
+    ],
+    ['/v1/completions', { model: 'basic/coder', prompt: 7 }, 'prompt'],
+    [
+      '/v1/embeddings',
+      { model: 'basic/embedder', input: 'x', encoding_format: 'hex' },
+      'encoding_format'
+    ],
+    ['/v1/embeddings', { model: 'basic/embedder', input: [[1, 2], 'mixed'] }, 'input']
+  ]
+  it.each(cases)('%s %j → param %s', async (path, body, param) => {
+    const res = await fetch(`${served.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body)
+    })
+    expect(res.status).toBe(400)
+    const json = (await res.json()) as { error: { code: string; param: string } }
+    expect(json.error).toMatchObject({ code: 'invalid_request', param })
+  })
+})

@@ -4,7 +4,7 @@
  * parameters. It stands in for upstream model servers we cannot run here.
  */
 import { EventEmitter, once } from 'node:events'
-import { createServer, type IncomingHttpHeaders } from 'node:http'
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 export interface RecordedRequest {
@@ -100,10 +100,7 @@ export function fakeCompletionText(body: {
   return `${body.model} fills: ${String(prompt)}…${body.suffix ? String(body.suffix) : ''}`
 }
 
-async function answerCompletion(
-  rec: RecordedRequest,
-  res: import('node:http').ServerResponse
-): Promise<void> {
+async function answerCompletion(rec: RecordedRequest, res: ServerResponse): Promise<void> {
   const text = fakeCompletionText(rec.body)
   const usage = { prompt_tokens: 4, completion_tokens: 6, total_tokens: 10 }
   const base = { id: 'cmpl-fake', object: 'text_completion', created: 1, model: rec.body.model }

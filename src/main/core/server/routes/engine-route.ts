@@ -8,28 +8,18 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ChatCompletionRequest } from '../../../../shared/openai/chat'
 import { Cancellation } from '../../cancel'
-import {
-  type EngineDeps,
-  type EngineResult,
-  type EngineSink,
-  runPipeline
-} from '../../engine/engine'
+import { type EngineResult, type EngineSink, runPipeline } from '../../engine/engine'
 import type { CompiledPipeline } from '../../engine/pipeline'
 import { AppError } from '../../errors'
 import { directPipeline, pipelineFor, requireAddress } from '../../pipelines/addressing'
 import type { PipelineRegistry } from '../../pipelines/registry'
 import { type EndpointProvider, hasEndpoints } from '../../providers/provider'
 import { requestApp } from '../app-access'
-import { type InFlight, shuttingDown } from '../in-flight'
+import { shuttingDown } from '../in-flight'
+import type { ChatRouteDeps } from './chat-completions'
 
-export interface EngineRouteDeps {
-  pipelines: PipelineRegistry
-  engine: EngineDeps
-  maxConcurrent: number
-  inflight: InFlight
-  /** Errors the engine already recorded in a trace (so metrics do not count them again). */
-  traced: WeakSet<object>
-}
+/** The same dependencies as the chat route's. */
+export type EngineRouteDeps = ChatRouteDeps
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
@@ -119,6 +109,25 @@ export function runChat(
     },
     sink
   )
+}
+
+/** Runs a chat request and gathers its whole answer: the text and the tool calls. */
+export async function collectAnswer(
+  deps: EngineRouteDeps,
+  req: FastifyRequest,
+  run: RouteRun,
+  request: ChatCompletionRequest
+): Promise<{ text: string; calls: ToolCall[]; result: EngineResult }> {
+  let text = ''
+  const calls = new ToolCallCollector()
+  const result = await runChat(deps, req, run, request, {
+    start() {},
+    delta(d) {
+      if (d.content) text += d.content
+      if (d.toolCalls) calls.add(d.toolCalls)
+    }
+  })
+  return { text, calls: calls.calls, result }
 }
 
 /** Headers of a hijacked answer: ids, the route, and the CORS headers the onRequest hook set. */

@@ -21,6 +21,7 @@ import { AppError } from '../../errors'
 import { parseBody } from './body'
 import {
   answerHeaders,
+  collectAnswer,
   type EngineRouteDeps,
   RouteGate,
   type RouteRun,
@@ -108,26 +109,17 @@ async function whole(
   body: MessagesRequest,
   chat: ChatCompletionRequest
 ): Promise<void> {
-  let text = ''
-  const calls = new ToolCallCollector()
-  const sink: EngineSink = {
-    start() {},
-    delta(d) {
-      if (d.content) text += d.content
-      if (d.toolCalls) calls.add(d.toolCalls)
-    }
-  }
-  const result = await runChat(deps, req, run, chat, sink)
+  const { text, calls, result } = await collectAnswer(deps, req, run, chat)
   const content: Record<string, unknown>[] = []
   if (text) content.push({ type: 'text', text })
-  for (const c of calls.calls) content.push(toolUse(c))
+  for (const c of calls) content.push(toolUse(c))
   sendJsonAnswer(reply, run.requestId, result.route, {
     id: `msg_${run.answerId}`,
     type: 'message',
     role: 'assistant',
     model: body.model,
     content,
-    stop_reason: calls.calls.length > 0 ? 'tool_use' : stopReason(result.finishReason),
+    stop_reason: calls.length > 0 ? 'tool_use' : stopReason(result.finishReason),
     stop_sequence: null,
     usage: anthropicUsage(result.usage)
   })

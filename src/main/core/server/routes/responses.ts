@@ -22,6 +22,7 @@ import { AppError } from '../../errors'
 import { parseBody } from './body'
 import {
   answerHeaders,
+  collectAnswer,
   type EngineRouteDeps,
   RouteGate,
   type RouteRun,
@@ -143,21 +144,11 @@ async function whole(
   body: ResponsesRequest,
   chat: ChatCompletionRequest
 ): Promise<void> {
-  let text = ''
-  const calls = new ToolCallCollector()
-  const sink: EngineSink = {
-    start() {},
-    delta(d) {
-      if (d.content) text += d.content
-      if (d.toolCalls) calls.add(d.toolCalls)
-    }
-  }
   const created = unixNow()
-  const result = await runChat(deps, req, run, chat, sink)
+  const { text, calls, result } = await collectAnswer(deps, req, run, chat)
   const output: ResponseOutputItem[] = []
-  if (text || calls.calls.length === 0)
-    output.push(messageItem(`msg_${run.answerId}`, text, 'completed'))
-  calls.calls.forEach((c, i) => output.push(callItem(`fc_${run.answerId}_${i}`, c, 'completed')))
+  if (text || calls.length === 0) output.push(messageItem(`msg_${run.answerId}`, text, 'completed'))
+  calls.forEach((c, i) => output.push(callItem(`fc_${run.answerId}_${i}`, c, 'completed')))
   const incomplete = result.finishReason === 'length'
   sendJsonAnswer(
     reply,
