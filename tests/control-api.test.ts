@@ -437,6 +437,29 @@ describe('the control API over every transport', () => {
     expect(unknown.status).toBe(401)
   })
 
+  it('an app token sent as x-api-key (how the Anthropic SDK sends keys) names the app, like a bearer token', async () => {
+    const app = await startApp()
+    const { call } = httpTransport(app)
+    ok(
+      await call('pipelines.save', {
+        name: 'chat',
+        text: composition(upstream.url),
+        format: 'json'
+      })
+    )
+    const created = ok(await call('access.create', { name: 'Claude tool' }))
+    const url = app.server.status().url as string
+    const answered = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': created.token },
+      body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] })
+    })
+    expect(answered.status).toBe(200)
+    const id = answered.headers.get('x-request-id') as string
+    app.store.traceWriter.flush()
+    expect(ok(await call('traces.get', { id })).app).toBe('Claude tool')
+  })
+
   it('imports every file in examples/ into the library', async () => {
     const app = await startApp()
     const { call } = httpTransport(app)

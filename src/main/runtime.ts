@@ -270,7 +270,9 @@ export async function createAppRuntime(opts: AppRuntimeOptions): Promise<AppRunt
     let requireKeys = settings.access.requireKeys
     // Open access with no token to name an app: nothing to look up, no promise per request.
     const authorize: Authorizer = (headers) =>
-      requireKeys || headers.authorization !== undefined ? policy.authorize(headers) : undefined
+      requireKeys || headers.authorization !== undefined || headers['x-api-key'] !== undefined
+        ? policy.authorize(headers)
+        : undefined
     const { token } = await loadAccessToken(dataDir, { rotate: opts.rotateToken })
     const sessions = new Sessions()
     const chatSessions = new ChatSessions()

@@ -4,7 +4,7 @@
  * parameters. It stands in for upstream model servers we cannot run here.
  */
 import { EventEmitter, once } from 'node:events'
-import { createServer, type IncomingHttpHeaders } from 'node:http'
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 export interface RecordedRequest {
@@ -62,6 +62,69 @@ export const defaultResponder: Responder = (req) => {
   return { content: `${req.body?.model} says: ${lastUser(req.body)}` }
 }
 
+/**
+ * The fake's embedding of a text: `[length, sum of char codes / 1000, 1]`, padded or cut to
+ * `dimensions` — deterministic, so tests can check the numbers that came back.
+ */
+export function fakeEmbedding(text: string, dimensions = 3): number[] {
+  const base = [text.length, [...text].reduce((a, c) => a + c.charCodeAt(0), 0) / 1000, 1]
+  return Array.from({ length: dimensions }, (_, i) => base[i] ?? 0)
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- wire JSON
+function embeddingsAnswer(body: any): unknown {
+  const inputs: unknown[] = typeof body.input === 'string' ? [body.input] : body.input
+  const data = inputs.map((input, index) => ({
+    object: 'embedding',
+    index,
+    embedding: fakeEmbedding(
+      typeof input === 'string' ? input : JSON.stringify(input),
+      body.dimensions ?? 3
+    )
+  }))
+  return {
+    object: 'list',
+    data,
+    model: body.model,
+    usage: { prompt_tokens: inputs.length * 2, total_tokens: inputs.length * 2 }
+  }
+}
+
+/** The fake's completion of a legacy prompt: `<model> fills: <prompt>…<suffix>`. */
+export function fakeCompletionText(body: {
+  model?: string
+  prompt?: unknown
+  suffix?: unknown
+}): string {
+  const prompt = Array.isArray(body.prompt) ? body.prompt[0] : body.prompt
+  return `${body.model} fills: ${String(prompt)}…${body.suffix ? String(body.suffix) : ''}`
+}
+
+async function answerCompletion(rec: RecordedRequest, res: ServerResponse): Promise<void> {
+  const text = fakeCompletionText(rec.body)
+  const usage = { prompt_tokens: 4, completion_tokens: 6, total_tokens: 10 }
+  const base = { id: 'cmpl-fake', object: 'text_completion', created: 1, model: rec.body.model }
+  if (!rec.body.stream) {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        ...base,
+        choices: [{ index: 0, text, finish_reason: 'stop', logprobs: null }],
+        usage
+      })
+    )
+    return
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream' })
+  for (const piece of text.split(/(?<= )/))
+    res.write(
+      `data: ${JSON.stringify({ ...base, choices: [{ index: 0, text: piece, finish_reason: null, logprobs: null }] })}\n\n`
+    )
+  res.write(
+    `data: ${JSON.stringify({ ...base, choices: [{ index: 0, text: '', finish_reason: 'stop', logprobs: null }] })}\n\n`
+  )
+  res.end('data: [DONE]\n\n')
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 export async function startFakeUpstream(
@@ -96,7 +159,22 @@ export async function startFakeUpstream(
         .end(JSON.stringify({ object: 'list', data: [] }))
       return
     }
+    if (req.method === 'POST' && req.url === '/v1/embeddings') {
+      finished = true
+      const body = embeddingsAnswer(rec.body)
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body))
+      return
+    }
     const reply = await respond(rec, requests.length - 1)
+    if (
+      req.method === 'POST' &&
+      req.url === '/v1/completions' &&
+      !(reply.status && reply.status >= 400)
+    ) {
+      await answerCompletion(rec, res)
+      finished = true
+      return
+    }
     if (reply.delayMs) await sleep(reply.delayMs)
     if (reply.hang) return
     if (reply.status && reply.status >= 400) {

@@ -29,6 +29,7 @@ import type {
 } from './protocol'
 import { type CompletionResult, generate, SlotPool } from './slots'
 import { HttpError, readBody, sendError, sendJson } from './worker-http'
+import { WorkerEndpoints } from './worker-endpoints'
 
 /** The state `GET /health` reports. */
 export interface HealthBody {
@@ -61,6 +62,19 @@ export class LlamaModelServer {
   private readonly slots = new SlotPool()
   private ready: ReadyMessage | undefined
   private closing = false
+  /** Embeddings and legacy completions (worker-endpoints.ts). */
+  private readonly endpoints = new WorkerEndpoints(
+    () =>
+      this.ready && this.model && !this.closing
+        ? {
+            model: this.model,
+            slots: this.slots,
+            modelId: this.modelId,
+            contextSize: this.ready.contextSize
+          }
+        : undefined,
+    { onRequestStart: () => this.onRequestStart(), onRequest: (m) => this.onRequest(m) }
+  )
 
   constructor(
     params: WorkerParams,
@@ -122,6 +136,7 @@ export class LlamaModelServer {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
     }
+    await this.endpoints.dispose()
     this.slots.dispose()
     await this.context?.dispose()
     await this.model?.dispose()
@@ -171,6 +186,8 @@ export class LlamaModelServer {
         if (req.method !== 'POST') throw new HttpError(405, 'use POST', 'method_not_allowed')
         return await this.completions(req, res)
       }
+      if (path === '/v1/embeddings' || path === '/v1/completions')
+        return await this.endpoints.handle(path, req, res)
       throw new HttpError(404, `no route ${req.method} ${path}`, 'not_found')
     } catch (err) {
       if (res.headersSent) {

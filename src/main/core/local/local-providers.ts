@@ -11,6 +11,9 @@ import { OpenAICompatibleProvider } from '../providers/openai-compatible'
 import type {
   CallOptions,
   DeltaHandler,
+  EndpointEventHandler,
+  EndpointProvider,
+  EndpointRequest,
   Provider,
   ProviderRequest,
   ProviderResponse,
@@ -49,7 +52,7 @@ function brokenConnection(err: unknown): boolean {
  * A provider whose server is started on first use (a llama.cpp worker, a vLLM or docker server)
  * and may move to another port when it restarts; requests then go over plain OpenAI HTTP.
  */
-export class StartOnUseProvider implements Provider {
+export class StartOnUseProvider implements Provider, EndpointProvider {
   private http: OpenAICompatibleProvider | undefined
 
   constructor(
@@ -64,7 +67,7 @@ export class StartOnUseProvider implements Provider {
     await this.backend()
   }
 
-  private async backend(): Promise<Provider> {
+  private async backend(): Promise<OpenAICompatibleProvider> {
     let baseUrl: string
     try {
       baseUrl = await this.start()
@@ -126,6 +129,15 @@ export class StartOnUseProvider implements Provider {
       opts
     )
   }
+
+  /** Embeddings and legacy completions, on the started server (our workers serve both). */
+  async endpoint(
+    req: EndpointRequest,
+    onEvent?: EndpointEventHandler,
+    opts?: CallOptions
+  ): Promise<unknown> {
+    return (await this.backend()).endpoint(req, onEvent, opts)
+  }
 }
 
 /** How an Ollama model is called: the composition's `timeout`, idle time and parameters. */
@@ -139,7 +151,7 @@ export interface OllamaModelOptions {
 }
 
 /** Ollama: attach or start on first use, make sure the model exists, then use its native API. */
-export class OllamaModelProvider implements Provider {
+export class OllamaModelProvider implements Provider, EndpointProvider {
   readonly id: string
   /** For the status rows: stopped until first used. */
   readonly live: LiveState = { state: 'stopped', lastError: null, lastUsed: null }
@@ -211,5 +223,54 @@ export class OllamaModelProvider implements Provider {
   ): Promise<StreamEnd> {
     const { provider, model } = await this.backend()
     return provider.stream({ ...req, model }, onDelta, opts)
+  }
+
+  /**
+   * Embeddings through Ollama's native `/api/embed` (answered in OpenAI's shape); legacy
+   * completions through its OpenAI-compatible `/v1/completions`, which takes `suffix`.
+   */
+  async endpoint(
+    req: EndpointRequest,
+    onEvent?: EndpointEventHandler,
+    opts?: CallOptions
+  ): Promise<unknown> {
+    const { model } = await this.backend()
+    const manager = this.manager()
+    if (req.path === 'embeddings') return ollamaEmbed(manager, model, req.body)
+    const http = new OpenAICompatibleProvider({
+      baseUrl: manager.openAIBaseUrl,
+      ...(this.readTimeoutMs !== undefined && { readTimeoutMs: this.readTimeoutMs })
+    })
+    return http.endpoint({ ...req, body: { ...req.body, model } }, onEvent, opts)
+  }
+}
+
+/** Ollama's `/api/embed` for an OpenAI embeddings body, answered in OpenAI's shape. */
+async function ollamaEmbed(
+  manager: OllamaManager,
+  model: string,
+  body: Record<string, unknown>
+): Promise<unknown> {
+  const input = body.input as string | string[]
+  const dimensions = typeof body.dimensions === 'number' ? body.dimensions : undefined
+  const client = await manager.client()
+  let res: { embeddings: number[][]; prompt_eval_count?: number }
+  try {
+    res = await client.embed({ model, input, ...(dimensions ? { dimensions } : {}) })
+  } catch (err) {
+    throw new AppError(
+      'upstream_error',
+      `Ollama could not embed with ${model}: ${(err as Error).message}`,
+      {
+        cause: err
+      }
+    )
+  }
+  const tokens = res.prompt_eval_count ?? 0
+  return {
+    object: 'list',
+    data: res.embeddings.map((embedding, index) => ({ object: 'embedding', index, embedding })),
+    model,
+    usage: { prompt_tokens: tokens, total_tokens: tokens }
   }
 }

@@ -1,4 +1,5 @@
 import type { CompiledPipeline } from '../engine/pipeline'
+import { resolveDirect } from './addressing'
 
 /**
  * The pipelines being served, by id. The default pipeline (alias `llmnet`) is a setting: the one
@@ -32,9 +33,18 @@ export class PipelineRegistry {
   remove(id: string): boolean {
     return this.byId.delete(id)
   }
-  /** A request's `model`: a pipeline id, or `llmnet` for the default pipeline. */
+  /**
+   * A request's `model`: a pipeline id, `llmnet` for the default pipeline, or `PIPELINE/MODEL`
+   * for one model of a pipeline, served directly (see addressing.ts).
+   */
   resolve(model: string): CompiledPipeline | undefined {
-    return this.byId.get(model) ?? (model === DEFAULT_ALIAS ? this.default() : undefined)
+    return (
+      this.resolvePipeline(model) ?? (model.includes('/') ? resolveDirect(this, model) : undefined)
+    )
+  }
+  /** A pipeline id, or `llmnet` for the default pipeline (never a direct model). */
+  resolvePipeline(id: string): CompiledPipeline | undefined {
+    return this.byId.get(id) ?? (id === DEFAULT_ALIAS ? this.default() : undefined)
   }
 }
 

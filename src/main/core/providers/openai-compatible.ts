@@ -7,10 +7,14 @@
 import type { ChatMessage, Usage } from '../../../shared/openai/chat'
 import type { CancelSignal } from '../cancel'
 import { AppError, errorCode, isAbortError } from '../errors'
+import { callEndpoint } from './endpoint-call'
 import {
   type CallOptions,
   choiceSchema,
   type DeltaHandler,
+  type EndpointEventHandler,
+  type EndpointProvider,
+  type EndpointRequest,
   type Provider,
   type ProviderRequest,
   type ProviderResponse,
@@ -71,7 +75,7 @@ const RETRYABLE_CODES = new Set([
   CONNECT_TIMEOUT
 ])
 
-export class OpenAICompatibleProvider implements Provider {
+export class OpenAICompatibleProvider implements Provider, EndpointProvider {
   readonly id: string
   private readonly opts: Required<Omit<OpenAICompatibleOptions, 'apiKey' | 'pools'>> &
     Pick<OpenAICompatibleOptions, 'apiKey'>
@@ -314,5 +318,21 @@ export class OpenAICompatibleProvider implements Provider {
       )
     }
     return { finishReason: finishReason ?? 'stop', usage }
+  }
+
+  /** The backend's `/embeddings` or legacy `/completions` (see endpoint-call.ts). */
+  endpoint(
+    req: EndpointRequest,
+    onEvent?: EndpointEventHandler,
+    opts: CallOptions = {}
+  ): Promise<unknown> {
+    const target = {
+      baseUrl: this.id,
+      apiKey: this.opts.apiKey,
+      pools: this.pools,
+      connectTimeoutMs: this.opts.connectTimeoutMs,
+      readTimeoutMs: this.opts.readTimeoutMs
+    }
+    return callEndpoint(target, req, onEvent, opts.signal)
   }
 }

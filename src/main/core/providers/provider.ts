@@ -65,3 +65,35 @@ export interface Provider {
    */
   stream(req: ProviderRequest, onDelta: DeltaHandler, opts?: CallOptions): Promise<StreamEnd>
 }
+
+/** A call to one of a backend's other OpenAI endpoints. */
+export interface EndpointRequest {
+  /** `embeddings`, or the legacy `completions`. */
+  path: 'embeddings' | 'completions'
+  /** The OpenAI body, `model` already set to the upstream model id. */
+  body: Record<string, unknown>
+}
+
+/**
+ * Called per SSE `data:` payload of a streamed endpoint answer; a returned promise (backpressure)
+ * is awaited before reading on.
+ */
+export type EndpointEventHandler = (data: string) => void | Promise<void>
+
+/** Backends that serve OpenAI's other endpoints (see providers/endpoint-call.ts). */
+export interface EndpointProvider {
+  /**
+   * Sends the request; resolves with the parsed JSON answer, or, when `onEvent` is given (a
+   * streamed request), after the last event. Upstream 4xx keep their status.
+   */
+  endpoint(
+    req: EndpointRequest,
+    onEvent?: EndpointEventHandler,
+    opts?: CallOptions
+  ): Promise<unknown>
+}
+
+/** Whether a provider serves OpenAI's other endpoints. */
+export function hasEndpoints(p: Provider): p is Provider & EndpointProvider {
+  return typeof (p as Partial<EndpointProvider>).endpoint === 'function'
+}

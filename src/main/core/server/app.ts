@@ -13,8 +13,13 @@ import type { Metrics } from '../metrics'
 import { setRequestApp } from './app-access'
 import { answerClientError } from './client-error'
 import { InFlight, shuttingDown } from './in-flight'
-import { DEFAULT_ALIAS, type PipelineRegistry } from '../pipelines/registry'
+import type { PipelineRegistry } from '../pipelines/registry'
 import { registerChatCompletions } from './routes/chat-completions'
+import { registerCompletions } from './routes/completions'
+import { registerEmbeddings } from './routes/embeddings'
+import { registerMessages } from './routes/messages'
+import { registerModels } from './routes/models'
+import { registerResponses } from './routes/responses'
 import { checkApiKey, checkOrigin, hostChecker, type SecurityOptions } from './security'
 
 export interface ServerOptions extends SecurityOptions {
@@ -181,15 +186,7 @@ export function createApp(deps: AppDeps): FastifyInstance {
     reply.type('text/plain; version=0.0.4')
     return deps.metrics.render()
   })
-  app.get('/v1/models', async () => ({ object: 'list', data: modelList(deps.pipelines) }))
-  app.get<{ Params: { id: string } }>('/v1/models/:id', async (req) => {
-    const found = modelList(deps.pipelines).find((m) => m.id === req.params.id)
-    if (!found)
-      throw new AppError('model_not_found', `model "${req.params.id}" is not served here`, {
-        param: 'model'
-      })
-    return found
-  })
+  registerModels(app, deps.pipelines, started)
   registerChatCompletions(app, {
     pipelines: deps.pipelines,
     engine: deps.engine,
@@ -197,21 +194,18 @@ export function createApp(deps: AppDeps): FastifyInstance {
     inflight,
     traced
   })
+  const mapped = {
+    pipelines: deps.pipelines,
+    engine: deps.engine,
+    maxConcurrent: options.maxConcurrent,
+    inflight,
+    traced
+  }
+  registerResponses(app, mapped)
+  registerCompletions(app, mapped)
+  registerEmbeddings(app, mapped)
+  registerMessages(app, { ...mapped, toAppError, rejected: (code) => deps.metrics.rejected(code) })
   return app
-}
-
-function modelList(
-  pipelines: PipelineRegistry
-): { id: string; object: 'model'; created: number; owned_by: string }[] {
-  const list = pipelines
-    .list()
-    .map((p) => ({ id: p.id, object: 'model' as const, created: started, owned_by: 'llmnet' }))
-  return pipelines.default()
-    ? [
-        ...list,
-        { id: DEFAULT_ALIAS, object: 'model' as const, created: started, owned_by: 'llmnet' }
-      ]
-    : list
 }
 
 /**
@@ -245,7 +239,8 @@ function ownAuth(url: string): boolean {
   )
 }
 
-function toAppError(err: FastifyError | AppError): AppError {
+/** A framework error (bad URL, body limits, bad JSON) as an AppError; AppErrors pass through. */
+export function toAppError(err: FastifyError | AppError): AppError {
   if (err instanceof AppError) return err
   switch (err.code) {
     case 'FST_ERR_BAD_URL':

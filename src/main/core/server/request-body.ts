@@ -96,7 +96,8 @@ function deepPath(value: unknown, limit: number): (string | number)[] {
   return []
 }
 
-function tooDeep(body: unknown): AppError {
+/** The 400 for a body nested past {@link MAX_BODY_DEPTH}, naming where. */
+export function tooDeep(body: unknown): AppError {
   const path = deepPath(body, MAX_BODY_DEPTH)
   // The first segments say which field it is; all 64 would drown the message.
   const shown = formatPath(path.slice(0, 6))

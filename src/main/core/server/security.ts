@@ -152,7 +152,7 @@ export function checkApiKey(headers: IncomingHttpHeaders, apiKey: string | undef
   if (!given)
     throw new AppError(
       'invalid_api_key',
-      'an API key is required: send "Authorization: Bearer <key>"'
+      'an API key is required: send "Authorization: Bearer <key>" or "x-api-key: <key>"'
     )
   if (!keysEqual(given, apiKey)) throw new AppError('invalid_api_key', 'the API key is not valid')
 }

@@ -239,7 +239,18 @@ describe('server', () => {
     it('GET /v1/models lists every pipeline id plus llmnet (fails if a pipeline or the alias is missing)', async () => {
       const ids: string[] = []
       for await (const m of srv.client.models.list()) ids.push(m.id)
-      expect(ids).toEqual(['alpha', 'beta', 'flaky', 'refused', 'no-model', 'router', 'llmnet'])
+      // Pipelines first; then each pipeline's models as PIPELINE/MODEL (direct addressing).
+      const pipelines = ids.filter((id) => !id.includes('/'))
+      expect(pipelines).toEqual([
+        'alpha',
+        'beta',
+        'flaky',
+        'refused',
+        'no-model',
+        'router',
+        'llmnet'
+      ])
+      expect(ids.slice(pipelines.length).every((id) => id.includes('/'))).toBe(true)
       const one = await srv.client.models.retrieve('beta')
       expect(one).toMatchObject({ id: 'beta', object: 'model', owned_by: 'llmnet' })
     })

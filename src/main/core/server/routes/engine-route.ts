@@ -1,0 +1,271 @@
+/**
+ * @module What the routes that map another API onto the pipeline engine (responses, messages,
+ * completions, embeddings) share: the drain and concurrency checks, the request id, cancellation
+ * when the client leaves, the run itself, the headers of a hijacked answer, and tool-call deltas
+ * gathered into whole calls.
+ */
+import { randomUUID } from 'node:crypto'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { ChatCompletionRequest } from '../../../../shared/openai/chat'
+import { Cancellation } from '../../cancel'
+import { type EngineResult, type EngineSink, runPipeline } from '../../engine/engine'
+import type { CompiledPipeline } from '../../engine/pipeline'
+import { AppError } from '../../errors'
+import { directPipeline, pipelineFor, requireAddress } from '../../pipelines/addressing'
+import type { PipelineRegistry } from '../../pipelines/registry'
+import { type EndpointProvider, hasEndpoints } from '../../providers/provider'
+import { requestApp } from '../app-access'
+import { shuttingDown } from '../in-flight'
+import type { ChatRouteDeps } from './chat-completions'
+
+/** The same dependencies as the chat route's. */
+export type EngineRouteDeps = ChatRouteDeps
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+/** The client's `x-request-id` when valid; always suffixed, so answer ids stay unique. */
+export function routeRequestId(req: FastifyRequest): string {
+  const given = req.headers['x-request-id']
+  const v = Array.isArray(given) ? given[0] : given
+  return v && REQUEST_ID.test(v) ? v : randomUUID()
+}
+
+/** One request in flight on a route: its id, its cancellation, and its end. */
+export interface RouteRun {
+  requestId: string
+  signal: Cancellation
+  /** Unique per answer even when a client reuses its request id. */
+  answerId: string
+}
+
+/** Counts requests in flight across the mapped routes (the chat route keeps its own count). */
+export class RouteGate {
+  private active = 0
+  constructor(private readonly deps: EngineRouteDeps) {}
+
+  /**
+   * Admits a request (503 while draining, 429 over the limit) and ties its cancellation to the
+   * client's connection; `work` runs with it and the slot is freed after.
+   */
+  async run<T>(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    work: (run: RouteRun) => Promise<T>
+  ): Promise<T> {
+    const deps = this.deps
+    if (deps.inflight.draining) throw shuttingDown()
+    if (this.active >= deps.maxConcurrent) {
+      throw new AppError(
+        'rate_limited',
+        `too many requests in flight (limit ${deps.maxConcurrent}); retry shortly`
+      )
+    }
+    this.active++
+    const signal = new Cancellation()
+    deps.inflight.add(signal)
+    reply.raw.once('close', () => {
+      deps.inflight.delete(signal)
+      if (!reply.raw.writableFinished) signal.abort(new Error('client disconnected'))
+    })
+    const requestId = routeRequestId(req)
+    try {
+      return await work({
+        requestId,
+        signal,
+        answerId: randomUUID().replace(/-/g, '').slice(0, 24)
+      })
+    } catch (err) {
+      if (typeof err === 'object' && err !== null) deps.traced.add(err)
+      throw err
+    } finally {
+      this.active--
+    }
+  }
+}
+
+/** The pipeline a request's `model` names: a pipeline, or a direct model's synthetic one. */
+export function pipelineOf(registry: PipelineRegistry, model: string): CompiledPipeline {
+  return pipelineFor(requireAddress(registry, model))
+}
+
+/** Runs a chat request (mapped from another API) through the engine into `sink`. */
+export function runChat(
+  deps: EngineRouteDeps,
+  req: FastifyRequest,
+  run: RouteRun,
+  request: ChatCompletionRequest,
+  sink: EngineSink
+): Promise<EngineResult> {
+  return runPipeline(
+    deps.engine,
+    {
+      pipeline: pipelineOf(deps.pipelines, request.model),
+      request,
+      requestId: run.requestId,
+      headers: req.headers,
+      signal: run.signal,
+      stream: request.stream === true,
+      app: requestApp(req.raw)
+    },
+    sink
+  )
+}
+
+/** Runs a chat request and gathers its whole answer: the text and the tool calls. */
+export async function collectAnswer(
+  deps: EngineRouteDeps,
+  req: FastifyRequest,
+  run: RouteRun,
+  request: ChatCompletionRequest
+): Promise<{ text: string; calls: ToolCall[]; result: EngineResult }> {
+  let text = ''
+  const calls = new ToolCallCollector()
+  const result = await runChat(deps, req, run, request, {
+    start() {},
+    delta(d) {
+      if (d.content) text += d.content
+      if (d.toolCalls) calls.add(d.toolCalls)
+    }
+  })
+  return { text, calls: calls.calls, result }
+}
+
+/** Headers of a hijacked answer: ids, the route, and the CORS headers the onRequest hook set. */
+export function answerHeaders(
+  reply: FastifyReply,
+  requestId: string,
+  route: string[],
+  contentType: string
+): Record<string, string> {
+  const out: Record<string, string> = {
+    'content-type': contentType,
+    'x-request-id': requestId,
+    'x-llmnet-route': route.join('>')
+  }
+  for (const name of ['access-control-allow-origin', 'vary', 'access-control-expose-headers']) {
+    const v = reply.getHeader(name)
+    if (typeof v === 'string') out[name] = v
+  }
+  if (contentType.startsWith('text/event-stream')) out['cache-control'] = 'no-cache'
+  return out
+}
+
+/** Writes a whole JSON answer on the raw socket (the chat route's fast path does the same). */
+export function sendJsonAnswer(
+  reply: FastifyReply,
+  requestId: string,
+  route: string[],
+  body: unknown
+): void {
+  const json = JSON.stringify(body)
+  reply.hijack()
+  reply.raw.writeHead(200, {
+    ...answerHeaders(reply, requestId, route, 'application/json; charset=utf-8'),
+    'content-length': String(Buffer.byteLength(json))
+  })
+  reply.raw.end(json)
+}
+
+/** A whole tool call, gathered from its streamed pieces. */
+export interface ToolCall {
+  id: string
+  name: string
+  arguments: string
+}
+
+interface CallDelta {
+  index?: number
+  id?: string
+  function?: { name?: string; arguments?: string }
+}
+
+/**
+ * Gathers OpenAI tool-call deltas into whole calls. Pieces are joined by `index`; a piece without
+ * one continues the last call unless it brings a new `id` (a buffered answer's whole calls).
+ * `onPiece` hears each piece as it arrives, with the call's position.
+ */
+export class ToolCallCollector {
+  readonly calls: ToolCall[] = []
+  private readonly byIndex = new Map<number, number>()
+
+  add(
+    deltas: unknown[],
+    onPiece?: (position: number, call: ToolCall, started: boolean, args: string) => void
+  ): void {
+    for (const raw of deltas) {
+      const d = raw as CallDelta
+      let position: number | undefined =
+        typeof d.index === 'number' ? this.byIndex.get(d.index) : undefined
+      const last = this.calls.length - 1
+      if (position === undefined && typeof d.index !== 'number' && last >= 0) {
+        if (!d.id || d.id === this.calls[last]?.id) position = last
+      }
+      let started = false
+      if (position === undefined) {
+        position = this.calls.length
+        this.calls.push({ id: d.id ?? `call_${randomUUID().slice(0, 8)}`, name: '', arguments: '' })
+        if (typeof d.index === 'number') this.byIndex.set(d.index, position)
+        started = true
+      }
+      const call = this.calls[position] as ToolCall
+      if (d.function?.name) call.name += d.function.name
+      const args = d.function?.arguments ?? ''
+      call.arguments += args
+      onPiece?.(position, call, started, args)
+    }
+  }
+}
+
+/** The current Unix time in seconds. */
+export function unixNow(): number {
+  return Math.floor(Date.now() / 1000)
+}
+
+/** A model the other endpoints (embeddings, completions) send to, and its upstream id. */
+export interface EndpointModel {
+  provider: EndpointProvider
+  upstreamModel: string
+  /** `PIPELINE/MODEL`, for the route header. */
+  name: string
+}
+
+/**
+ * The model that `model` names for embeddings and completions: `PIPELINE/MODEL`, or a pipeline
+ * whose composition declares exactly one model. These endpoints bypass routing (a router cannot
+ * pick an embedding), so a pipeline with several models is a 400 naming them.
+ */
+export function endpointModel(
+  deps: EngineRouteDeps,
+  model: string,
+  what: 'embeddings' | 'completions'
+): EndpointModel {
+  const address = requireAddress(deps.pipelines, model)
+  let key: string
+  if (address.kind === 'model') key = address.modelKey
+  else {
+    const keys = Object.keys(address.pipeline.composition.models)
+    if (keys.length !== 1 || keys[0] === undefined) {
+      const p = address.pipeline.id
+      throw new AppError(
+        'invalid_request',
+        `${what} need one model, and pipeline "${p}" has ${keys.length}: address one as ${keys.map((k) => `"${p}/${k}"`).join(', ')}`,
+        { param: 'model' }
+      )
+    }
+    key = keys[0]
+  }
+  const synthetic = directPipeline(address.pipeline, key)
+  const node = synthetic.topology.entry
+  if (!node) throw new AppError('internal_error', `no node for model "${key}"`)
+  const { provider, model: upstreamModel } = deps.engine.providers.forNode(synthetic, node)
+  if (!hasEndpoints(provider)) {
+    throw new AppError(
+      'invalid_request',
+      `model "${address.pipeline.id}/${key}" does not serve ${what}`,
+      {
+        param: 'model'
+      }
+    )
+  }
+  return { provider, upstreamModel, name: `${address.pipeline.id}/${key}` }
+}
