@@ -239,7 +239,9 @@ export class OllamaModelProvider implements Provider, EndpointProvider {
     if (req.path === 'embeddings') return ollamaEmbed(manager, model, req.body)
     const http = new OpenAICompatibleProvider({
       baseUrl: manager.openAIBaseUrl,
-      ...(this.readTimeoutMs !== undefined && { readTimeoutMs: this.readTimeoutMs })
+      ...(this.callOptions.readTimeoutMs !== undefined && {
+        readTimeoutMs: this.callOptions.readTimeoutMs
+      })
     })
     return http.endpoint({ ...req, body: { ...req.body, model } }, onEvent, opts)
   }
