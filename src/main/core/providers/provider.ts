@@ -1,4 +1,4 @@
-import type { ChatMessage, Usage } from '../../../shared/openai/chat'
+import type { ChatMessage, ChoiceLogprobs, Usage } from '../../../shared/openai/chat'
 import type { CancelSignal } from '../cancel'
 
 export interface ProviderRequest {
@@ -31,6 +31,11 @@ export function choiceSchema(options: readonly string[]): Record<string, unknown
 export interface ProviderResponse {
   content: string | null
   toolCalls?: unknown[]
+  /** The model's thinking, under the name the backend used (`reasoning_content` or `reasoning`). */
+  reasoningContent?: string
+  reasoning?: string
+  logprobs?: ChoiceLogprobs
+  systemFingerprint?: string
   finishReason: string | null
   usage?: Usage
   /** Whether a constrained-decoding request was honoured by the backend. */
@@ -41,6 +46,11 @@ export interface ProviderResponse {
 export interface StreamDelta {
   content?: string
   toolCalls?: unknown[]
+  reasoningContent?: string
+  reasoning?: string
+  logprobs?: ChoiceLogprobs
+  /** The backend's `system_fingerprint`, as soon as it sent one. */
+  systemFingerprint?: string
 }
 
 /** Called per delta; a returned promise (backpressure) is awaited before reading on. */
@@ -49,6 +59,7 @@ export type DeltaHandler = (delta: StreamDelta) => void | Promise<void>
 export interface StreamEnd {
   finishReason: string | null
   usage?: Usage
+  systemFingerprint?: string
 }
 
 export interface CallOptions {
