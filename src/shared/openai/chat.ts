@@ -59,6 +59,20 @@ export const OWNED_FIELDS: ReadonlySet<string> = new Set([
   'n'
 ])
 
+/**
+ * Fields that only describe a request (who asked, how to bill, store or cache it): a backend
+ * without them may leave them out, as nothing in the answer depends on them.
+ */
+export const ADVISORY_FIELDS: ReadonlySet<string> = new Set([
+  'user',
+  'metadata',
+  'store',
+  'service_tier',
+  'prompt_cache_key',
+  'safety_identifier',
+  'parallel_tool_calls'
+])
+
 /** The client fields an answering node receives: all but the owned ones, nulls left out. */
 export function forwardedParams(req: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const out: Record<string, unknown> = {}

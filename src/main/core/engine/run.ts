@@ -11,6 +11,7 @@ import { type ChatMessage, forwardedParams, type Usage } from '../../../shared/o
 import type { CancelSignal } from '../cancel'
 import { AppError } from '../errors'
 import type { ProviderResponse, StreamDelta } from '../providers/provider'
+import { nodeFailure } from '../providers/upstream-error'
 import { chooseNext, type RouteContext } from './decide'
 import type { EngineDeps, EngineResult, EngineSink, ProviderResolver, RunInput } from './engine'
 import { runHooks } from './hooks'
@@ -262,7 +263,7 @@ export class PipelineRun implements RouteContext {
     const { provider, model, req } = this.answerRequest(node, previous)
     const res = await provider
       .chat(req, { signal: this.input.signal })
-      .catch((err: unknown) => nodeFailure(err, node, model))
+      .catch((err: unknown) => nodeFailure(err, node.name, model))
     this.usage = addUsage(this.usage, res.usage)
     this.hops.push({
       node: node.name,
@@ -336,7 +337,7 @@ export class PipelineRun implements RouteContext {
         },
         { signal: this.input.signal }
       )
-      .catch((err: unknown) => nodeFailure(err, node, model))
+      .catch((err: unknown) => nodeFailure(err, node.name, model))
     hop.durationMs = Date.now() - started
     hop.usage = end.usage
     this.usage = addUsage(this.usage, end.usage)
@@ -421,16 +422,6 @@ export class PipelineRun implements RouteContext {
       systemFingerprint: from?.systemFingerprint
     }
   }
-}
-
-/** An upstream's refusal names the node and model that sent it; other errors pass unchanged. */
-function nodeFailure(err: unknown, node: ArchitectureNode, model: string): never {
-  if (err instanceof AppError && err.options.upstream)
-    throw new AppError(err.code, `node "${node.name}" (model "${model}"): ${err.message}`, {
-      ...err.options,
-      cause: err
-    })
-  throw err
 }
 
 function hasHooks(node: ArchitectureNode, phase: 'pre' | 'post'): boolean {

@@ -4,7 +4,12 @@
  * legacy `functions` into `tools`), which are advisory and not sent, and which are refused.
  */
 import type { ChatRequest, ChatResponse, Logprob, Message, Options, Tool, ToolCall } from 'ollama'
-import type { ChatMessage, ChoiceLogprobs, Usage } from '../../../shared/openai/chat'
+import {
+  ADVISORY_FIELDS,
+  type ChatMessage,
+  type ChoiceLogprobs,
+  type Usage
+} from '../../../shared/openai/chat'
 import { AppError } from '../errors'
 import { choiceSchema, type ProviderRequest } from '../providers/provider'
 
@@ -46,20 +51,6 @@ const MAPPED_KEYS = new Set<string>([
   'keep_alive',
   'format',
   'options'
-])
-
-/**
- * Fields that only describe the request (who asked, how to bill or store it) and change nothing
- * in the answer of a model on Ollama: accepted and not sent.
- */
-const ADVISORY_KEYS = new Set([
-  'user',
-  'metadata',
-  'store',
-  'service_tier',
-  'prompt_cache_key',
-  'safety_identifier',
-  'parallel_tool_calls'
 ])
 
 /** OpenAI's reasoning efforts as Ollama's `think`. */
@@ -161,7 +152,7 @@ export function ollamaChatRequest(
 ): ChatRequest {
   const p = req.params
   for (const k in p) {
-    if (!MAPPED_KEYS.has(k) && !ADVISORY_KEYS.has(k))
+    if (!MAPPED_KEYS.has(k) && !ADVISORY_FIELDS.has(k))
       throw new AppError(
         'invalid_request',
         `"${k}" cannot be sent to ${req.model} on Ollama's native API, which has no such parameter; leave it out, or serve the model through Ollama's /v1 (adapter openai-api)`,

@@ -64,3 +64,13 @@ export function upstreamRefusal(status: number, text: string, who: string): AppE
     upstream: { status, code, type }
   })
 }
+
+/** An upstream's refusal, re-thrown naming the node and model that sent it; others unchanged. */
+export function nodeFailure(err: unknown, node: string, model: string): never {
+  if (err instanceof AppError && err.options.upstream)
+    throw new AppError(err.code, `node "${node}" (model "${model}"): ${err.message}`, {
+      ...err.options,
+      cause: err
+    })
+  throw err
+}
