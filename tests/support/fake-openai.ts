@@ -43,6 +43,8 @@ export interface FakeReply {
   /** `choices[0].logprobs.content` entries; streamed one per content chunk (in order). */
   logprobs?: unknown[]
   systemFingerprint?: string
+  /** A legacy `function_call` (streamed as its name, then its arguments). */
+  functionCall?: { name: string; arguments: string }
   /** With `status`: the error's `code`, `param` and `type` (default type server_error). */
   errorCode?: string | number
   errorParam?: string
@@ -155,9 +157,14 @@ export async function startFakeUpstream(
                 ...(reply.reasoningContent !== undefined && {
                   reasoning_content: reply.reasoningContent
                 }),
-                ...(reply.reasoning !== undefined && { reasoning: reply.reasoning })
+                ...(reply.reasoning !== undefined && { reasoning: reply.reasoning }),
+                ...(reply.functionCall && { function_call: reply.functionCall })
               },
-              finish_reason: reply.toolCalls ? 'tool_calls' : 'stop',
+              finish_reason: reply.toolCalls
+                ? 'tool_calls'
+                : reply.functionCall
+                  ? 'function_call'
+                  : 'stop',
               logprobs: reply.logprobs ? { content: reply.logprobs, refusal: null } : null
             }
           ],
@@ -225,10 +232,18 @@ export async function startFakeUpstream(
         object: 'chat.completion.chunk',
         choices: [{ index: 0, delta: { tool_calls: reply.toolCalls }, finish_reason: null }]
       })
+    const fc = reply.functionCall
+    for (const piece of fc ? [{ name: fc.name }, { arguments: fc.arguments }] : [])
+      await send({
+        ...base,
+        object: 'chat.completion.chunk',
+        choices: [{ index: 0, delta: { function_call: piece }, finish_reason: null }]
+      })
+    const finish = reply.toolCalls ? 'tool_calls' : fc ? 'function_call' : 'stop'
     await send({
       ...base,
       object: 'chat.completion.chunk',
-      choices: [{ index: 0, delta: {}, finish_reason: reply.toolCalls ? 'tool_calls' : 'stop' }]
+      choices: [{ index: 0, delta: {}, finish_reason: finish }]
     })
     if (rec.body?.stream_options?.include_usage)
       await send({ ...base, object: 'chat.completion.chunk', choices: [], usage })

@@ -113,6 +113,7 @@ export interface ChatCompletion {
       reasoning_content?: string
       reasoning?: string
       tool_calls?: unknown[]
+      function_call?: { name?: string; arguments?: string }
     }
     finish_reason: string | null
     logprobs: ChoiceLogprobs | null

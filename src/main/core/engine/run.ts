@@ -127,9 +127,16 @@ export class PipelineRun implements RouteContext {
         return this.answerFinal(current, previous, targets, input, prevName)
       }
       const answer = await this.answerBuffered(current, previous)
-      if (answer.toolCalls) {
+      if (answer.toolCalls || answer.functionCall) {
         // Tool calls go back to the client, who runs the tools; the pipeline ends here.
-        return this.finish(answer.text, answer.toolCalls, 'tool_calls', [], current.name, answer)
+        return this.finish(
+          answer.text,
+          answer.toolCalls,
+          callReason(answer),
+          [],
+          current.name,
+          answer
+        )
       }
       const text = await this.hooks(current, 'post', answer.text, prevName, input)
       const next = await chooseNext(this, current, text)
@@ -294,11 +301,11 @@ export class PipelineRun implements RouteContext {
     )
     if (!this.input.stream || mustBuffer) {
       const answer = await this.answerBuffered(node, previous)
-      if (answer.toolCalls)
+      if (answer.toolCalls || answer.functionCall)
         return this.finish(
           answer.text,
           answer.toolCalls,
-          'tool_calls',
+          callReason(answer),
           terminals,
           node.name,
           answer
@@ -408,6 +415,7 @@ export class PipelineRun implements RouteContext {
     const delta: StreamDelta = { content: answer, toolCalls }
     if (from?.reasoningContent) delta.reasoningContent = from.reasoningContent
     if (from?.reasoning) delta.reasoning = from.reasoning
+    if (from?.functionCall) delta.functionCall = from.functionCall
     // Log probabilities describe the model's own tokens: not a text a hook rewrote.
     if (from?.logprobs && answer === from.text) delta.logprobs = from.logprobs
     const writing = this.sink.delta(delta)
@@ -422,6 +430,11 @@ export class PipelineRun implements RouteContext {
       systemFingerprint: from?.systemFingerprint
     }
   }
+}
+
+/** The finish reason of an answer that calls tools (or a legacy function). */
+function callReason(answer: ProviderResponse): string {
+  return answer.toolCalls ? 'tool_calls' : (answer.finishReason ?? 'function_call')
 }
 
 function hasHooks(node: ArchitectureNode, phase: 'pre' | 'post'): boolean {

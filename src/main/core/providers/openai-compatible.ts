@@ -11,6 +11,7 @@ import {
   type CallOptions,
   choiceSchema,
   type DeltaHandler,
+  type FunctionCall,
   type Provider,
   type ProviderRequest,
   type ProviderResponse,
@@ -56,6 +57,7 @@ interface UpstreamMessage {
   tool_calls?: unknown[]
   reasoning_content?: string | null
   reasoning?: string | null
+  function_call?: FunctionCall | null
 }
 interface UpstreamChoice {
   message?: UpstreamMessage
@@ -264,6 +266,7 @@ export class OpenAICompatibleProvider implements Provider {
     if (message?.reasoning_content) out.reasoningContent = message.reasoning_content
     if (message?.reasoning) out.reasoning = message.reasoning
     if (choice?.logprobs) out.logprobs = choice.logprobs
+    if (message?.function_call) out.functionCall = message.function_call
     if (parsed.system_fingerprint) out.systemFingerprint = parsed.system_fingerprint
     return out
   }
@@ -299,7 +302,8 @@ export class OpenAICompatibleProvider implements Provider {
       const content = delta.content
       const toolCalls = delta.tool_calls
       // Thinking and log probabilities are rare: the common delta keeps its two fields.
-      const extra = delta.reasoning_content || delta.reasoning || choice.logprobs
+      const extra =
+        delta.reasoning_content || delta.reasoning || choice.logprobs || delta.function_call
       if (!extra) {
         if (content || toolCalls?.length)
           return onDelta({
@@ -313,6 +317,7 @@ export class OpenAICompatibleProvider implements Provider {
       if (delta.reasoning_content) d.reasoningContent = delta.reasoning_content
       if (delta.reasoning) d.reasoning = delta.reasoning
       if (choice.logprobs) d.logprobs = choice.logprobs
+      if (delta.function_call) d.functionCall = delta.function_call
       if (fingerprint) d.systemFingerprint = fingerprint
       return onDelta(d)
     }

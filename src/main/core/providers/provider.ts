@@ -35,11 +35,19 @@ export interface ProviderResponse {
   reasoningContent?: string
   reasoning?: string
   logprobs?: ChoiceLogprobs
+  /** The legacy `function_call` of an answer to `functions`. */
+  functionCall?: FunctionCall
   systemFingerprint?: string
   finishReason: string | null
   usage?: Usage
   /** Whether a constrained-decoding request was honoured by the backend. */
   constrained?: boolean
+}
+
+/** OpenAI's legacy function call (`functions` / `function_call`). */
+export interface FunctionCall {
+  name?: string
+  arguments?: string
 }
 
 /** One streamed piece of an answer. */
@@ -49,6 +57,8 @@ export interface StreamDelta {
   reasoningContent?: string
   reasoning?: string
   logprobs?: ChoiceLogprobs
+  /** A piece of a legacy `function_call` (the name first, then pieces of the arguments). */
+  functionCall?: FunctionCall
   /** The backend's `system_fingerprint`, as soon as it sent one. */
   systemFingerprint?: string
 }

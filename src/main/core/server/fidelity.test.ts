@@ -142,6 +142,75 @@ describe('nothing the client sent is dropped', () => {
     expect('user' in body).toBe(false)
   })
 
+  it('a legacy function_call answer comes back, in JSON and streamed (fails if it is dropped)', async () => {
+    const s = await server({ p: proxy(up.url) })
+    const call = { name: 'get_weather', arguments: '{"city":"Oslo"}' }
+    up.setResponder(() => ({ functionCall: call }))
+    const functions = [{ name: 'get_weather', parameters: { type: 'object', properties: {} } }]
+    const a = await s.client.chat.completions.create({ model: 'p', messages: ask, functions })
+    expect(a.choices[0]?.message.function_call).toEqual(call)
+    expect(a.choices[0]?.finish_reason).toBe('function_call')
+
+    const stream = await s.client.chat.completions.create({
+      model: 'p',
+      messages: ask,
+      functions,
+      stream: true
+    })
+    let name = ''
+    let args = ''
+    let finish: string | null | undefined
+    for await (const chunk of stream) {
+      name += chunk.choices[0]?.delta.function_call?.name ?? ''
+      args += chunk.choices[0]?.delta.function_call?.arguments ?? ''
+      finish = chunk.choices[0]?.finish_reason ?? finish
+    }
+    expect({ name, arguments: args }).toEqual(call)
+    expect(finish).toBe('function_call')
+  })
+
+  it('in a router pipeline, the fields go to the answering node only, and its thinking comes back (fails if a router gets them)', async () => {
+    const s = await server({
+      r: {
+        models: { m: externalModel(up.url) },
+        architecture: [
+          { name: 'router', layer: 0, model: 'm', adapter: 'openai-api', 'output-to': [1] },
+          {
+            name: 'a',
+            layer: 1,
+            model: 'm',
+            adapter: 'openai-api',
+            'use-case': 'A things',
+            'output-to': ['output']
+          },
+          {
+            name: 'b',
+            layer: 1,
+            model: 'm',
+            adapter: 'openai-api',
+            'use-case': 'B things',
+            'output-to': ['output']
+          },
+          OUTPUT
+        ]
+      }
+    })
+    up.setResponder((req, i) =>
+      i === 0 ? defaultResponder(req, i) : { content: 'answer', reasoningContent: 'thought' }
+    )
+    const res = await s.client.chat.completions.create({
+      model: 'r',
+      messages: ask,
+      reasoning_effort: 'low',
+      top_k: 5
+    } as OpenAI.ChatCompletionCreateParamsNonStreaming)
+    expect((res.choices[0]?.message as WithThinking).reasoning_content).toBe('thought')
+    expect(up.requests).toHaveLength(2)
+    expect(up.requests[0]?.body).not.toHaveProperty('reasoning_effort')
+    expect(up.requests[0]?.body).not.toHaveProperty('top_k')
+    expect(up.requests[1]?.body).toMatchObject({ reasoning_effort: 'low', top_k: 5 })
+  })
+
   it('a value of the wrong type is refused with a 400 naming the field (fails if it is silently passed on)', async () => {
     const s = await server({ p: proxy(up.url) })
     const res = await fetch(`${s.url}/v1/chat/completions`, {

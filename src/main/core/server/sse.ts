@@ -84,6 +84,7 @@ export class ChunkWriter {
     if (d.reasoning) delta.reasoning = d.reasoning
     if (d.content) delta.content = d.content
     if (d.toolCalls?.length) delta.tool_calls = withIndex(d.toolCalls)
+    if (d.functionCall) delta.function_call = d.functionCall
     const logprobs = d.logprobs ? `,"logprobs":${JSON.stringify(d.logprobs)}` : ''
     return this.write(
       `${this.prefix}${JSON.stringify(delta)}${logprobs},"finish_reason":null}]}\n\n`

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ChatCompletion, ChoiceLogprobs } from '../../../../shared/openai/chat'
+import type { FunctionCall } from '../../providers/provider'
 import { runPipeline, type EngineDeps, type EngineSink, type RunInput } from '../../engine/engine'
 import { Cancellation } from '../../cancel'
 import { AppError } from '../../errors'
@@ -104,6 +105,15 @@ function joinLogprobs(a: ChoiceLogprobs | null, b: ChoiceLogprobs): ChoiceLogpro
   return { ...a, ...b, content: join(a.content, b.content), refusal: join(a.refusal, b.refusal) }
 }
 
+/** A legacy function call's streamed pieces joined. */
+function joinCall(a: FunctionCall | undefined, b: FunctionCall): FunctionCall {
+  if (!a) return { ...b }
+  return {
+    name: (a.name ?? '') + (b.name ?? ''),
+    arguments: (a.arguments ?? '') + (b.arguments ?? '')
+  }
+}
+
 /** Written straight to the socket: Fastify's generic reply path costs more than the answer. */
 async function jsonResponse(
   reply: FastifyReply,
@@ -116,6 +126,7 @@ async function jsonResponse(
   let reasoning: string | undefined
   let logprobs: ChoiceLogprobs | null = null
   let fingerprint: string | undefined
+  let functionCall: FunctionCall | undefined
   const sink: EngineSink = {
     start(_route, fp) {
       fingerprint = fp
@@ -126,6 +137,7 @@ async function jsonResponse(
       if (d.reasoningContent) reasoningContent = (reasoningContent ?? '') + d.reasoningContent
       if (d.reasoning) reasoning = (reasoning ?? '') + d.reasoning
       if (d.logprobs) logprobs = joinLogprobs(logprobs, d.logprobs)
+      if (d.functionCall) functionCall = joinCall(functionCall, d.functionCall)
     }
   }
   const result = await runPipeline(engine, input, sink)
@@ -141,10 +153,11 @@ async function jsonResponse(
         index: 0,
         message: {
           role: 'assistant',
-          content: toolCalls && !content ? null : content,
+          content: (toolCalls || functionCall) && !content ? null : content,
           ...(reasoningContent !== undefined && { reasoning_content: reasoningContent }),
           ...(reasoning !== undefined && { reasoning }),
-          ...(toolCalls ? { tool_calls: toolCalls } : {})
+          ...(toolCalls ? { tool_calls: toolCalls } : {}),
+          ...(functionCall && { function_call: functionCall })
         },
         finish_reason: result.finishReason ?? 'stop',
         logprobs
@@ -198,7 +211,7 @@ async function streamResponse(
     },
     delta(d) {
       if (!out) return
-      if (d.reasoningContent || d.reasoning || d.logprobs) return out.full(d)
+      if (d.reasoningContent || d.reasoning || d.logprobs || d.functionCall) return out.full(d)
       const a = d.content ? out.content(d.content) : undefined
       const b = d.toolCalls?.length ? out.toolCalls(d.toolCalls) : undefined
       return a && b ? Promise.all([a, b]).then(() => undefined) : (a ?? b)
