@@ -9,6 +9,7 @@ import { createReadStream, statSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
+import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../src/main/cli/program'
 import type { Trace } from '../src/main/core/engine/trace'
@@ -117,6 +118,24 @@ describe('a llama.cpp pipeline end to end', () => {
     }
     expect(chunks).toBeGreaterThan(1)
     expect(usage).toMatchObject({ completion_tokens: expect.any(Number) })
+  })
+
+  it('a prompt longer than the context is a 400 context_length_exceeded, never truncated nor retried (fails if it becomes a retried 502)', async () => {
+    const traces: Trace[] = []
+    const off = s.runtime.events.on('trace', (t) => traces.push(t))
+    const client = new OpenAI({ baseURL: `${s.url}/v1`, apiKey: 'x', maxRetries: 2 })
+    const err = await client.chat.completions
+      .create({ model: 'local', messages: [{ role: 'user', content: 'rain '.repeat(3000) }] })
+      .catch((e: unknown) => e)
+    off()
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError)
+    const e = err as InstanceType<typeof OpenAI.BadRequestError>
+    expect(e.status).toBe(400)
+    expect(e.code).toBe('context_length_exceeded')
+    expect(e.param).toBe('messages')
+    expect(e.message).toMatch(/node "router" \(model ".*tiny\.gguf"\).*the context holds 1024/)
+    // The SDK did not ask again: one request reached llmnet.
+    expect(traces).toHaveLength(1)
   })
 
   it('a later routing decision reuses the evaluated prefix: the trace shows cached prompt tokens (catches re-evaluating the router prompt)', async () => {

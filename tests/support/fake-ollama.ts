@@ -35,6 +35,10 @@ export interface FakeOllamaRequest {
 /** Overrides for one chat answer (native or OpenAI). */
 export interface FakeChatReply {
   content?: string
+  /** Native chat only: the model's `thinking`, sent (streamed: in one line) before the content. */
+  thinking?: string
+  /** Native chat only: tool calls, streamed one per line after the content. */
+  toolCalls?: { function: { name: string; arguments: Record<string, unknown> } }[]
   status?: number
   error?: string
   /** Stop answering: before the status line, or after the first streamed line (or half a body). */
@@ -229,7 +233,20 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
         res.write(`${JSON.stringify(piece(parts[0] ?? ''))}\n`)
         return
       }
-      return ndjson(res, [...parts.map(piece), end], 2)
+      const thought =
+        kind === 'chat' && reply?.thinking
+          ? [
+              {
+                ...piece(''),
+                message: { role: 'assistant', content: '', thinking: reply.thinking }
+              }
+            ]
+          : []
+      const calls = (kind === 'chat' ? (reply?.toolCalls ?? []) : []).map((c) => ({
+        ...piece(''),
+        message: { role: 'assistant', content: '', tool_calls: [c] }
+      }))
+      return ndjson(res, [...thought, ...parts.map(piece), ...calls, end], 2)
     }
     const text = parts.join('')
     if (reply?.stall === 'body') {
@@ -241,7 +258,15 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
       res,
       200,
       kind === 'chat'
-        ? { ...final, message: { role: 'assistant', content: text } }
+        ? {
+            ...final,
+            message: {
+              role: 'assistant',
+              content: text,
+              ...(reply?.thinking && { thinking: reply.thinking }),
+              ...(reply?.toolCalls && { tool_calls: reply.toolCalls })
+            }
+          }
         : { ...final, response: text }
     )
   }

@@ -30,7 +30,25 @@ export interface FakeReply {
   chunkDelayMs?: number
   /** Never answer (for timeouts and cancellation). */
   hang?: boolean
-  usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number }
+  usage?: {
+    prompt_tokens: number
+    completion_tokens: number
+    total_tokens: number
+    completion_tokens_details?: Record<string, number>
+  }
+  /** The model's thinking, sent as `reasoning_content` (streamed before the content, by word). */
+  reasoningContent?: string
+  /** The model's thinking under vLLM's and Ollama's newer name, `reasoning`. */
+  reasoning?: string
+  /** `choices[0].logprobs.content` entries; streamed one per content chunk (in order). */
+  logprobs?: unknown[]
+  systemFingerprint?: string
+  /** A legacy `function_call` (streamed as its name, then its arguments). */
+  functionCall?: { name: string; arguments: string }
+  /** With `status`: the error's `code`, `param` and `type` (default type server_error). */
+  errorCode?: string | number
+  errorParam?: string
+  errorType?: string
   /** Destroy the socket after this many streamed chunks. */
   dropAfterChunks?: number
   /** After the streamed chunks, send an SSE error event with this message and end (no [DONE]). */
@@ -183,14 +201,24 @@ export async function startFakeUpstream(
       if (reply.retryAfter !== undefined) headers['retry-after'] = String(reply.retryAfter)
       res.writeHead(reply.status, headers).end(
         JSON.stringify({
-          error: { message: reply.error ?? 'fake failure', type: 'server_error' }
+          error: {
+            message: reply.error ?? 'fake failure',
+            type: reply.errorType ?? 'server_error',
+            ...(reply.errorCode !== undefined && { code: reply.errorCode }),
+            ...(reply.errorParam !== undefined && { param: reply.errorParam })
+          }
         })
       )
       return
     }
     const usage = reply.usage ?? { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 }
     const content = reply.content ?? ''
-    const base = { id: 'chatcmpl-fake', created: 1, model: rec.body?.model ?? 'fake' }
+    const base = {
+      id: 'chatcmpl-fake',
+      created: 1,
+      model: rec.body?.model ?? 'fake',
+      ...(reply.systemFingerprint !== undefined && { system_fingerprint: reply.systemFingerprint })
+    }
     if (!rec.body?.stream) {
       finished = true
       res.writeHead(200, { 'content-type': 'application/json' }).end(
@@ -203,9 +231,19 @@ export async function startFakeUpstream(
               message: {
                 role: 'assistant',
                 content: reply.toolCalls ? null : content,
-                tool_calls: reply.toolCalls
+                tool_calls: reply.toolCalls,
+                ...(reply.reasoningContent !== undefined && {
+                  reasoning_content: reply.reasoningContent
+                }),
+                ...(reply.reasoning !== undefined && { reasoning: reply.reasoning }),
+                ...(reply.functionCall && { function_call: reply.functionCall })
               },
-              finish_reason: reply.toolCalls ? 'tool_calls' : 'stop'
+              finish_reason: reply.toolCalls
+                ? 'tool_calls'
+                : reply.functionCall
+                  ? 'function_call'
+                  : 'stop',
+              logprobs: reply.logprobs ? { content: reply.logprobs, refusal: null } : null
             }
           ],
           usage
@@ -223,6 +261,17 @@ export async function startFakeUpstream(
       object: 'chat.completion.chunk',
       choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]
     })
+    for (const [field, text] of [
+      ['reasoning_content', reply.reasoningContent],
+      ['reasoning', reply.reasoning]
+    ] as const) {
+      for (const piece of text?.split(/(?<= )/) ?? [])
+        await send({
+          ...base,
+          object: 'chat.completion.chunk',
+          choices: [{ index: 0, delta: { [field]: piece }, finish_reason: null }]
+        })
+    }
     const pieces = reply.chunks ?? content.split(/(?<= )/)
     let n = 0
     for (const piece of pieces) {
@@ -238,7 +287,14 @@ export async function startFakeUpstream(
       await send({
         ...base,
         object: 'chat.completion.chunk',
-        choices: [{ index: 0, delta: { content: piece }, finish_reason: null }]
+        choices: [
+          {
+            index: 0,
+            delta: { content: piece },
+            finish_reason: null,
+            ...(reply.logprobs && { logprobs: { content: [reply.logprobs[n]], refusal: null } })
+          }
+        ]
       })
       n++
     }
@@ -254,10 +310,18 @@ export async function startFakeUpstream(
         object: 'chat.completion.chunk',
         choices: [{ index: 0, delta: { tool_calls: reply.toolCalls }, finish_reason: null }]
       })
+    const fc = reply.functionCall
+    for (const piece of fc ? [{ name: fc.name }, { arguments: fc.arguments }] : [])
+      await send({
+        ...base,
+        object: 'chat.completion.chunk',
+        choices: [{ index: 0, delta: { function_call: piece }, finish_reason: null }]
+      })
+    const finish = reply.toolCalls ? 'tool_calls' : fc ? 'function_call' : 'stop'
     await send({
       ...base,
       object: 'chat.completion.chunk',
-      choices: [{ index: 0, delta: {}, finish_reason: reply.toolCalls ? 'tool_calls' : 'stop' }]
+      choices: [{ index: 0, delta: {}, finish_reason: finish }]
     })
     if (rec.body?.stream_options?.include_usage)
       await send({ ...base, object: 'chat.completion.chunk', choices: [], usage })

@@ -25,17 +25,26 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly options: { param?: string | null; cause?: unknown; retryAfterMs?: number } = {}
+    readonly options: {
+      param?: string | null
+      cause?: unknown
+      retryAfterMs?: number
+      /** What an upstream's refusal said (status, code, type), kept on the wire as it was. */
+      upstream?: { status: number; code: string; type: string }
+    } = {}
   ) {
     super(message, { cause: options.cause })
   }
 
   get status(): number {
-    return ERROR_CODES[this.code].status
+    return this.options.upstream?.status ?? ERROR_CODES[this.code].status
   }
 
   toBody(): OpenAIErrorBody {
-    return errorBody(this.code, this.message, this.options.param ?? null)
+    const body = errorBody(this.code, this.message, this.options.param ?? null)
+    const up = this.options.upstream
+    if (up) body.error = { ...body.error, code: up.code, type: up.type }
+    return body
   }
 
   /** Normalises anything thrown; unknown errors become `internal_error` without leaking stacks. */

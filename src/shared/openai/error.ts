@@ -16,6 +16,11 @@ export const ERROR_CODES = {
   /** A name already taken, or a save based on an older version. */
   conflict: { status: 409, type: 'invalid_request_error' },
   no_route: { status: 422, type: 'invalid_request_error' },
+  /**
+   * An upstream refused the request (a 4xx other than 429): the client gets the upstream's own
+   * status, code and param (AppError options), never a retryable 5xx.
+   */
+  upstream_rejected: { status: 400, type: 'invalid_request_error' },
   hook_aborted: { status: 422, type: 'invalid_request_error' },
   rate_limited: { status: 429, type: 'rate_limit_error' },
   headers_too_large: { status: 431, type: 'invalid_request_error' },

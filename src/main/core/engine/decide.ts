@@ -12,6 +12,7 @@ import { AppError } from '../errors'
 import type { ProviderResolver } from './engine'
 import type { CompiledPipeline } from './pipeline'
 import { laterRoutingText, parseRouteAnswer, routingMessages } from './routing'
+import { nodeFailure } from '../providers/upstream-error'
 import { addUsage, type DecisionSource, type HopTrace, ZERO_USAGE } from './trace'
 
 /** What a routing decision reads from, and records into, the run it belongs to. */
@@ -121,10 +122,12 @@ async function routeWithModel(
   let constrained = false
   let pick: string | undefined
   for (let attempt = 0; attempt < 2 && !pick; attempt++) {
-    const res = await provider.chat(
-      { model, messages, params: ROUTER_PARAMS, choice: { options: names } },
-      { signal: ctx.signal }
-    )
+    const res = await provider
+      .chat(
+        { model, messages, params: ROUTER_PARAMS, choice: { options: names } },
+        { signal: ctx.signal }
+      )
+      .catch((err: unknown) => nodeFailure(err, from.name, model))
     usage = addUsage(usage, res.usage)
     constrained = res.constrained ?? false
     rawAnswers.push(res.content ?? '')

@@ -52,7 +52,8 @@ export interface RunInput {
 
 /** Where the final answer goes: `start` once with the route, then the deltas. */
 export interface EngineSink {
-  start(route: string[]): void | Promise<void>
+  /** `systemFingerprint`: the answering backend's, when it sent one. */
+  start(route: string[], systemFingerprint?: string): void | Promise<void>
   /** A returned promise (backpressure) is awaited before the engine reads on. */
   delta(delta: StreamDelta): void | Promise<void>
 }
@@ -62,6 +63,7 @@ export interface EngineResult {
   usage: Usage
   route: string[]
   trace: Trace
+  systemFingerprint?: string
 }
 
 /**
@@ -76,7 +78,7 @@ export async function runPipeline(
   let answer = ''
   const sink: EngineSink = deps.recordExchanges
     ? {
-        start: (route) => target.start(route),
+        start: (route, fp) => target.start(route, fp),
         delta: (d) => {
           if (d.content) answer += d.content
           return target.delta(d)
@@ -86,19 +88,13 @@ export async function runPipeline(
   const redact = input.pipeline.redact
   const secrets = input.pipeline.secretValues
   // With secrets loaded, the answer is redacted too (a hook or model could echo a secret).
-  const guard = secrets.length > 0 ? new StreamRedactor(redact, secrets) : undefined
-  const out: EngineSink = guard
-    ? {
-        start: (route) => sink.start(route),
-        delta: (d) =>
-          d.content ? sink.delta({ ...d, content: guard.push(d.content) }) : sink.delta(d)
-      }
-    : sink
+  const guard = secrets.length > 0 ? redacting(sink, redact, secrets) : undefined
+  const out: EngineSink = guard ?? sink
   const run = new PipelineRun(deps, input, out)
   try {
     const result = await run.execute()
     const rest = guard?.flush()
-    if (rest) await sink.delta({ content: rest })
+    if (rest) await sink.delta(rest)
     return result
   } catch (err) {
     let e = input.signal.aborted ? abortError(input.signal.reason, err) : AppError.from(err)
@@ -109,7 +105,7 @@ export async function runPipeline(
     // the caller writes the error event.
     const rest = guard?.flush()
     try {
-      if (rest && !input.signal.aborted) await sink.delta({ content: rest })
+      if (rest && !input.signal.aborted) await sink.delta(rest)
     } catch {
       // the run's own error is the one to report
     }
@@ -132,6 +128,45 @@ export async function runPipeline(
     const emit = (): void => deps.events.emit('trace', redactTrace(trace, redact, input.pipeline))
     if (run.pending.length === 0) emit()
     else void Promise.allSettled(run.pending).then(emit)
+  }
+}
+
+/**
+ * The sink with the answer redacted, and the thinking through its own redactor. `flush()` is
+ * what both still hold back at the end (a split secret's possible start).
+ */
+function redacting(
+  sink: EngineSink,
+  redact: (s: string) => string,
+  secrets: readonly string[]
+): EngineSink & { flush(): StreamDelta | undefined } {
+  const guard = new StreamRedactor(redact, secrets)
+  const thoughts = new StreamRedactor(redact, secrets)
+  let thoughtField: 'reasoningContent' | 'reasoning' = 'reasoningContent'
+  return {
+    start: (route, fp) => sink.start(route, fp),
+    delta: (d) => {
+      if (!d.content && !d.reasoningContent && !d.reasoning) return sink.delta(d)
+      const out = { ...d }
+      if (d.reasoningContent) out.reasoningContent = thoughts.push(d.reasoningContent)
+      if (d.reasoning) {
+        thoughtField = 'reasoning'
+        out.reasoning = thoughts.push(d.reasoning)
+      }
+      if (d.content) {
+        // The answer follows the thinking: what the thinking held back goes first.
+        const held = thoughts.flush()
+        if (held) out[thoughtField] = (out[thoughtField] ?? '') + held
+        out.content = guard.push(d.content)
+      }
+      return sink.delta(out)
+    },
+    flush() {
+      const content = guard.flush()
+      const held = thoughts.flush()
+      if (!content && !held) return undefined
+      return { ...(content && { content }), ...(held && { [thoughtField]: held }) }
+    }
   }
 }
 

@@ -7,9 +7,11 @@ import { conditionHolds, type Variables } from '../../../shared/config/condition
 import type { ArchitectureNode } from '../../../shared/config/schema'
 import { effectiveLayer, isTerminal, nodeKind } from '../../../shared/config/topology'
 import { charLength, countWords, readHeaderVariables } from '../../../shared/config/variables'
-import { type ChatMessage, FORWARDED_PARAMS, type Usage } from '../../../shared/openai/chat'
+import { type ChatMessage, forwardedParams, type Usage } from '../../../shared/openai/chat'
 import type { CancelSignal } from '../cancel'
 import { AppError } from '../errors'
+import type { ProviderResponse, StreamDelta } from '../providers/provider'
+import { nodeFailure } from '../providers/upstream-error'
 import { chooseNext, type RouteContext } from './decide'
 import type { EngineDeps, EngineResult, EngineSink, ProviderResolver, RunInput } from './engine'
 import { runHooks } from './hooks'
@@ -43,11 +45,7 @@ export class PipelineRun implements RouteContext {
     this.question = lastUserText(input.request.messages)
     this.messages = input.request.messages
     this.headerVars = readHeaderVariables(input.pipeline.headerKeys, input.headers)
-    this.params = {}
-    const req = input.request as Record<string, unknown>
-    for (const key of FORWARDED_PARAMS) {
-      if (req[key] !== undefined && req[key] !== null) this.params[key] = req[key]
-    }
+    this.params = forwardedParams(input.request)
   }
 
   fail(e: AppError): void {
@@ -129,14 +127,28 @@ export class PipelineRun implements RouteContext {
         return this.answerFinal(current, previous, targets, input, prevName)
       }
       const answer = await this.answerBuffered(current, previous)
-      if (answer.toolCalls) {
+      if (answer.toolCalls || answer.functionCall) {
         // Tool calls go back to the client, who runs the tools; the pipeline ends here.
-        return this.finish(answer.text, answer.toolCalls, 'tool_calls', [], current.name)
+        return this.finish(
+          answer.text,
+          answer.toolCalls,
+          callReason(answer),
+          [],
+          current.name,
+          answer
+        )
       }
       const text = await this.hooks(current, 'post', answer.text, prevName, input)
       const next = await chooseNext(this, current, text)
       if (isTerminal(next.node)) {
-        return this.finish(text, undefined, answer.finishReason, next.terminals, current.name)
+        return this.finish(
+          text,
+          undefined,
+          answer.finishReason,
+          next.terminals,
+          current.name,
+          answer
+        )
       }
       previous = { node: current.name, text }
       prevName = current.name
@@ -253,10 +265,12 @@ export class PipelineRun implements RouteContext {
   private async answerBuffered(
     node: ArchitectureNode,
     previous: PreviousAnswer | undefined
-  ): Promise<{ text: string; toolCalls?: unknown[]; finishReason: string | null }> {
+  ): Promise<ProviderResponse & { text: string }> {
     const started = Date.now()
     const { provider, model, req } = this.answerRequest(node, previous)
-    const res = await provider.chat(req, { signal: this.input.signal })
+    const res = await provider
+      .chat(req, { signal: this.input.signal })
+      .catch((err: unknown) => nodeFailure(err, node.name, model))
     this.usage = addUsage(this.usage, res.usage)
     this.hops.push({
       node: node.name,
@@ -268,7 +282,7 @@ export class PipelineRun implements RouteContext {
       durationMs: Date.now() - started,
       usage: res.usage
     })
-    return { text: res.content ?? '', toolCalls: res.toolCalls, finishReason: res.finishReason }
+    return { ...res, text: res.content ?? '' }
   }
 
   /**
@@ -287,12 +301,19 @@ export class PipelineRun implements RouteContext {
     )
     if (!this.input.stream || mustBuffer) {
       const answer = await this.answerBuffered(node, previous)
-      if (answer.toolCalls)
-        return this.finish(answer.text, answer.toolCalls, 'tool_calls', terminals, node.name)
+      if (answer.toolCalls || answer.functionCall)
+        return this.finish(
+          answer.text,
+          answer.toolCalls,
+          callReason(answer),
+          terminals,
+          node.name,
+          answer
+        )
       const text = hasHooks(node, 'post')
         ? await this.hooks(node, 'post', answer.text, prevName, input)
         : answer.text
-      return this.finish(text, undefined, answer.finishReason, terminals, node.name)
+      return this.finish(text, undefined, answer.finishReason, terminals, node.name, answer)
     }
     const started = Date.now()
     const { provider, model, req } = this.answerRequest(node, previous)
@@ -310,22 +331,24 @@ export class PipelineRun implements RouteContext {
     const sink = this.sink
     let streaming = false
     let full = ''
-    const end = await provider.stream(
-      req,
-      (delta) => {
-        if (delta.content) full += delta.content
-        if (streaming) return sink.delta(delta)
-        streaming = true
-        hop.ttftMs = Date.now() - started
-        const pending = sink.start(route)
-        return pending ? pending.then(() => sink.delta(delta)) : sink.delta(delta)
-      },
-      { signal: this.input.signal }
-    )
+    const end = await provider
+      .stream(
+        req,
+        (delta) => {
+          if (delta.content) full += delta.content
+          if (streaming) return sink.delta(delta)
+          streaming = true
+          hop.ttftMs = Date.now() - started
+          const pending = sink.start(route, delta.systemFingerprint)
+          return pending ? pending.then(() => sink.delta(delta)) : sink.delta(delta)
+        },
+        { signal: this.input.signal }
+      )
+      .catch((err: unknown) => nodeFailure(err, node.name, model))
     hop.durationMs = Date.now() - started
     hop.usage = end.usage
     this.usage = addUsage(this.usage, end.usage)
-    if (!streaming) await sink.start(route)
+    if (!streaming) await sink.start(route, end.systemFingerprint)
     // Only observe hooks remain here (transforms force buffering): they see the whole answer.
     await this.hooks(node, 'post', full, prevName, input)
     for (const t of terminals) await this.hooks(t, 'post', full, node.name)
@@ -334,7 +357,8 @@ export class PipelineRun implements RouteContext {
       finishReason: end.finishReason,
       usage: this.usage,
       route: [...this.route],
-      trace: this.trace()
+      trace: this.trace(),
+      systemFingerprint: end.systemFingerprint
     }
   }
 
@@ -378,21 +402,39 @@ export class PipelineRun implements RouteContext {
     toolCalls: unknown[] | undefined,
     finishReason: string | null,
     terminals: ArchitectureNode[],
-    lastNode: string
+    lastNode: string,
+    from?: ProviderResponse & { text: string }
   ): Promise<EngineResult> {
     let answer = text
     // Output nodes' post hooks work on the final answer.
     for (const t of terminals)
       if (hasHooks(t, 'post')) answer = await this.hooks(t, 'post', answer, lastNode)
     // The sink answers synchronously unless the client pushes back: no await on that path.
-    const opening = this.sink.start(this.finalRoute(terminals))
+    const opening = this.sink.start(this.finalRoute(terminals), from?.systemFingerprint)
     if (opening) await opening
-    const writing = this.sink.delta({ content: answer, toolCalls })
+    const delta: StreamDelta = { content: answer, toolCalls }
+    if (from?.reasoningContent) delta.reasoningContent = from.reasoningContent
+    if (from?.reasoning) delta.reasoning = from.reasoning
+    if (from?.functionCall) delta.functionCall = from.functionCall
+    // Log probabilities describe the model's own tokens: not a text a hook rewrote.
+    if (from?.logprobs && answer === from.text) delta.logprobs = from.logprobs
+    const writing = this.sink.delta(delta)
     if (writing) await writing
     const last = this.input.pipeline.topology.nodes.get(lastNode)
     if (last) this.endAt(terminals, last, answer)
-    return { finishReason, usage: this.usage, route: [...this.route], trace: this.trace() }
+    return {
+      finishReason,
+      usage: this.usage,
+      route: [...this.route],
+      trace: this.trace(),
+      systemFingerprint: from?.systemFingerprint
+    }
   }
+}
+
+/** The finish reason of an answer that calls tools (or a legacy function). */
+function callReason(answer: ProviderResponse): string {
+  return answer.toolCalls ? 'tool_calls' : (answer.finishReason ?? 'function_call')
 }
 
 function hasHooks(node: ArchitectureNode, phase: 'pre' | 'post'): boolean {

@@ -5,6 +5,17 @@ export type { DecisionSource, HopTrace, Trace } from '../../../shared/trace'
 
 export const ZERO_USAGE: Usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }
 
+/** `completion_tokens_details` (reasoning_tokens…) summed field by field. */
+function sumDetails(
+  a: Record<string, number> | undefined,
+  b: Record<string, number> | undefined
+): Record<string, number> | undefined {
+  if (!a || !b) return a ?? (b && { ...b })
+  const out = { ...a }
+  for (const [k, v] of Object.entries(b)) if (typeof v === 'number') out[k] = (out[k] ?? 0) + v
+  return out
+}
+
 export function addUsage(a: Usage, b: Usage | undefined): Usage {
   if (!b) return a
   const sum: Usage = {
@@ -18,5 +29,7 @@ export function addUsage(a: Usage, b: Usage | undefined): Usage {
   if (cached !== undefined || more !== undefined) {
     sum.prompt_tokens_details = { cached_tokens: (cached ?? 0) + (more ?? 0) }
   }
+  const details = sumDetails(a.completion_tokens_details, b.completion_tokens_details)
+  if (details) sum.completion_tokens_details = details
   return sum
 }

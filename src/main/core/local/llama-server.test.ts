@@ -177,4 +177,50 @@ describe('LlamaModelServer in process', () => {
       await server.close()
     }
   })
+
+  it('honours sampler settings and more than 4 stop strings, and refuses a field it cannot use by name (fails if a field is dropped silently)', async () => {
+    const server = new LlamaModelServer(
+      { modelPath, gpu: false, contextSize: 256 },
+      { log: () => undefined }
+    )
+    try {
+      const port = await server.listen(0)
+      await server.load(port)
+      const url = `http://127.0.0.1:${port}/v1/chat/completions`
+      const send = (extra: Record<string, unknown>) =>
+        rawRequest(url, {
+          method: 'POST',
+          path: url,
+          headers: JSON_HEADERS,
+          body: JSON.stringify({
+            model: 'tiny',
+            messages: [{ role: 'user', content: 'hi' }],
+            max_tokens: 2,
+            ...extra
+          })
+        })
+      const ok = await send({
+        top_k: 20,
+        min_p: 0.05,
+        repeat_penalty: 1.1,
+        stop: ['a', 'b', 'c', 'd', 'e'],
+        user: 'u1',
+        tools: []
+      })
+      expect(ok.status, ok.text).toBe(200)
+      for (const [field, value] of [
+        ['logprobs', true],
+        ['tools', [{ type: 'function', function: { name: 'f' } }]],
+        ['logit_bias', { 1: -100 }]
+      ] as const) {
+        const refused = await send({ [field]: value })
+        expect(refused.status).toBe(400)
+        expect(refused.json()).toMatchObject({
+          error: { code: 'unsupported_parameter', param: field }
+        })
+      }
+    } finally {
+      await server.close()
+    }
+  })
 })

@@ -28,6 +28,8 @@ import type {
   WorkerParams
 } from './protocol'
 import { type CompletionResult, generate, SlotPool } from './slots'
+import { checkWorkerFields } from './request-fields'
+import { opensThinking, splitThinking, ThinkSplitter } from './think-split'
 import { HttpError, readBody, sendError, sendJson } from './worker-http'
 import { WorkerEndpoints } from './worker-endpoints'
 
@@ -223,6 +225,7 @@ export class LlamaModelServer {
       )
     }
     const body = parsed.data as CompletionBody
+    checkWorkerFields(body, this.modelId)
     const grammar = await this.grammars?.for(body)
     const history = toChatHistory(body.messages)
     const model = this.model
@@ -288,6 +291,14 @@ export class LlamaModelServer {
           choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
           ...(includeUsage ? { usage: null } : {})
         })}\n\n`
+      // A template that ends the prompt inside `<think>` makes the answer start thinking.
+      const thinkOpen = opensThinking(model.detokenize(promptTokens.slice(-8)))
+      const thinking = new ThinkSplitter(thinkOpen)
+      const writeSplit = (text: string): void => {
+        const part = thinking.push(text)
+        if (part.reasoning) res.write(chunk({ reasoning_content: part.reasoning }, null))
+        if (part.content) res.write(chunk({ content: part.content }, null))
+      }
       if (stream) {
         res.writeHead(200, {
           'content-type': 'text/event-stream; charset=utf-8',
@@ -298,8 +309,9 @@ export class LlamaModelServer {
       }
       let result: CompletionResult
       try {
-        const onText = stream
-          ? (text: string): void => void (text && res.write(chunk({ content: text }, null)))
+        const onText = stream ? (text: string): void => void (text && writeSplit(text)) : undefined
+        const onThought = stream
+          ? (text: string): void => void res.write(chunk({ reasoning_content: text }, null))
           : undefined
         result = await generate(
           slot,
@@ -309,7 +321,8 @@ export class LlamaModelServer {
           grammar,
           maxTokens,
           abort.signal,
-          onText
+          onText,
+          onThought
         )
       } catch (err) {
         if (!stream) throw err
@@ -328,12 +341,17 @@ export class LlamaModelServer {
         prompt_tokens_details: { cached_tokens: result.promptTokens - result.evaluatedTokens }
       }
       if (stream) {
+        const held = thinking.end()
+        if (held.reasoning) res.write(chunk({ reasoning_content: held.reasoning }, null))
+        if (held.content) res.write(chunk({ content: held.content }, null))
         let tail = chunk({}, result.finishReason)
         if (includeUsage) {
           tail += `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: this.modelId, system_fingerprint: null, choices: [], usage })}\n\n`
         }
         res.end(`${tail}data: [DONE]\n\n`)
       } else {
+        const split = splitThinking(result.text, thinkOpen)
+        const reasoning = result.thoughts + split.reasoning
         sendJson(res, 200, {
           id,
           object: 'chat.completion',
@@ -343,7 +361,11 @@ export class LlamaModelServer {
           choices: [
             {
               index: 0,
-              message: { role: 'assistant', content: result.text },
+              message: {
+                role: 'assistant',
+                content: split.content,
+                ...(reasoning && { reasoning_content: reasoning })
+              },
               logprobs: null,
               finish_reason: result.finishReason
             }

@@ -6,12 +6,15 @@
 import type {
   ChatHistoryItem,
   LlamaChat,
+  LlamaChatResponseChunk,
+  LlamaChatResponseSegment,
   LlamaContextSequence,
   LlamaGrammar,
   Token,
   Tokenizer
 } from 'node-llama-cpp'
 import type { CompletionBody } from './grammars'
+import { samplerOptions } from './request-fields'
 import { DEFAULT_TEMPERATURE } from './worker-checks'
 
 /** One parallel sequence with its chat, reused from request to request. */
@@ -27,6 +30,8 @@ export interface Slot {
 /** What one completion produced and measured. */
 export interface CompletionResult {
   text: string
+  /** Thought segments node-llama-cpp separated from the answer (templates it knows). */
+  thoughts: string
   finishReason: 'stop' | 'length'
   promptTokens: number
   evaluatedTokens: number
@@ -122,7 +127,8 @@ export async function generate(
   grammar: LlamaGrammar | undefined,
   maxTokens: number,
   signal: AbortSignal,
-  onText: ((text: string) => void) | undefined
+  onText: ((text: string) => void) | undefined,
+  onThought?: (text: string) => void
 ): Promise<CompletionResult> {
   const meter = slot.sequence.tokenMeter
   const before = meter.getState()
@@ -131,10 +137,6 @@ export async function generate(
     body.stop === undefined || body.stop === null
       ? []
       : (Array.isArray(body.stop) ? body.stop : [body.stop]).filter((s) => s.length > 0)
-  const penalty = (v: unknown): number | undefined =>
-    typeof v === 'number' && v !== 0 ? v : undefined
-  const presence = penalty(body.presence_penalty)
-  const frequency = penalty(body.frequency_penalty)
   const options = {
     maxTokens,
     temperature: body.temperature ?? DEFAULT_TEMPERATURE,
@@ -143,14 +145,12 @@ export async function generate(
     signal,
     stopOnAbortSignal: true,
     customStopTriggers: stops.length ? stops : undefined,
-    repeatPenalty:
-      presence !== undefined || frequency !== undefined
-        ? { presencePenalty: presence, frequencyPenalty: frequency }
-        : undefined,
+    ...samplerOptions(body),
     onToken: () => {
       firstTokenAt ??= performance.now()
     },
-    onTextChunk: onText
+    onTextChunk: onText,
+    onResponseChunk: onThought && thoughtsTo(onThought)
   }
   const response = grammar
     ? await slot.chat.generateResponse(history, { ...options, grammar })
@@ -164,12 +164,29 @@ export async function generate(
   const genMs = firstTokenAt !== undefined ? end - firstTokenAt : 0
   return {
     text: response.response,
+    thoughts: thoughtsOf(response.fullResponse),
     finishReason: response.metadata.stopReason === 'maxTokens' ? 'length' : 'stop',
     promptTokens: promptTokens.length,
     evaluatedTokens,
     completionTokens,
     tokensPerSecond: completionTokens > 1 && genMs > 0 ? (completionTokens - 1) / (genMs / 1000) : 0
   }
+}
+
+/** A chunk handler passing thought segments' text to `onThought`. */
+function thoughtsTo(onThought: (text: string) => void): (chunk: LlamaChatResponseChunk) => void {
+  return (chunk) => {
+    if (chunk.type === 'segment' && chunk.segmentType === 'thought' && chunk.text)
+      onThought(chunk.text)
+  }
+}
+
+/** The thought segments of a whole response, joined. */
+function thoughtsOf(full: readonly (string | LlamaChatResponseSegment)[]): string {
+  let out = ''
+  for (const part of full)
+    if (typeof part !== 'string' && part.segmentType === 'thought') out += part.text
+  return out
 }
 
 /** Token meter arithmetic with short names. */

@@ -3,20 +3,27 @@
  * and `format` from a routing choice (JSON-schema constrained decoding). Ollama's OpenAI `/v1`
  * endpoint works through OpenAICompatibleProvider too; this one exists for `format`.
  */
-import type { ChatRequest, ChatResponse, Message, Ollama, Options, Tool, ToolCall } from 'ollama'
-import type { ChatMessage, Usage } from '../../../shared/openai/chat'
+import type { ChatRequest, ChatResponse, Ollama } from 'ollama'
 import type { CancelSignal } from '../cancel'
 import { AppError, errorCode, isAbortError } from '../errors'
 import { codedError, READ_TIMEOUT } from '../providers/http-transport'
+import { isRefusal, upstreamRefusal } from '../providers/upstream-error'
 import { loadOllamaClient } from './ollama-client'
+import {
+  finishOf,
+  ollamaChatRequest,
+  toOpenAILogprobs,
+  toOpenAIToolCalls,
+  usageOf
+} from './ollama-wire'
 import { sleep } from '../sleep'
 import {
   type CallOptions,
-  choiceSchema,
   type DeltaHandler,
   type Provider,
   type ProviderRequest,
   type ProviderResponse,
+  type StreamDelta,
   type StreamEnd
 } from '../providers/provider'
 
@@ -40,25 +47,6 @@ export interface OllamaProviderOptions {
 /** undici's own header and body timers (Node's fetch), which fire at 300 s by default. */
 const TIMEOUT_CODES = new Set([READ_TIMEOUT, 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
 
-/** Request parameters that map straight onto Ollama `options`. */
-const OPTION_KEYS = [
-  'temperature',
-  'top_p',
-  'top_k',
-  'min_p',
-  'seed',
-  'num_predict',
-  'num_ctx',
-  'repeat_penalty',
-  'repeat_last_n',
-  'presence_penalty',
-  'frequency_penalty',
-  'typical_p',
-  'mirostat',
-  'mirostat_tau',
-  'mirostat_eta'
-] as const
-
 const RETRYABLE = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -68,61 +56,6 @@ const RETRYABLE = new Set([
   'ENETUNREACH',
   'UND_ERR_SOCKET'
 ])
-
-function contentText(content: ChatMessage['content']): string {
-  if (typeof content === 'string') return content
-  if (Array.isArray(content))
-    return content.map((p) => (p.type === 'text' ? (p.text ?? '') : '')).join('')
-  return ''
-}
-
-function toOllamaToolCall(call: unknown): ToolCall | undefined {
-  const fn = (call as { function?: { name?: unknown; arguments?: unknown } })?.function
-  if (!fn || typeof fn.name !== 'string') return undefined
-  let args: Record<string, unknown> = {}
-  if (typeof fn.arguments === 'string') {
-    try {
-      args = JSON.parse(fn.arguments) as Record<string, unknown>
-    } catch {
-      args = {}
-    }
-  } else if (fn.arguments && typeof fn.arguments === 'object') {
-    args = fn.arguments as Record<string, unknown>
-  }
-  return { function: { name: fn.name, arguments: args } }
-}
-
-function toOllamaMessage(m: ChatMessage): Message {
-  const role = m.role === 'developer' ? 'system' : m.role === 'function' ? 'tool' : m.role
-  const out: Message = { role, content: contentText(m.content) }
-  const calls = (m.tool_calls ?? [])
-    .map(toOllamaToolCall)
-    .filter((c): c is ToolCall => c !== undefined)
-  if (calls.length) out.tool_calls = calls
-  if (role === 'tool' && m.name) out.tool_name = m.name
-  return out
-}
-
-function toOpenAIToolCalls(calls: ToolCall[] | undefined): unknown[] | undefined {
-  if (!calls?.length) return undefined
-  return calls.map((c, i) => ({
-    id: `call_${i}`,
-    type: 'function',
-    function: { name: c.function.name, arguments: JSON.stringify(c.function.arguments ?? {}) }
-  }))
-}
-
-function usageOf(r: Partial<ChatResponse>): Usage | undefined {
-  if (r.prompt_eval_count === undefined && r.eval_count === undefined) return undefined
-  const prompt = r.prompt_eval_count ?? 0
-  const completion = r.eval_count ?? 0
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion }
-}
-
-function finishOf(r: Partial<ChatResponse>, sawToolCalls: boolean): string {
-  if (sawToolCalls) return 'tool_calls'
-  return r.done_reason === 'length' ? 'length' : 'stop'
-}
 
 /**
  * The body, failing through `onTimeout` when a read waits longer than `ms` for Ollama. The timer
@@ -170,29 +103,7 @@ export class OllamaProvider implements Provider {
 
   /** The native chat request for a provider request. */
   request(req: ProviderRequest): ChatRequest {
-    const p = req.params
-    const options: Partial<Options> = { ...this.opts.options }
-    const o = options as Record<string, unknown>
-    for (const k of OPTION_KEYS) if (p[k] !== undefined && p[k] !== null) o[k] = p[k]
-    const maxTokens = p.max_completion_tokens ?? p.max_tokens
-    if (typeof maxTokens === 'number' && o.num_predict === undefined) o.num_predict = maxTokens
-    if (typeof p.stop === 'string') options.stop = [p.stop]
-    else if (Array.isArray(p.stop)) options.stop = p.stop.map(String)
-    const body: ChatRequest = { model: req.model, messages: req.messages.map(toOllamaMessage) }
-    if (Object.keys(options).length) body.options = options
-    if (this.opts.keepAlive !== undefined) body.keep_alive = this.opts.keepAlive
-    if (Array.isArray(p.tools) && p.tools.length) body.tools = p.tools as Tool[]
-    const rf = p.response_format as
-      { type?: string; json_schema?: { schema?: unknown } } | null | undefined
-    if (rf?.type === 'json_object') body.format = 'json'
-    else if (
-      rf?.type === 'json_schema' &&
-      rf.json_schema?.schema &&
-      typeof rf.json_schema.schema === 'object'
-    )
-      body.format = rf.json_schema.schema
-    if (req.choice) body.format = choiceSchema(req.choice.options)
-    return body
+    return ollamaChatRequest(req, this.opts.keepAlive, this.opts.options)
   }
 
   private get readTimeoutMs(): number {
@@ -269,6 +180,8 @@ export class OllamaProvider implements Provider {
       return new AppError('rate_limited', `Ollama at ${this.host} is rate limiting: ${message}`, {
         cause: err
       })
+    if (status !== undefined && isRefusal(status))
+      return upstreamRefusal(status, message, `Ollama at ${this.host}`)
     if (status !== undefined)
       return new AppError(
         'upstream_error',
@@ -291,13 +204,17 @@ export class OllamaProvider implements Provider {
       const body = this.request(req)
       const res = await this.withRetry(() => client.chat({ ...body, stream: false }), opts.signal)
       const toolCalls = toOpenAIToolCalls(res.message?.tool_calls)
-      return {
+      const out: ProviderResponse = {
         content: res.message?.content ?? (toolCalls ? null : ''),
         toolCalls,
         finishReason: finishOf(res, Boolean(toolCalls)),
         usage: usageOf(res),
         constrained: Boolean(req.choice)
       }
+      if (res.message?.thinking) out.reasoningContent = res.message.thinking
+      const logprobs = toOpenAILogprobs(res.logprobs)
+      if (logprobs) out.logprobs = logprobs
+      return out
     } finally {
       done()
     }
@@ -313,13 +230,17 @@ export class OllamaProvider implements Provider {
       const body = this.request(req)
       const it = await this.withRetry(() => client.chat({ ...body, stream: true }), opts.signal)
       let last: Partial<ChatResponse> = {}
-      let sawToolCalls = false
+      let calls = 0
       try {
         for await (const part of it) {
           const content = part.message?.content
-          const toolCalls = toOpenAIToolCalls(part.message?.tool_calls)
-          if (toolCalls) sawToolCalls = true
-          if (content || toolCalls) await onDelta({ content: content || undefined, toolCalls })
+          const toolCalls = toOpenAIToolCalls(part.message?.tool_calls, calls)
+          if (toolCalls) calls += toolCalls.length
+          const delta: StreamDelta = { content: content || undefined, toolCalls }
+          if (part.message?.thinking) delta.reasoningContent = part.message.thinking
+          const logprobs = toOpenAILogprobs(part.logprobs)
+          if (logprobs) delta.logprobs = logprobs
+          if (content || toolCalls || delta.reasoningContent || logprobs) await onDelta(delta)
           if (part.done) last = part
         }
       } catch (err) {
@@ -332,7 +253,7 @@ export class OllamaProvider implements Provider {
           { cause: err }
         )
       }
-      return { finishReason: finishOf(last, sawToolCalls), usage: usageOf(last) }
+      return { finishReason: finishOf(last, calls > 0), usage: usageOf(last) }
     } finally {
       done()
     }

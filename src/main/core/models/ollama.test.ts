@@ -339,6 +339,73 @@ describe('OllamaProvider against the API fixture', () => {
     ])
   })
 
+  it('maps the rest of the client fields: samplers, reasoning_effort, functions, logprobs; refuses one it cannot send (fails if a field is dropped silently)', () => {
+    const body = provider.request({
+      model: 'qwen3',
+      messages: user('x'),
+      params: {
+        top_k: 40,
+        min_p: 0.05,
+        repeat_penalty: 1.1,
+        reasoning_effort: 'low',
+        functions: [{ name: 'f', parameters: { type: 'object' } }],
+        logprobs: true,
+        top_logprobs: 2,
+        user: 'u1',
+        metadata: { a: 'b' },
+        parallel_tool_calls: false
+      }
+    })
+    expect(body.options).toMatchObject({ top_k: 40, min_p: 0.05, repeat_penalty: 1.1 })
+    expect(body.think).toBe('low')
+    expect(body.tools).toEqual([
+      { type: 'function', function: { name: 'f', parameters: { type: 'object' } } }
+    ])
+    expect(body).toMatchObject({ logprobs: true, top_logprobs: 2 })
+    expect(provider.request({ model: 'm', messages: user('x'), params: {} }).think).toBeUndefined()
+    expect(
+      provider.request({ model: 'm', messages: user('x'), params: { reasoning_effort: 'none' } })
+        .think
+    ).toBe(false)
+    let err: unknown
+    try {
+      provider.request({ model: 'm', messages: user('x'), params: { logit_bias: { 1: 2 } } })
+    } catch (e) {
+      err = e
+    }
+    expect(err).toBeInstanceOf(AppError)
+    expect((err as AppError).status).toBe(400)
+    expect((err as AppError).options.param).toBe('logit_bias')
+    expect((err as Error).message).toContain('"logit_bias"')
+  })
+
+  it('passes thinking on as reasoning, and numbers streamed tool calls across lines (fails if thoughts are dropped or two calls share index 0)', async () => {
+    fake.chatReplies.push({ content: 'Done.', thinking: 'Hmm, let me see.' })
+    const res = await provider.chat({ model: 'qwen2.5:0.5b', messages: user('x'), params: {} })
+    expect(res.reasoningContent).toBe('Hmm, let me see.')
+
+    const calls = [
+      { function: { name: 'a', arguments: { x: 1 } } },
+      { function: { name: 'b', arguments: { y: 2 } } }
+    ]
+    fake.chatReplies.push({ content: 'ok', thinking: 'Two tools.', toolCalls: calls })
+    let thinking = ''
+    const streamed: { index: number; id: string; function: { name: string } }[] = []
+    const end = await provider.stream(
+      { model: 'qwen2.5:0.5b', messages: user('x'), params: {} },
+      (d) => {
+        thinking += d.reasoningContent ?? ''
+        streamed.push(...((d.toolCalls ?? []) as typeof streamed))
+      }
+    )
+    expect(thinking).toBe('Two tools.')
+    expect(streamed.map((c) => [c.index, c.id, c.function.name])).toEqual([
+      [0, 'call_0', 'a'],
+      [1, 'call_1', 'b']
+    ])
+    expect(end.finishReason).toBe('tool_calls')
+  })
+
   it('streams deltas that add up to the whole answer, with usage and finish reason from the final line', async () => {
     const deltas: string[] = []
     const end = await provider.stream(
@@ -376,7 +443,9 @@ describe('OllamaProvider against the API fixture', () => {
       .chat({ model: 'absent', messages: user('x'), params: {} })
       .catch((e: unknown) => e)
     expect(err).toBeInstanceOf(AppError)
-    expect((err as AppError).code).toBe('upstream_error')
+    // A refusal keeps its status (and is not retried): not a 502 the client's SDK would retry.
+    expect((err as AppError).code).toBe('upstream_rejected')
+    expect((err as AppError).status).toBe(404)
     expect((err as Error).message).toMatch(/answered 404: model 'absent' not found/)
   })
 

@@ -4,7 +4,7 @@
  * Connect and read timeouts, retries with backoff on connection errors, 429 and 5xx (only before
  * anything was yielded), and cancellation through an AbortSignal.
  */
-import type { ChatMessage, Usage } from '../../../shared/openai/chat'
+import type { ChatMessage, ChoiceLogprobs, Usage } from '../../../shared/openai/chat'
 import type { CancelSignal } from '../cancel'
 import { AppError, errorCode, isAbortError } from '../errors'
 import { callEndpoint } from './endpoint-call'
@@ -15,9 +15,11 @@ import {
   type EndpointEventHandler,
   type EndpointProvider,
   type EndpointRequest,
+  type FunctionCall,
   type Provider,
   type ProviderRequest,
   type ProviderResponse,
+  type StreamDelta,
   type StreamEnd
 } from './provider'
 import {
@@ -31,6 +33,7 @@ import {
   type UpstreamResponse
 } from './http-transport'
 import { SseParser } from './sse'
+import { isRefusal, upstreamMessage, upstreamRefusal } from './upstream-error'
 import { sleep } from '../sleep'
 
 export interface OpenAICompatibleOptions {
@@ -53,14 +56,23 @@ const DEFAULTS = {
   retryBaseMs: 200
 }
 
+interface UpstreamMessage {
+  content?: string | null
+  tool_calls?: unknown[]
+  reasoning_content?: string | null
+  reasoning?: string | null
+  function_call?: FunctionCall | null
+}
 interface UpstreamChoice {
-  message?: { content?: string | null; tool_calls?: unknown[] }
-  delta?: { content?: string | null; tool_calls?: unknown[] }
+  message?: UpstreamMessage
+  delta?: UpstreamMessage
   finish_reason?: string | null
+  logprobs?: ChoiceLogprobs | null
 }
 interface UpstreamBody {
   choices?: UpstreamChoice[]
   usage?: Usage | null
+  system_fingerprint?: string | null
   error?: { message?: string } | string
 }
 
@@ -209,15 +221,8 @@ export class OpenAICompatibleProvider implements Provider, EndpointProvider {
     text: string,
     retryAfter: string | string[] | undefined
   ): AppError {
-    let detail = text.slice(0, 500)
-    try {
-      const parsed = JSON.parse(text) as UpstreamBody
-      const e = parsed.error
-      if (typeof e === 'string') detail = e
-      else if (e?.message) detail = e.message
-    } catch {
-      // not JSON: keep the text
-    }
+    if (isRefusal(status)) return upstreamRefusal(status, text, `upstream ${this.id}`)
+    const detail = upstreamMessage(text)
     if (status === 429) {
       const seconds = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter)
       return new AppError('rate_limited', `upstream ${this.id} is rate limiting (429): ${detail}`, {
@@ -254,13 +259,20 @@ export class OpenAICompatibleProvider implements Provider, EndpointProvider {
       })
     }
     const choice = parsed.choices?.[0]
-    return {
-      content: choice?.message?.content ?? (choice?.message?.tool_calls ? null : ''),
-      toolCalls: choice?.message?.tool_calls?.length ? choice.message.tool_calls : undefined,
+    const message = choice?.message
+    const out: ProviderResponse = {
+      content: message?.content ?? (message?.tool_calls ? null : ''),
+      toolCalls: message?.tool_calls?.length ? message.tool_calls : undefined,
       finishReason: choice?.finish_reason ?? 'stop',
       usage: parsed.usage ?? undefined,
       constrained: Boolean(req.choice) && !this.jsonSchemaUnsupported
     }
+    if (message?.reasoning_content) out.reasoningContent = message.reasoning_content
+    if (message?.reasoning) out.reasoning = message.reasoning
+    if (choice?.logprobs) out.logprobs = choice.logprobs
+    if (message?.function_call) out.functionCall = message.function_call
+    if (parsed.system_fingerprint) out.systemFingerprint = parsed.system_fingerprint
+    return out
   }
 
   async stream(
@@ -271,6 +283,7 @@ export class OpenAICompatibleProvider implements Provider, EndpointProvider {
     const res = await this.send(req, true, opts.signal)
     let finishReason: string | null = null
     let usage: Usage | undefined
+    let fingerprint: string | undefined
     const parser = new SseParser()
     const handle = (data: string): void | Promise<void> => {
       let chunk: UpstreamBody
@@ -284,12 +297,33 @@ export class OpenAICompatibleProvider implements Provider, EndpointProvider {
         throw new AppError('upstream_error', `upstream ${this.id} failed mid-stream: ${msg}`)
       }
       if (chunk.usage) usage = chunk.usage
+      if (chunk.system_fingerprint) fingerprint = chunk.system_fingerprint
       const choice = chunk.choices?.[0]
       if (!choice) return
       if (choice.finish_reason) finishReason = choice.finish_reason
-      const content = choice.delta?.content
-      const toolCalls = choice.delta?.tool_calls
-      if (content || toolCalls?.length) return onDelta({ content: content || undefined, toolCalls })
+      const delta = choice.delta
+      if (!delta) return
+      const content = delta.content
+      const toolCalls = delta.tool_calls
+      // Thinking and log probabilities are rare: the common delta keeps its two fields.
+      const extra =
+        delta.reasoning_content || delta.reasoning || choice.logprobs || delta.function_call
+      if (!extra) {
+        if (content || toolCalls?.length)
+          return onDelta({
+            content: content || undefined,
+            toolCalls,
+            systemFingerprint: fingerprint
+          })
+        return
+      }
+      const d: StreamDelta = { content: content || undefined, toolCalls }
+      if (delta.reasoning_content) d.reasoningContent = delta.reasoning_content
+      if (delta.reasoning) d.reasoning = delta.reasoning
+      if (choice.logprobs) d.logprobs = choice.logprobs
+      if (delta.function_call) d.functionCall = delta.function_call
+      if (fingerprint) d.systemFingerprint = fingerprint
+      return onDelta(d)
     }
     try {
       // A delta that pushes back (a slow client) pauses the upstream until it is written.
@@ -317,7 +351,7 @@ export class OpenAICompatibleProvider implements Provider, EndpointProvider {
         { cause: err }
       )
     }
-    return { finishReason: finishReason ?? 'stop', usage }
+    return { finishReason: finishReason ?? 'stop', usage, systemFingerprint: fingerprint }
   }
 
   /** The backend's `/embeddings` or legacy `/completions` (see endpoint-call.ts). */

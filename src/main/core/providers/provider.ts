@@ -1,4 +1,4 @@
-import type { ChatMessage, Usage } from '../../../shared/openai/chat'
+import type { ChatMessage, ChoiceLogprobs, Usage } from '../../../shared/openai/chat'
 import type { CancelSignal } from '../cancel'
 
 export interface ProviderRequest {
@@ -31,16 +31,36 @@ export function choiceSchema(options: readonly string[]): Record<string, unknown
 export interface ProviderResponse {
   content: string | null
   toolCalls?: unknown[]
+  /** The model's thinking, under the name the backend used (`reasoning_content` or `reasoning`). */
+  reasoningContent?: string
+  reasoning?: string
+  logprobs?: ChoiceLogprobs
+  /** The legacy `function_call` of an answer to `functions`. */
+  functionCall?: FunctionCall
+  systemFingerprint?: string
   finishReason: string | null
   usage?: Usage
   /** Whether a constrained-decoding request was honoured by the backend. */
   constrained?: boolean
 }
 
+/** OpenAI's legacy function call (`functions` / `function_call`). */
+export interface FunctionCall {
+  name?: string
+  arguments?: string
+}
+
 /** One streamed piece of an answer. */
 export interface StreamDelta {
   content?: string
   toolCalls?: unknown[]
+  reasoningContent?: string
+  reasoning?: string
+  logprobs?: ChoiceLogprobs
+  /** A piece of a legacy `function_call` (the name first, then pieces of the arguments). */
+  functionCall?: FunctionCall
+  /** The backend's `system_fingerprint`, as soon as it sent one. */
+  systemFingerprint?: string
 }
 
 /** Called per delta; a returned promise (backpressure) is awaited before reading on. */
@@ -49,6 +69,7 @@ export type DeltaHandler = (delta: StreamDelta) => void | Promise<void>
 export interface StreamEnd {
   finishReason: string | null
   usage?: Usage
+  systemFingerprint?: string
 }
 
 export interface CallOptions {

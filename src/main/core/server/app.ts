@@ -20,7 +20,14 @@ import { registerEmbeddings } from './routes/embeddings'
 import { registerMessages } from './routes/messages'
 import { registerModels } from './routes/models'
 import { registerResponses } from './routes/responses'
-import { checkApiKey, checkOrigin, hostChecker, type SecurityOptions } from './security'
+import {
+  allowedRequestHeaders,
+  checkApiKey,
+  checkOrigin,
+  EXPOSED_HEADERS,
+  hostChecker,
+  type SecurityOptions
+} from './security'
 
 export interface ServerOptions extends SecurityOptions {
   /** The address the server binds; accepted as a Host name. */
@@ -123,13 +130,18 @@ export function createApp(deps: AppDeps): FastifyInstance {
         reply.header('access-control-allow-origin', origin).header('vary', 'Origin')
         if (req.method === 'OPTIONS') {
           reply
+            .header('vary', 'Origin, Access-Control-Request-Headers')
             .header('access-control-allow-methods', 'GET, POST, OPTIONS')
-            .header('access-control-allow-headers', 'authorization, content-type, x-request-id')
+            .header(
+              'access-control-allow-headers',
+              allowedRequestHeaders(req.headers['access-control-request-headers'])
+            )
             .header('access-control-max-age', '600')
             .code(204)
             .send()
           return
         }
+        reply.header('access-control-expose-headers', EXPOSED_HEADERS)
       }
       // The control API and the UI check the server's own token (see control/http.ts, ui.ts).
       const guarded = req.url !== '/health' && !ownAuth(req.url)

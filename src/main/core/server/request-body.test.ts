@@ -32,9 +32,16 @@ const FIELDS: Record<string, readonly unknown[]> = {
   tools: [[], [{ type: 'function' }], {}],
   tool_choice: ['auto', { type: 'function' }, null],
   n: [1, 2, 0, null],
-  user: ['u-1', 5],
+  user: ['u-1', 5, null],
   presence_penalty: [0.5, 'anything'],
-  metadata: [{ any: 'thing' }]
+  metadata: [{ any: 'thing' }, { n: 1 }, null, 'x'],
+  reasoning_effort: ['high', 'minimal', null, 3],
+  logprobs: [true, false, null, 'yes'],
+  top_logprobs: [0, 5, 20, -1, 2.5, null],
+  parallel_tool_calls: [true, false, null, 1],
+  functions: [[{ name: 'f' }], [], null, {}],
+  function_call: ['auto', { name: 'f' }, null],
+  top_k: [40, 'any']
 }
 
 function message(r: () => number): unknown {
@@ -73,7 +80,7 @@ function body(r: () => number): unknown {
   }
   for (const [k, values] of Object.entries(FIELDS)) {
     if (k === 'model') continue
-    if (r() < 0.15) b[k] = r() < 0.85 ? pick(r, values) : pick(r, ODD)
+    if (r() < 0.1) b[k] = r() < 0.85 ? pick(r, values) : pick(r, ODD)
   }
   return b
 }

@@ -90,6 +90,17 @@ describe('a non-loopback bind', () => {
     expect(await statusFor(a, 'other.lan')).toBe(403)
   })
 
+  it('with a key, accepts host.docker.internal and host.containers.internal (fails if Open WebUI in Docker gets a 403)', async () => {
+    const a = app({ host: '0.0.0.0', apiKey: KEY })
+    expect(await statusFor(a, 'host.docker.internal:8080')).toBe(200)
+    expect(await statusFor(a, 'HOST.CONTAINERS.INTERNAL')).toBe(200)
+    // Not without a key, and not on loopback: there, only --allow-host adds them.
+    const open = app({ host: '0.0.0.0', allowNoKey: true })
+    expect(await statusFor(open, 'host.docker.internal:8080')).toBe(403)
+    const local = app({ host: '127.0.0.1', apiKey: KEY })
+    expect(await statusFor(local, 'host.docker.internal:8080')).toBe(403)
+  })
+
   it('a loopback bind does not accept the machine name (fails if loopback servers widen their allowlist)', async () => {
     const a = app({ host: '127.0.0.1' })
     expect(await statusFor(a, `${hostname()}.local`)).toBe(403)

@@ -23,6 +23,9 @@ export interface SecurityOptions {
 
 const LOOPBACK = ['localhost', '127.0.0.1', '::1', '[::1]']
 
+/** How a container addresses its host: Docker's name, and Podman's. */
+export const CONTAINER_HOST_NAMES = ['host.docker.internal', 'host.containers.internal']
+
 /** The host name of a Host header, without port (IPv6 keeps its brackets). */
 export function hostName(host: string): string {
   if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1).toLowerCase()
@@ -78,7 +81,9 @@ function asHostName(host: string): string {
 /**
  * Builds the Host check once; it runs on every request. Throws when `boundHost` may not be served
  * (see {@link exposureProblem}). A non-loopback bind also accepts the machine's own names and
- * addresses; every other Host is refused, so a DNS-rebinding page cannot reach the API.
+ * addresses, and with an API key the names containers use for their host
+ * ({@link CONTAINER_HOST_NAMES}); every other Host is refused, so a DNS-rebinding page cannot
+ * reach the API.
  */
 export function hostChecker(
   opts: SecurityOptions,
@@ -86,11 +91,15 @@ export function hostChecker(
 ): (headers: IncomingHttpHeaders) => void {
   const problem = exposureProblem(opts, boundHost)
   if (problem) throw new Error(problem)
+  const offLoopback = !isLoopbackAddress(boundHost)
   const allowed = new Set([
     ...LOOPBACK,
     boundHost.toLowerCase(),
     asHostName(boundHost),
-    ...(isLoopbackAddress(boundHost) ? [] : machineNames()),
+    ...(offLoopback ? machineNames() : []),
+    // Containers (Docker Desktop, Podman) reach this machine by these names; only a server
+    // that other machines may reach, and that requires a key, accepts them unasked.
+    ...(offLoopback && opts.apiKey ? CONTAINER_HOST_NAMES : []),
     ...opts.allowedHosts.map(asHostName)
   ])
   // Clients send the same Host on every request: remember the last one accepted.
@@ -126,6 +135,31 @@ export function checkOrigin(
     // fall through
   }
   return rejectOrigin(origin)
+}
+
+/** Response headers a browser page on an allowed origin may read. */
+export const EXPOSED_HEADERS = 'x-request-id, x-llmnet-route'
+
+/** Always allowed in a preflight, asked for or not. */
+const BASE_ALLOWED_HEADERS = ['authorization', 'content-type', 'x-api-key', 'x-request-id']
+/** An HTTP header name (RFC 9110 token), of a sane length. */
+const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]{1,64}$/
+const MAX_ALLOWED_HEADERS = 64
+
+/**
+ * The `Access-Control-Allow-Headers` of a preflight from an allowed origin: the names the
+ * browser asked for (the OpenAI SDK sends `x-stainless-*`), each a valid header name, plus the
+ * base ones. Anything else in the request header is dropped, so it never reaches the response.
+ */
+export function allowedRequestHeaders(requested: string | string[] | undefined): string {
+  const names = new Set(BASE_ALLOWED_HEADERS)
+  const list = Array.isArray(requested) ? requested.join(',') : (requested ?? '')
+  for (const raw of list.split(',')) {
+    if (names.size >= MAX_ALLOWED_HEADERS) break
+    const name = raw.trim().toLowerCase()
+    if (HEADER_NAME.test(name)) names.add(name)
+  }
+  return [...names].join(', ')
 }
 
 function rejectOrigin(origin: string): never {

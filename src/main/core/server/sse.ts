@@ -6,6 +6,22 @@ import { once } from 'node:events'
 import type { ServerResponse } from 'node:http'
 import type { Usage } from '../../../shared/openai/chat'
 import type { OpenAIErrorBody } from '../../../shared/openai/error'
+import type { StreamDelta } from '../providers/provider'
+
+/**
+ * Streamed tool calls as OpenAI's deltas: each with its `index`. A whole answer's calls (a
+ * buffered node, a transform hook) have none, and the SDKs' stream helpers need it.
+ */
+export function withIndex(calls: readonly unknown[]): unknown[] {
+  let missing = false
+  for (const c of calls) if (typeof (c as { index?: unknown })?.index !== 'number') missing = true
+  if (!missing) return calls as unknown[]
+  return calls.map((c, i) =>
+    typeof c === 'object' && c !== null && typeof (c as { index?: unknown }).index !== 'number'
+      ? { index: i, ...c }
+      : c
+  )
+}
 
 export class ChunkWriter {
   private readonly head: string
@@ -15,9 +31,11 @@ export class ChunkWriter {
     private readonly res: ServerResponse,
     id: string,
     created: number,
-    model: string
+    model: string,
+    systemFingerprint?: string
   ) {
-    this.head = `{"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)}`
+    const fp = systemFingerprint ? `,"system_fingerprint":${JSON.stringify(systemFingerprint)}` : ''
+    this.head = `{"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)}${fp}`
     this.prefix = `data: ${this.head},"choices":[{"index":0,"delta":`
   }
 
@@ -56,7 +74,20 @@ export class ChunkWriter {
   }
   toolCalls(calls: unknown[]): Promise<void> | undefined {
     return this.write(
-      `${this.prefix}{"tool_calls":${JSON.stringify(calls)}},"finish_reason":null}]}\n\n`
+      `${this.prefix}{"tool_calls":${JSON.stringify(withIndex(calls))}},"finish_reason":null}]}\n\n`
+    )
+  }
+  /** A delta with thinking or log probabilities (rarer: one generic serialisation). */
+  full(d: StreamDelta): Promise<void> | undefined {
+    const delta: Record<string, unknown> = {}
+    if (d.reasoningContent) delta.reasoning_content = d.reasoningContent
+    if (d.reasoning) delta.reasoning = d.reasoning
+    if (d.content) delta.content = d.content
+    if (d.toolCalls?.length) delta.tool_calls = withIndex(d.toolCalls)
+    if (d.functionCall) delta.function_call = d.functionCall
+    const logprobs = d.logprobs ? `,"logprobs":${JSON.stringify(d.logprobs)}` : ''
+    return this.write(
+      `${this.prefix}${JSON.stringify(delta)}${logprobs},"finish_reason":null}]}\n\n`
     )
   }
   finish(reason: string | null): Promise<void> | undefined {

@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { ChatCompletion } from '../../../../shared/openai/chat'
+import type { ChatCompletion, ChoiceLogprobs } from '../../../../shared/openai/chat'
+import type { FunctionCall } from '../../providers/provider'
 import { runPipeline, type EngineDeps, type EngineSink, type RunInput } from '../../engine/engine'
 import { Cancellation } from '../../cancel'
 import { AppError } from '../../errors'
@@ -88,6 +89,31 @@ export function registerChatCompletions(app: FastifyInstance, deps: ChatRouteDep
   })
 }
 
+/**
+ * A fresh id per completion: the request id (kept in `x-request-id`) may be reused by a client,
+ * and clients key answers by their id.
+ */
+function completionId(): string {
+  return `chatcmpl-${randomUUID()}`
+}
+
+/** Streamed log probabilities joined into one choice's (each list concatenated). */
+function joinLogprobs(a: ChoiceLogprobs | null, b: ChoiceLogprobs): ChoiceLogprobs {
+  if (!a) return b
+  const join = (x: unknown[] | null | undefined, y: unknown[] | null | undefined) =>
+    x && y ? [...x, ...y] : (x ?? y)
+  return { ...a, ...b, content: join(a.content, b.content), refusal: join(a.refusal, b.refusal) }
+}
+
+/** A legacy function call's streamed pieces joined. */
+function joinCall(a: FunctionCall | undefined, b: FunctionCall): FunctionCall {
+  if (!a) return { ...b }
+  return {
+    name: (a.name ?? '') + (b.name ?? ''),
+    arguments: (a.arguments ?? '') + (b.arguments ?? '')
+  }
+}
+
 /** Written straight to the socket: Fastify's generic reply path costs more than the answer. */
 async function jsonResponse(
   reply: FastifyReply,
@@ -96,29 +122,45 @@ async function jsonResponse(
 ): Promise<void> {
   let content = ''
   let toolCalls: unknown[] | undefined
+  let reasoningContent: string | undefined
+  let reasoning: string | undefined
+  let logprobs: ChoiceLogprobs | null = null
+  let fingerprint: string | undefined
+  let functionCall: FunctionCall | undefined
   const sink: EngineSink = {
-    start() {},
+    start(_route, fp) {
+      fingerprint = fp
+    },
     delta(d) {
       if (d.content) content += d.content
       if (d.toolCalls) toolCalls = toolCalls ? [...toolCalls, ...d.toolCalls] : d.toolCalls
+      if (d.reasoningContent) reasoningContent = (reasoningContent ?? '') + d.reasoningContent
+      if (d.reasoning) reasoning = (reasoning ?? '') + d.reasoning
+      if (d.logprobs) logprobs = joinLogprobs(logprobs, d.logprobs)
+      if (d.functionCall) functionCall = joinCall(functionCall, d.functionCall)
     }
   }
   const result = await runPipeline(engine, input, sink)
+  fingerprint = result.systemFingerprint ?? fingerprint
   const completion: ChatCompletion = {
-    id: `chatcmpl-${input.requestId}`,
+    id: completionId(),
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
     model: input.request.model,
+    ...(fingerprint && { system_fingerprint: fingerprint }),
     choices: [
       {
         index: 0,
         message: {
           role: 'assistant',
-          content: toolCalls && !content ? null : content,
-          ...(toolCalls ? { tool_calls: toolCalls } : {})
+          content: (toolCalls || functionCall) && !content ? null : content,
+          ...(reasoningContent !== undefined && { reasoning_content: reasoningContent }),
+          ...(reasoning !== undefined && { reasoning }),
+          ...(toolCalls ? { tool_calls: toolCalls } : {}),
+          ...(functionCall && { function_call: functionCall })
         },
         finish_reason: result.finishReason ?? 'stop',
-        logprobs: null
+        logprobs
       }
     ],
     usage: result.usage
@@ -148,7 +190,7 @@ async function streamResponse(
   let out: ChunkWriter | undefined
   const res = reply.raw
   const sink: EngineSink = {
-    start(route) {
+    start(route, fingerprint) {
       reply.hijack()
       res.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
@@ -160,14 +202,16 @@ async function streamResponse(
       })
       out = new ChunkWriter(
         res,
-        `chatcmpl-${input.requestId}`,
+        completionId(),
         Math.floor(Date.now() / 1000),
-        input.request.model
+        input.request.model,
+        fingerprint
       )
       return out.role()
     },
     delta(d) {
       if (!out) return
+      if (d.reasoningContent || d.reasoning || d.logprobs || d.functionCall) return out.full(d)
       const a = d.content ? out.content(d.content) : undefined
       const b = d.toolCalls?.length ? out.toolCalls(d.toolCalls) : undefined
       return a && b ? Promise.all([a, b]).then(() => undefined) : (a ?? b)
@@ -188,7 +232,7 @@ async function streamResponse(
 /** CORS headers set by the onRequest hook must be copied onto a hijacked response. */
 function corsHeaders(reply: FastifyReply): Record<string, string> {
   const out: Record<string, string> = {}
-  for (const name of ['access-control-allow-origin', 'vary']) {
+  for (const name of ['access-control-allow-origin', 'access-control-expose-headers', 'vary']) {
     const v = reply.getHeader(name)
     if (typeof v === 'string') out[name] = v
   }
