@@ -4,12 +4,14 @@
  * refuses models that would not fit in free memory. One reusable chat sequence per slot
  * (slots.ts) lets a request that shares a prefix with the slot's previous one (a router's constant
  * system prompt) decode only its new tokens; the reuse is reported as
- * `usage.prompt_tokens_details.cached_tokens`.
+ * `usage.prompt_tokens_details.cached_tokens`. A routing choice (choice.ts) samples only the
+ * tokens that tell the candidates apart, reported as `usage.completion_tokens_details.sampled_tokens`.
  */
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { basename } from 'node:path'
 import {
+  type ChatWrapper,
   LlamaChat,
   resolveChatWrapper,
   type Llama,
@@ -18,7 +20,8 @@ import {
 } from 'node-llama-cpp'
 import { ChatCompletionRequestSchema } from '../../../shared/openai/chat'
 import { toChatHistory } from './chat-history'
-import { type CompletionBody, GrammarCache } from './grammars'
+import { decide } from './choice'
+import { choiceOf, type CompletionBody, GrammarCache } from './grammars'
 import { loadModel } from './model-loader'
 import type {
   GpuBackend,
@@ -58,6 +61,7 @@ export class LlamaModelServer {
   private model: LlamaModel | undefined
   private context: LlamaContext | undefined
   private grammars: GrammarCache | undefined
+  private chatWrapper: ChatWrapper | undefined
   private readonly slots = new SlotPool()
   private ready: ReadyMessage | undefined
   private closing = false
@@ -103,6 +107,7 @@ export class LlamaModelServer {
     // Resolved once and shared: matching the model's Jinja template against the known wrappers
     // takes ~200 ms, which LlamaChat's 'auto' would repeat per slot.
     const chatWrapper = resolveChatWrapper(model)
+    this.chatWrapper = chatWrapper
     for (let i = 0; i < facts.parallel; i++) {
       const contextSequence = context.getSequence()
       this.slots.add(
@@ -185,7 +190,7 @@ export class LlamaModelServer {
   }
 
   private async completions(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!this.ready || !this.model || this.closing)
+    if (!this.ready || !this.model || !this.chatWrapper || !this.grammars || this.closing)
       throw new HttpError(503, 'the model is still loading', 'model_not_ready')
     const raw = await readBody(req)
     let json: unknown
@@ -206,9 +211,14 @@ export class LlamaModelServer {
       )
     }
     const body = parsed.data as CompletionBody
-    const grammar = await this.grammars?.for(body)
-    const history = toChatHistory(body.messages)
     const model = this.model
+    const grammars = this.grammars
+    const choice = body.grammar === undefined ? choiceOf(body) : undefined
+    const grammar = choice ? undefined : await grammars.for(body)
+    const history = toChatHistory(body.messages)
+    const promptTokens = this.chatWrapper
+      .generateContextState({ chatHistory: history })
+      .contextText.tokenize(model.tokenizer)
     const id = `chatcmpl-${randomUUID()}`
     const created = Math.floor(Date.now() / 1000)
     const stream = body.stream === true
@@ -218,7 +228,7 @@ export class LlamaModelServer {
       if (!res.writableFinished) abort.abort()
     })
 
-    const slot = await this.slots.acquire(history, model.tokenizer)
+    const slot = await this.slots.acquire(promptTokens, choice !== undefined)
     if (abort.signal.aborted) {
       // The client left while waiting for a slot.
       this.slots.release(slot)
@@ -244,9 +254,6 @@ export class LlamaModelServer {
       })
     }
     try {
-      const promptTokens = slot.chat.chatWrapper
-        .generateContextState({ chatHistory: history })
-        .contextText.tokenize(model.tokenizer)
       const contextSize = slot.sequence.contextSize
       if (promptTokens.length >= contextSize) {
         throw new HttpError(
@@ -271,6 +278,11 @@ export class LlamaModelServer {
           choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
           ...(includeUsage ? { usage: null } : {})
         })}\n\n`
+      // A text chunk is the same envelope around the text: built once, not per token.
+      const [textHead, textTail] = chunk({ content: '\u0000' }, null).split('"\\u0000"') as [
+        string,
+        string
+      ]
       if (stream) {
         res.writeHead(200, {
           'content-type': 'text/event-stream; charset=utf-8',
@@ -282,18 +294,26 @@ export class LlamaModelServer {
       let result: CompletionResult
       try {
         const onText = stream
-          ? (text: string): void => void (text && res.write(chunk({ content: text }, null)))
+          ? (text: string): void =>
+              void (text && res.write(textHead + JSON.stringify(text) + textTail))
           : undefined
-        result = await generate(
-          slot,
-          history,
-          promptTokens,
-          body,
-          grammar,
-          maxTokens,
-          abort.signal,
-          onText
-        )
+        result = choice
+          ? await decide(slot, model, grammars, promptTokens, choice, {
+              temperature: body.temperature ?? 0,
+              seed: body.seed ?? undefined,
+              signal: abort.signal
+            })
+          : await generate(
+              slot,
+              history,
+              promptTokens,
+              body,
+              grammar,
+              maxTokens,
+              abort.signal,
+              onText
+            )
+        if (choice && onText) onText(result.text)
       } catch (err) {
         if (!stream) throw err
         this.log(`generation failed: ${(err as Error).message}`)
@@ -308,7 +328,8 @@ export class LlamaModelServer {
         prompt_tokens: result.promptTokens,
         completion_tokens: result.completionTokens,
         total_tokens: result.promptTokens + result.completionTokens,
-        prompt_tokens_details: { cached_tokens: result.promptTokens - result.evaluatedTokens }
+        prompt_tokens_details: { cached_tokens: result.promptTokens - result.evaluatedTokens },
+        completion_tokens_details: { sampled_tokens: result.sampledTokens }
       }
       if (stream) {
         let tail = chunk({}, result.finishReason)

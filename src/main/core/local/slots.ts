@@ -8,8 +8,7 @@ import type {
   LlamaChat,
   LlamaContextSequence,
   LlamaGrammar,
-  Token,
-  Tokenizer
+  Token
 } from 'node-llama-cpp'
 import type { CompletionBody } from './grammars'
 import { DEFAULT_TEMPERATURE } from './worker-checks'
@@ -22,6 +21,8 @@ export interface Slot {
   busy: boolean
   /** Order of last use (a counter), for least-recently-used eviction. */
   lastUsed: number
+  /** Whether its state is a routing decision's prompt: evicted only when no other slot can go. */
+  router: boolean
 }
 
 /** What one completion produced and measured. */
@@ -29,18 +30,73 @@ export interface CompletionResult {
   text: string
   finishReason: 'stop' | 'length'
   promptTokens: number
+  /** Prompt tokens decoded (the rest were reused from the slot's state). */
   evaluatedTokens: number
+  /** Tokens of the answer. */
   completionTokens: number
+  /** Of which sampled (a routing decision completes a name without sampling). */
+  sampledTokens: number
   tokensPerSecond: number
+}
+
+/**
+ * A shared prefix at least this long (or covering half the prompt) is worth keeping: shorter ones
+ * are only the chat template's opening and a few common words.
+ */
+export const REUSE_MIN_TOKENS = 24
+
+/** What the slot choice needs to know of one free slot. */
+export interface SlotView {
+  /** Tokens its state shares with the new prompt. */
+  shared: number
+  /** Tokens in its state. */
+  size: number
+  lastUsed: number
+  router: boolean
+}
+
+/**
+ * Picks the slot for a prompt of `promptLength` tokens among free slots:
+ * 1. the longest shared prefix, when it is a real reuse (at least {@link REUSE_MIN_TOKENS} or
+ *    half the prompt), whatever the length of the rest;
+ * 2. otherwise an eviction: an empty slot, else the least recently used slot that does not hold a
+ *    router's prompt, else the least recently used router slot. Answers between decisions are
+ *    always more recent than the decision, so plain LRU would evict the router; this keeps it.
+ * Returns the index in `free`.
+ */
+export function chooseSlot(free: readonly SlotView[], promptLength: number): number {
+  let best = -1
+  for (let i = 0; i < free.length; i++) {
+    const s = free[i] as SlotView
+    if (best < 0 || s.shared > (free[best] as SlotView).shared) best = i
+  }
+  const top = free[best]
+  if (top && top.shared > 0 && top.shared >= Math.min(REUSE_MIN_TOKENS, promptLength / 2))
+    return best
+  let pick = 0
+  const rank = (s: SlotView): number => (s.size === 0 ? 0 : s.router ? 2 : 1)
+  for (let i = 1; i < free.length; i++) {
+    const a = free[pick] as SlotView
+    const b = free[i] as SlotView
+    if (rank(b) < rank(a) || (rank(b) === rank(a) && b.lastUsed < a.lastUsed)) pick = i
+  }
+  return pick
 }
 
 export class SlotPool {
   private slots: Slot[] = []
-  private readonly waiters: ((slot: Slot) => void)[] = []
+  private readonly waiters: { router: boolean; resolve: (s: Slot) => void }[] = []
   private useCounter = 0
 
   add(sequence: LlamaContextSequence, chat: LlamaChat): void {
-    this.slots.push({ index: this.slots.length, sequence, chat, busy: false, lastUsed: 0 })
+    this.slots.push({
+      index: this.slots.length,
+      sequence,
+      chat,
+      busy: false,
+      lastUsed: 0,
+      router: false
+    })
   }
 
   get total(): number {
@@ -54,51 +110,34 @@ export class SlotPool {
   }
 
   /**
-   * Takes a free slot: the one whose state shares the longest prefix with this prompt when that
-   * prefix is at least half the prompt (a real reuse), else the one with the least to lose, so that
-   * a router's prefix (or two routers', given enough slots) survives between decisions. Waits
-   * (FIFO) when every slot is busy.
+   * Takes a free slot for a prompt (see {@link chooseSlot}); `router` marks a routing decision,
+   * whose slot is kept from eviction. Waits (FIFO) when every slot is busy.
    */
-  acquire(history: ChatHistoryItem[], tokenizer: Tokenizer): Promise<Slot> {
+  acquire(tokens: Token[], router: boolean): Promise<Slot> {
     const free = this.slots.filter((s) => !s.busy)
-    const first = free[0]
-    if (first) {
-      let best = first
-      if (free.length > 1) {
-        const tokens = first.chat.chatWrapper
-          .generateContextState({ chatHistory: history })
-          .contextText.tokenize(tokenizer)
-        let bestShared = -1
-        for (const s of free) {
-          const shared = s.sequence.compareContextTokens(tokens).firstDifferentIndex
-          if (shared > bestShared) {
-            bestShared = shared
-            best = s
-          }
-        }
-        if (bestShared < tokens.length / 2) {
-          // No real reuse: evict the slot whose state is cheapest to lose (fewest evaluated
-          // tokens, then least recently used), so a router's long constant prefix survives the
-          // short answers that come between its decisions.
-          const size = (x: Slot): number => x.sequence.contextTokens.length
-          best = free.reduce((a, b) =>
-            size(b) < size(a) || (size(b) === size(a) && b.lastUsed < a.lastUsed) ? b : a
-          )
-        }
-      }
-      best.busy = true
-      best.lastUsed = ++this.useCounter
-      return Promise.resolve(best)
+    if (free.length === 0) {
+      return new Promise((resolve) => this.waiters.push({ router, resolve }))
     }
-    return new Promise((resolve) => this.waiters.push(resolve))
+    const views = free.map((s) => ({
+      shared: s.sequence.compareContextTokens(tokens).firstDifferentIndex,
+      size: s.sequence.nextTokenIndex,
+      lastUsed: s.lastUsed,
+      router: s.router
+    }))
+    return Promise.resolve(this.take(free[chooseSlot(views, tokens.length)] as Slot, router))
+  }
+
+  private take(slot: Slot, router: boolean): Slot {
+    slot.busy = true
+    slot.router = router
+    slot.lastUsed = ++this.useCounter
+    return slot
   }
 
   release(slot: Slot): void {
     const next = this.waiters.shift()
-    if (next) {
-      slot.lastUsed = ++this.useCounter
-      next(slot)
-    } else slot.busy = false
+    if (next) next.resolve(this.take(slot, next.router))
+    else slot.busy = false
   }
 
   /** Disposes every slot's chat and sequence. */
@@ -168,6 +207,7 @@ export async function generate(
     promptTokens: promptTokens.length,
     evaluatedTokens,
     completionTokens,
+    sampledTokens: completionTokens,
     tokensPerSecond: completionTokens > 1 && genMs > 0 ? (completionTokens - 1) / (genMs / 1000) : 0
   }
 }
