@@ -15,7 +15,7 @@ import type { EngineDeps, EngineResult, EngineSink, ProviderResolver, RunInput }
 import { runHooks } from './hooks'
 import { answerMessages, lastUserText, type PreviousAnswer, withLastUserText } from './messages'
 import type { CompiledPipeline } from './pipeline'
-import { addUsage, type HopTrace, type Trace, ZERO_USAGE } from './trace'
+import { addUsage, hopTokens, type HopTrace, type Trace, ZERO_USAGE } from './trace'
 import { sendToWs, type WsDelivery } from './ws-output'
 
 /** One request's walk through the pipeline; also the context its routing decisions record into. */
@@ -266,7 +266,9 @@ export class PipelineRun implements RouteContext {
       streamed: false,
       startedAt: started,
       durationMs: Date.now() - started,
-      usage: res.usage
+      usage: res.usage,
+      tokens: hopTokens(res.usage),
+      loadMs: res.loadMs
     })
     return { text: res.content ?? '', toolCalls: res.toolCalls, finishReason: res.finishReason }
   }
@@ -324,6 +326,8 @@ export class PipelineRun implements RouteContext {
     )
     hop.durationMs = Date.now() - started
     hop.usage = end.usage
+    hop.tokens = hopTokens(end.usage)
+    if (end.loadMs !== undefined) hop.loadMs = end.loadMs
     this.usage = addUsage(this.usage, end.usage)
     if (!streaming) await sink.start(route)
     // Only observe hooks remain here (transforms force buffering): they see the whole answer.

@@ -5,6 +5,21 @@ export type { DecisionSource, HopTrace, Trace } from '../../../shared/trace'
 
 export const ZERO_USAGE: Usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }
 
+/** A hop's token counts from a backend's usage (see the `tokens` field of a hop). */
+export function hopTokens(
+  usage: Usage | undefined
+): { evaluated: number; cached: number; generated: number } | undefined {
+  if (!usage) return undefined
+  const cached = usage.prompt_tokens_details?.cached_tokens ?? 0
+  const sampled = (usage as { completion_tokens_details?: { sampled_tokens?: number } })
+    .completion_tokens_details?.sampled_tokens
+  return {
+    evaluated: usage.prompt_tokens - cached,
+    cached,
+    generated: sampled ?? usage.completion_tokens
+  }
+}
+
 export function addUsage(a: Usage, b: Usage | undefined): Usage {
   if (!b) return a
   const sum: Usage = {

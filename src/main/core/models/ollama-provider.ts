@@ -12,7 +12,7 @@ import { loadOllamaClient } from './ollama-client'
 import { sleep } from '../sleep'
 import {
   type CallOptions,
-  choiceSchema,
+  choiceStringSchema,
   type DeltaHandler,
   type Provider,
   type ProviderRequest,
@@ -153,8 +153,8 @@ function silenceTimeout(
 
 /**
  * A Provider on Ollama's native `/api/chat`: messages, `options` (temperature, top_p,
- * num_predict from max_tokens, stop, seed, …), `format` from `req.choice` (a JSON schema with the
- * route enum) or from `response_format`, streamed NDJSON, usage from prompt_eval_count and
+ * num_predict from max_tokens, stop, seed, …), `format` from `req.choice` (a JSON-string schema with
+ * the route enum: no wrapper to sample, no free whitespace before the name) or from `response_format`, streamed NDJSON, usage from prompt_eval_count and
  * eval_count. Retries connection errors and 5xx before anything was streamed.
  */
 export class OllamaProvider implements Provider {
@@ -189,7 +189,7 @@ export class OllamaProvider implements Provider {
       typeof rf.json_schema.schema === 'object'
     )
       body.format = rf.json_schema.schema
-    if (req.choice) body.format = choiceSchema(req.choice.options)
+    if (req.choice) body.format = choiceStringSchema(req.choice.options)
     return body
   }
 

@@ -28,6 +28,15 @@ export function choiceSchema(options: readonly string[]): Record<string, unknown
   }
 }
 
+/**
+ * The JSON schema of a routing choice as a bare JSON string, `"<one of options>"`: for backends
+ * that turn schemas into llama.cpp grammars (Ollama), where each structural token of an object
+ * wrapper is sampled and may be preceded by free whitespace. A string allows none before it.
+ */
+export function choiceStringSchema(options: readonly string[]): Record<string, unknown> {
+  return { type: 'string', enum: [...options] }
+}
+
 export interface ProviderResponse {
   content: string | null
   toolCalls?: unknown[]
@@ -35,6 +44,8 @@ export interface ProviderResponse {
   usage?: Usage
   /** Whether a constrained-decoding request was honoured by the backend. */
   constrained?: boolean
+  /** Time spent waiting for the model to load before the request could be sent (ms). */
+  loadMs?: number
 }
 
 /** One streamed piece of an answer. */
@@ -49,6 +60,8 @@ export type DeltaHandler = (delta: StreamDelta) => void | Promise<void>
 export interface StreamEnd {
   finishReason: string | null
   usage?: Usage
+  /** Time spent waiting for the model to load before the request could be sent (ms). */
+  loadMs?: number
 }
 
 export interface CallOptions {
