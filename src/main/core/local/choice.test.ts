@@ -15,6 +15,7 @@ import { commonPrefix } from './choice'
 import { LlamaModelServer } from './llama-server'
 import { chooseSlot } from './slots'
 import { writeTinyGguf } from './tiny-gguf'
+import { TextCoalescer } from './worker-http'
 
 interface Completion {
   choices: { message: { content: string } }[]
@@ -120,6 +121,14 @@ describe('routing decisions on the llama.cpp worker', () => {
     expect(evaluated).toBeLessThanOrEqual((await newTokens(later.usage.prompt_tokens)) + 8)
   })
 
+  it('a decision that arrives while the router slot is busy waits for it instead of evaluating its whole prompt elsewhere (catches concurrent decisions losing the prefix)', async () => {
+    const both = await Promise.all([decision(long('Ibex')), decision(long('Jackal'))])
+    for (const d of both) {
+      const evaluated = d.usage.prompt_tokens - d.usage.prompt_tokens_details.cached_tokens
+      expect(evaluated).toBeLessThanOrEqual((await newTokens(d.usage.prompt_tokens)) + 8)
+    }
+  })
+
   it('samples at most 8 tokens and always names a candidate, even names that share a prefix (catches a sampled JSON wrapper)', async () => {
     const picked = new Set<string>()
     for (let seed = 1; seed <= 12; seed++) {
@@ -200,6 +209,21 @@ describe('chooseSlot', () => {
   })
   it('does not count a few template tokens as reuse (catches answers evicting the router for 3 shared tokens)', () => {
     expect(chooseSlot([view(5, 300, 9, true), view(0, 900, 1)], 800)).toBe(1)
+  })
+})
+
+describe('TextCoalescer', () => {
+  it('writes the first piece at once and merges the pieces that follow within the interval (catches one write per token)', () => {
+    const writes: string[] = []
+    const c = new TextCoalescer((t) => writes.push(t), 60_000)
+    c.push('a')
+    c.push('b')
+    c.push('')
+    c.push('c')
+    expect(writes).toEqual(['a'])
+    c.flush()
+    c.flush()
+    expect(writes).toEqual(['a', 'bc'])
   })
 })
 

@@ -31,7 +31,7 @@ import type {
   WorkerParams
 } from './protocol'
 import { type CompletionResult, generate, SlotPool } from './slots'
-import { HttpError, readBody, sendError, sendJson } from './worker-http'
+import { HttpError, readBody, sendError, sendJson, TextCoalescer } from './worker-http'
 
 /** The state `GET /health` reports. */
 export interface HealthBody {
@@ -292,11 +292,11 @@ export class LlamaModelServer {
         res.write(chunk({ role: 'assistant', content: '' }, null))
       }
       let result: CompletionResult
+      const coalescer = stream
+        ? new TextCoalescer((text) => res.write(textHead + JSON.stringify(text) + textTail))
+        : undefined
       try {
-        const onText = stream
-          ? (text: string): void =>
-              void (text && res.write(textHead + JSON.stringify(text) + textTail))
-          : undefined
+        const onText = coalescer ? (text: string): void => coalescer.push(text) : undefined
         result = choice
           ? await decide(slot, model, grammars, promptTokens, choice, {
               temperature: body.temperature ?? 0,
@@ -314,8 +314,10 @@ export class LlamaModelServer {
               onText
             )
         if (choice && onText) onText(result.text)
+        coalescer?.flush()
       } catch (err) {
         if (!stream) throw err
+        coalescer?.flush()
         this.log(`generation failed: ${(err as Error).message}`)
         report(undefined)
         res.end(

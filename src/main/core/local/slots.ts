@@ -23,6 +23,8 @@ export interface Slot {
   lastUsed: number
   /** Whether its state is a routing decision's prompt: evicted only when no other slot can go. */
   router: boolean
+  /** The prompt of its current (or last) request, known before its state holds it. */
+  prompt: Token[]
 }
 
 /** What one completion produced and measured. */
@@ -83,9 +85,30 @@ export function chooseSlot(free: readonly SlotView[], promptLength: number): num
   return pick
 }
 
+/** Tokens two prompts share from their start. */
+function sharedPrefix(a: readonly Token[], b: readonly Token[]): number {
+  let i = 0
+  while (i < a.length && i < b.length && a[i] === b[i]) i++
+  return i
+}
+
+/** A request waiting for a slot. */
+interface Waiter {
+  tokens: Token[]
+  router: boolean
+  resolve: (slot: Slot) => void
+}
+
+/**
+ * The slots of one context. The router's prefix is pinned: with two slots or more, the slot of the
+ * latest routing decision is kept for decisions. Other requests never take it (they wait for
+ * another slot), and a decision whose prefix it holds waits for it when it is busy rather than
+ * evaluating the whole prompt elsewhere (a decision takes milliseconds). One router per model is
+ * pinned; the prefixes of other routers are kept by the LRU rule of {@link chooseSlot}.
+ */
 export class SlotPool {
   private slots: Slot[] = []
-  private readonly waiters: { router: boolean; resolve: (s: Slot) => void }[] = []
+  private readonly waiters: Waiter[] = []
   private useCounter = 0
 
   add(sequence: LlamaContextSequence, chat: LlamaChat): void {
@@ -95,7 +118,8 @@ export class SlotPool {
       chat,
       busy: false,
       lastUsed: 0,
-      router: false
+      router: false,
+      prompt: []
     })
   }
 
@@ -110,34 +134,60 @@ export class SlotPool {
   }
 
   /**
-   * Takes a free slot for a prompt (see {@link chooseSlot}); `router` marks a routing decision,
-   * whose slot is kept from eviction. Waits (FIFO) when every slot is busy.
+   * Takes a slot for a prompt; `router` marks a routing decision. Waits (first come, first served
+   * among the requests that can use the freed slot) when no slot is available to it.
    */
   acquire(tokens: Token[], router: boolean): Promise<Slot> {
-    const free = this.slots.filter((s) => !s.busy)
-    if (free.length === 0) {
-      return new Promise((resolve) => this.waiters.push({ router, resolve }))
-    }
+    // Waiters cannot use any slot free now (they are served as slots free up), so try first.
+    const slot = this.tryTake(tokens, router)
+    if (slot) return Promise.resolve(slot)
+    return new Promise((resolve) => this.waiters.push({ tokens, router, resolve }))
+  }
+
+  /** The slot of the latest routing decision, when there are at least two slots. */
+  private pinned(): Slot | undefined {
+    if (this.slots.length < 2) return undefined
+    let pin: Slot | undefined
+    for (const s of this.slots) if (s.router && (!pin || s.lastUsed > pin.lastUsed)) pin = s
+    return pin
+  }
+
+  private tryTake(tokens: Token[], router: boolean): Slot | undefined {
+    const pin = this.pinned()
+    const shares = (s: Slot): number => s.sequence.compareContextTokens(tokens).firstDifferentIndex
+    // A busy pinned slot may not hold its prompt yet (a first decision still evaluating).
+    if (
+      router &&
+      pin?.busy &&
+      sharedPrefix(pin.prompt, tokens) >= Math.min(REUSE_MIN_TOKENS, tokens.length / 2)
+    )
+      return undefined
+    const free = this.slots.filter((s) => !s.busy && (router || s !== pin))
+    if (free.length === 0) return undefined
     const views = free.map((s) => ({
-      shared: s.sequence.compareContextTokens(tokens).firstDifferentIndex,
+      shared: shares(s),
       size: s.sequence.nextTokenIndex,
       lastUsed: s.lastUsed,
       router: s.router
     }))
-    return Promise.resolve(this.take(free[chooseSlot(views, tokens.length)] as Slot, router))
-  }
-
-  private take(slot: Slot, router: boolean): Slot {
+    const slot = free[chooseSlot(views, tokens.length)] as Slot
     slot.busy = true
     slot.router = router
     slot.lastUsed = ++this.useCounter
+    slot.prompt = tokens
     return slot
   }
 
   release(slot: Slot): void {
-    const next = this.waiters.shift()
-    if (next) next.resolve(this.take(slot, next.router))
-    else slot.busy = false
+    slot.busy = false
+    for (let i = 0; i < this.waiters.length; i++) {
+      const w = this.waiters[i] as Waiter
+      const taken = this.tryTake(w.tokens, w.router)
+      if (!taken) continue
+      this.waiters.splice(i, 1)
+      w.resolve(taken)
+      return
+    }
   }
 
   /** Disposes every slot's chat and sequence. */
