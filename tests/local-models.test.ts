@@ -93,6 +93,11 @@ describe('a llama.cpp pipeline end to end', () => {
     expect(decision?.decisionSource).toBe('model')
     // The grammar forces {"route": "alpha"|"beta"} even from random weights.
     expect(JSON.parse(decision?.rawAnswers?.[0] ?? '{}')).toHaveProperty('route')
+    // "alpha" and "beta" part at their first letter: one sampled token, the rest completed.
+    expect(decision?.tokens).toMatchObject({ generated: 1, cached: 0 })
+    // The first request started the model: its load time is recorded apart from the answer's.
+    expect(decision?.loadMs).toBeGreaterThan(0)
+    expect(trace.hops.find((h) => h.action === 'answer')?.loadMs).toBeUndefined()
     // The worker is called over the runtime's own connection pools, which stop() closes.
     expect(s.runtime.pools.size).toBe(1)
     expect(
@@ -152,6 +157,11 @@ describe('a llama.cpp pipeline end to end', () => {
     const cached = usage?.prompt_tokens_details?.cached_tokens ?? 0
     // Only the user's text and the template's closing tokens are new.
     expect(cached).toBeGreaterThan((usage?.prompt_tokens ?? 0) / 2)
+    expect(hop?.tokens).toEqual({
+      evaluated: (usage?.prompt_tokens ?? 0) - cached,
+      cached,
+      generated: 1
+    })
   })
 
   it('GET /status lists the model process with pid, port and memory (catches a status API without the running model)', async () => {

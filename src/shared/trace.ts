@@ -44,6 +44,14 @@ export const HopTraceSchema = z.object({
   /** Time to the first streamed token. */
   ttftMs: z.number().optional(),
   usage: UsageSchema.optional(),
+  /**
+   * Tokens of the hop's model calls: prompt tokens evaluated and reused from the backend's cache,
+   * and answer tokens sampled (a local routing decision completes a name without sampling, so it
+   * may sample fewer than `usage.completion_tokens`).
+   */
+  tokens: z.object({ evaluated: z.number(), cached: z.number(), generated: z.number() }).optional(),
+  /** Time this hop waited for its model to load (included in `durationMs`). */
+  loadMs: z.number().optional(),
   error: z.string().optional(),
   /** Hook hops: the function called and its mode. */
   function: z.string().optional(),

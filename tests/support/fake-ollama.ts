@@ -88,6 +88,12 @@ function answer(
   format: unknown
 ): string {
   const user = lastUser(messages)
+  const pick = (options: string[]): string =>
+    options.find((o) => user.toLowerCase().includes(o.toLowerCase())) ?? (options[0] as string)
+  const root = format as { type?: string; enum?: unknown[] } | null
+  // A string schema with an enum: a JSON string, as Ollama's grammar would produce.
+  if (root && typeof root === 'object' && root.type === 'string' && root.enum?.length)
+    return JSON.stringify(pick(root.enum.map(String)))
   if (format && typeof format === 'object') {
     const props =
       (format as { properties?: Record<string, { enum?: unknown[]; type?: string }> }).properties ??
@@ -95,8 +101,7 @@ function answer(
     const out: Json = {}
     for (const [key, schema] of Object.entries(props)) {
       if (schema.enum?.length) {
-        const options = schema.enum.map(String)
-        out[key] = options.find((o) => user.toLowerCase().includes(o.toLowerCase())) ?? options[0]
+        out[key] = pick(schema.enum.map(String))
       } else out[key] = schema.type === 'number' ? 0 : user
     }
     return JSON.stringify(out)

@@ -13,7 +13,7 @@ import type { ProviderResolver } from './engine'
 import type { CompiledPipeline } from './pipeline'
 import { laterRoutingText, parseRouteAnswer, routingMessages } from './routing'
 import { nodeFailure } from '../providers/upstream-error'
-import { addUsage, type DecisionSource, type HopTrace, ZERO_USAGE } from './trace'
+import { addUsage, type DecisionSource, hopTokens, type HopTrace, ZERO_USAGE } from './trace'
 
 /** What a routing decision reads from, and records into, the run it belongs to. */
 export interface RouteContext {
@@ -36,6 +36,7 @@ export interface Choice {
   terminals: ArchitectureNode[]
 }
 
+// The answer is a name (or `{"route":"name"}` from a JSON-schema backend): a few tokens.
 const ROUTER_PARAMS = { temperature: 0, max_tokens: 64 }
 
 /**
@@ -120,6 +121,8 @@ async function routeWithModel(
   const rawAnswers: string[] = []
   let usage: Usage = ZERO_USAGE
   let constrained = false
+  let tokens: HopTrace['tokens']
+  let loadMs = 0
   let pick: string | undefined
   for (let attempt = 0; attempt < 2 && !pick; attempt++) {
     const res = await provider
@@ -129,6 +132,15 @@ async function routeWithModel(
       )
       .catch((err: unknown) => nodeFailure(err, from.name, model))
     usage = addUsage(usage, res.usage)
+    const t = hopTokens(res.usage)
+    if (t) {
+      tokens = {
+        evaluated: (tokens?.evaluated ?? 0) + t.evaluated,
+        cached: (tokens?.cached ?? 0) + t.cached,
+        generated: (tokens?.generated ?? 0) + t.generated
+      }
+    }
+    loadMs += res.loadMs ?? 0
     constrained = res.constrained ?? false
     rawAnswers.push(res.content ?? '')
     pick = parseRouteAnswer(res.content ?? '', names)
@@ -154,6 +166,8 @@ async function routeWithModel(
     startedAt: started,
     durationMs: Date.now() - started,
     usage,
+    tokens,
+    loadMs: loadMs > 0 ? loadMs : undefined,
     error: node ? undefined : 'the router named no candidate'
   })
   if (!node) {

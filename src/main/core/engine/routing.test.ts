@@ -103,7 +103,7 @@ describe('routingMessages', () => {
     expect(support).toBeGreaterThan(sales)
     // an output node without a use-case is described, not left blank
     expect(system).toContain('- "output": finish and return the answer as it is')
-    expect(system).toContain('{"route": "<handler name>"}')
+    expect(system).toContain('Reply with the name of one handler only')
     // the user's text is never in the system prompt
     expect(system).not.toContain('printer')
   })

@@ -3,6 +3,8 @@
  *
  * The prompt puts what is constant first (instructions, then the candidates) and the text to route
  * last, so a local backend can reuse its evaluated prefix from one request to the next.
+ * The prompt asks for the bare name: a local llama.cpp model samples only the name (constrained to
+ * the candidates), and backends with JSON-schema decoding wrap it as their schema says.
  * Parsing accepts `{"route": …}` (what constrained decoding produces), then an exact name, a
  * case-insensitive name, and finally whole-word mentions with the longest name winning; never the
  * original's ambiguous substring match.
@@ -23,7 +25,7 @@ export function routingSystemPrompt(candidates: readonly ArchitectureNode[]): st
     'Handlers:',
     list,
     '',
-    'Reply with JSON only, in the form {"route": "<handler name>"}, using a name from the list exactly as written.'
+    'Reply with the name of one handler only, exactly as written in the list.'
   ].join('\n')
 }
 

@@ -17,7 +17,7 @@ import type { EngineDeps, EngineResult, EngineSink, ProviderResolver, RunInput }
 import { runHooks } from './hooks'
 import { answerMessages, lastUserText, type PreviousAnswer, withLastUserText } from './messages'
 import type { CompiledPipeline } from './pipeline'
-import { addUsage, type HopTrace, type Trace, ZERO_USAGE } from './trace'
+import { addUsage, hopTokens, type HopTrace, type Trace, ZERO_USAGE } from './trace'
 import { sendToWs, type WsDelivery } from './ws-output'
 
 /** One request's walk through the pipeline; also the context its routing decisions record into. */
@@ -280,7 +280,9 @@ export class PipelineRun implements RouteContext {
       streamed: false,
       startedAt: started,
       durationMs: Date.now() - started,
-      usage: res.usage
+      usage: res.usage,
+      tokens: hopTokens(res.usage),
+      loadMs: res.loadMs
     })
     return { ...res, text: res.content ?? '' }
   }
@@ -347,6 +349,8 @@ export class PipelineRun implements RouteContext {
       .catch((err: unknown) => nodeFailure(err, node.name, model))
     hop.durationMs = Date.now() - started
     hop.usage = end.usage
+    hop.tokens = hopTokens(end.usage)
+    if (end.loadMs !== undefined) hop.loadMs = end.loadMs
     this.usage = addUsage(this.usage, end.usage)
     if (!streaming) await sink.start(route, end.systemFingerprint)
     // Only observe hooks remain here (transforms force buffering): they see the whole answer.

@@ -16,6 +16,21 @@ function sumDetails(
   return out
 }
 
+/** A hop's token counts from a backend's usage (see the `tokens` field of a hop). */
+export function hopTokens(
+  usage: Usage | undefined
+): { evaluated: number; cached: number; generated: number } | undefined {
+  if (!usage) return undefined
+  const cached = usage.prompt_tokens_details?.cached_tokens ?? 0
+  const sampled = (usage as { completion_tokens_details?: { sampled_tokens?: number } })
+    .completion_tokens_details?.sampled_tokens
+  return {
+    evaluated: usage.prompt_tokens - cached,
+    cached,
+    generated: sampled ?? usage.completion_tokens
+  }
+}
+
 export function addUsage(a: Usage, b: Usage | undefined): Usage {
   if (!b) return a
   const sum: Usage = {

@@ -1,7 +1,8 @@
 /**
  * @module The grammars the worker's requests ask for (`grammar` GBNF, `response_format`
  * json_object or json_schema), built once per distinct grammar and kept in a small cache: a router
- * sends the same schema on every decision.
+ * sends the same schema on every decision. A schema that is a routing choice (one property whose
+ * value is one of a list of strings) is recognised, so the worker can sample only the name.
  */
 import type { GbnfJsonSchema, Llama, LlamaGrammar } from 'node-llama-cpp'
 import type { ChatCompletionRequest } from '../../../shared/openai/chat'
@@ -66,6 +67,16 @@ export class GrammarCache {
         'response_format'
       )
     }
+    return this.cached(key, create)
+  }
+
+  /** A GBNF grammar (for internal use: built by the worker, so a failure is a bug). */
+  gbnf(text: string): Promise<LlamaGrammar> {
+    const llama = this.llama
+    return this.cached(`gbnf:${text}`, () => llama.createGrammar({ grammar: text }))
+  }
+
+  private async cached(key: string, create: () => Promise<LlamaGrammar>): Promise<LlamaGrammar> {
     let pending = this.cache.get(key)
     if (!pending) {
       pending = create()
@@ -86,4 +97,55 @@ export class GrammarCache {
       )
     }
   }
+}
+
+/** A routing choice: the answer is `{"<property>": <one of options>}`. */
+export interface Choice {
+  property: string
+  options: string[]
+}
+
+/**
+ * The choice a request's `response_format` asks for, when its JSON schema is an object with exactly
+ * one required property whose value is an enum of distinct non-empty strings (what the engine's
+ * router sends); otherwise undefined.
+ */
+export function choiceOf(body: CompletionBody): Choice | undefined {
+  const format = body.response_format as
+    { type?: string; json_schema?: { schema?: unknown } } | null | undefined
+  if (format?.type !== 'json_schema') return undefined
+  const schema = format.json_schema?.schema as
+    { type?: unknown; properties?: unknown; required?: unknown } | undefined
+  if (!schema || schema.type !== 'object' || typeof schema.properties !== 'object') return undefined
+  const props = Object.entries(schema.properties as Record<string, { enum?: unknown }>)
+  const [entry] = props
+  if (props.length !== 1 || !entry) return undefined
+  const [property, value] = entry
+  const required = schema.required
+  if (!Array.isArray(required) || required.length !== 1 || required[0] !== property)
+    return undefined
+  const options = value?.enum
+  if (!Array.isArray(options) || options.length === 0) return undefined
+  if (!options.every((o): o is string => typeof o === 'string' && o.length > 0)) return undefined
+  if (new Set(options).size !== options.length) return undefined
+  return { property, options }
+}
+
+/** A GBNF string literal: quotes and backslashes escaped, control characters as `\xHH`. */
+function literal(text: string): string {
+  let out = ''
+  for (const c of text) {
+    const code = c.charCodeAt(0)
+    if (c === '"' || c === '\\') out += `\\${c}`
+    else if (code < 0x20) out += `\\x${code.toString(16).padStart(2, '0')}`
+    else out += c
+  }
+  return `"${out}"`
+}
+
+/** The GBNF of one of `suffixes` (an empty suffix makes the whole choice optional). */
+export function alternationGbnf(suffixes: readonly string[]): string {
+  const words = suffixes.filter((s) => s.length > 0).map(literal)
+  const body = words.join(' | ')
+  return suffixes.some((s) => s.length === 0) ? `root ::= ( ${body} )?` : `root ::= ${body}`
 }

@@ -42,11 +42,19 @@ async function getJson<T>(url: string): Promise<T> {
 
 describe('pickThreads', () => {
   it('uses 1 thread for tiny files, math cores for big ones, and an explicit count always (catches the 500× slowdown of many threads on a tiny model)', () => {
-    expect(pickThreads({ fileBytes: 600_000, cpuMathCores: 8 })).toBe(1)
-    expect(pickThreads({ fileBytes: TINY_MODEL_BYTES, cpuMathCores: 8 })).toBe(8)
-    expect(pickThreads({ fileBytes: 4e9, cpuMathCores: 6 })).toBe(6)
-    expect(pickThreads({ fileBytes: 4e9 })).toBe(availableParallelism())
+    expect(pickThreads({ fileBytes: 600_000, cpuMathCores: 8, available: 16 })).toBe(1)
+    expect(pickThreads({ fileBytes: TINY_MODEL_BYTES, cpuMathCores: 8, available: 16 })).toBe(8)
+    expect(pickThreads({ fileBytes: 4e9, cpuMathCores: 6, available: 12 })).toBe(6)
     expect(pickThreads({ fileBytes: 600_000, explicit: 3 })).toBe(3)
+    expect(pickThreads({ fileBytes: 4e9, explicit: 2, available: 2 })).toBe(2)
+  })
+
+  it('leaves one core free by default, at least 1 thread (catches llama.cpp taking every core of a small machine)', () => {
+    expect(pickThreads({ fileBytes: 4e9, cpuMathCores: 2, available: 2 })).toBe(1)
+    expect(pickThreads({ fileBytes: 4e9, cpuMathCores: 4, available: 4 })).toBe(3)
+    expect(pickThreads({ fileBytes: 4e9, available: 8 })).toBe(7)
+    expect(pickThreads({ fileBytes: 4e9, cpuMathCores: 1, available: 1 })).toBe(1)
+    expect(pickThreads({ fileBytes: 4e9 })).toBe(Math.max(1, availableParallelism() - 1))
   })
 })
 

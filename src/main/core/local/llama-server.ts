@@ -4,12 +4,14 @@
  * refuses models that would not fit in free memory. One reusable chat sequence per slot
  * (slots.ts) lets a request that shares a prefix with the slot's previous one (a router's constant
  * system prompt) decode only its new tokens; the reuse is reported as
- * `usage.prompt_tokens_details.cached_tokens`.
+ * `usage.prompt_tokens_details.cached_tokens`. A routing choice (choice.ts) samples only the
+ * tokens that tell the candidates apart, reported as `usage.completion_tokens_details.sampled_tokens`.
  */
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { basename } from 'node:path'
 import {
+  type ChatWrapper,
   LlamaChat,
   resolveChatWrapper,
   type Llama,
@@ -18,7 +20,8 @@ import {
 } from 'node-llama-cpp'
 import { ChatCompletionRequestSchema } from '../../../shared/openai/chat'
 import { toChatHistory } from './chat-history'
-import { type CompletionBody, GrammarCache } from './grammars'
+import { decide } from './choice'
+import { choiceOf, type CompletionBody, GrammarCache } from './grammars'
 import { loadModel } from './model-loader'
 import type {
   GpuBackend,
@@ -30,7 +33,7 @@ import type {
 import { type CompletionResult, generate, SlotPool } from './slots'
 import { checkWorkerFields } from './request-fields'
 import { opensThinking, splitThinking, ThinkSplitter } from './think-split'
-import { HttpError, readBody, sendError, sendJson } from './worker-http'
+import { HttpError, readBody, sendError, sendJson, TextCoalescer } from './worker-http'
 import { WorkerEndpoints } from './worker-endpoints'
 
 /** The state `GET /health` reports. */
@@ -61,6 +64,7 @@ export class LlamaModelServer {
   private model: LlamaModel | undefined
   private context: LlamaContext | undefined
   private grammars: GrammarCache | undefined
+  private chatWrapper: ChatWrapper | undefined
   private readonly slots = new SlotPool()
   private ready: ReadyMessage | undefined
   private closing = false
@@ -119,6 +123,7 @@ export class LlamaModelServer {
     // Resolved once and shared: matching the model's Jinja template against the known wrappers
     // takes ~200 ms, which LlamaChat's 'auto' would repeat per slot.
     const chatWrapper = resolveChatWrapper(model)
+    this.chatWrapper = chatWrapper
     for (let i = 0; i < facts.parallel; i++) {
       const contextSequence = context.getSequence()
       this.slots.add(
@@ -204,7 +209,7 @@ export class LlamaModelServer {
   }
 
   private async completions(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!this.ready || !this.model || this.closing)
+    if (!this.ready || !this.model || !this.chatWrapper || !this.grammars || this.closing)
       throw new HttpError(503, 'the model is still loading', 'model_not_ready')
     const raw = await readBody(req)
     let json: unknown
@@ -226,9 +231,14 @@ export class LlamaModelServer {
     }
     const body = parsed.data as CompletionBody
     checkWorkerFields(body, this.modelId)
-    const grammar = await this.grammars?.for(body)
-    const history = toChatHistory(body.messages)
     const model = this.model
+    const grammars = this.grammars
+    const choice = body.grammar === undefined ? choiceOf(body) : undefined
+    const grammar = choice ? undefined : await grammars.for(body)
+    const history = toChatHistory(body.messages)
+    const promptTokens = this.chatWrapper
+      .generateContextState({ chatHistory: history })
+      .contextText.tokenize(model.tokenizer)
     const id = `chatcmpl-${randomUUID()}`
     const created = Math.floor(Date.now() / 1000)
     const stream = body.stream === true
@@ -238,7 +248,7 @@ export class LlamaModelServer {
       if (!res.writableFinished) abort.abort()
     })
 
-    const slot = await this.slots.acquire(history, model.tokenizer)
+    const slot = await this.slots.acquire(promptTokens, choice !== undefined)
     if (abort.signal.aborted) {
       // The client left while waiting for a slot.
       this.slots.release(slot)
@@ -264,9 +274,6 @@ export class LlamaModelServer {
       })
     }
     try {
-      const promptTokens = slot.chat.chatWrapper
-        .generateContextState({ chatHistory: history })
-        .contextText.tokenize(model.tokenizer)
       const contextSize = slot.sequence.contextSize
       if (promptTokens.length >= contextSize) {
         throw new HttpError(
@@ -294,11 +301,11 @@ export class LlamaModelServer {
       // A template that ends the prompt inside `<think>` makes the answer start thinking.
       const thinkOpen = opensThinking(model.detokenize(promptTokens.slice(-8)))
       const thinking = new ThinkSplitter(thinkOpen)
-      const writeSplit = (text: string): void => {
-        const part = thinking.push(text)
-        if (part.reasoning) res.write(chunk({ reasoning_content: part.reasoning }, null))
-        if (part.content) res.write(chunk({ content: part.content }, null))
-      }
+      // A text chunk is the same envelope around the text: built once, not per token.
+      const [textHead, textTail] = chunk({ content: '\u0000' }, null).split('"\\u0000"') as [
+        string,
+        string
+      ]
       if (stream) {
         res.writeHead(200, {
           'content-type': 'text/event-stream; charset=utf-8',
@@ -308,24 +315,50 @@ export class LlamaModelServer {
         res.write(chunk({ role: 'assistant', content: '' }, null))
       }
       let result: CompletionResult
+      const coalescer = stream
+        ? new TextCoalescer((text) => res.write(textHead + JSON.stringify(text) + textTail))
+        : undefined
       try {
-        const onText = stream ? (text: string): void => void (text && writeSplit(text)) : undefined
-        const onThought = stream
-          ? (text: string): void => void res.write(chunk({ reasoning_content: text }, null))
+        // Thoughts go out at once; answer text is coalesced (one write per 10 ms at most).
+        const writeSplit = (text: string): void => {
+          const part = thinking.push(text)
+          if (part.reasoning) {
+            coalescer?.flush()
+            res.write(chunk({ reasoning_content: part.reasoning }, null))
+          }
+          if (part.content) coalescer?.push(part.content)
+        }
+        const onText = coalescer
+          ? (text: string): void => void (text && writeSplit(text))
           : undefined
-        result = await generate(
-          slot,
-          history,
-          promptTokens,
-          body,
-          grammar,
-          maxTokens,
-          abort.signal,
-          onText,
-          onThought
-        )
+        const onThought = coalescer
+          ? (text: string): void => {
+              coalescer.flush()
+              res.write(chunk({ reasoning_content: text }, null))
+            }
+          : undefined
+        result = choice
+          ? await decide(slot, model, grammars, promptTokens, choice, {
+              temperature: body.temperature ?? 0,
+              seed: body.seed ?? undefined,
+              signal: abort.signal
+            })
+          : await generate(
+              slot,
+              history,
+              promptTokens,
+              body,
+              grammar,
+              maxTokens,
+              abort.signal,
+              onText,
+              onThought
+            )
+        if (choice && onText) onText(result.text)
+        coalescer?.flush()
       } catch (err) {
         if (!stream) throw err
+        coalescer?.flush()
         this.log(`generation failed: ${(err as Error).message}`)
         report(undefined)
         res.end(
@@ -338,7 +371,8 @@ export class LlamaModelServer {
         prompt_tokens: result.promptTokens,
         completion_tokens: result.completionTokens,
         total_tokens: result.promptTokens + result.completionTokens,
-        prompt_tokens_details: { cached_tokens: result.promptTokens - result.evaluatedTokens }
+        prompt_tokens_details: { cached_tokens: result.promptTokens - result.evaluatedTokens },
+        completion_tokens_details: { sampled_tokens: result.sampledTokens }
       }
       if (stream) {
         const held = thinking.end()

@@ -67,8 +67,10 @@ export class StartOnUseProvider implements Provider, EndpointProvider {
     await this.backend()
   }
 
-  private async backend(): Promise<OpenAICompatibleProvider> {
+  /** The server's provider, and how long this call waited for it to start (0 when it was up). */
+  private async backend(): Promise<{ provider: OpenAICompatibleProvider; waitedMs: number }> {
     let baseUrl: string
+    const started = performance.now()
     try {
       baseUrl = await this.start()
     } catch (err) {
@@ -78,15 +80,19 @@ export class StartOnUseProvider implements Provider, EndpointProvider {
         cause: err
       })
     }
-    if (!this.http || this.http.id !== baseUrl) {
+    // A new base URL is a server that was just started (or restarted): the wait was its load.
+    let provider = this.http
+    const fresh = !provider || provider.id !== baseUrl
+    if (!provider || fresh) {
       const { crashed: _crashed, name: _name, readTimeoutMs, ...options } = this.httpOptions
-      this.http = new OpenAICompatibleProvider({
+      provider = new OpenAICompatibleProvider({
         baseUrl,
         ...options,
         ...(readTimeoutMs !== undefined && { readTimeoutMs })
       })
+      this.http = provider
     }
-    return this.http
+    return { provider, waitedMs: fresh ? Math.round(performance.now() - started) : 0 }
   }
 
   /**
@@ -94,24 +100,28 @@ export class StartOnUseProvider implements Provider, EndpointProvider {
    * `unsent()` says nothing of the answer was passed on yet.
    */
   private async withCrashRetry<T>(
-    call: (backend: Provider) => Promise<T>,
+    call: (backend: Provider, waitedMs: number) => Promise<T>,
     unsent: () => boolean,
     opts?: CallOptions
   ): Promise<T> {
-    const backend = await this.backend()
+    const first = await this.backend()
     try {
-      return await call(backend)
+      return await call(first.provider, first.waitedMs)
     } catch (err) {
       const crashed = this.httpOptions.crashed
       if (!crashed || !unsent() || opts?.signal?.aborted || !brokenConnection(err)) throw err
-      if (!(await crashed(backend.id))) throw err
-      return call(await this.backend())
+      if (!(await crashed(first.provider.id))) throw err
+      const again = await this.backend()
+      return call(again.provider, first.waitedMs + again.waitedMs)
     }
   }
 
   chat(req: ProviderRequest, opts?: CallOptions): Promise<ProviderResponse> {
     return this.withCrashRetry(
-      (b) => b.chat(req, opts),
+      async (b, loadMs) => {
+        const res = await b.chat(req, opts)
+        return loadMs > 0 ? { ...res, loadMs } : res
+      },
       () => true,
       opts
     )
@@ -124,7 +134,10 @@ export class StartOnUseProvider implements Provider, EndpointProvider {
       return onDelta(delta)
     }
     return this.withCrashRetry(
-      (b) => b.stream(req, forward, opts),
+      async (b, loadMs) => {
+        const end = await b.stream(req, forward, opts)
+        return loadMs > 0 ? { ...end, loadMs } : end
+      },
       () => !sent,
       opts
     )
@@ -136,7 +149,7 @@ export class StartOnUseProvider implements Provider, EndpointProvider {
     onEvent?: EndpointEventHandler,
     opts?: CallOptions
   ): Promise<unknown> {
-    return (await this.backend()).endpoint(req, onEvent, opts)
+    return (await this.backend()).provider.endpoint(req, onEvent, opts)
   }
 }
 

@@ -32,19 +32,25 @@ export class WorkerFailure extends Error {
  * 2. a tiny model (file under 50 MB) gets 1 thread: its matrices are so small that synchronising
  *    threads costs far more than the arithmetic (measured ~500× slower with the default count on a
  *    2-core machine for a 0.6 MB model);
- * 3. otherwise the number of cores useful for math that node-llama-cpp reports
- *    (`llama.cpuMathCores`, physical cores on most systems: hyper-threads do not help matmul);
- * 4. otherwise `os.availableParallelism()`.
+ * 3. otherwise the cores useful for math (`llama.cpuMathCores`, physical cores on most systems:
+ *    hyper-threads do not help matmul, else `available`), but never more than `available − 1`,
+ *    at least 1: llama.cpp's threads spin at each barrier, so when the worker's own event loop or
+ *    llmnet (which reads every streamed token) takes a core from one of them, the others spin
+ *    and generation slows down several times (measured 10× on a busy 2-core machine).
  */
 export function pickThreads(opts: {
   explicit?: number
   fileBytes: number
   cpuMathCores?: number
+  /** Logical CPUs; default `os.availableParallelism()`. */
+  available?: number
 }): number {
   if (opts.explicit !== undefined && opts.explicit > 0) return Math.floor(opts.explicit)
   if (opts.fileBytes < TINY_MODEL_BYTES) return 1
-  if (opts.cpuMathCores !== undefined && opts.cpuMathCores > 0) return opts.cpuMathCores
-  return Math.max(1, availableParallelism())
+  const available = opts.available ?? availableParallelism()
+  const math =
+    opts.cpuMathCores !== undefined && opts.cpuMathCores > 0 ? opts.cpuMathCores : available
+  return Math.max(1, Math.min(math, available - 1))
 }
 
 /** Formats bytes for messages: `512.0 KiB`, `3.2 GiB`. */

@@ -143,7 +143,7 @@ export class WorkerEndpoints {
     res.once('close', () => {
       if (!res.writableFinished) abort.abort()
     })
-    const slot = await state.slots.acquire([], state.model.tokenizer)
+    const slot = await state.slots.acquire([], false)
     const completion = new LlamaCompletion({
       contextSequence: slot.sequence,
       autoDisposeSequence: false

@@ -68,3 +68,44 @@ export function sendError(
     }
   })
 }
+
+/** How often, at most, streamed text is written (ms): see {@link TextCoalescer}. */
+export const STREAM_FLUSH_MS = 10
+
+/**
+ * Streams text in as few writes as keep it live: a piece is written at once when the last write
+ * was at least `intervalMs` ago (so a slow model streams every token without delay), otherwise it
+ * waits for the rest of that interval with the pieces that follow. A fast model's tokens then share
+ * a write: one SSE event, one socket write and one wake-up of the reader per interval instead of
+ * per token, which on a small machine took the CPU from llama.cpp's threads.
+ */
+export class TextCoalescer {
+  private pending = ''
+  private timer: NodeJS.Timeout | undefined
+  private lastWrite = -Infinity
+
+  constructor(
+    private readonly write: (text: string) => void,
+    private readonly intervalMs = STREAM_FLUSH_MS
+  ) {}
+
+  push(text: string): void {
+    if (!text) return
+    this.pending += text
+    if (this.timer) return
+    const wait = this.lastWrite + this.intervalMs - performance.now()
+    if (wait <= 0) this.flush()
+    else this.timer = setTimeout(() => this.flush(), wait)
+  }
+
+  /** Writes what is pending now (before the end of the stream). */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = undefined
+    if (!this.pending) return
+    const text = this.pending
+    this.pending = ''
+    this.lastWrite = performance.now()
+    this.write(text)
+  }
+}

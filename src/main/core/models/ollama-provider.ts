@@ -88,8 +88,8 @@ function silenceTimeout(
 
 /**
  * A Provider on Ollama's native `/api/chat`: messages, `options` (temperature, top_p,
- * num_predict from max_tokens, stop, seed, …), `format` from `req.choice` (a JSON schema with the
- * route enum) or from `response_format`, streamed NDJSON, usage from prompt_eval_count and
+ * num_predict from max_tokens, stop, seed, …), `format` from `req.choice` (a JSON-string schema with
+ * the route enum: no wrapper to sample, no free whitespace before the name) or from `response_format`, streamed NDJSON, usage from prompt_eval_count and
  * eval_count. Retries connection errors and 5xx before anything was streamed.
  */
 export class OllamaProvider implements Provider {

@@ -11,7 +11,7 @@ import {
   type Usage
 } from '../../../shared/openai/chat'
 import { AppError } from '../errors'
-import { choiceSchema, type ProviderRequest } from '../providers/provider'
+import { choiceStringSchema, type ProviderRequest } from '../providers/provider'
 
 /** Request parameters that map straight onto Ollama `options`. */
 const OPTION_KEYS = [
@@ -197,6 +197,6 @@ export function ollamaChatRequest(
     typeof rf.json_schema.schema === 'object'
   )
     body.format = rf.json_schema.schema
-  if (req.choice) body.format = choiceSchema(req.choice.options)
+  if (req.choice) body.format = choiceStringSchema(req.choice.options)
   return body
 }

@@ -14,8 +14,9 @@ import { normaliseModelName, OllamaManager, type OllamaProgress } from './ollama
 import { findOllamaBinary, ollamaBaseUrl } from './ollama-host'
 import type { OllamaError } from './ollama-error'
 import { parseModelfile } from './ollama-modelfile'
-import { choiceSchema } from '../providers/provider'
+import { choiceSchema, choiceStringSchema } from '../providers/provider'
 import { OllamaProvider } from './ollama-provider'
+import { parseRouteAnswer } from '../engine/routing'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const repo = path.resolve(here, '../../../..')
@@ -291,10 +292,12 @@ describe('OllamaProvider against the API fixture', () => {
       choice: { options: ['tech', 'billing'] }
     })
     const sent = fake.requests.find((r) => r.path === '/api/chat')?.body
-    expect(sent.format).toEqual(choiceSchema(['tech', 'billing']))
+    expect(sent.format).toEqual(choiceStringSchema(['tech', 'billing']))
     expect(sent.stream).toBe(false)
     expect(sent.options).toEqual({ temperature: 0, num_predict: 64 })
-    expect(JSON.parse(res.content ?? '')).toEqual({ route: 'billing' })
+    // A bare JSON string: no object wrapper to sample, no free whitespace before the name.
+    expect(JSON.parse(res.content ?? '')).toBe('billing')
+    expect(parseRouteAnswer(res.content ?? '', ['tech', 'billing'])).toBe('billing')
     expect(res.constrained).toBe(true)
     expect(res.finishReason).toBe('stop')
     expect(res.usage?.total_tokens).toBe(

@@ -28,6 +28,15 @@ export function choiceSchema(options: readonly string[]): Record<string, unknown
   }
 }
 
+/**
+ * The JSON schema of a routing choice as a bare JSON string, `"<one of options>"`: for backends
+ * that turn schemas into llama.cpp grammars (Ollama), where each structural token of an object
+ * wrapper is sampled and may be preceded by free whitespace. A string allows none before it.
+ */
+export function choiceStringSchema(options: readonly string[]): Record<string, unknown> {
+  return { type: 'string', enum: [...options] }
+}
+
 export interface ProviderResponse {
   content: string | null
   toolCalls?: unknown[]
@@ -42,6 +51,8 @@ export interface ProviderResponse {
   usage?: Usage
   /** Whether a constrained-decoding request was honoured by the backend. */
   constrained?: boolean
+  /** Time spent waiting for the model to load before the request could be sent (ms). */
+  loadMs?: number
 }
 
 /** OpenAI's legacy function call (`functions` / `function_call`). */
@@ -70,6 +81,8 @@ export interface StreamEnd {
   finishReason: string | null
   usage?: Usage
   systemFingerprint?: string
+  /** Time spent waiting for the model to load before the request could be sent (ms). */
+  loadMs?: number
 }
 
 export interface CallOptions {
