@@ -8,6 +8,7 @@ import type { LocalModelSchema, PullProgressSchema } from '../../../shared/contr
 import type { CompiledPipeline } from '../../core/engine/pipeline'
 import { AppError } from '../../core/errors'
 import type { LocalModelManager } from '../../core/local/manager'
+import { catalogFor } from '../../core/models/catalog'
 import type { ModelLibrary } from '../../core/models/library'
 import { findOllamaBinary, ollamaBaseUrl, probeOllama } from '../../core/models/ollama-host'
 import type { PipelineRegistry } from '../../core/pipelines/registry'
@@ -113,8 +114,32 @@ export function modelsHandlers(deps: ModelsDeps): DomainHandlers<'models'> {
       restarts: 0
     }
   }
+  /** The Ollama we started, if any; otherwise the one OLLAMA_HOST names. */
+  const managedOllama = () => {
+    try {
+      const m = deps.models.ollamaManager()
+      return m.managed ? m : undefined
+    } catch {
+      return undefined // Ollama support not configured
+    }
+  }
+  const ollamaHost = (): string => managedOllama()?.baseUrl ?? ollamaBaseUrl(deps.env.OLLAMA_HOST)
   const ollamaUp = async (): Promise<string | undefined> =>
-    probeOllama(ollamaBaseUrl(deps.env.OLLAMA_HOST), { timeoutMs: 1000 })
+    probeOllama(ollamaHost(), { timeoutMs: 1000 })
+  const ollamaStatus = async () => {
+    const host = ollamaHost()
+    const [version, binary] = await Promise.all([
+      ollamaUp(),
+      findOllamaBinary({ env: deps.env }).catch(() => undefined)
+    ])
+    return {
+      installed: binary !== undefined || version !== undefined,
+      running: version !== undefined,
+      managed: managedOllama() !== undefined,
+      host,
+      version: version ?? null
+    }
+  }
 
   return {
     async 'models.list'() {
@@ -157,6 +182,8 @@ export function modelsHandlers(deps: ModelsDeps): DomainHandlers<'models'> {
           pullId: pulls.start(input.source, async (signal, report) => {
             await deps.library.ensure(input.source, {
               signal,
+              // An `LLMNET_CATALOG` entry's checksum (built-ins are checked by the library).
+              sha256: catalogFor(deps.env).find((m) => m.source === input.source)?.sha256,
               onProgress: (p) => report(p.received, p.total)
             })
           })
@@ -187,24 +214,30 @@ export function modelsHandlers(deps: ModelsDeps): DomainHandlers<'models'> {
       return { deleted: true }
     },
     async 'models.ollama_status'() {
-      const host = ollamaBaseUrl(deps.env.OLLAMA_HOST)
-      const [version, binary] = await Promise.all([
-        ollamaUp(),
-        findOllamaBinary({ env: deps.env }).catch(() => undefined)
-      ])
-      let managed = false
-      try {
-        managed = deps.models.ollamaManager().managed
-      } catch {
-        // Ollama support not configured
+      return ollamaStatus()
+    },
+    async 'models.ollama_start'() {
+      const status = await ollamaStatus()
+      if (status.running) return status
+      await deps.models.ollamaManager().startManaged()
+      return ollamaStatus()
+    },
+    async 'models.ollama_stop'() {
+      const managed = managedOllama()
+      if (!managed) {
+        const status = await ollamaStatus()
+        if (status.running)
+          throw new AppError(
+            'conflict',
+            `the Ollama at ${status.host} was not started by llmnet; stop it where it was started`
+          )
+        return status
       }
-      return {
-        installed: binary !== undefined || version !== undefined,
-        running: version !== undefined,
-        managed,
-        host,
-        version: version ?? null
-      }
+      await managed.stop()
+      return ollamaStatus()
+    },
+    async 'models.catalog'() {
+      return { models: catalogFor(deps.env).map(({ sha256: _sha, ...m }) => m) }
     }
   }
 }

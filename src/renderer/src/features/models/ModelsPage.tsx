@@ -175,13 +175,22 @@ export function ModelsPage(): React.JSX.Element {
               : m.ollama.running
                 ? `Running at ${m.ollama.host}${m.ollama.version ? `, version ${m.ollama.version}` : ''}${m.ollama.managed ? ' (started by llmnet)' : ''}.`
                 : `Installed but stopped (${m.ollama.host}).`}{' '}
+            {m.ollama.installed && !m.ollama.running && (
+              <button className="primary" onClick={() => void api.ollamaPower(true)}>
+                Start Ollama
+              </button>
+            )}{' '}
+            {m.ollama.managed && m.ollama.running && (
+              <button onClick={() => void api.ollamaPower(false)}>Stop Ollama</button>
+            )}{' '}
             <button onClick={() => void api.refreshOllama()}>Check again</button>
           </p>
         )}
-        <p className="muted small">
-          Starting and stopping Ollama from here needs control routes this server does not offer
-          yet.
-        </p>
+        {m.ollama?.running && !m.ollama.managed && (
+          <p className="muted small">
+            This Ollama was started outside llmnet, so llmnet leaves stopping it to you.
+          </p>
+        )}
       </section>
     </div>
   )
