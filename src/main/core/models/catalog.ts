@@ -104,7 +104,8 @@ export function catalogFor(env: NodeJS.ProcessEnv = process.env): CatalogModel[]
     raw = JSON.parse(readFileSync(file, 'utf8'))
   } catch (err) {
     throw new Error(
-      `LLMNET_CATALOG (${file}) is not a readable JSON file: ${(err as Error).message}`
+      `LLMNET_CATALOG (${file}) is not a readable JSON file: ${(err as Error).message}`,
+      { cause: err }
     )
   }
   const list = Array.isArray(raw) ? raw : (raw as { models?: unknown } | null)?.models
