@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { FakeError } from '../platform/fake-client'
+import { runtimeOf, sourceFileName } from './models-store'
 import { setup, until } from './test-helpers'
 
 const progress = (state: 'running' | 'done' | 'cancelled', completedBytes: number) => ({
@@ -99,6 +100,37 @@ describe('models store', () => {
     expect(s.platform.calls.map((c) => c.route)).toEqual(['models.ollama_start', 'models.list'])
     await s.models.getState().ollamaPower(false)
     expect(s.models.getState().ollama).toEqual(status(false))
+  })
+})
+
+describe('local files and what runs them', () => {
+  it('matches a running model to its GGUF file by path, name, or the URL it was downloaded from', () => {
+    const local = {
+      name: 'tiny q4.gguf',
+      runner: 'llama-cpp' as const,
+      path: '/m/tiny q4.gguf',
+      sizeBytes: 1
+    }
+    const running = (key: string, source: string) => ({
+      key,
+      runner: 'llama-cpp' as const,
+      source,
+      state: 'ready' as const,
+      lastError: null,
+      pid: 1,
+      port: 2,
+      memory: null,
+      gpu: null,
+      gpuLayers: null,
+      loadedSince: 1,
+      lastUsed: 1,
+      tokensPerSecond: null,
+      restarts: 0
+    })
+    expect(sourceFileName('hf://org/repo/tiny%20q4.gguf?download=1')).toBe('tiny q4.gguf')
+    expect(runtimeOf(local, [running('a', 'http://h/x/tiny%20q4.gguf')])?.key).toBe('a')
+    expect(runtimeOf(local, [running('b', '/m/tiny q4.gguf')])?.key).toBe('b')
+    expect(runtimeOf(local, [running('c', 'http://h/other.gguf')])).toBeUndefined()
   })
 })
 

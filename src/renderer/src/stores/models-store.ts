@@ -15,6 +15,30 @@ export type Runner = 'llama-cpp' | 'ollama'
 /** A recommended model for first run (`models.catalog`). */
 export type CatalogEntry = OutputOf<'models.catalog'>['models'][number]
 
+/** The file a model source names: a path's or URL's last segment (what the library stores). */
+export function sourceFileName(source: string): string {
+  const last = source.split(/[?#]/)[0]!.split(/[/\\]/).filter(Boolean).at(-1) ?? ''
+  try {
+    return decodeURIComponent(last)
+  } catch {
+    return last
+  }
+}
+
+/** The running model (if any) that serves a local GGUF file, whatever its source's form. */
+export function runtimeOf(
+  local: LocalModel,
+  runtime: readonly ModelRuntimeStatus[]
+): ModelRuntimeStatus | undefined {
+  return runtime.find(
+    (r) =>
+      r.runner === local.runner &&
+      (r.source === local.name ||
+        r.source === local.path ||
+        (local.runner === 'llama-cpp' && sourceFileName(r.source) === local.name))
+  )
+}
+
 export interface ModelsState {
   runtime: ModelRuntimeStatus[]
   local: LocalModel[]

@@ -6,7 +6,7 @@ import { useEffect, useState } from 'react'
 import { EmptyState } from '../../components/EmptyState'
 import { formatBytes } from '../../lib/format'
 import { useS, useStores } from '../../stores'
-import type { Runner } from '../../stores/models-store'
+import { runtimeOf, type Runner } from '../../stores/models-store'
 import { PullProgressBar } from './PullProgressBar'
 
 /** The Models page. */
@@ -101,7 +101,7 @@ export function ModelsPage(): React.JSX.Element {
             </thead>
             <tbody>
               {m.local.map((l) => {
-                const rt = m.runtime.find((r) => r.source === l.name || r.source === l.path)
+                const rt = runtimeOf(l, m.runtime)
                 return (
                   <tr key={`${l.runner}:${l.name}`}>
                     <td>

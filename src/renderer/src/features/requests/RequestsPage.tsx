@@ -54,7 +54,9 @@ function Detail(): React.JSX.Element | null {
       )}
       {messages && (
         <details>
-          <summary>Request ({messages.length} messages)</summary>
+          <summary>
+            Request ({messages.length} {messages.length === 1 ? 'message' : 'messages'})
+          </summary>
           <pre>{JSON.stringify(messages, null, 2)}</pre>
         </details>
       )}
