@@ -84,7 +84,7 @@ describe.skipIf(!CHROMIUM)('the UI against llmnet serve --ui', () => {
     if (tmp) rmSync(tmp, { recursive: true, force: true })
   })
 
-  it('first run: downloads the starter model with progress, then a default pipeline answers on llama.cpp', async () => {
+  it('first run: downloads the starter model with progress and cancel, then a default pipeline answers on llama.cpp', async () => {
     await page.locator('[data-testid="page-welcome"]').waitFor()
     await app.shot(shots, 'welcome')
     await page.click('[data-testid="choice-starter"]')
@@ -96,9 +96,13 @@ describe.skipIf(!CHROMIUM)('the UI against llmnet serve --ui', () => {
     const pull = page.locator('[data-testid="pull"][data-state="running"]')
     await expect.poll(() => pull.textContent()).toMatch(/ of /)
     await expect
-      .poll(() => pull.locator('progress').evaluate((p) => (p as HTMLProgressElement).value))
+      .poll(async () => Number(await pull.locator('progress').getAttribute('value')))
       .toBeGreaterThan(0)
     await app.shot(shots, 'welcome-download')
+    // Cancel stops it and offers the download again; the second try finishes.
+    await pull.locator('button:has-text("Cancel")').click()
+    await page.locator('[data-testid="download-starter"]').click()
+    await expect.poll(() => pull.textContent()).toMatch(/ of /)
     fixtures.releaseDownload()
     const done = page.locator('[data-testid="first-run-done"]')
     await done.waitFor({ timeout: 60_000 })
@@ -125,6 +129,9 @@ describe.skipIf(!CHROMIUM)('the UI against llmnet serve --ui', () => {
     await expect(page.locator('[data-testid="page-models"]').textContent()).resolves.toContain(
       'e2e-tiny.gguf'
     )
+    // The server saw the first download cancelled and the second one done.
+    await page.locator('[data-testid="pull"][data-state="cancelled"]').waitFor()
+    await page.locator('[data-testid="pull"][data-state="done"]').waitFor()
   }, 150_000)
 
   it('imports an example from the gallery', async () => {
