@@ -64,6 +64,8 @@ export interface ListenOptions {
   extend?: (app: FastifyInstance) => void | Promise<void>
   /** Per-app access on `/v1` (the app and `serve`). */
   authorize?: Authorizer
+  /** Browser origins allowed on `/v1` besides the runtime's own (the app's settings). */
+  corsOrigins?: readonly string[]
 }
 
 export interface Runtime {
@@ -144,7 +146,11 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
     pools,
     async listen(port, listenOpts = {}) {
       if (server) throw new Error(`the server is already listening on ${server.url}`)
-      const options = listenOpts.host ? { ...serverOptions, host: listenOpts.host } : serverOptions
+      const options: ServerOptions = {
+        ...serverOptions,
+        host: listenOpts.host ?? serverOptions.host,
+        corsOrigins: [...new Set([...serverOptions.corsOrigins, ...(listenOpts.corsOrigins ?? [])])]
+      }
       const inflight = new InFlight()
       const app = createApp({
         inflight,

@@ -12,7 +12,7 @@ export interface ServerControlOptions {
   runtime: Runtime
   hub: EventHub
   /** Where to listen when `start` is given nothing (the settings). */
-  defaults: () => { host: string; port: number }
+  defaults: () => { host: string; port: number; corsOrigins?: readonly string[] }
   /** Adds the control API and the UI to each new server. */
   extend?: (app: FastifyInstance) => void | Promise<void>
   /** Per-app access on `/v1`. */
@@ -48,6 +48,8 @@ export class ServerControl {
       try {
         const s = await this.opts.runtime.listen(port, {
           host,
+          // Read at each start: a change in settings applies when the server next starts.
+          corsOrigins: this.opts.defaults().corsOrigins,
           extend: this.opts.extend,
           authorize: this.opts.authorize
         })

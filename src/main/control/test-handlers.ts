@@ -33,7 +33,7 @@ export function createTestHandlers(hub: EventHub): ContractHandlers {
   const traces: Trace[] = []
   let settings: Settings = {
     defaultPipeline: null,
-    server: { host: '127.0.0.1', port: 0, autostart: false },
+    server: { host: '127.0.0.1', port: 0, autostart: false, corsOrigins: [] },
     traces: { enabled: true, maxCount: 1000, maxAgeDays: 7 },
     models: { dirs: [], idleUnloadSeconds: 0 },
     app: { openAtLogin: false },
@@ -153,6 +153,16 @@ export function createTestHandlers(hub: EventHub): ContractHandlers {
       const diagnostics = validate(text)
       return { ok: diagnostics.length === 0, diagnostics }
     },
+    'pipelines.examples': async () => ({
+      examples: [
+        {
+          name: 'echo',
+          description: 'One node that answers',
+          text: '{"models": {}, "architecture": []}\n',
+          format: 'json' as const
+        }
+      ]
+    }),
     'models.list': async () => ({ runtime: [], local: [], pulls: [] }),
     'models.load': async ({ key }) => {
       throw new AppError('model_not_found', `no model "${key}"`)
@@ -169,6 +179,27 @@ export function createTestHandlers(hub: EventHub): ContractHandlers {
       managed: false,
       host: 'http://127.0.0.1:11434',
       version: null
+    }),
+    'models.ollama_start': async () => {
+      throw new AppError('not_found', 'ollama is not installed')
+    },
+    'models.ollama_stop': async () => ({
+      installed: false,
+      running: false,
+      managed: false,
+      host: 'http://127.0.0.1:11434',
+      version: null
+    }),
+    'models.catalog': async () => ({
+      models: [
+        {
+          name: 'tiny',
+          description: 'A test model',
+          source: 'http://127.0.0.1:9/tiny.gguf',
+          fileName: 'tiny.gguf',
+          sizeBytes: 1024
+        }
+      ]
     }),
     'functions.list': async ({ pipeline }) => {
       find(pipeline)
@@ -207,9 +238,11 @@ export function createTestHandlers(hub: EventHub): ContractHandlers {
       if (app) app.revokedAt = Date.now()
       return { name, revoked: app !== undefined }
     },
-    'traces.list': async ({ pipeline, limit }) => ({
+    'traces.list': async ({ pipeline, node, status, limit }) => ({
       traces: traces
         .filter((t) => !pipeline || t.pipeline === pipeline)
+        .filter((t) => !status || t.status === status)
+        .filter((t) => !node || t.route.includes(node))
         .slice(0, limit)
         .map(({ hops: _hops, ...rest }) => rest),
       nextCursor: null

@@ -22,6 +22,25 @@ export const PullProgressSchema = z.object({
   error: z.string().nullable()
 })
 
+/** A recommended model to download, for the first run and the Models page. */
+export const CatalogModelSchema = z.object({
+  name: z.string(),
+  description: z.string(),
+  /** What `models.pull` takes (an `hf://` or `http(s)://` URL). */
+  source: z.string(),
+  fileName: z.string(),
+  sizeBytes: z.number()
+})
+
+const OllamaStatusSchema = z.object({
+  installed: z.boolean(),
+  running: z.boolean(),
+  /** Whether we started it (and so stop it on quit). */
+  managed: z.boolean(),
+  host: z.string(),
+  version: z.string().nullable()
+})
+
 const ModelKey = z.strictObject({
   /** The model's key in its pipeline's composition. */
   key: z.string().min(1),
@@ -55,15 +74,11 @@ export const modelsRoutes = defineRoutes('models', {
     z.strictObject({ name: z.string().min(1), runner: z.enum(['llama-cpp', 'ollama']) }),
     z.object({ deleted: z.boolean() })
   ),
-  'models.ollama_status': route(
-    NoInput,
-    z.object({
-      installed: z.boolean(),
-      running: z.boolean(),
-      /** Whether we started it (and so stop it on quit). */
-      managed: z.boolean(),
-      host: z.string(),
-      version: z.string().nullable()
-    })
-  )
+  'models.ollama_status': route(NoInput, OllamaStatusSchema),
+  /** Starts `ollama serve` (stopped again when llmnet quits); a running Ollama is left as is. */
+  'models.ollama_start': route(NoInput, OllamaStatusSchema),
+  /** Stops the Ollama llmnet started; one started elsewhere is not ours to stop. */
+  'models.ollama_stop': route(NoInput, OllamaStatusSchema),
+  /** The starter models (plus `LLMNET_CATALOG`'s entries). */
+  'models.catalog': route(NoInput, z.object({ models: z.array(CatalogModelSchema) }))
 })

@@ -42,6 +42,16 @@ const VersionInfoSchema = z.object({
   sizeBytes: z.number().int()
 })
 
+/** A composition bundled with llmnet (the `examples/` folder), for the gallery. */
+export const ExampleSchema = z.object({
+  /** The file name without its extension. */
+  name: z.string(),
+  /** The composition's own `description`, or empty. */
+  description: z.string(),
+  text: z.string(),
+  format: PipelineFormatSchema
+})
+
 const Name = z.strictObject({ name: PipelineNameSchema })
 const NameVersion = z.strictObject({
   name: PipelineNameSchema,
@@ -97,6 +107,8 @@ export const pipelinesRoutes = defineRoutes('pipelines', {
     }),
     z.object({ from: z.number().int(), to: z.number().int(), patch: z.string() })
   ),
+  /** The bundled examples (empty when the package has no examples folder). */
+  'pipelines.examples': route(NoInput, z.object({ examples: z.array(ExampleSchema) })),
   'pipelines.validate': route(
     z.strictObject({
       text: z.string().max(1_000_000),

@@ -10,7 +10,22 @@ const ServerSettingsSchema = z.strictObject({
   host: z.string().min(1),
   /** 0 picks a free port. */
   port: z.number().int().min(0).max(65_535),
-  autostart: z.boolean()
+  autostart: z.boolean(),
+  /**
+   * Browser origins (`http://localhost:3000`) allowed to call `/v1` from a web page, besides
+   * those given on the command line; applied when the server next starts.
+   */
+  corsOrigins: z
+    .array(
+      z
+        .string()
+        .regex(
+          /^https?:\/\/[^/\s]+$/,
+          'an origin is a scheme and host, like http://localhost:3000 (no path)'
+        )
+    )
+    .max(100)
+    .default([])
 })
 
 const TraceSettingsSchema = z.strictObject({
@@ -65,7 +80,7 @@ export const settingsRoutes = defineRoutes('settings', {
 /** What a fresh data folder starts with. */
 export const DEFAULT_SETTINGS: Settings = {
   defaultPipeline: null,
-  server: { host: '127.0.0.1', port: 8080, autostart: true },
+  server: { host: '127.0.0.1', port: 8080, autostart: true, corsOrigins: [] },
   traces: { enabled: true, maxCount: 10_000, maxAgeDays: 7 },
   models: { dirs: [], idleUnloadSeconds: 600 },
   app: { openAtLogin: false },

@@ -8,8 +8,8 @@ import type { LocalModelSchema, PullProgressSchema } from '../../../shared/contr
 import type { CompiledPipeline } from '../../core/engine/pipeline'
 import { AppError } from '../../core/errors'
 import type { LocalModelManager } from '../../core/local/manager'
+import { catalogFor } from '../../core/models/catalog'
 import type { ModelLibrary } from '../../core/models/library'
-import { ollamaBaseUrl, probeOllama } from '../../core/models/ollama-host'
 import type { PipelineRegistry } from '../../core/pipelines/registry'
 import type { EventHub } from '../events'
 import type { DomainHandlers } from './types'
@@ -113,8 +113,16 @@ export function modelsHandlers(deps: ModelsDeps): DomainHandlers<'models'> {
       restarts: 0
     }
   }
-  const ollamaUp = async (): Promise<string | undefined> =>
-    probeOllama(ollamaBaseUrl(deps.env.OLLAMA_HOST), { timeoutMs: 1000 })
+  /** The Ollama we started, if any; otherwise the one OLLAMA_HOST names. */
+  const managedOllama = () => {
+    try {
+      const m = deps.models.ollamaManager()
+      return m.managed ? m : undefined
+    } catch {
+      return undefined // Ollama support not configured
+    }
+  }
+  const ollamaStatus = () => deps.models.ollamaStatus()
 
   return {
     async 'models.list'() {
@@ -125,7 +133,7 @@ export function modelsHandlers(deps: ModelsDeps): DomainHandlers<'models'> {
         path: m.path,
         sizeBytes: m.sizeBytes
       }))
-      if (await ollamaUp()) {
+      if ((await ollamaStatus()).running) {
         try {
           const ollama = deps.models.ollamaManager()
           await ollama.connect()
@@ -157,6 +165,8 @@ export function modelsHandlers(deps: ModelsDeps): DomainHandlers<'models'> {
           pullId: pulls.start(input.source, async (signal, report) => {
             await deps.library.ensure(input.source, {
               signal,
+              // An `LLMNET_CATALOG` entry's checksum (built-ins are checked by the library).
+              sha256: catalogFor(deps.env).find((m) => m.source === input.source)?.sha256,
               onProgress: (p) => report(p.received, p.total)
             })
           })
@@ -187,7 +197,30 @@ export function modelsHandlers(deps: ModelsDeps): DomainHandlers<'models'> {
       return { deleted: true }
     },
     async 'models.ollama_status'() {
-      return deps.models.ollamaStatus()
+      return ollamaStatus()
+    },
+    async 'models.ollama_start'() {
+      const status = await ollamaStatus()
+      if (status.running) return status
+      await deps.models.ollamaManager().startManaged()
+      return ollamaStatus()
+    },
+    async 'models.ollama_stop'() {
+      const managed = managedOllama()
+      if (!managed) {
+        const status = await ollamaStatus()
+        if (status.running)
+          throw new AppError(
+            'conflict',
+            `the Ollama at ${status.host} was not started by llmnet; stop it where it was started`
+          )
+        return status
+      }
+      await managed.stop()
+      return ollamaStatus()
+    },
+    async 'models.catalog'() {
+      return { models: catalogFor(deps.env).map(({ sha256: _sha, ...m }) => m) }
     }
   }
 }

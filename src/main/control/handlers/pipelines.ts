@@ -14,6 +14,7 @@ import type { PipelineRegistry } from '../../core/pipelines/registry'
 import type { PipelineService } from '../../core/pipelines/service'
 import type { PipelineRepository } from '../../core/storage/pipeline-repository'
 import { ControlFailure } from '../dispatch'
+import { bundledExamplesDir, readExamples } from './examples'
 import type { DomainHandlers } from './types'
 
 type Summary = z.infer<typeof PipelineSummarySchema>
@@ -25,6 +26,8 @@ export interface PipelinesDeps {
   source: LibrarySource
   /** Persists the default pipeline setting (null: none chosen). */
   setDefault(name: string | null): void
+  /** The gallery's folder (default: the package's `examples/`). */
+  examplesDir?: string
 }
 
 export function pipelinesHandlers(deps: PipelinesDeps): DomainHandlers<'pipelines'> {
@@ -168,6 +171,9 @@ export function pipelinesHandlers(deps: PipelinesDeps): DomainHandlers<'pipeline
         to: `${input.name} v${to}`
       })
       return { from: input.from, to, patch }
+    },
+    async 'pipelines.examples'() {
+      return { examples: await readExamples(deps.examplesDir ?? bundledExamplesDir()) }
     },
     async 'pipelines.validate'(input) {
       const checked = validateText(input.text, { format: input.format })

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { FakeError } from '../platform/fake-client'
+import { runtimeOf, sourceFileName } from './models-store'
 import { setup, until } from './test-helpers'
 
 const progress = (state: 'running' | 'done' | 'cancelled', completedBytes: number) => ({
@@ -56,11 +58,79 @@ describe('models store', () => {
     expect(s.models.getState().runtime.map((r) => r.state)).toEqual(['stopped'])
   })
 
-  it('uses the fallback catalog until the server offers models.catalog', async () => {
-    const s = setup()
-    await s.models.getState().loadCatalog()
-    expect(s.models.getState().catalog[0]!.sizeBytes).toBeGreaterThan(0)
-    expect(s.toasts.getState().toasts).toEqual([])
+  it('reads the catalog from models.catalog, and says why when it cannot', async () => {
+    const entry = {
+      name: 'tiny',
+      description: 'd',
+      source: 'http://127.0.0.1:1/tiny.gguf',
+      fileName: 'tiny.gguf',
+      sizeBytes: 10
+    }
+    const ok = setup({ 'models.catalog': () => ({ models: [entry] }) })
+    await ok.models.getState().loadCatalog()
+    expect(ok.models.getState()).toMatchObject({ catalog: [entry], catalogLoaded: true })
+    const bad = setup({
+      'models.catalog': () => {
+        throw new FakeError(
+          'internal_error',
+          'LLMNET_CATALOG (/x.json) is not a readable JSON file'
+        )
+      }
+    })
+    await bad.models.getState().loadCatalog()
+    expect(bad.models.getState()).toMatchObject({ catalog: [], catalogLoaded: true })
+    expect(bad.toasts.getState().toasts[0]!.message).toMatch(/LLMNET_CATALOG/)
+  })
+
+  it('starts and stops a managed Ollama and keeps its state', async () => {
+    const status = (running: boolean) => ({
+      installed: true,
+      running,
+      managed: running,
+      host: 'http://127.0.0.1:5',
+      version: running ? '0.12.3' : null
+    })
+    const s = setup({
+      'models.ollama_start': () => status(true),
+      'models.ollama_stop': () => status(false),
+      'models.list': () => ({ runtime: [], local: [], pulls: [] })
+    })
+    await s.models.getState().ollamaPower(true)
+    expect(s.models.getState().ollama).toEqual(status(true))
+    expect(s.platform.calls.map((c) => c.route)).toEqual(['models.ollama_start', 'models.list'])
+    await s.models.getState().ollamaPower(false)
+    expect(s.models.getState().ollama).toEqual(status(false))
+  })
+})
+
+describe('local files and what runs them', () => {
+  it('matches a running model to its GGUF file by path, name, or the URL it was downloaded from', () => {
+    const local = {
+      name: 'tiny q4.gguf',
+      runner: 'llama-cpp' as const,
+      path: '/m/tiny q4.gguf',
+      sizeBytes: 1
+    }
+    const running = (key: string, source: string) => ({
+      key,
+      runner: 'llama-cpp' as const,
+      source,
+      state: 'ready' as const,
+      lastError: null,
+      pid: 1,
+      port: 2,
+      memory: null,
+      gpu: null,
+      gpuLayers: null,
+      loadedSince: 1,
+      lastUsed: 1,
+      tokensPerSecond: null,
+      restarts: 0
+    })
+    expect(sourceFileName('hf://org/repo/tiny%20q4.gguf?download=1')).toBe('tiny q4.gguf')
+    expect(runtimeOf(local, [running('a', 'http://h/x/tiny%20q4.gguf')])?.key).toBe('a')
+    expect(runtimeOf(local, [running('b', '/m/tiny q4.gguf')])?.key).toBe('b')
+    expect(runtimeOf(local, [running('c', 'http://h/other.gguf')])).toBeUndefined()
   })
 })
 
@@ -103,32 +173,47 @@ describe('first run', () => {
 })
 
 describe('settings and access', () => {
-  it('hides access tokens when the server has no access routes', async () => {
-    const s = setup()
-    await s.settings.getState().refreshAccess()
-    expect(s.settings.getState().accessSupported).toBe(false)
-    expect(s.toasts.getState().toasts).toEqual([])
-  })
-
-  it('shows a new token once, and forgets it when revoked', async () => {
-    let tokens = [] as { id: string }[]
+  it('shows a new token once, lists apps by hint, and forgets the token when revoked', async () => {
+    const info = (name: string, revokedAt: number | null = null) => ({
+      name,
+      hint: 'llmnet_ab',
+      origin: 'created' as const,
+      createdAt: 1,
+      lastUsedAt: null,
+      revokedAt
+    })
+    let apps = [info('old', 5)]
     const s = setup({
-      'access.list': () => ({ tokens }),
-      'access.create': () => {
-        tokens = [{ id: 't1' }]
-        return { id: 't1', token: 'llm-secret' }
+      'access.list': () => ({ apps }),
+      'access.create': ({ name }) => {
+        apps = [...apps, info(name)]
+        return { app: info(name), token: 'llmnet_secret' }
       },
-      'access.revoke': () => {
-        tokens = []
-        return { revoked: true }
+      'access.revoke': ({ name }) => {
+        apps = apps.map((a) => (a.name === name ? info(name, 9) : a))
+        return { name, revoked: true }
       }
     })
-    await s.settings.getState().createToken('webui', 'app-token')
-    expect(s.settings.getState().revealed).toEqual({ id: 't1', token: 'llm-secret' })
-    expect(s.settings.getState().tokens).toHaveLength(1)
-    await s.settings.getState().revokeToken('t1')
+    expect(await s.settings.getState().createToken('webui')).toBe(true)
+    expect(s.settings.getState().revealed).toEqual({ name: 'webui', token: 'llmnet_secret' })
+    // Active tokens first; the list never carries a token.
+    expect(s.settings.getState().apps.map((a) => a.name)).toEqual(['webui', 'old'])
+    expect(JSON.stringify(s.settings.getState().apps)).not.toContain('llmnet_secret')
+    await s.settings.getState().revokeToken('webui')
     expect(s.settings.getState().revealed).toBeNull()
-    expect(s.settings.getState().tokens).toEqual([])
+    expect(s.platform.calls.at(-2)).toEqual({ route: 'access.revoke', input: { name: 'webui' } })
+    expect(s.settings.getState().apps.every((a) => a.revokedAt !== null)).toBe(true)
+  })
+
+  it('reports a refused token with the server message and reveals nothing', async () => {
+    const s = setup({
+      'access.create': () => {
+        throw new FakeError('conflict', 'an app named "webui" already has a token')
+      }
+    })
+    expect(await s.settings.getState().createToken('webui')).toBe(false)
+    expect(s.settings.getState().revealed).toBeNull()
+    expect(s.toasts.getState().toasts[0]!.message).toMatch(/already has a token/)
   })
 
   it('saves one section and shows the server message when refused', async () => {

@@ -5,7 +5,6 @@
 import { createStore, type StoreApi } from 'zustand/vanilla'
 import type { OutputOf } from '../../../shared/contract/routes'
 import type { ModelRuntimeStatus } from '../../../shared/models/status'
-import { isUnknownRoute } from '../platform/client'
 import { call, type StoreDeps } from './call'
 
 export type LocalModel = OutputOf<'models.list'>['local'][number]
@@ -13,29 +12,32 @@ export type PullProgress = OutputOf<'models.list'>['pulls'][number]
 export type OllamaStatus = OutputOf<'models.ollama_status'>
 export type Runner = 'llama-cpp' | 'ollama'
 
-/** A recommended model for first run. */
-export interface CatalogEntry {
-  name: string
-  description: string
-  /** What `models.pull` takes. */
-  source: string
-  fileName: string
-  sizeBytes: number
+/** A recommended model for first run (`models.catalog`). */
+export type CatalogEntry = OutputOf<'models.catalog'>['models'][number]
+
+/** The file a model source names: a path's or URL's last segment (what the library stores). */
+export function sourceFileName(source: string): string {
+  const last = source.split(/[?#]/)[0]!.split(/[/\\]/).filter(Boolean).at(-1) ?? ''
+  try {
+    return decodeURIComponent(last)
+  } catch {
+    return last
+  }
 }
 
-/**
- * Used while the contract has no `models.catalog` route: a copy of the smallest entry of
- * src/main/core/models/catalog.ts (the renderer cannot import main).
- */
-export const FALLBACK_CATALOG: readonly CatalogEntry[] = [
-  {
-    name: 'qwen2.5-0.5b-instruct',
-    description: 'Qwen2.5 0.5B Instruct: the smallest useful chat model; fast on any CPU',
-    source: 'hf://Qwen/Qwen2.5-0.5B-Instruct-GGUF/qwen2.5-0.5b-instruct-q4_k_m.gguf',
-    fileName: 'qwen2.5-0.5b-instruct-q4_k_m.gguf',
-    sizeBytes: 491_400_032
-  }
-]
+/** The running model (if any) that serves a local GGUF file, whatever its source's form. */
+export function runtimeOf(
+  local: LocalModel,
+  runtime: readonly ModelRuntimeStatus[]
+): ModelRuntimeStatus | undefined {
+  return runtime.find(
+    (r) =>
+      r.runner === local.runner &&
+      (r.source === local.name ||
+        r.source === local.path ||
+        (local.runner === 'llama-cpp' && sourceFileName(r.source) === local.name))
+  )
+}
 
 export interface ModelsState {
   runtime: ModelRuntimeStatus[]
@@ -43,9 +45,13 @@ export interface ModelsState {
   pulls: PullProgress[]
   ollama: OllamaStatus | null
   catalog: readonly CatalogEntry[]
+  /** Whether `models.catalog` answered (the welcome screen waits for it). */
+  catalogLoaded: boolean
   loaded: boolean
   refresh(): Promise<void>
   refreshOllama(): Promise<void>
+  /** Starts (`start`) or stops a managed Ollama. */
+  ollamaPower(start: boolean): Promise<void>
   loadCatalog(): Promise<void>
   load(key: string, pipeline?: string): Promise<void>
   unload(key: string, pipeline?: string): Promise<void>
@@ -67,7 +73,8 @@ export function createModelsStore(deps: StoreDeps): ModelsStore {
     local: [],
     pulls: [],
     ollama: null,
-    catalog: FALLBACK_CATALOG,
+    catalog: [],
+    catalogLoaded: false,
     loaded: false,
     async refresh() {
       const data = await call(deps, 'Could not list models', 'models.list')
@@ -77,12 +84,18 @@ export function createModelsStore(deps: StoreDeps): ModelsStore {
       const data = await call(deps, 'Could not check Ollama', 'models.ollama_status')
       if (data) set({ ollama: data })
     },
+    async ollamaPower(start) {
+      const data = await call(
+        deps,
+        start ? 'Could not start Ollama' : 'Could not stop Ollama',
+        start ? 'models.ollama_start' : 'models.ollama_stop'
+      )
+      if (data) set({ ollama: data })
+      if (data && start) await get().refresh()
+    },
     async loadCatalog() {
-      const res = await deps.platform.requestUnknown('models.catalog')
-      if (res.ok) {
-        const entries = (res.data as { models?: CatalogEntry[] }).models
-        if (Array.isArray(entries) && entries.length) set({ catalog: entries })
-      } else if (!isUnknownRoute(res.error)) deps.toasts.getState().error(res.error, 'Catalog')
+      const data = await call(deps, 'Could not read the model catalog', 'models.catalog')
+      set({ catalogLoaded: true, ...(data ? { catalog: data.models } : {}) })
     },
     async load(key, pipeline) {
       const data = await call(deps, `Could not load ${key}`, 'models.load', { key, pipeline })

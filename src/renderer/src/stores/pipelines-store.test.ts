@@ -109,15 +109,14 @@ describe('pipelines store', () => {
     expect(s.platform.listenerCount('pipeline.loaded')).toBe(0)
   })
 
-  it('falls back to the static examples list when the server has no examples route', async () => {
-    const s = setup()
-    s.platform.statics['examples.json'] = [
-      { name: 'x', description: 'd', text: '{}', format: 'json' },
-      { name: 'broken' }
-    ]
+  it('lists the examples once from pipelines.examples, and says why when it cannot', async () => {
+    const example = { name: 'x', description: 'd', text: '{}', format: 'json' as const }
+    const s = setup({ 'pipelines.examples': () => ({ examples: [example] }) })
     await s.pipelines.getState().loadExamples()
-    expect(s.pipelines.getState().examples.map((e) => e.name)).toEqual(['x'])
-    expect(s.pipelines.getState().examplesSource).toBe('static')
-    expect(s.toasts.getState().toasts).toEqual([])
+    expect(s.pipelines.getState()).toMatchObject({ examples: [example], examplesSource: 'route' })
+    const bad = setup()
+    await bad.pipelines.getState().loadExamples()
+    expect(bad.pipelines.getState()).toMatchObject({ examples: [], examplesSource: 'failed' })
+    expect(bad.toasts.getState().toasts[0]!.message).toMatch(/^Could not list the examples: /)
   })
 })

@@ -7,7 +7,6 @@ import type { z } from 'zod'
 import { createStore, type StoreApi } from 'zustand/vanilla'
 import type { OutputOf } from '../../../shared/contract/routes'
 import type { PipelineSummarySchema } from '../../../shared/contract/pipelines'
-import { isUnknownRoute } from '../platform/client'
 import { readComposition, riskKey, riskyFunctions, type RiskyFunction } from '../lib/composition'
 import type { PipelineDiagnostic } from '../lib/diagnostics'
 import { call, type StoreDeps } from './call'
@@ -17,12 +16,7 @@ export type Format = 'json' | 'yaml'
 export type VersionInfo = OutputOf<'pipelines.versions'>['versions'][number]
 
 /** A bundled example for the gallery. */
-export interface Example {
-  name: string
-  description: string
-  text: string
-  format: Format
-}
+export type Example = OutputOf<'pipelines.examples'>['examples'][number]
 
 export interface Draft {
   name: string
@@ -42,7 +36,8 @@ export interface PipelinesState {
   draft: Draft | null
   versions: VersionInfo[]
   examples: Example[]
-  examplesSource: 'route' | 'static' | 'none' | null
+  /** null: not asked yet (the gallery asks once). */
+  examplesSource: 'route' | 'failed' | null
   /** Set when a save waits for the person to confirm what it will run. */
   confirm: { functions: RiskyFunction[]; key: string } | null
   /** Served texts by pipeline name, for graphs outside the editor (chat, requests). */
@@ -75,16 +70,6 @@ export interface PipelinesOptions {
   /** Delay before validating after an edit; tests call `validateNow` instead. */
   debounceMs?: number
   onListAnswered?: () => void
-}
-
-const isExample = (e: unknown): e is Example => {
-  const o = e as Record<string, unknown> | null
-  return (
-    !!o &&
-    typeof o.name === 'string' &&
-    typeof o.text === 'string' &&
-    (o.format === 'json' || o.format === 'yaml')
-  )
 }
 
 /** The pipelines store. */
@@ -258,16 +243,8 @@ export function createPipelinesStore(deps: StoreDeps, opts: PipelinesOptions = {
         await get().refresh()
       },
       async loadExamples() {
-        const res = await deps.platform.requestUnknown('pipelines.examples')
-        if (res.ok) {
-          const list = (res.data as { examples?: unknown[] }).examples ?? []
-          set({ examples: list.filter(isExample), examplesSource: 'route' })
-          return
-        }
-        if (!isUnknownRoute(res.error)) deps.toasts.getState().error(res.error, 'Examples')
-        const data = await deps.platform.loadStatic('examples.json')
-        const list = Array.isArray(data) ? data.filter(isExample) : []
-        set({ examples: list, examplesSource: list.length ? 'static' : 'none' })
+        const data = await call(deps, 'Could not list the examples', 'pipelines.examples')
+        set({ examples: data?.examples ?? [], examplesSource: data ? 'route' : 'failed' })
       },
       attach() {
         const refresh = (): void => void get().refresh()

@@ -1,47 +1,45 @@
 /**
- * @module Settings (a partial `settings.set` per section) and access tokens. The `access.*`
- * routes are not in the contract yet: the page asks once and hides the section when missing.
+ * @module Settings (a partial `settings.set` per section) and per-app access tokens
+ * (`access.*`: a token is shown once, when created; lists carry its first characters).
  */
 import { createStore, type StoreApi } from 'zustand/vanilla'
+import type { OutputOf } from '../../../shared/contract/routes'
 import type { Settings, SettingsPatch } from '../../../shared/contract/settings'
-import { isUnknownRoute } from '../platform/client'
 import { call, type StoreDeps } from './call'
 
-/** One API key or per-app token, as the proposed `access.list` returns it (never the secret). */
-export interface AccessToken {
-  id: string
-  name: string
-  kind: 'api-key' | 'app-token'
-  /** The first characters, to recognise it. */
-  prefix: string
-  createdAt: number
-  lastUsedAt: number | null
-}
+/** One app's token, as `access.list` returns it (never the token itself). */
+export type AppToken = OutputOf<'access.list'>['apps'][number]
 
 export interface SettingsState {
   settings: Settings | null
-  /** null: not asked yet; false: the server has no `access.*` routes. */
-  accessSupported: boolean | null
-  tokens: AccessToken[]
+  /** Active tokens first, then revoked ones. */
+  apps: AppToken[]
   /** A token just created: shown once, to copy. */
-  revealed: { id: string; token: string } | null
+  revealed: { name: string; token: string } | null
   refresh(): Promise<void>
   save(patch: SettingsPatch, what?: string): Promise<boolean>
   refreshAccess(): Promise<void>
-  createToken(name: string, kind: AccessToken['kind']): Promise<void>
-  revokeToken(id: string): Promise<void>
+  createToken(name: string): Promise<boolean>
+  revokeToken(name: string): Promise<void>
   hideRevealed(): void
   attach(): () => void
 }
 
 export type SettingsStore = StoreApi<SettingsState>
 
+/** Active tokens first (newest first), then revoked ones. */
+export function sortApps(apps: readonly AppToken[]): AppToken[] {
+  return [...apps].sort(
+    (a, b) =>
+      Number(a.revokedAt !== null) - Number(b.revokedAt !== null) || b.createdAt - a.createdAt
+  )
+}
+
 /** The settings store. */
 export function createSettingsStore(deps: StoreDeps): SettingsStore {
   return createStore<SettingsState>((set, get) => ({
     settings: null,
-    accessSupported: null,
-    tokens: [],
+    apps: [],
     revealed: null,
     async refresh() {
       const data = await call(deps, 'Could not read settings', 'settings.get')
@@ -55,24 +53,20 @@ export function createSettingsStore(deps: StoreDeps): SettingsStore {
       return true
     },
     async refreshAccess() {
-      const res = await deps.platform.requestUnknown('access.list')
-      if (res.ok) {
-        const tokens = (res.data as { tokens?: AccessToken[] }).tokens ?? []
-        set({ accessSupported: true, tokens })
-      } else if (isUnknownRoute(res.error)) set({ accessSupported: false })
-      else deps.toasts.getState().error(res.error, 'Access tokens')
+      const data = await call(deps, 'Could not list app tokens', 'access.list')
+      if (data) set({ apps: sortApps(data.apps) })
     },
-    async createToken(name, kind) {
-      const res = await deps.platform.requestUnknown('access.create', { name, kind })
-      if (!res.ok) return deps.toasts.getState().error(res.error, 'Could not create the token')
-      const data = res.data as { id: string; token: string }
-      set({ revealed: { id: data.id, token: data.token } })
+    async createToken(name) {
+      const data = await call(deps, 'Could not create the token', 'access.create', { name })
+      if (!data) return false
+      set({ revealed: { name: data.app.name, token: data.token } })
       await get().refreshAccess()
+      return true
     },
-    async revokeToken(id) {
-      const res = await deps.platform.requestUnknown('access.revoke', { id })
-      if (!res.ok) return deps.toasts.getState().error(res.error, 'Could not revoke the token')
-      if (get().revealed?.id === id) set({ revealed: null })
+    async revokeToken(name) {
+      const data = await call(deps, 'Could not revoke the token', 'access.revoke', { name })
+      if (!data) return
+      if (get().revealed?.name === name) set({ revealed: null })
       await get().refreshAccess()
     },
     hideRevealed() {

@@ -2,16 +2,23 @@ import { describe, expect, it } from 'vitest'
 import { setup, trace, until } from './test-helpers'
 
 describe('traces store', () => {
-  it('filters by node over each route, and sends pipeline and status to the server', async () => {
+  it('sends every filter, node included, to traces.list and shows what it answers', async () => {
     const s = setup({
-      'traces.list': () => ({
-        traces: [trace('1', ['a', 'b']), trace('2', ['a', 'c'])].map(({ hops: _h, ...t }) => t),
+      'traces.list': (input) => ({
+        traces: [trace('1', ['a', 'b']), trace('2', ['a', 'c'])]
+          .filter((t) => !input.node || t.route.includes(input.node))
+          .map(({ hops: _h, ...t }) => t),
         nextCursor: null
       })
     })
-    await s.traces.getState().setFilters({ node: 'c', pipeline: 'p', status: 'ok' })
+    await s.traces.getState().setFilters({ node: ' c ', pipeline: 'p', status: 'ok' })
     expect(s.traces.getState().traces.map((t) => t.id)).toEqual(['2'])
-    expect(s.platform.calls.at(-1)!.input).toEqual({ limit: 50, pipeline: 'p', status: 'ok' })
+    expect(s.platform.calls.at(-1)!.input).toEqual({
+      limit: 50,
+      pipeline: 'p',
+      status: 'ok',
+      node: 'c'
+    })
   })
 
   it('adds live traces that match the filters, once', async () => {

@@ -1,6 +1,6 @@
 /**
- * @module The request log: persisted traces with filters (pipeline and status on the server;
- * node here, over each summary's route), new traces live from the `trace` event, one trace's
+ * @module The request log: persisted traces with filters (pipeline, status and node, all
+ * applied by `traces.list`), new traces live from the `trace` event, one trace's
  * detail, and replay: the logged request run again against the current pipeline.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla'
@@ -52,20 +52,24 @@ export interface TracesState {
 
 export type TracesStore = StoreApi<TracesState>
 
+/** Whether a live trace belongs in the filtered list (the server filters the stored ones). */
 const matches = (t: TraceSummary, f: TraceFilters): boolean =>
   (!f.pipeline || t.pipeline === f.pipeline) &&
   (!f.status || t.status === f.status) &&
-  (!f.node || t.route.includes(f.node))
+  (!f.node.trim() || t.route.includes(f.node.trim()))
 
 /** The request-log store. */
 export function createTracesStore(deps: StoreDeps): TracesStore {
   return createStore<TracesState>((set, get) => {
+    // Filters change per keystroke: only the newest list request may set the list.
+    let seq = 0
     const page = async (cursor?: string): Promise<OutputOf<'traces.list'> | null> => {
       const f = get().filters
       return call(deps, 'Could not list requests', 'traces.list', {
         limit: 50,
         ...(f.pipeline ? { pipeline: f.pipeline } : {}),
         ...(f.status ? { status: f.status } : {}),
+        ...(f.node.trim() ? { node: f.node.trim() } : {}),
         ...(cursor ? { cursor } : {})
       })
     }
@@ -82,23 +86,21 @@ export function createTracesStore(deps: StoreDeps): TracesStore {
       },
       async refresh() {
         set({ loading: true })
+        const mine = ++seq
         const data = await page()
-        const f = get().filters
+        if (mine !== seq) return
         set({
           loading: false,
-          ...(data
-            ? { traces: data.traces.filter((t) => matches(t, f)), nextCursor: data.nextCursor }
-            : {})
+          ...(data ? { traces: data.traces, nextCursor: data.nextCursor } : {})
         })
       },
       async more() {
         const cursor = get().nextCursor
         if (!cursor) return
         const data = await page(cursor)
-        const f = get().filters
         if (data)
           set({
-            traces: [...get().traces, ...data.traces.filter((t) => matches(t, f))],
+            traces: [...get().traces, ...data.traces],
             nextCursor: data.nextCursor
           })
       },

@@ -81,6 +81,7 @@ export function ChatPage(): React.JSX.Element {
             value={c.maxTokens ?? ''}
             onChange={(e) => chat.setMaxTokens(e.target.value ? Number(e.target.value) : null)}
             className="narrow"
+            data-testid="max-tokens"
           />
         </label>
         <span className="grow" />
@@ -116,7 +117,7 @@ export function ChatPage(): React.JSX.Element {
                   {t.content || (t.streaming ? '…' : '')}
                 </button>
                 {t.error && (
-                  <div className="bad small">
+                  <div className="bad small msg-error">
                     {t.error.message} ({t.error.code})
                   </div>
                 )}

@@ -15,13 +15,19 @@ type Choice = 'starter' | 'ollama' | 'example' | null
 function Starter(): React.JSX.Element {
   const s = useStores()
   const catalog = useS(s.models, (m) => m.catalog)
+  const catalogLoaded = useS(s.models, (m) => m.catalogLoaded)
   const pullId = useS(s.firstRun, (f) => f.pullId)
   const pull = useS(s.models, (m) => m.pulls.find((p) => p.pullId === pullId))
   const entry = catalog[0]
   useEffect(() => {
     void s.models.getState().loadCatalog()
   }, [s.models])
-  if (!entry) return <p className="muted">No starter model is known to this server.</p>
+  if (!entry)
+    return (
+      <p className="muted">
+        {catalogLoaded ? 'No starter model is known to this server.' : 'Reading the catalog…'}
+      </p>
+    )
   return (
     <div data-testid="starter">
       <p>
@@ -63,8 +69,11 @@ function Ollama(): React.JSX.Element {
   if (!ollama.running)
     return (
       <p>
-        Ollama is installed but not running at {ollama.host}. Start it, then{' '}
-        <button onClick={() => void s.models.getState().refreshOllama()}>check again</button>
+        Ollama is installed but not running at {ollama.host}.{' '}
+        <button className="primary" onClick={() => void s.models.getState().ollamaPower(true)}>
+          Start Ollama
+        </button>{' '}
+        <button onClick={() => void s.models.getState().refreshOllama()}>Check again</button>
       </p>
     )
   if (!local.length)

@@ -6,7 +6,7 @@ import { useEffect, useState } from 'react'
 import { EmptyState } from '../../components/EmptyState'
 import { formatBytes } from '../../lib/format'
 import { useS, useStores } from '../../stores'
-import type { Runner } from '../../stores/models-store'
+import { runtimeOf, type Runner } from '../../stores/models-store'
 import { PullProgressBar } from './PullProgressBar'
 
 /** The Models page. */
@@ -101,7 +101,7 @@ export function ModelsPage(): React.JSX.Element {
             </thead>
             <tbody>
               {m.local.map((l) => {
-                const rt = m.runtime.find((r) => r.source === l.name || r.source === l.path)
+                const rt = runtimeOf(l, m.runtime)
                 return (
                   <tr key={`${l.runner}:${l.name}`}>
                     <td>
@@ -175,13 +175,22 @@ export function ModelsPage(): React.JSX.Element {
               : m.ollama.running
                 ? `Running at ${m.ollama.host}${m.ollama.version ? `, version ${m.ollama.version}` : ''}${m.ollama.managed ? ' (started by llmnet)' : ''}.`
                 : `Installed but stopped (${m.ollama.host}).`}{' '}
+            {m.ollama.installed && !m.ollama.running && (
+              <button className="primary" onClick={() => void api.ollamaPower(true)}>
+                Start Ollama
+              </button>
+            )}{' '}
+            {m.ollama.managed && m.ollama.running && (
+              <button onClick={() => void api.ollamaPower(false)}>Stop Ollama</button>
+            )}{' '}
             <button onClick={() => void api.refreshOllama()}>Check again</button>
           </p>
         )}
-        <p className="muted small">
-          Starting and stopping Ollama from here needs control routes this server does not offer
-          yet.
-        </p>
+        {m.ollama?.running && !m.ollama.managed && (
+          <p className="muted small">
+            This Ollama was started outside llmnet, so llmnet leaves stopping it to you.
+          </p>
+        )}
       </section>
     </div>
   )

@@ -150,7 +150,7 @@ export function PipelineDetail(): React.JSX.Element | null {
             </button>
           </div>
           {tab === 'graph' ? (
-            <PipelineGraph composition={composition} height={380} />
+            <PipelineGraph composition={composition} height={300} />
           ) : (
             <VersionHistory name={draft.name} current={draft.text} />
           )}

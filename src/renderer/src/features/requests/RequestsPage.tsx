@@ -44,7 +44,7 @@ function Detail(): React.JSX.Element | null {
       </div>
       {!messages && (
         <p className="muted small">
-          Replay needs the request&apos;s messages, which this server does not store in traces yet.
+          This request was logged without its messages, so it cannot be replayed.
         </p>
       )}
       {trace.error && (
@@ -54,7 +54,9 @@ function Detail(): React.JSX.Element | null {
       )}
       {messages && (
         <details>
-          <summary>Request ({messages.length} messages)</summary>
+          <summary>
+            Request ({messages.length} {messages.length === 1 ? 'message' : 'messages'})
+          </summary>
           <pre>{JSON.stringify(messages, null, 2)}</pre>
         </details>
       )}
@@ -62,7 +64,11 @@ function Detail(): React.JSX.Element | null {
         <div>
           {replay && <h4>Logged</h4>}
           <PipelineGraph composition={composition} route={trace.route} height={220} />
-          {trace.answer !== undefined && <pre className="answer">{trace.answer}</pre>}
+          {trace.answer !== undefined && (
+            <pre className="answer" data-testid="logged-answer">
+              {trace.answer}
+            </pre>
+          )}
           <RouteView trace={trace} />
         </div>
         {replay && (
@@ -123,6 +129,7 @@ export function RequestsPage(): React.JSX.Element {
             onChange={(e) => void api.setFilters({ node: e.target.value.trim() })}
             placeholder="any"
             className="narrow"
+            data-testid="filter-node"
           />
         </label>
       </div>

@@ -63,7 +63,8 @@ function SecretForm(): React.JSX.Element {
   const s = useStores()
   const [name, setName] = useState('')
   const [value, setValue] = useState('')
-  const valid = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(name)
+  // The contract's SecretNameSchema: NAME.VARIABLE.
+  const valid = /^[A-Za-z0-9_-]{1,100}\.[A-Za-z_][A-Za-z0-9_]{0,99}$/.test(name)
   return (
     <form
       className="row wrap"
@@ -84,7 +85,8 @@ function SecretForm(): React.JSX.Element {
       <input
         value={name}
         onChange={(e) => setName(e.target.value)}
-        placeholder="NAME"
+        placeholder="NAME.VARIABLE"
+        title="NAME.VARIABLE, e.g. openrouter.API_KEY"
         aria-label="Secret name"
         aria-invalid={name !== '' && !valid}
         data-testid="secret-name"
@@ -156,7 +158,12 @@ export function SecretsPage(): React.JSX.Element {
         <SecretForm />
         {secrets.length === 0 ? (
           <EmptyState title="No secrets stored">
-            Set a value above, then refer to it from a composition as <code>$secrets.NAME</code>.
+            Set <code>NAME.VARIABLE</code> above; a composition declaring{' '}
+            <code>
+              &quot;secrets&quot;: {'{'} &quot;NAME&quot;: {'{'} &quot;source&quot;:
+              &quot;store&quot; {'}'} {'}'}
+            </code>{' '}
+            reads it as <code>$secrets.NAME.VARIABLE</code>.
           </EmptyState>
         ) : (
           <table className="table" data-testid="secrets-table">

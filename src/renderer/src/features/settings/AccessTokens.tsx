@@ -1,80 +1,81 @@
 /**
- * @module API keys and per-app tokens, over the proposed `access.*` routes; the section says so
- * when this server does not offer them.
+ * @module Per-app access: whether `/v1` requires a token, and each app's token (generate: shown
+ * once, to copy; revoke).
  */
 import { useEffect, useState } from 'react'
+import type { Settings } from '../../../../shared/contract/settings'
 import { CopyButton } from '../../components/CopyButton'
 import { EmptyState } from '../../components/EmptyState'
 import { formatTime } from '../../lib/format'
 import { useS, useStores } from '../../stores'
 
-/** The access-tokens section of Settings. */
-export function AccessTokens(): React.JSX.Element {
+/** The access section of Settings. */
+export function AccessTokens(props: { settings: Settings }): React.JSX.Element {
   const s = useStores()
-  const supported = useS(s.settings, (x) => x.accessSupported)
-  const tokens = useS(s.settings, (x) => x.tokens)
+  const apps = useS(s.settings, (x) => x.apps)
   const revealed = useS(s.settings, (x) => x.revealed)
   const [name, setName] = useState('')
-  const [kind, setKind] = useState<'api-key' | 'app-token'>('app-token')
   useEffect(() => {
     void s.settings.getState().refreshAccess()
   }, [s.settings])
   const api = s.settings.getState()
+  const requireKeys = props.settings.access.requireKeys
 
-  if (supported === false)
-    return (
-      <p className="muted" data-testid="access-unsupported">
-        This server cannot manage API keys and app tokens yet. Until it can, start it with{' '}
-        <code>--api-key</code> (or <code>LLMNET_API_KEY</code>) to require a key.
-      </p>
-    )
   return (
     <div data-testid="access-tokens">
+      <label className="row">
+        <input
+          type="checkbox"
+          data-testid="require-keys"
+          checked={requireKeys}
+          onChange={(e) =>
+            void api.save({ access: { requireKeys: e.target.checked } }, 'Access settings')
+          }
+        />
+        Require a token from every app that calls <code>/v1</code>
+      </label>
+      <p className="muted small">
+        {requireKeys
+          ? 'Apps without a valid token are refused.'
+          : 'Any program on this computer may call the API; tokens still name the app in the request log.'}
+      </p>
       <form
         className="row wrap"
         onSubmit={(e) => {
           e.preventDefault()
-          void api.createToken(name.trim(), kind).then(() => setName(''))
+          void api.createToken(name.trim()).then((ok) => ok && setName(''))
         }}
       >
         <input
           value={name}
           onChange={(e) => setName(e.target.value)}
-          placeholder="Who uses it (e.g. Open WebUI)"
-          aria-label="Token name"
+          placeholder="Which app uses it (e.g. Open WebUI)"
+          aria-label="App name"
+          data-testid="app-name"
           className="grow"
         />
-        <select
-          value={kind}
-          onChange={(e) => setKind(e.target.value as typeof kind)}
-          aria-label="Kind"
-        >
-          <option value="app-token">App token</option>
-          <option value="api-key">API key</option>
-        </select>
         <button type="submit" disabled={!name.trim()}>
-          Generate
+          Generate token
         </button>
       </form>
       {revealed && (
-        <div className="banner info" role="status">
-          Copy this token now; it is not shown again: <code>{revealed.token}</code>{' '}
-          <CopyButton text={revealed.token} />{' '}
+        <div className="banner info" role="status" data-testid="revealed-token">
+          Copy the token for {revealed.name} now; it is not shown again:{' '}
+          <code>{revealed.token}</code> <CopyButton text={revealed.token} />{' '}
           <button className="ghost" onClick={() => api.hideRevealed()}>
             Done
           </button>
         </div>
       )}
-      {tokens.length === 0 ? (
-        <EmptyState title="No keys or tokens">
+      {apps.length === 0 ? (
+        <EmptyState title="No app tokens">
           Generate one per app, so you can revoke one app without touching the others.
         </EmptyState>
       ) : (
-        <table className="table">
+        <table className="table" data-testid="app-tokens">
           <thead>
             <tr>
-              <th>Name</th>
-              <th>Kind</th>
+              <th>App</th>
               <th>Starts with</th>
               <th>Created</th>
               <th>Last used</th>
@@ -82,19 +83,25 @@ export function AccessTokens(): React.JSX.Element {
             </tr>
           </thead>
           <tbody>
-            {tokens.map((t) => (
-              <tr key={t.id}>
-                <td>{t.name}</td>
-                <td>{t.kind}</td>
+            {apps.map((t) => (
+              <tr key={t.name} className={t.revokedAt ? 'muted' : undefined}>
                 <td>
-                  <code>{t.prefix}…</code>
+                  {t.name}
+                  {t.origin === 'approved' && <span className="badge">approved</span>}
+                </td>
+                <td>
+                  <code>{t.hint}…</code>
                 </td>
                 <td>{formatTime(t.createdAt)}</td>
                 <td>{formatTime(t.lastUsedAt)}</td>
                 <td>
-                  <button className="danger" onClick={() => void api.revokeToken(t.id)}>
-                    Revoke
-                  </button>
+                  {t.revokedAt ? (
+                    <span className="small">revoked {formatTime(t.revokedAt)}</span>
+                  ) : (
+                    <button className="danger" onClick={() => void api.revokeToken(t.name)}>
+                      Revoke
+                    </button>
+                  )}
                 </td>
               </tr>
             ))}

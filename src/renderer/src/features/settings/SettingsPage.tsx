@@ -13,6 +13,12 @@ function ServerSection(props: { settings: Settings }): React.JSX.Element {
   const [host, setHost] = useState(props.settings.server.host)
   const [port, setPort] = useState(String(props.settings.server.port))
   const [autostart, setAutostart] = useState(props.settings.server.autostart)
+  const [origins, setOrigins] = useState(props.settings.server.corsOrigins.join('\n'))
+  const originList = origins
+    .split('\n')
+    .map((o) => o.trim())
+    .filter(Boolean)
+  const badOrigin = originList.find((o) => !/^https?:\/\/[^/\s]+$/.test(o))
   const portNum = Number(port)
   const portOk = Number.isInteger(portNum) && portNum >= 0 && portNum <= 65535
   const exposed = !['127.0.0.1', 'localhost', '::1'].includes(host.trim())
@@ -23,7 +29,10 @@ function ServerSection(props: { settings: Settings }): React.JSX.Element {
         e.preventDefault()
         void s.settings
           .getState()
-          .save({ server: { host: host.trim(), port: portNum, autostart } }, 'Server settings')
+          .save(
+            { server: { host: host.trim(), port: portNum, autostart, corsOrigins: originList } },
+            'Server settings'
+          )
       }}
     >
       <label htmlFor="set-host">Host</label>
@@ -48,14 +57,44 @@ function ServerSection(props: { settings: Settings }): React.JSX.Element {
           {host} makes the API reachable from other machines: set an API key first.
         </p>
       )}
-      <p className="muted small span2">
-        CORS origins and start-on-login are not settings this server has yet.
-      </p>
+      <label htmlFor="set-cors">Web pages allowed to call /v1 (CORS origins, one per line)</label>
+      <textarea
+        id="set-cors"
+        rows={2}
+        value={origins}
+        placeholder="http://localhost:3000"
+        aria-invalid={badOrigin !== undefined}
+        onChange={(e) => setOrigins(e.target.value)}
+      />
+      {badOrigin !== undefined && (
+        <p className="banner warning span2" role="alert">
+          {badOrigin} is not an origin: write a scheme and host, like http://localhost:3000
+        </p>
+      )}
       <span />
-      <button type="submit" disabled={!portOk || !host.trim()}>
+      <button type="submit" disabled={!portOk || !host.trim() || badOrigin !== undefined}>
         Save (applies on the next server start)
       </button>
     </form>
+  )
+}
+
+function AppSection(props: { settings: Settings }): React.JSX.Element {
+  const s = useStores()
+  return (
+    <label className="row">
+      <input
+        type="checkbox"
+        data-testid="open-at-login"
+        checked={props.settings.app.openAtLogin}
+        onChange={(e) =>
+          void s.settings
+            .getState()
+            .save({ app: { openAtLogin: e.target.checked } }, 'App settings')
+        }
+      />
+      Start the desktop app when I log in (macOS and Windows; the browser UI ignores it)
+    </label>
   )
 }
 
@@ -115,12 +154,16 @@ export function SettingsPage(): React.JSX.Element {
             <ServerSection key={JSON.stringify(settings.server)} settings={settings} />
           </section>
           <section className="card-section">
-            <h3>API keys and app tokens</h3>
-            <AccessTokens />
+            <h3>App access</h3>
+            <AccessTokens settings={settings} />
           </section>
           <section className="card-section">
             <h3>Models</h3>
             <ModelsSection key={JSON.stringify(settings.models)} settings={settings} />
+          </section>
+          <section className="card-section">
+            <h3>App</h3>
+            <AppSection settings={settings} />
           </section>
         </>
       )}
