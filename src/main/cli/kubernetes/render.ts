@@ -148,8 +148,12 @@ function serialise(raw: unknown, format: SourceFormat): string {
   return `${JSON.stringify(raw, null, 2)}\n`
 }
 
-/** The names a request may carry in its Host header to reach the Service. */
-function serviceHosts(name: string, ns: string): string[] {
+/**
+ * The names a request may carry in its Host header to reach the Service. `$(POD_NAMESPACE)` is
+ * expanded by Kubernetes from the container's env, so the objects fit any namespace (kustomize).
+ */
+function serviceHosts(name: string): string[] {
+  const ns = '$(POD_NAMESPACE)'
   return [name, `${name}.${ns}`, `${name}.${ns}.svc`, `${name}.${ns}.svc.cluster.local`]
 }
 
@@ -172,10 +176,11 @@ function deployment(
     'json',
     '--shutdown-grace',
     String(opts.shutdownGrace),
-    ...serviceHosts(meta.name, opts.namespace).flatMap((h) => ['--allow-host', h]),
+    ...serviceHosts(meta.name).flatMap((h) => ['--allow-host', h]),
     ...(opts.apiKey ? [] : ['--insecure-no-key'])
   ]
   const env = [
+    { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
     { name: 'LLMNET_DATA_DIR', value: '/data' },
     ...secret.envKeys.map((k) => ({
       name: k,
