@@ -84,7 +84,7 @@ async function renderFile(
   flags: KubeDeployFlags,
   namespace: string,
   io: CliIO
-): Promise<Rendered | undefined> {
+): Promise<{ rendered: Rendered; name: string } | undefined> {
   let text: string
   try {
     text = await readFile(file, 'utf8')
@@ -117,7 +117,7 @@ async function renderFile(
     io.stderr.write(`llmnet: ${file} cannot be deployed; nothing was applied\n`)
     return undefined
   }
-  return rendered
+  return { rendered, name }
 }
 
 /** `llmnet deploy FILE` on Kubernetes (`--dry-run -o yaml` contacts no cluster). */
@@ -133,16 +133,18 @@ export async function kubeDeploy(
     return EXIT.USAGE
   }
   const run = async (namespace: string, kube?: Kube): Promise<number> => {
-    const rendered = await renderFile(file, flags, namespace, io)
-    if (!rendered) return EXIT.INVALID
+    const result = await renderFile(file, flags, namespace, io)
+    if (!result) return EXIT.INVALID
+    const { rendered } = result
     const objects = [...rendered.objects]
     const baseDir = dirname(resolve(file))
     const name = rendered.secret.name
     if (secretRequired(rendered)) {
       if (flags.createSecrets) {
         try {
-          const pipeline = (objects[0]?.metadata.labels ?? {})[PIPELINE_LABEL] ?? ''
-          objects.unshift(await buildSecret(rendered.secret, pipeline, namespace, io.env, baseDir))
+          objects.unshift(
+            await buildSecret(rendered.secret, result.name, namespace, io.env, baseDir)
+          )
         } catch (err) {
           io.stderr.write(`llmnet: ${(err as Error).message}\n`)
           return EXIT.INVALID

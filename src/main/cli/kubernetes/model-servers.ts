@@ -87,7 +87,15 @@ export function renderModelServers(
     const container =
       served.runner === 'vllm'
         ? {
-            args: ['--model', served.source, '--port', String(kind.port)],
+            // Served under the name llmnet sends upstream (the model's `name`, else its source).
+            args: [
+              '--model',
+              served.source,
+              '--served-model-name',
+              ('name' in model && model.name) || served.source,
+              '--port',
+              String(kind.port)
+            ],
             readinessProbe: { httpGet: { path: '/health', port: 'http' }, periodSeconds: 10 }
           }
         : {

@@ -12,7 +12,7 @@ import type { ServerOptions } from '../../core/server/app'
 import { createRuntime, type Runtime } from '../../runtime'
 import { EXIT } from '../exit-codes'
 import type { CliIO } from '../io'
-import type { ServeLog } from './serve-log'
+import { createServeLog, type ServeLog } from './serve-log'
 
 export interface StatelessOptions {
   pipelines: string
@@ -60,7 +60,11 @@ export async function serveStateless(
     server: opts.server,
     startUnready: true
   })
-  runtime.events.on('trace', (t) => log('info', 'trace', `${t.pipeline} ${t.status}`, { trace: t }))
+  // Traces go to stdout as JSON lines whatever the log format: they replace the trace database.
+  const traces = createServeLog('json', io)
+  runtime.events.on('trace', (t) =>
+    traces('info', 'trace', `${t.pipeline} ${t.status}`, { trace: t })
+  )
   runtime.events.on('pipeline.loaded', (e) => {
     if (e.reloaded) log('info', 'pipeline.reloaded', `reloaded ${e.id}`, { pipeline: e.id })
   })
