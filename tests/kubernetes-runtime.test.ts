@@ -220,9 +220,12 @@ describe('llmnet serve --stateless', () => {
     }
   })
 
-  it('refuses --ui and needs --pipelines', async () => {
+  it('refuses --ui, needs --pipelines, and names a bad --log-format', async () => {
     const p = llmnet(['serve', '--stateless', '--ui'], { HOME: join(dir, 'h2') })
     expect(await p.exited).toBe(2)
     expect(p.stderr()).toContain('usage: llmnet serve --stateless --pipelines DIR')
+    const q = llmnet(['serve', '--log-format', 'xml'], { HOME: join(dir, 'h3') })
+    expect(await q.exited).toBe(2)
+    expect(q.stderr()).toContain('--log-format must be "text" or "json", got "xml"')
   })
 })
