@@ -187,6 +187,15 @@ describe('llmnet on a kubernetes context', () => {
     expect(kube.objects('Secret')).toEqual([])
   })
 
+  it('scale needs a kubernetes context; a bad -o is a usage error', async () => {
+    const r = await cli(['scale', 'helpdesk', '--replicas', '2', '--context', 'local'])
+    expect(r.code).toBe(2)
+    expect(r.err).toContain('scale needs a Kubernetes context')
+    const o = await cli(['get', 'pods', '-o', 'yaml'])
+    expect(o.code).toBe(2)
+    expect(o.err).toContain('-o must be "table" or "json", got "yaml"')
+  })
+
   it('a kubeconfig without the named context is a clear error', async () => {
     await cli(['context', 'add', 'bad', '--kubernetes', '--kube-context', 'nope'])
     const r = await cli(['get', 'pods', '--context', 'bad'])

@@ -11,7 +11,6 @@ import type { Trace } from '../../shared/trace'
 import { EXIT } from './exit-codes'
 import {
   ContextFileError,
-  type KubernetesContext,
   type LlmnetContext,
   contextFilePath,
   LOCAL_CONTEXT,
@@ -19,8 +18,8 @@ import {
   writeContexts
 } from './contexts'
 import type { CliIO } from './io'
-import type * as KubeCommands from './kubernetes/commands'
 import type { KubeDeployFlags } from './kubernetes/commands'
+import { checkOutput, kubeContext, kubernetes, type Row } from './kubernetes/dispatch'
 import { ControlApiClient, RemoteError, resolveContext } from './remote'
 
 export interface RemoteFlags {
@@ -29,21 +28,6 @@ export interface RemoteFlags {
   output?: string
   /** The Kubernetes namespace (kubernetes contexts only). */
   namespace?: string
-}
-
-const kubernetes = (): Promise<typeof KubeCommands> => import('./kubernetes/commands')
-
-/** The context the verb names when it is of kind `kubernetes`; undefined for llmnet ones. */
-async function kubeContext(io: CliIO, flags: RemoteFlags): Promise<KubernetesContext | undefined> {
-  let data
-  try {
-    data = await readContexts(contextFilePath(io.env, flags.config))
-  } catch {
-    return undefined // remote() reports the broken file
-  }
-  const name = flags.context ?? data['current-context'] ?? LOCAL_CONTEXT
-  const found = data.contexts[name]
-  return found?.kind === 'kubernetes' ? { ...found, name } : undefined
 }
 
 /** Prints rows as an aligned table (kubectl style) or as JSON. */
@@ -444,33 +428,4 @@ export async function logsCommand(
     }
     return EXIT.OK
   })
-}
-
-/** `scale NAME --replicas N`: Kubernetes contexts only (an llmnet server runs one copy). */
-export async function scaleCommand(
-  name: string,
-  flags: RemoteFlags & { replicas: string },
-  io: CliIO
-): Promise<number> {
-  const replicas = Number(flags.replicas)
-  if (!Number.isSafeInteger(replicas) || replicas < 0) {
-    io.stderr.write('llmnet: --replicas must be a whole number, 0 or more\n')
-    return EXIT.USAGE
-  }
-  const kube = await kubeContext(io, flags)
-  if (!kube) {
-    io.stderr.write(
-      'llmnet: scale needs a Kubernetes context ("llmnet context add NAME --kubernetes"); an llmnet server runs one copy of each pipeline\n'
-    )
-    return EXIT.USAGE
-  }
-  return (await kubernetes()).kubeScale(name, replicas, kube, flags, io)
-}
-
-type Row = Record<string, string | number | boolean | null>
-
-function checkOutput(io: CliIO, flags: RemoteFlags): boolean {
-  if (flags.output === undefined || flags.output === 'json' || flags.output === 'table') return true
-  io.stderr.write(`llmnet: -o must be "table" or "json", got "${flags.output}"\n`)
-  return false
 }

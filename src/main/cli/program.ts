@@ -21,9 +21,9 @@ import {
   getCommand,
   logsCommand,
   type RemoteFlags,
-  scaleCommand,
   statusCommand
 } from './cluster-commands'
+import { scaleCommand } from './kubernetes/dispatch'
 import type { KubeDeployFlags } from './kubernetes/commands'
 import { serveAppCommand, type ServeAppFlags } from './serve-app-command'
 import { serveCommand, type ServeFlags } from './serve-command'
