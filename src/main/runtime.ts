@@ -31,7 +31,12 @@ import { PipelineRegistry } from './core/pipelines/registry'
 import { PipelineService } from './core/pipelines/service'
 import { UpstreamPools } from './core/providers/http-transport'
 import { DefaultProviderResolver, type ResolverOptions } from './core/providers/resolver'
-import { createApp, DEFAULT_SERVER_OPTIONS, type ServerOptions } from './core/server/app'
+import {
+  createApp,
+  DEFAULT_SERVER_OPTIONS,
+  type Readiness,
+  type ServerOptions
+} from './core/server/app'
 import { InFlight } from './core/server/in-flight'
 import { listen, type Listening } from './core/server/listen'
 import type { SecretStore } from './core/secrets/types'
@@ -55,6 +60,11 @@ export interface RuntimeOptions {
   breakerCooldownMs?: number
   server?: Partial<ServerOptions>
   timeouts?: ResolverOptions['timeouts']
+  /**
+   * `GET /ready` answers 503 until {@link Runtime.markReady} (a pod that listens before it loads
+   * and warms its pipelines). Default: ready as soon as it listens, since callers load first.
+   */
+  startUnready?: boolean
 }
 
 export interface ListenOptions {
@@ -81,6 +91,10 @@ export interface Runtime {
   readonly models: LocalModelManager
   /** Keep-alive connections to every upstream, local models included; closed by `stop()`. */
   readonly pools: UpstreamPools
+  /** `GET /ready`: loaded (see {@link RuntimeOptions.startUnready}) and no pipeline waits on a model. */
+  readiness(): Readiness
+  /** The pipelines are loaded and their local models warmed: `/ready` may answer 200. */
+  markReady(): void
   /** Starts the HTTP API; `port` 0 picks a free port. */
   listen(port: number, opts?: ListenOptions): Promise<Listening>
   /** The server while it listens. */
@@ -133,6 +147,14 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
   })
   const serverOptions: ServerOptions = { ...DEFAULT_SERVER_OPTIONS, ...opts.server }
   let server: Listening | undefined
+  let loaded = !opts.startUnready
+  const readiness = (): Readiness => {
+    if (!loaded) return { ready: false, reasons: ['the pipelines are loading'] }
+    const list = pipelines.list()
+    const reasons = list.flatMap((p) => models.problems(p.id).map((m) => `${p.id}: ${m}`))
+    if (list.length === 0) reasons.push('no pipeline is loaded')
+    return { ready: reasons.length === 0, reasons }
+  }
 
   return {
     events,
@@ -144,6 +166,10 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
     library,
     models,
     pools,
+    readiness,
+    markReady() {
+      loaded = true
+    },
     async listen(port, listenOpts = {}) {
       if (server) throw new Error(`the server is already listening on ${server.url}`)
       const options: ServerOptions = {
@@ -162,6 +188,7 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
         modelStatus: () => models.status(),
         ollamaStatus: () => models.ollamaStatus(),
         pipelineProblems: (id) => models.problems(id),
+        ready: readiness,
         authorize: listenOpts.authorize
       })
       await listenOpts.extend?.(app)

@@ -1,7 +1,8 @@
 /**
  * @module The original's cluster verbs on our runtime: `context`, `deploy`, `get`, `delete`,
  * `status` and `logs` talk to a running desktop app or `llmnet serve` through its control API.
- * Tables by default, `-o json` on request.
+ * Tables by default, `-o json` on request. On a context of kind `kubernetes` (or
+ * `deploy --target kubernetes`) they go to kubernetes/commands.ts, loaded only then.
  */
 import { readFile } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
@@ -9,20 +10,24 @@ import { formatForFile } from '../../shared/config/source'
 import type { Trace } from '../../shared/trace'
 import { EXIT } from './exit-codes'
 import {
-  type CliContext,
   ContextFileError,
+  type LlmnetContext,
   contextFilePath,
   LOCAL_CONTEXT,
   readContexts,
   writeContexts
 } from './contexts'
 import type { CliIO } from './io'
+import type { KubeDeployFlags } from './kubernetes/commands'
+import { checkOutput, kubeContext, kubernetes, type Row } from './kubernetes/dispatch'
 import { ControlApiClient, RemoteError, resolveContext } from './remote'
 
 export interface RemoteFlags {
   context?: string
   config?: string
   output?: string
+  /** The Kubernetes namespace (kubernetes contexts only). */
+  namespace?: string
 }
 
 /** Prints rows as an aligned table (kubectl style) or as JSON. */
@@ -56,7 +61,7 @@ export function printRows(
 async function remote(
   io: CliIO,
   flags: RemoteFlags,
-  fn: (client: ControlApiClient, ctx: CliContext) => Promise<number>
+  fn: (client: ControlApiClient, ctx: LlmnetContext) => Promise<number>
 ): Promise<number> {
   if (flags.output !== undefined && flags.output !== 'json' && flags.output !== 'table') {
     io.stderr.write(`llmnet: -o must be "table" or "json", got "${flags.output}"\n`)
@@ -64,6 +69,11 @@ async function remote(
   }
   try {
     const ctx = await resolveContext(io.env, flags)
+    if (ctx.kind === 'kubernetes')
+      throw new RemoteError(
+        'kubernetes',
+        `this verb is not available on the Kubernetes context "${ctx.name}"`
+      )
     return await fn(new ControlApiClient(ctx.url, ctx.token), ctx)
   } catch (err) {
     if (err instanceof RemoteError || err instanceof ContextFileError) {
@@ -91,7 +101,13 @@ async function remote(
 export async function contextCommand(
   action: 'add' | 'use' | 'list' | 'current' | 'delete',
   name: string | undefined,
-  flags: RemoteFlags & { url?: string; token?: string },
+  flags: RemoteFlags & {
+    url?: string
+    token?: string
+    kubernetes?: boolean
+    kubeContext?: string
+    kubeconfig?: string
+  },
   io: CliIO
 ): Promise<number> {
   const file = contextFilePath(io.env, flags.config)
@@ -117,7 +133,10 @@ export async function contextCommand(
           ...Object.entries(data.contexts).map(([n, c]) => ({
             current: n === current ? '*' : '',
             name: n,
-            url: c.url
+            url:
+              c.kind === 'kubernetes'
+                ? `kubernetes: ${c.kubeContext ?? '(current kube context)'}/${c.namespace ?? '(its namespace)'}`
+                : c.url
           }))
         ],
         { current, contexts: data.contexts }
@@ -127,14 +146,28 @@ export async function contextCommand(
       io.stdout.write(`${current}\n`)
       return EXIT.OK
     case 'add': {
-      if (!name || !flags.url) {
-        io.stderr.write('llmnet: usage: llmnet context add NAME --url URL [--token TOKEN]\n')
+      if (!name || !flags.url === !flags.kubernetes) {
+        io.stderr.write(
+          'llmnet: usage: llmnet context add NAME --url URL [--token TOKEN], or NAME --kubernetes [--kube-context C] [--namespace N]\n'
+        )
         return EXIT.USAGE
       }
       if (name === LOCAL_CONTEXT) {
         io.stderr.write(`llmnet: "${LOCAL_CONTEXT}" is built in: pick another name\n`)
         return EXIT.USAGE
       }
+      if (flags.kubernetes) {
+        data.contexts[name] = {
+          kind: 'kubernetes',
+          ...(flags.kubeContext ? { kubeContext: flags.kubeContext } : {}),
+          ...(flags.namespace ? { namespace: flags.namespace } : {}),
+          ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {})
+        }
+        await writeContexts(file, data)
+        io.stdout.write(`context "${name}" (kubernetes) added (${file})\n`)
+        return EXIT.OK
+      }
+      if (!flags.url) return EXIT.USAGE
       try {
         const url = new URL(flags.url)
         if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http')
@@ -179,9 +212,20 @@ export async function contextCommand(
 
 export async function deployCommand(
   file: string,
-  flags: RemoteFlags & { name?: string },
+  flags: RemoteFlags & KubeDeployFlags & { target?: string },
   io: CliIO
 ): Promise<number> {
+  if (flags.target !== undefined && flags.target !== 'kubernetes' && flags.target !== 'llmnet') {
+    io.stderr.write(`llmnet: --target must be "kubernetes" or "llmnet", got "${flags.target}"\n`)
+    return EXIT.USAGE
+  }
+  const kube = flags.target === 'llmnet' ? undefined : await kubeContext(io, flags)
+  if (kube || flags.target === 'kubernetes')
+    return (await kubernetes()).kubeDeploy(file, kube ?? {}, flags, io)
+  if (flags.dryRun) {
+    io.stderr.write('llmnet: --dry-run renders Kubernetes objects: add --target kubernetes\n')
+    return EXIT.USAGE
+  }
   let text: string
   try {
     text = await readFile(file, 'utf8')
@@ -214,6 +258,12 @@ export async function deployCommand(
 }
 
 export async function getCommand(kind: string, flags: RemoteFlags, io: CliIO): Promise<number> {
+  const kube = await kubeContext(io, flags)
+  if (kube) {
+    if (!checkOutput(io, flags)) return EXIT.USAGE
+    const print = (rows: Row[], json?: unknown): void => printRows(io, flags, rows, json ?? rows)
+    return (await kubernetes()).kubeGet(kind, kube, flags, io, print)
+  }
   const what =
     { pipeline: 'pipelines', pl: 'pipelines', model: 'models', trace: 'traces' }[kind] ?? kind
   if (!['pipelines', 'models', 'traces'].includes(what)) {
@@ -288,6 +338,8 @@ export async function deleteCommand(
     io.stderr.write(`llmnet: cannot delete "${kind}": use "llmnet delete pipeline NAME"\n`)
     return EXIT.USAGE
   }
+  const kube = await kubeContext(io, flags)
+  if (kube) return (await kubernetes()).kubeDelete(name, kube, flags, io)
   return remote(io, flags, async (client) => {
     const { removed } = await client.call('pipelines.remove', { name })
     if (!removed) {
@@ -300,6 +352,11 @@ export async function deleteCommand(
 }
 
 export async function statusCommand(flags: RemoteFlags, io: CliIO): Promise<number> {
+  const kube = await kubeContext(io, flags)
+  if (kube) {
+    if (!checkOutput(io, flags)) return EXIT.USAGE
+    return (await kubernetes()).kubeStatus(kube, flags, io)
+  }
   return remote(io, flags, async (client, ctx) => {
     const [server, { pipelines }, models] = await Promise.all([
       client.call('server.status', {}),
@@ -328,13 +385,23 @@ export async function statusCommand(flags: RemoteFlags, io: CliIO): Promise<numb
 export async function logsCommand(
   flags: RemoteFlags & { follow?: boolean; tail?: string; pipeline?: string },
   io: CliIO,
-  until: () => Promise<string>
+  until: () => Promise<string>,
+  name?: string
 ): Promise<number> {
   const tail = Number(flags.tail ?? 20)
   if (!Number.isInteger(tail) || tail < 0 || tail > 500) {
     io.stderr.write('llmnet: --tail must be a whole number from 0 to 500\n')
     return EXIT.USAGE
   }
+  const kube = await kubeContext(io, flags)
+  if (kube) {
+    if (!name) {
+      io.stderr.write('llmnet: usage on a Kubernetes context: llmnet logs PIPELINE [-f]\n')
+      return EXIT.USAGE
+    }
+    return (await kubernetes()).kubeLogs(name, kube, flags, io, until)
+  }
+  if (name) flags = { ...flags, pipeline: name }
   return remote(io, flags, async (client) => {
     const print = (t: Omit<Trace, 'hops'>): void => {
       if (flags.output === 'json') io.stdout.write(`${JSON.stringify(t)}\n`)

@@ -2,7 +2,8 @@
  * @module CLI contexts: named llmnet servers (a desktop app or `llmnet serve`) the cluster verbs
  * talk to, kept in a YAML file in the user's config folder, in the original's layout
  * (`current-context`, `contexts: {name: {name, url, token}}`; its `api_key` is read as the token).
- * The built-in context `local` is the server running on this machine's data folder.
+ * The built-in context `local` is the server running on this machine's data folder. A context of
+ * kind `kubernetes` names a kubeconfig context and namespace instead (see docs/kubernetes.md).
  */
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
@@ -12,7 +13,7 @@ import { z } from 'zod'
 
 export const LOCAL_CONTEXT = 'local'
 
-const ContextSchema = z
+const LlmnetContextSchema = z
   .object({
     name: z.string().optional(),
     kind: z.literal('llmnet').default('llmnet'),
@@ -24,12 +25,33 @@ const ContextSchema = z
   })
   .transform(({ api_key, ...c }) => ({ ...c, token: c.token ?? api_key }))
 
+/** A Kubernetes cluster: credentials and cluster come from the kubeconfig, never from here. */
+const KubernetesContextSchema = z.object({
+  name: z.string().optional(),
+  kind: z.literal('kubernetes'),
+  /** The kubeconfig context (default: the kubeconfig's current context). */
+  kubeContext: z.string().optional(),
+  /** The namespace (default: the kubeconfig context's, else `default`). */
+  namespace: z.string().optional(),
+  /** The kubeconfig file (default: $KUBECONFIG, else ~/.kube/config). */
+  kubeconfig: z.string().optional(),
+  description: z.string().optional()
+})
+
+/** A context without `kind` (the original's files) is an llmnet one. */
+const ContextSchema = z.preprocess(
+  (v) => (v && typeof v === 'object' && !('kind' in v) ? { ...v, kind: 'llmnet' } : v),
+  z.discriminatedUnion('kind', [LlmnetContextSchema, KubernetesContextSchema])
+)
+
 const FileSchema = z.object({
   'current-context': z.string().optional(),
   contexts: z.record(z.string(), ContextSchema).default({})
 })
 
-export type CliContext = z.output<typeof ContextSchema> & { name: string }
+export type LlmnetContext = z.output<typeof LlmnetContextSchema> & { name: string }
+export type KubernetesContext = z.output<typeof KubernetesContextSchema> & { name: string }
+export type CliContext = LlmnetContext | KubernetesContext
 export type ContextFile = z.output<typeof FileSchema>
 
 /** The context file: `--config`, `LLMNET_CONFIG`, else `<config folder>/llmnet/config`. */
@@ -76,13 +98,15 @@ export async function writeContexts(file: string, data: ContextFile): Promise<vo
   const contexts = Object.fromEntries(
     Object.entries(data.contexts).map(([name, c]) => [
       name,
-      {
-        name,
-        kind: c.kind,
-        url: c.url,
-        ...(c.token ? { token: c.token } : {}),
-        ...(c.description ? { description: c.description } : {})
-      }
+      c.kind === 'kubernetes'
+        ? { ...c, name }
+        : {
+            name,
+            kind: c.kind,
+            url: c.url,
+            ...(c.token ? { token: c.token } : {}),
+            ...(c.description ? { description: c.description } : {})
+          }
     ])
   )
   await writeFile(file, stringify({ ...data, contexts }), { mode: 0o600 })

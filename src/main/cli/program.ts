@@ -23,6 +23,8 @@ import {
   type RemoteFlags,
   statusCommand
 } from './cluster-commands'
+import { scaleCommand } from './kubernetes/dispatch'
+import type { KubeDeployFlags } from './kubernetes/commands'
 import { serveAppCommand, type ServeAppFlags } from './serve-app-command'
 import { serveCommand, type ServeFlags } from './serve-command'
 import { validateCommand } from './validate-command'
@@ -211,6 +213,13 @@ export function buildProgram(
         .default('10')
         .argParser(parseSeconds)
     )
+    .option(
+      '--stateless',
+      'a replica (Kubernetes): no database, lock or control API; traces to stdout as JSON'
+    )
+    .option('--pipelines <dir>', 'with --stateless: serve the compositions in this folder')
+    .option('--log-format <format>', 'text or json (one JSON object a line on stdout)', 'text')
+    .option('--no-watch', 'with --stateless: do not reload the folder’s files')
     .action(async (flags: ServeAppFlags) => {
       setExit(await serveAppCommand(flags, io, signals))
     })
@@ -219,7 +228,8 @@ export function buildProgram(
     c
       .option('--context <name>', 'the server to talk to (default: the current context)')
       .option('--config <file>', 'the context file (default: ~/.config/llmnet/config)')
-      .option('-o, --output <format>', 'table or json', 'table')
+      .option('-o, --output <format>', 'table or json (deploy: yaml too)', 'table')
+      .option('-n, --namespace <ns>', 'the Kubernetes namespace (kubernetes contexts)')
 
   const context = program
     .command('context')
@@ -231,11 +241,16 @@ export function buildProgram(
   remoteOptions(
     context
       .command('add')
-      .description('add a context: a running llmnet serve or desktop app')
+      .description(
+        'add a context: a running llmnet serve or desktop app (--url), or a Kubernetes cluster (--kubernetes)'
+      )
       .argument('<name>')
-      .requiredOption('--url <url>', 'its address, e.g. http://127.0.0.1:8080')
+      .option('--url <url>', 'its address, e.g. http://127.0.0.1:8080')
       .option('--token <token>', 'its access token (the access-token file in its data folder)')
-  ).action(async (name: string, flags: RemoteFlags & { url: string; token?: string }) =>
+      .option('--kubernetes', 'a Kubernetes cluster from the kubeconfig')
+      .option('--kube-context <name>', 'the kubeconfig context (default: its current one)')
+      .option('--kubeconfig <file>', 'the kubeconfig (default: $KUBECONFIG or ~/.kube/config)')
+  ).action(async (name: string, flags: RemoteFlags & { url?: string; token?: string }) =>
     setExit(await contextCommand('add', name, flags, io))
   )
   for (const action of ['use', 'delete'] as const)
@@ -248,17 +263,33 @@ export function buildProgram(
   remoteOptions(
     program
       .command('deploy')
-      .description("import a composition into the context's library and serve it")
+      .description(
+        "import a composition into the context's library and serve it; on Kubernetes, apply its objects"
+      )
       .argument('<file>')
       .option('--name <name>', 'the pipeline name (default: the file name)')
-  ).action(async (file: string, flags: RemoteFlags & { name?: string }) =>
+      .option('--target <target>', 'kubernetes: render for Kubernetes even without such a context')
+      .option('--dry-run', 'print the Kubernetes objects (-o yaml or json), contact no cluster')
+      .option('--image <image>', 'the llmnet image the pods run (default: llmnet:latest)')
+      .option('--replicas <n>', 'replicas (the HPA minimum; default 1)')
+      .option('--max-replicas <n>', 'the HPA maximum (default 5)')
+      .option('--cpu-target <percent>', 'the HPA CPU utilisation target (default 70)')
+      .option('--no-autoscale', 'no HPA: a fixed --replicas')
+      .option('--create-secrets', 'create the Secret from this environment and the env files')
+      .option('--no-api-key', 'serve the Service without LLMNET_API_KEY (in-cluster clients only)')
+      .addOption(
+        new Option('--shutdown-grace <seconds>', 'the pods’ drain time on SIGTERM')
+          .default('10')
+          .argParser(parseSeconds)
+      )
+  ).action(async (file: string, flags: RemoteFlags & KubeDeployFlags & { target?: string }) =>
     setExit(await deployCommand(file, flags, io))
   )
   remoteOptions(
     program
       .command('get')
-      .description('list pipelines, models or traces of the context')
-      .argument('<kind>', 'pipelines | models | traces')
+      .description('list pipelines, models or traces of the context (Kubernetes: pipelines, pods)')
+      .argument('<kind>', 'pipelines | models | traces | pods')
   ).action(async (kind: string, flags: RemoteFlags) => setExit(await getCommand(kind, flags, io)))
   remoteOptions(
     program
@@ -275,12 +306,27 @@ export function buildProgram(
   remoteOptions(
     program
       .command('logs')
-      .description('print the latest request traces; -f follows new ones')
-      .option('-f, --follow', 'keep printing traces as requests finish')
-      .option('--tail <n>', 'how many recent traces to print first', '20')
+      .description(
+        'print the latest request traces (Kubernetes: the pipeline pods’ logs); -f follows'
+      )
+      .argument('[pipeline]', 'only this pipeline (required on Kubernetes)')
+      .option('-f, --follow', 'keep printing as requests finish')
+      .option('--tail <n>', 'how many recent traces (lines) to print first', '20')
       .option('--pipeline <name>', 'only this pipeline')
-  ).action(async (flags: RemoteFlags & { follow?: boolean; tail?: string; pipeline?: string }) =>
-    setExit(await logsCommand(flags, io, signals))
+  ).action(
+    async (
+      name: string | undefined,
+      flags: RemoteFlags & { follow?: boolean; tail?: string; pipeline?: string }
+    ) => setExit(await logsCommand(flags, io, signals, name))
+  )
+  remoteOptions(
+    program
+      .command('scale')
+      .description("set a pipeline's replicas (Kubernetes contexts: the Deployment's scale)")
+      .argument('<name>')
+      .requiredOption('--replicas <n>', 'the number of replicas')
+  ).action(async (name: string, flags: RemoteFlags & { replicas: string }) =>
+    setExit(await scaleCommand(name, flags, io))
   )
 
   program

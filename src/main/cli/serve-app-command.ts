@@ -13,6 +13,8 @@ import { createAppRuntime } from '../runtime'
 import { EXIT } from './exit-codes'
 import type { CliIO } from './io'
 import { checkExposure } from './serve-command'
+import { createServeLog, parseLogFormat } from './kubernetes/serve-log'
+import { serveStateless } from './kubernetes/stateless-serve'
 
 export interface ServeAppFlags {
   port?: string
@@ -25,6 +27,11 @@ export interface ServeAppFlags {
   allowHost?: string[]
   corsOrigin?: string[]
   shutdownGrace?: string
+  /** A replica for a pod: no data folder state, pipelines read-only from `pipelines`. */
+  stateless?: boolean
+  pipelines?: string
+  logFormat?: string
+  watch?: boolean
 }
 
 /** The package's folder: where package.json names `llmnet` (bundled CLI or source checkout). */
@@ -54,6 +61,38 @@ export async function serveAppCommand(
   const host = flags.host
   const apiKey = checkExposure({ ...flags, host: host ?? '127.0.0.1' }, io)
   if (typeof apiKey === 'number') return apiKey
+  const format = parseLogFormat(flags.logFormat, io)
+  if (!format) return EXIT.USAGE
+  const log = createServeLog(format, io)
+  if (flags.stateless || flags.pipelines) {
+    if (!flags.stateless || !flags.pipelines || flags.ui || flags.newToken) {
+      io.stderr.write(
+        'llmnet: usage: llmnet serve --stateless --pipelines DIR (no --ui or --new-token: a stateless replica has no control API)\n'
+      )
+      return EXIT.USAGE
+    }
+    const server = {
+      host: host ?? '127.0.0.1',
+      apiKey,
+      allowNoKey: flags.insecureNoKey,
+      allowedHosts: flags.allowHost ?? [],
+      corsOrigins: flags.corsOrigin ?? []
+    }
+    return serveStateless(
+      {
+        pipelines: resolve(flags.pipelines),
+        host: server.host,
+        port: flags.port === undefined ? 8080 : Number(flags.port),
+        dataDir: flags.dataDir ? resolve(flags.dataDir) : undefined,
+        server,
+        watch: flags.watch !== false,
+        graceMs: Number(flags.shutdownGrace ?? 10) * 1000
+      },
+      io,
+      log,
+      untilSignal
+    )
+  }
   let uiDir: string | undefined
   if (flags.ui) {
     const root = packageRoot()
@@ -96,13 +135,36 @@ export async function serveAppCommand(
     return EXIT.RUNTIME
   }
   const names = app.runtime.pipelines.list().map((p) => p.id)
-  io.stdout.write(`llmnet serving ${names.length} pipeline(s) from ${dataDir}\n`)
-  io.stdout.write(`OpenAI-compatible API: ${state.url}/v1\n`)
-  io.stdout.write(`Control API: ${state.url}/api (token in ${join(dataDir, 'access-token')})\n`)
-  if (uiDir) io.stdout.write(`Open the UI: ${state.url}/?token=${app.token}\n`)
+  log('info', 'server.ready', `llmnet serving ${names.length} pipeline(s) from ${dataDir}`, {
+    pipelines: names,
+    dataDir
+  })
+  log('info', 'server.listening', `OpenAI-compatible API: ${state.url}/v1`, { url: state.url })
+  log(
+    'info',
+    'control.listening',
+    `Control API: ${state.url}/api (token in ${join(dataDir, 'access-token')})`
+  )
+  // The token-bearing URL is for the terminal only, never for a log collector.
+  if (uiDir && format === 'text') io.stdout.write(`Open the UI: ${state.url}/?token=${app.token}\n`)
+  if (format === 'json') {
+    const events = app.runtime.events
+    events.on('pipeline.loaded', (e) =>
+      log('info', 'pipeline.loaded', `loaded ${e.id}`, { pipeline: e.id, reloaded: e.reloaded })
+    )
+    events.on('pipeline.reload_failed', (e) =>
+      log('warn', 'pipeline.reload_failed', `kept the previous ${e.id}`, {
+        pipeline: e.id,
+        errors: e.errors
+      })
+    )
+  }
   const signal = await untilSignal()
   const graceMs = Number(flags.shutdownGrace ?? 10) * 1000
-  io.stderr.write(`llmnet: ${signal}, shutting down (grace ${graceMs / 1000} s)\n`)
+  log('warn', 'server.stopping', `${signal}, shutting down (grace ${graceMs / 1000} s)`, {
+    signal,
+    graceMs
+  })
   await app.stop({ graceMs })
   return EXIT.OK
 }

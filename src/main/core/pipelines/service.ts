@@ -138,7 +138,12 @@ export class PipelineService {
     return out
   }
 
-  /** Watches each file's folder (editors replace files, which a watch on the file would lose). */
+  /**
+   * Watches each file's folder (editors replace files, which a watch on the file would lose).
+   * A Kubernetes ConfigMap volume changes none of its file names: kubelet writes a new
+   * `..<timestamp>` folder and swaps the `..data` symlink the files point through, so a change
+   * of `..data` reloads every watched file of that folder.
+   */
   watch(files: readonly string[], debounceMs = 150): void {
     const dirs = new Map<string, Set<string>>()
     for (const f of files) {
@@ -148,20 +153,28 @@ export class PipelineService {
     for (const [dir, wanted] of dirs) {
       const w = watch(dir, (_type, name) => {
         if (!name) return
-        const file = join(dir, name.toString())
-        if (!wanted.has(file)) return
-        clearTimeout(this.timers.get(file))
-        this.timers.set(
-          file,
-          setTimeout(() => {
-            this.timers.delete(file)
-            void this.loadFile(file, true)
-          }, debounceMs)
-        )
+        const changed = name.toString()
+        if (changed === '..data') {
+          for (const file of wanted) this.reloadSoon(file, debounceMs)
+          return
+        }
+        const file = join(dir, changed)
+        if (wanted.has(file)) this.reloadSoon(file, debounceMs)
       })
       w.on('error', () => undefined)
       this.watchers.push(w)
     }
+  }
+
+  private reloadSoon(file: string, debounceMs: number): void {
+    clearTimeout(this.timers.get(file))
+    this.timers.set(
+      file,
+      setTimeout(() => {
+        this.timers.delete(file)
+        void this.loadFile(file, true)
+      }, debounceMs)
+    )
   }
 
   close(): void {

@@ -54,6 +54,11 @@ export interface AppDeps {
   metrics: Metrics
   options: ServerOptions
   version: string
+  /**
+   * Readiness for `GET /ready` (a Kubernetes readiness probe): ready once the pipelines are
+   * loaded and their local models can answer; reasons otherwise. Absent: ready when listening.
+   */
+  ready?: () => Readiness
   /** Shared with listen(), whose close() drains these requests (default: the app's own). */
   inflight?: InFlight
   /**
@@ -61,6 +66,12 @@ export interface AppDeps {
    * the request through as no app in particular; a promise settles on the app or the 401.
    */
   authorize?: Authorizer
+}
+
+export interface Readiness {
+  ready: boolean
+  /** Why not, for people (empty when ready). */
+  reasons: string[]
 }
 
 /** Decides per request; undefined (synchronously) when nothing needs checking. */
@@ -144,7 +155,8 @@ export function createApp(deps: AppDeps): FastifyInstance {
         reply.header('access-control-expose-headers', EXPOSED_HEADERS)
       }
       // The control API and the UI check the server's own token (see control/http.ts, ui.ts).
-      const guarded = req.url !== '/health' && !ownAuth(req.url)
+      // Probes carry no key: /health and /ready answer without one (they reveal no data).
+      const guarded = req.url !== '/health' && req.url !== '/ready' && !ownAuth(req.url)
       if (options.apiKey && guarded) checkApiKey(req.headers, options.apiKey)
       const pending = guarded && !options.apiKey ? deps.authorize?.(req.headers) : undefined
       if (!pending) return done()
@@ -179,6 +191,11 @@ export function createApp(deps: AppDeps): FastifyInstance {
     version: deps.version,
     pipelines: deps.pipelines.list().length
   }))
+  app.get('/ready', async (_req, reply) => {
+    const r = deps.ready?.() ?? { ready: true, reasons: [] }
+    if (!r.ready) reply.code(503)
+    return { status: r.ready ? 'ready' : 'not_ready', reasons: r.reasons }
+  })
   app.get('/status', async () => ({
     version: deps.version,
     pipelines: deps.pipelines.list().map((p) => {
