@@ -3,9 +3,9 @@
  * control API (`/api`, the same routes the desktop app's window uses) and, with `--ui`, the built
  * renderer at `/`. It prints a URL carrying the access token, as Jupyter does.
  */
-import { existsSync, readFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { packageRoot } from '../core/package-root'
 import { defaultDataDir } from '../core/paths'
 import { DataDirLockedError } from '../core/storage/lock'
 import { StorageError } from '../core/storage/errors'
@@ -32,25 +32,6 @@ export interface ServeAppFlags {
   pipelines?: string
   logFormat?: string
   watch?: boolean
-}
-
-/** The package's folder: where package.json names `llmnet` (bundled CLI or source checkout). */
-export function packageRoot(from = fileURLToPath(import.meta.url)): string | undefined {
-  let dir = dirname(from)
-  for (;;) {
-    const pkg = join(dir, 'package.json')
-    if (existsSync(pkg)) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'llmnet')
-          return dir
-      } catch {
-        // not ours: keep looking
-      }
-    }
-    const up = dirname(dir)
-    if (up === dir) return undefined
-    dir = up
-  }
 }
 
 export async function serveAppCommand(

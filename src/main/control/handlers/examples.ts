@@ -1,31 +1,21 @@
 /**
  * @module The bundled example compositions (the package's `examples/` folder), for the gallery.
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import type { z } from 'zod'
 import type { ExampleSchema } from '../../../shared/contract/pipelines'
 import { formatForFile, parseSource } from '../../../shared/config/source'
+import { packageRoot } from '../../core/package-root'
 
 type Example = z.infer<typeof ExampleSchema>
 
-/**
- * The `examples/` folder of the llmnet package this code runs from (a source checkout, the
- * bundled CLI or the app), found next to the package.json named `llmnet`; undefined if none.
- */
-export function bundledExamplesDir(from = fileURLToPath(import.meta.url)): string | undefined {
-  for (let dir = dirname(from); ;) {
-    const pkg = join(dir, 'package.json')
-    if (existsSync(pkg) && /"name":\s*"llmnet"/.test(readFileSync(pkg, 'utf8'))) {
-      const examples = join(dir, 'examples')
-      return existsSync(examples) ? examples : undefined
-    }
-    const up = dirname(dir)
-    if (up === dir) return undefined
-    dir = up
-  }
+/** The `examples/` folder of the llmnet package this code runs from; undefined if none. */
+export function bundledExamplesDir(from?: string): string | undefined {
+  const root = packageRoot(from)
+  const examples = root && join(root, 'examples')
+  return examples && existsSync(examples) ? examples : undefined
 }
 
 /** Every `.json`/`.yaml` composition in `dir`, by name, each with its `description`. */
