@@ -141,7 +141,8 @@ describe('llmnet run / ask (child processes)', () => {
       const { proc, url } = await runServer([dir.dir])
       const ids: string[] = []
       for await (const m of openaiClient(url).models.list()) ids.push(m.id)
-      expect(ids).toEqual(['first', 'second', 'llmnet'])
+      // Each pipeline, the default alias, and each model addressed directly (PIPELINE/MODEL).
+      expect(ids).toEqual(['first', 'second', 'llmnet', 'first/m', 'second/m'])
       const res = await openaiClient(url).chat.completions.create({
         model: 'second',
         messages: [{ role: 'user', content: 'hi' }]
