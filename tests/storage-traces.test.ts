@@ -134,6 +134,19 @@ describe('TraceWriter', () => {
     expect(repo.list().items.map((i) => i.trace.id)).toEqual(['t3'])
   })
 
+  it('stores at most maxPerSecond successful traces a second, every failed one, and counts the rest (fails if a flood of requests is written whole)', () => {
+    let clock = 1_000_000
+    const w = writer({ batchSize: 1000, maxPerSecond: 10, now: () => clock })
+    for (let i = 1; i <= 15; i++) w.push(trace(i, { status: 'ok' }))
+    for (let i = 16; i <= 17; i++) w.push(trace(i, { status: 'error' }))
+    expect(w.stats).toMatchObject({ queued: 12, skipped: 5, dropped: 0 })
+    clock += 500 // half a second refills half the bucket
+    for (let i = 18; i <= 30; i++) w.push(trace(i, { status: 'ok' }))
+    expect(w.stats).toMatchObject({ queued: 17, skipped: 13 })
+    w.flush()
+    expect(count()).toBe(17)
+  })
+
   it('flushes on close and drops what is pushed afterwards', () => {
     const w = writer({ batchSize: 1000 })
     w.push(trace(1))

@@ -288,6 +288,11 @@ export async function createAppRuntime(opts: AppRuntimeOptions): Promise<AppRunt
         value: () => store.traceWriter.stats.dropped
       },
       {
+        name: 'llmnet_traces_skipped_total',
+        help: 'Successful traces not stored because more than the per-second limit finished',
+        value: () => store.traceWriter.stats.skipped
+      },
+      {
         name: 'llmnet_traces_failed_total',
         help: 'Traces lost to a failed batch write',
         value: () => store.traceWriter.stats.failed

@@ -35,6 +35,13 @@ export interface TraceWriterOptions {
   /** Retention is also applied this often without new traces (default 60 000 ms). */
   pruneIntervalMs?: number
   retention?: TraceRetention
+  /**
+   * Successful traces stored per second at most (default 250; 0 = no limit). Under heavier load
+   * the rest are counted as `skipped`, not stored: a request log that holds 10,000 traces is
+   * full within seconds at thousands a second, and writing each costs CPU the requests need.
+   * Failed requests are always stored (up to the queue).
+   */
+  maxPerSecond?: number
   now?: () => number
   /** A batch that could not be written (its traces count as `failed`). */
   onError?: (err: unknown) => void
@@ -48,6 +55,8 @@ export interface TraceWriterStats {
   dropped: number
   /** Traces lost because their batch's transaction failed. */
   failed: number
+  /** Successful traces not stored because more than `maxPerSecond` finished. */
+  skipped: number
   /** Transactions that wrote traces. */
   batches: number
   /** Traces deleted by retention. */
@@ -68,7 +77,18 @@ export class TraceWriter {
   private readonly timer: NodeJS.Timeout
   private closed = false
   private lastPrune: number
-  private readonly counts = { written: 0, dropped: 0, failed: 0, batches: 0, pruned: 0 }
+  private readonly counts = {
+    written: 0,
+    dropped: 0,
+    failed: 0,
+    skipped: 0,
+    batches: 0,
+    pruned: 0
+  }
+  /** A token bucket: `maxPerSecond` tokens, refilled continuously. */
+  private tokens: number
+  private tokensAt = 0
+  private readonly maxPerSecond: number
   private readonly maxQueue: number
   private readonly batchSize: number
   private readonly pruneIntervalMs: number
@@ -84,6 +104,8 @@ export class TraceWriter {
     this.maxQueue = opts.maxQueue ?? 5000
     this.batchSize = opts.batchSize ?? 200
     this.pruneIntervalMs = opts.pruneIntervalMs ?? 60_000
+    this.maxPerSecond = opts.maxPerSecond ?? 250
+    this.tokens = this.maxPerSecond
     this.retention = { ...DEFAULT_TRACE_RETENTION, ...opts.retention }
     this.now = opts.now ?? Date.now
     const insert = db.prepare(
@@ -132,6 +154,10 @@ export class TraceWriter {
       this.counts.dropped++
       return false
     }
+    if (this.maxPerSecond > 0 && trace.status !== 'error' && !this.admit()) {
+      this.counts.skipped++
+      return false
+    }
     this.queue.push(trace)
     if (this.queue.length >= this.batchSize && !this.immediate) {
       this.immediate = setImmediate(() => {
@@ -140,6 +166,18 @@ export class TraceWriter {
       })
       this.immediate.unref()
     }
+    return true
+  }
+
+  private admit(): boolean {
+    const now = this.now()
+    const elapsed = now - this.tokensAt
+    if (elapsed > 0) {
+      this.tokens = Math.min(this.maxPerSecond, this.tokens + (elapsed * this.maxPerSecond) / 1000)
+      this.tokensAt = now
+    }
+    if (this.tokens < 1) return false
+    this.tokens--
     return true
   }
 
