@@ -3,8 +3,9 @@
  * manager and the provider without Ollama: /api/version, /api/tags, /api/show, /api/pull
  * (streamed NDJSON progress), /api/delete, /api/ps, /api/generate and /api/chat (load/unload via
  * keep_alive, streaming and not, `format` honoured by answering JSON that matches the schema),
- * /api/create, /api/blobs, and the OpenAI-compatible /v1/chat/completions. State (models, loaded
- * models, blobs) is inspectable; every request is recorded.
+ * /api/embed (deterministic vectors: {@link fakeEmbedding}), /api/create, /api/blobs, and the
+ * OpenAI-compatible /v1/chat/completions and /v1/completions. State (models, loaded models,
+ * blobs) is inspectable; every request is recorded.
  */
 import { createHash } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http'
@@ -108,6 +109,20 @@ function answer(
   }
   if (format === 'json') return JSON.stringify({ answer: user })
   return `${model} says: ${user}`
+}
+
+/**
+ * The vector the fake's /api/embed gives a text (before `dimensions` cuts it): 8 values from the
+ * text's SHA-256, in [-1, 1), so tests can compute what an embedding must be.
+ */
+export function fakeEmbedding(text: string): number[] {
+  const hash = createHash('sha256').update(text).digest()
+  return Array.from({ length: 8 }, (_, i) => hash.readInt16LE(i * 2) / 32768)
+}
+
+/** The legacy completion text for a prompt (and `suffix`, for fill-in-the-middle). */
+export function fakeCompletion(model: string, prompt: string, suffix?: string): string {
+  return suffix ? `${model} fills: ${prompt}|${suffix}` : `${model} continues: ${prompt}`
 }
 
 /** Splits text into stream pieces (words with their following space). */
@@ -323,6 +338,60 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
     })
   }
 
+  const embed = (res: ServerResponse, body: Json): void => {
+    const name = String(body.model ?? '')
+    const model = models.get(norm(name))
+    if (!model) return notFound(res, name)
+    const input = body.input
+    const texts = typeof input === 'string' ? [input] : input
+    if (!Array.isArray(texts) || texts.some((t) => typeof t !== 'string'))
+      return json(res, 400, { error: 'invalid input type' })
+    const dims = typeof body.dimensions === 'number' ? body.dimensions : undefined
+    running.set(model.name, expiry(body.keep_alive))
+    json(res, 200, {
+      model: model.name,
+      embeddings: (texts as string[]).map((t) => fakeEmbedding(t).slice(0, dims)),
+      total_duration: 1000,
+      load_duration: 10,
+      prompt_eval_count: (texts as string[]).reduce((n, t) => n + pieces(t).length, 0)
+    })
+  }
+
+  /** Ollama's OpenAI-compatible legacy completions (it takes `suffix`). */
+  const completions = (res: ServerResponse, body: Json): void => {
+    const name = String(body.model ?? '')
+    const model = models.get(norm(name))
+    if (!model)
+      return json(res, 404, {
+        error: { message: `model "${name}" not found, try pulling it first`, type: 'api_error' }
+      })
+    if (typeof body.prompt !== 'string')
+      return json(res, 400, {
+        error: { message: 'invalid prompt', type: 'invalid_request_error' }
+      })
+    const suffix = typeof body.suffix === 'string' ? body.suffix : undefined
+    const text = fakeCompletion(model.name, body.prompt, suffix)
+    const id = 'cmpl-fake'
+    const created = Math.floor(Date.now() / 1000)
+    const base = { id, object: 'text_completion', created, model: model.name }
+    if (body.stream) {
+      res.writeHead(200, { 'content-type': 'text/event-stream' })
+      for (const p of pieces(text)) {
+        const choice = { text: p, index: 0, finish_reason: null }
+        res.write(`data: ${JSON.stringify({ ...base, choices: [choice] })}\n\n`)
+      }
+      const last = { text: '', index: 0, finish_reason: 'stop' }
+      res.write(`data: ${JSON.stringify({ ...base, choices: [last] })}\n\n`)
+      return void res.end('data: [DONE]\n\n')
+    }
+    const tokens = pieces(text).length
+    json(res, 200, {
+      ...base,
+      choices: [{ text, index: 0, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 5, completion_tokens: tokens, total_tokens: 5 + tokens }
+    })
+  }
+
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = []
     for await (const c of req) chunks.push(c as Buffer)
@@ -464,6 +533,10 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
         return chatLike(res, body, 'generate')
       case 'POST /v1/chat/completions':
         return openai(res, body)
+      case 'POST /api/embed':
+        return embed(res, body)
+      case 'POST /v1/completions':
+        return completions(res, body)
       default:
         return res.writeHead(404, { 'content-type': 'text/plain' }).end('404 page not found')
     }

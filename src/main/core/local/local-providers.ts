@@ -266,7 +266,15 @@ async function ollamaEmbed(
   model: string,
   body: Record<string, unknown>
 ): Promise<unknown> {
-  const input = body.input as string | string[]
+  const input = body.input as string | unknown[]
+  // Ollama's /api/embed takes text only; token arrays would come back as its bare 400.
+  if (typeof input !== 'string' && !input.every((x): x is string => typeof x === 'string')) {
+    throw new AppError(
+      'invalid_request',
+      `Ollama model ${model} embeds text only: send input as a string or an array of strings, not token ids`,
+      { param: 'input' }
+    )
+  }
   const dimensions = typeof body.dimensions === 'number' ? body.dimensions : undefined
   const client = await manager.client()
   let res: { embeddings: number[][]; prompt_eval_count?: number }
@@ -276,9 +284,7 @@ async function ollamaEmbed(
     throw new AppError(
       'upstream_error',
       `Ollama could not embed with ${model}: ${(err as Error).message}`,
-      {
-        cause: err
-      }
+      { cause: err }
     )
   }
   const tokens = res.prompt_eval_count ?? 0
