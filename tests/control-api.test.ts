@@ -269,8 +269,15 @@ async function scenario(app: AppRuntime, { call, events }: { call: Call; events:
   expect(!noTrace.ok && noTrace.error.code).toBe('not_found')
 
   // ── secrets: set, list without values, recompile the pipeline that reads them, delete ──
+  // An env-file in the pipeline's workspace (resolves at once) beside a store secret (missing).
+  const workspace = app.runtime.pipelineService.workspaceFor('secretive')
+  mkdirSync(workspace, { recursive: true })
+  writeFileSync(path.join(workspace, 'keys.env'), 'ORG=org-from-env-file\nREGION=eu-west\n')
   const secretText = composition(upstream.url, {
-    secrets: { vault: { source: 'store', variables: ['TOKEN'] } }
+    secrets: {
+      vault: { source: 'store', variables: ['TOKEN'] },
+      dotenv: { source: 'env-file', path: 'keys.env' }
+    }
   })
   const waiting = ok(
     await call('pipelines.save', { name: 'secretive', text: secretText, format: 'json' })
@@ -279,7 +286,47 @@ async function scenario(app: AppRuntime, { call, events }: { call: Call; events:
   expect(
     ok(await call('pipelines.list', {})).pipelines.find((p) => p.name === 'secretive')?.status
   ).toBe('error')
+  const before = ok(await call('secrets.sources', { pipeline: 'secretive' }))
+  expect(before.sources).toEqual([
+    {
+      pipeline: 'secretive',
+      name: 'vault',
+      source: 'store',
+      detail: "the app's secret store",
+      variables: [{ name: 'TOKEN', state: 'missing' }],
+      problem: expect.stringContaining('vault.TOKEN is not in the secret store')
+    },
+    {
+      pipeline: 'secretive',
+      name: 'dotenv',
+      source: 'env-file',
+      detail: 'keys.env',
+      variables: [
+        { name: 'ORG', state: 'resolved' },
+        { name: 'REGION', state: 'resolved' }
+      ],
+      problem: null
+    }
+  ])
+  expect(JSON.stringify(before)).not.toMatch(/org-from-env-file|eu-west/)
+  const unknown = await call('secrets.sources', { pipeline: 'nowhere' })
+  expect(!unknown.ok && unknown.error.code).toBe('not_found')
   ok(await call('secrets.set', { name: 'vault.TOKEN', value: 'sk-very-secret-value' }))
+  const after = ok(await call('secrets.sources', {}))
+  expect(after.sources.filter((s) => s.pipeline === 'secretive')).toEqual([
+    expect.objectContaining({ name: 'vault', variables: [{ name: 'TOKEN', state: 'resolved' }] }),
+    // Served now: the env-file lists no variables, so its loaded keys are shown.
+    expect.objectContaining({
+      name: 'dotenv',
+      variables: [
+        { name: 'ORG', state: 'resolved' },
+        { name: 'REGION', state: 'resolved' }
+      ],
+      problem: null
+    })
+  ])
+  expect(after.sources.find((s) => s.name === 'vault')?.problem).toBeNull()
+  expect(JSON.stringify(after)).not.toMatch(/sk-very-secret-value|org-from-env-file|eu-west/)
   const secrets = ok(await call('secrets.list', {}))
   expect(secrets.secrets).toEqual([
     expect.objectContaining({ name: 'vault.TOKEN', usedBy: ['secretive'] })

@@ -52,6 +52,17 @@ const shell = (upstream: string): string => `{
 }
 `
 
+/** A composition reading the store secret `e2e.API_TOKEN`. */
+const storeSecret = (upstream: string): string => `{
+  "models": { "m": { "type": "external", "url": "${upstream}/v1" } },
+  "secrets": { "e2e": { "source": "store", "variables": ["API_TOKEN"] } },
+  "architecture": [
+    { "name": "chat", "layer": 0, "model": "m", "adapter": "openai-api", "output-to": ["output"] },
+    { "name": "output", "adapter": "output" }
+  ]
+}
+`
+
 describe.skipIf(!CHROMIUM)('the UI against llmnet serve --ui', () => {
   let fixtures: Fixtures
   let server: ServeUi
@@ -226,12 +237,36 @@ describe.skipIf(!CHROMIUM)('the UI against llmnet serve --ui', () => {
     await app.shot(shots, 'requests-replay')
   })
 
-  it('sets a secret and shows it masked from then on', async () => {
+  it('sets a secret and shows it masked from then on, its source going from missing to resolved', async () => {
+    // A pipeline reading the store secret e2e.API_TOKEN: saved, but not served until it is set.
+    const saved = await page.evaluate<{ ok: boolean }>(
+      `fetch('/api/pipelines.save', { method: 'POST', headers: { 'content-type': 'application/json' }, body: ${JSON.stringify(
+        JSON.stringify({ name: 'e2e-secretive', text: storeSecret(upstream()), format: 'json' })
+      )} }).then((r) => r.json())`
+    )
+    expect(saved.ok).toBe(true)
     await app.go('secrets')
+    const variable = page.locator(
+      '[data-testid="source-e2e-secretive-e2e"] [data-testid="source-variable"]'
+    )
+    await expect.poll(() => variable.getAttribute('data-state')).toBe('missing')
+    await expect(variable.textContent()).resolves.toMatch(/API_TOKEN\s*••••\s*missing/)
+    await expect(
+      page
+        .locator('[data-testid="source-e2e-secretive-e2e"] [data-testid="source-problem"]')
+        .textContent()
+    ).resolves.toContain('e2e.API_TOKEN is not in the secret store')
+    await app.shot(shots, 'secrets-missing')
     await page.fill('[data-testid="secret-name"]', 'e2e.API_TOKEN')
     await page.fill('[data-testid="secret-value"]', 'super-secret-value')
     await page.click('button:has-text("Set secret")')
     await page.locator('[data-testid="secrets-table"] td', { hasText: 'e2e.API_TOKEN' }).waitFor()
+    await expect.poll(() => variable.getAttribute('data-state')).toBe('resolved')
+    await expect(
+      page
+        .locator('[data-testid="source-e2e-secretive-e2e"] [data-testid="source-problem"]')
+        .count()
+    ).resolves.toBe(0)
     await expect(page.locator('[data-testid="secret-value"]').inputValue()).resolves.toBe('')
     await expect(page.content()).resolves.not.toContain('super-secret-value')
     // Still masked after a reload: the value never comes back from the server.
@@ -239,6 +274,7 @@ describe.skipIf(!CHROMIUM)('the UI against llmnet serve --ui', () => {
     await page.locator('.app[data-app-state="ready"]').waitFor()
     await page.locator('[data-testid="secrets-table"] td', { hasText: 'e2e.API_TOKEN' }).waitFor()
     await expect(page.content()).resolves.not.toContain('super-secret-value')
+    await expect.poll(() => variable.getAttribute('data-state')).toBe('resolved')
     await app.shot(shots, 'secrets')
   })
 

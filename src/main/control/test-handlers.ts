@@ -91,6 +91,29 @@ export function createTestHandlers(hub: EventHub): ContractHandlers {
         ]
       : []
 
+  /** A stored JSON pipeline's `store` secret sources, resolved when the map holds the key. */
+  const storeSources = (pipeline: string, text: string) => {
+    let declared: Record<string, { source?: string; variables?: string[] }> = {}
+    try {
+      declared = (JSON.parse(text) as { secrets?: typeof declared }).secrets ?? {}
+    } catch {
+      // A YAML or broken text declares nothing this fixture can read.
+    }
+    return Object.entries(declared)
+      .filter(([, s]) => s.source === 'store')
+      .map(([name, s]) => ({
+        pipeline,
+        name,
+        source: 'store' as const,
+        detail: "the app's secret store",
+        variables: (s.variables ?? []).map((v) => ({
+          name: v,
+          state: secrets.has(`${name}.${v}`) ? ('resolved' as const) : ('missing' as const)
+        })),
+        problem: null
+      }))
+  }
+
   return {
     'pipelines.list': async () => ({ pipelines: [...pipelines.keys()].map(summary) }),
     'pipelines.get': async ({ name }) => {
@@ -212,6 +235,14 @@ export function createTestHandlers(hub: EventHub): ContractHandlers {
       secrets: [...secrets].map(([name, s]) => ({ name, updatedAt: s.updatedAt, usedBy: [] })),
       storage: { kind: 'key-file' as const, warning: null }
     }),
+    'secrets.sources': async ({ pipeline }) => {
+      if (pipeline !== undefined) find(pipeline)
+      return {
+        sources: [...pipelines]
+          .filter(([name]) => pipeline === undefined || name === pipeline)
+          .flatMap(([name, p]) => storeSources(name, p.versions.at(-1)!.text))
+      }
+    },
     'secrets.set': async ({ name, value }) => {
       const entry = { value, updatedAt: Date.now() }
       secrets.set(name, entry)

@@ -3,7 +3,7 @@
  * output here carries names and state only (`contract.test.ts` checks it).
  */
 import { z } from 'zod'
-import { NoInput, defineRoutes, route } from './define'
+import { NoInput, PipelineNameSchema, defineRoutes, route } from './define'
 
 /**
  * A stored secret's key, `NAME.VARIABLE`: a composition's `secrets` entry `NAME` with
@@ -23,6 +23,20 @@ export const SecretInfoSchema = z.object({
   usedBy: z.array(z.string())
 })
 
+/**
+ * One entry of a composition's `secrets` map and how it resolved. `detail` says where it reads
+ * from (the env-file path, the Vault address and path, the environment variable's name), never
+ * a value; `problem` is why a source did not resolve, as the pipeline's load reported it.
+ */
+export const SecretSourceInfoSchema = z.object({
+  pipeline: z.string(),
+  name: z.string(),
+  source: z.enum(['env-file', 'env', 'vault', 'store']),
+  detail: z.string(),
+  variables: z.array(z.object({ name: z.string(), state: z.enum(['resolved', 'missing']) })),
+  problem: z.string().nullable()
+})
+
 export const secretsRoutes = defineRoutes('secrets', {
   'secrets.list': route(
     NoInput,
@@ -34,6 +48,11 @@ export const secretsRoutes = defineRoutes('secrets', {
         warning: z.string().nullable()
       })
     })
+  ),
+  /** The served and failed pipelines' secret sources (one pipeline's when named). */
+  'secrets.sources': route(
+    z.strictObject({ pipeline: PipelineNameSchema.optional() }).default({}),
+    z.object({ sources: z.array(SecretSourceInfoSchema) })
   ),
   'secrets.set': route(
     z.strictObject({ name: SecretNameSchema, value: z.string().min(1).max(65_536) }),

@@ -7,9 +7,15 @@ import { createRedactor } from '../secrets/redact'
 /** Loaded secret values of a pipeline, with the list of values for redaction. */
 export interface PipelineSecrets extends SecretLookup {
   values(): string[]
+  /** Every loaded `<name>.<VARIABLE>` key (what a source that lists no variables resolved to). */
+  keys?(): string[]
 }
 
-export const NO_SECRETS: PipelineSecrets = { get: () => undefined, values: () => [] }
+export const NO_SECRETS: PipelineSecrets = {
+  get: () => undefined,
+  values: () => [],
+  keys: () => []
+}
 /** The identity redactor, used when a pipeline has no secrets. */
 export const NO_REDACTION = (s: string): string => s
 

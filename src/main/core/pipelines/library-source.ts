@@ -73,6 +73,11 @@ export class LibrarySource {
     for (const [name, s] of this.status) if (s.state === 'error') await this.sync(name)
   }
 
+  /** The library pipelines whose last load failed. */
+  failedNames(): string[] {
+    return [...this.status].filter(([, s]) => s.state === 'error').map(([name]) => name)
+  }
+
   statusOf(name: string): LibraryStatus {
     return this.status.get(name) ?? { state: 'absent' }
   }

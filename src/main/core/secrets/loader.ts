@@ -366,7 +366,7 @@ function parseJson(text: string): unknown {
 }
 
 /** A URL for messages: user info (`user:pass@`) and the query string dropped. */
-function displayUrl(url: string): string {
+export function displayUrl(url: string): string {
   try {
     const u = new URL(url)
     u.username = ''

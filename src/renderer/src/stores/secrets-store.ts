@@ -1,6 +1,7 @@
 /**
- * @module Hooks & secrets: each pipeline's functions with one test call each, and the secret
- * store's names (values go in through `secrets.set` and never come back).
+ * @module Hooks & secrets: each pipeline's functions with one test call each, the secret
+ * store's names (values go in through `secrets.set` and never come back), and every
+ * composition's secret sources with each variable resolved or missing.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla'
 import type { OutputOf } from '../../../shared/contract/routes'
@@ -9,6 +10,7 @@ import { call, type StoreDeps } from './call'
 export type FunctionInfo = OutputOf<'functions.list'>['functions'][number]
 export type SecretInfo = OutputOf<'secrets.list'>['secrets'][number]
 export type TestResult = OutputOf<'functions.test'>
+export type SecretSourceInfo = OutputOf<'secrets.sources'>['sources'][number]
 
 export interface SecretsState {
   functions: Record<string, FunctionInfo[]>
@@ -16,9 +18,13 @@ export interface SecretsState {
   secrets: SecretInfo[]
   storage: OutputOf<'secrets.list'>['storage'] | null
   loaded: boolean
+  /** Every pipeline's secret sources, in pipeline order. */
+  sources: SecretSourceInfo[]
   loadFunctions(pipeline: string): Promise<void>
   test(pipeline: string, name: string, input: string): Promise<void>
+  /** Reloads the stored names and the sources (a set or delete changes both). */
   refresh(): Promise<void>
+  refreshSources(): Promise<void>
   /** Stores a value; true when stored. The value is never kept in state. */
   set(name: string, value: string): Promise<boolean>
   remove(name: string): Promise<void>
@@ -38,6 +44,7 @@ export function createSecretsStore(deps: StoreDeps): SecretsStore {
     secrets: [],
     storage: null,
     loaded: false,
+    sources: [],
     async loadFunctions(pipeline) {
       const data = await call(deps, `Functions of ${pipeline}`, 'functions.list', { pipeline })
       if (data) set({ functions: { ...get().functions, [pipeline]: data.functions } })
@@ -54,6 +61,11 @@ export function createSecretsStore(deps: StoreDeps): SecretsStore {
     async refresh() {
       const data = await call(deps, 'Could not list secrets', 'secrets.list')
       set({ loaded: true, ...(data ?? {}) })
+      await get().refreshSources()
+    },
+    async refreshSources() {
+      const data = await call(deps, 'Could not list secret sources', 'secrets.sources')
+      if (data) set({ sources: data.sources })
     },
     async set(name, value) {
       const data = await call(deps, `Could not set ${name}`, 'secrets.set', { name, value })
@@ -66,6 +78,7 @@ export function createSecretsStore(deps: StoreDeps): SecretsStore {
         await get().refresh()
     },
     attach() {
+      // Set or deleted anywhere (the CLI, another window): names and source states both change.
       return deps.platform.on('secret.changed', () => void get().refresh())
     }
   }))

@@ -1,12 +1,13 @@
 /**
- * @module Hooks & secrets: each pipeline's functions with a Test button, and the secret store
- * (names, who uses them, how values are protected); values are typed in and never shown back.
+ * @module Hooks & secrets: each pipeline's functions with a Test button, every composition's
+ * secret sources (each variable resolved or missing), and the secret store (names, who uses
+ * them, how values are protected); values are typed in and never shown back.
  */
 import { useEffect, useState } from 'react'
 import { EmptyState } from '../../components/EmptyState'
 import { formatMs, formatTime } from '../../lib/format'
 import { useS, useStores } from '../../stores'
-import { testKey, type FunctionInfo } from '../../stores/secrets-store'
+import { testKey, type FunctionInfo, type SecretSourceInfo } from '../../stores/secrets-store'
 
 function FunctionRow(props: { pipeline: string; fn: FunctionInfo }): React.JSX.Element {
   const s = useStores()
@@ -53,6 +54,37 @@ function FunctionRow(props: { pipeline: string; fn: FunctionInfo }): React.JSX.E
               {n}
             </div>
           ))}
+        </div>
+      )}
+    </li>
+  )
+}
+
+function SourceRow(props: { source: SecretSourceInfo }): React.JSX.Element {
+  const x = props.source
+  return (
+    <li className="secret-source" data-testid={`source-${x.pipeline}-${x.name}`}>
+      <div className="row wrap">
+        <strong>{x.name}</strong> <span className="badge">{x.source}</span>
+        <code className="small ellipsis grow" title={x.detail}>
+          {x.detail}
+        </code>
+      </div>
+      {x.variables.length === 0 ? (
+        <div className="muted small">no variables</div>
+      ) : (
+        <ul className="secret-variables">
+          {x.variables.map((v) => (
+            <li key={v.name} data-testid="source-variable" data-state={v.state}>
+              <code>{v.name}</code> <span aria-label="masked value">••••</span>{' '}
+              <span className={`badge ${v.state === 'resolved' ? 'ok' : 'bad'}`}>{v.state}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {x.problem && (
+        <div className="bad small" data-testid="source-problem">
+          {x.problem}
         </div>
       )}
     </li>
@@ -115,13 +147,17 @@ export function SecretsPage(): React.JSX.Element {
   const functions = useS(s.secrets, (x) => x.functions)
   const secrets = useS(s.secrets, (x) => x.secrets)
   const storage = useS(s.secrets, (x) => x.storage)
+  const sources = useS(s.secrets, (x) => x.sources)
   useEffect(() => {
     void s.secrets.getState().refresh()
   }, [s.secrets])
   useEffect(() => {
     for (const p of pipelines) void s.secrets.getState().loadFunctions(p.name)
+    // A pipeline saved, fixed or removed brings, resolves or takes away its sources.
+    void s.secrets.getState().refreshSources()
   }, [pipelines, s.secrets])
   const withFunctions = pipelines.filter((p) => (functions[p.name] ?? []).length > 0)
+  const bySource = [...new Set(sources.map((x) => x.pipeline))]
 
   return (
     <div className="page" data-testid="page-secrets">
@@ -141,6 +177,28 @@ export function SecretsPage(): React.JSX.Element {
                 {(functions[p.name] ?? []).map((f) => (
                   <FunctionRow key={f.name} pipeline={p.name} fn={f} />
                 ))}
+              </ul>
+            </div>
+          ))
+        )}
+      </section>
+      <section className="card-section" data-testid="secret-sources">
+        <h3>Secret sources</h3>
+        {bySource.length === 0 ? (
+          <EmptyState title="No secret sources">
+            A composition&apos;s <code>secrets</code> (an env file, environment variables, Vault or
+            this app&apos;s store) appear here with each variable resolved or missing.
+          </EmptyState>
+        ) : (
+          bySource.map((pipeline) => (
+            <div key={pipeline}>
+              <h4>{pipeline}</h4>
+              <ul className="secret-sources">
+                {sources
+                  .filter((x) => x.pipeline === pipeline)
+                  .map((x) => (
+                    <SourceRow key={x.name} source={x} />
+                  ))}
               </ul>
             </div>
           ))
