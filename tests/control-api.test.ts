@@ -337,6 +337,12 @@ async function scenario(app: AppRuntime, { call, events }: { call: Call; events:
     'sk-very-secret-value'
   )
   expect(ok(await call('secrets.delete', { name: 'vault.TOKEN' })).deleted).toBe(true)
+  // The pipeline that read it can no longer load: it says so (and keeps serving what it had).
+  const afterDelete = ok(await call('pipelines.list', {})).pipelines
+  expect(afterDelete.find((p) => p.name === 'secretive')).toMatchObject({
+    status: 'error',
+    error: expect.stringContaining('vault') as unknown
+  })
   expect(ok(await call('secrets.list', {})).secrets).toEqual([])
 
   // ── functions: listed with the hooks that call them, tested with sample input ──

@@ -88,7 +88,11 @@ export function secretsHandlers(deps: SecretsDeps): DomainHandlers<'secrets'> {
   }
   const changed = async (key: string, state: 'set' | 'deleted'): Promise<void> => {
     const name = key.slice(0, key.indexOf('.'))
-    await deps.service.recompile((p) => usesStoreSecret(p, name))
+    // Library pipelines reload through their source, so their status says when a load now fails.
+    for (const p of deps.registry.list().filter((q) => usesStoreSecret(q, name))) {
+      if (deps.service.origin(p.id)?.kind === 'library') await deps.source.sync(p.id)
+      else await deps.service.recompile((q) => q.id === p.id)
+    }
     await deps.source.retryFailed()
     deps.hub.emit('secret.changed', { name: key, state })
   }
