@@ -147,8 +147,21 @@ export function rawExchange(
   })
 }
 
+/**
+ * Drops interim responses (`100 Continue` for `Expect: 100-continue`): legal before the final
+ * answer, which is the one the contract is about.
+ */
+function finalResponse(text: string): string {
+  let rest = text
+  for (let m; (m = /^HTTP\/1\.[01] 1\d\d[^\r]*\r\n(?:[^\r]+\r\n)*\r\n/.exec(rest));)
+    rest = rest.slice(m[0].length)
+  return rest
+}
+
 function responseComplete(raw: Buffer): boolean {
-  const text = raw.toString('latin1')
+  const all = raw.toString('latin1')
+  const text = finalResponse(all)
+  raw = raw.subarray(all.length - text.length)
   const headEnd = text.indexOf('\r\n\r\n')
   if (headEnd < 0) return false
   const head = text.slice(0, headEnd)
@@ -160,7 +173,7 @@ function responseComplete(raw: Buffer): boolean {
 
 /** The first HTTP response in raw bytes (Content-Length, chunked, or up to the close). */
 export function parseFirstResponse(raw: Buffer): Answer | undefined {
-  const text = raw.toString('latin1')
+  const text = finalResponse(raw.toString('latin1'))
   const headEnd = text.indexOf('\r\n\r\n')
   if (headEnd < 0) return undefined
   const [statusLine = '', ...headerLines] = text.slice(0, headEnd).split('\r\n')
