@@ -5,7 +5,10 @@
 import { randomUUID } from 'node:crypto'
 import type { z } from 'zod'
 import type { LocalModelSchema, PullProgressSchema } from '../../../shared/contract/models'
+import { describeModel } from '../../../shared/config/models'
+import type { ModelRuntimeStatus } from '../../../shared/models/status'
 import type { CompiledPipeline } from '../../core/engine/pipeline'
+import { blankStatus } from '../../core/local/model-status'
 import { AppError } from '../../core/errors'
 import type { LocalModelManager } from '../../core/local/manager'
 import { catalogFor } from '../../core/models/catalog'
@@ -93,25 +96,21 @@ export function modelsHandlers(deps: ModelsDeps): DomainHandlers<'models'> {
     }
     return p
   }
-  const statusOf = (key: string) => {
-    const found = deps.models.status().find((s) => s.key === key)
-    if (found) return found
-    return {
-      key,
-      runner: 'ollama' as const,
-      source: key,
-      state: 'stopped' as const,
-      lastError: null,
-      pid: null,
-      port: null,
-      memory: null,
-      gpu: null,
-      gpuLayers: null,
-      loadedSince: null,
-      lastUsed: null,
-      tokensPerSecond: null,
-      restarts: 0
-    }
+  /** The row of a pipeline's model (every configured local model has one from the start). */
+  const statusOf = (p: CompiledPipeline, key: string): ModelRuntimeStatus => {
+    const rows = deps.models.status()
+    const found =
+      rows.find((s) => s.key === key && s.pipeline === p.id) ?? rows.find((s) => s.key === key)
+    const runner = describeModel(p.composition.models[key] ?? { type: 'external' }).runner
+    return (
+      found ??
+      blankStatus({
+        key,
+        pipeline: p.id,
+        runner: runner === 'ollama' ? 'ollama' : 'llama-cpp',
+        source: key
+      })
+    )
   }
   /** The Ollama we started, if any; otherwise the one OLLAMA_HOST names. */
   const managedOllama = () => {
@@ -146,12 +145,14 @@ export function modelsHandlers(deps: ModelsDeps): DomainHandlers<'models'> {
       return { runtime: deps.models.status(), local, pulls: pulls.list() }
     },
     async 'models.load'(input) {
-      await deps.models.load(pipelineFor(input.pipeline, input.key), input.key)
-      return statusOf(input.key)
+      const p = pipelineFor(input.pipeline, input.key)
+      await deps.models.load(p, input.key)
+      return statusOf(p, input.key)
     },
     async 'models.unload'(input) {
-      await deps.models.unload(pipelineFor(input.pipeline, input.key), input.key)
-      return statusOf(input.key)
+      const p = pipelineFor(input.pipeline, input.key)
+      await deps.models.unload(p, input.key)
+      return statusOf(p, input.key)
     },
     async 'models.pull'(input) {
       if (input.runner === 'llama-cpp') {

@@ -33,7 +33,7 @@ import type {
 import { type CompletionResult, generate, SlotPool } from './slots'
 import { checkWorkerFields } from './request-fields'
 import { opensThinking, splitThinking, ThinkSplitter } from './think-split'
-import { HttpError, readBody, sendError, sendJson, TextCoalescer } from './worker-http'
+import { HttpError, readJsonBody, sendError, sendJson, TextCoalescer } from './worker-http'
 import { WorkerEndpoints } from './worker-endpoints'
 
 /** The state `GET /health` reports. */
@@ -211,25 +211,7 @@ export class LlamaModelServer {
   private async completions(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!this.ready || !this.model || !this.chatWrapper || !this.grammars || this.closing)
       throw new HttpError(503, 'the model is still loading', 'model_not_ready')
-    const raw = await readBody(req)
-    let json: unknown
-    try {
-      json = JSON.parse(raw)
-    } catch {
-      throw new HttpError(400, 'the body is not valid JSON', 'invalid_json')
-    }
-    const parsed = ChatCompletionRequestSchema.safeParse(json)
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]
-      const param = issue?.path.join('.')
-      throw new HttpError(
-        400,
-        `invalid request: ${param ? `${param}: ` : ''}${issue?.message ?? 'invalid'}`,
-        'invalid_request',
-        param
-      )
-    }
-    const body = parsed.data as CompletionBody
+    const body = (await readJsonBody(ChatCompletionRequestSchema, req)) as CompletionBody
     checkWorkerFields(body, this.modelId)
     const model = this.model
     const grammars = this.grammars

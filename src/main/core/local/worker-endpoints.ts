@@ -14,7 +14,6 @@ import {
   type LlamaModel,
   type Token
 } from 'node-llama-cpp'
-import type { z } from 'zod'
 import {
   type CompletionRequest,
   CompletionRequestSchema,
@@ -24,7 +23,7 @@ import { embeddingInputs, EmbeddingsRequestSchema } from '../../../shared/openai
 import type { RequestMessage } from './protocol'
 import type { SlotPool } from './slots'
 import { DEFAULT_TEMPERATURE } from './worker-checks'
-import { HttpError, readBody, sendJson } from './worker-http'
+import { HttpError, readJsonBody, sendJson } from './worker-http'
 
 /** What the endpoints need from the loaded server; undefined while loading or closing. */
 export interface LoadedState {
@@ -37,26 +36,6 @@ export interface LoadedState {
 export interface EndpointHooks {
   onRequestStart: () => void
   onRequest: (m: RequestMessage) => void
-}
-
-async function parse<S extends z.ZodType>(schema: S, req: IncomingMessage): Promise<z.infer<S>> {
-  let json: unknown
-  try {
-    json = JSON.parse(await readBody(req))
-  } catch (err) {
-    if (err instanceof HttpError) throw err
-    throw new HttpError(400, 'the body is not valid JSON', 'invalid_json')
-  }
-  const parsed = schema.safeParse(json)
-  if (parsed.success) return parsed.data
-  const issue = parsed.error.issues[0]
-  const param = issue?.path.join('.')
-  throw new HttpError(
-    400,
-    `invalid request: ${param ? `${param}: ` : ''}${issue?.message ?? 'invalid'}`,
-    'invalid_request',
-    param
-  )
 }
 
 export class WorkerEndpoints {
@@ -86,7 +65,7 @@ export class WorkerEndpoints {
     req: IncomingMessage,
     res: ServerResponse
   ): Promise<void> {
-    const body = await parse(EmbeddingsRequestSchema, req)
+    const body = await readJsonBody(EmbeddingsRequestSchema, req)
     this.embedding ??= state.model.createEmbeddingContext({
       contextSize: Math.min(state.contextSize, state.model.trainContextSize)
     })
@@ -138,7 +117,7 @@ export class WorkerEndpoints {
     req: IncomingMessage,
     res: ServerResponse
   ): Promise<void> {
-    const body = await parse(CompletionRequestSchema, req)
+    const body = await readJsonBody(CompletionRequestSchema, req)
     const abort = new AbortController()
     res.once('close', () => {
       if (!res.writableFinished) abort.abort()

@@ -3,6 +3,7 @@
  * `{error: {...}}` envelope.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { z } from 'zod'
 import { formatBytes } from './worker-checks'
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -41,6 +42,30 @@ export function readBody(req: IncomingMessage): Promise<string> {
     req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
     req.once('error', reject)
   })
+}
+
+/** The request's JSON body checked against `schema`; a 400 naming the first bad field. */
+export async function readJsonBody<S extends z.ZodType>(
+  schema: S,
+  req: IncomingMessage
+): Promise<z.infer<S>> {
+  let json: unknown
+  try {
+    json = JSON.parse(await readBody(req))
+  } catch (err) {
+    if (err instanceof HttpError) throw err
+    throw new HttpError(400, 'the body is not valid JSON', 'invalid_json')
+  }
+  const parsed = schema.safeParse(json)
+  if (parsed.success) return parsed.data
+  const issue = parsed.error.issues[0]
+  const param = issue?.path.join('.')
+  throw new HttpError(
+    400,
+    `invalid request: ${param ? `${param}: ` : ''}${issue?.message ?? 'invalid'}`,
+    'invalid_request',
+    param
+  )
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -10,27 +10,12 @@ import {
   type ChoiceLogprobs,
   type Usage
 } from '../../../shared/openai/chat'
+import { OLLAMA_PARAMETERS } from '../../../shared/config/model-parameters'
 import { AppError } from '../errors'
 import { choiceStringSchema, type ProviderRequest } from '../providers/provider'
 
-/** Request parameters that map straight onto Ollama `options`. */
-const OPTION_KEYS = [
-  'temperature',
-  'top_p',
-  'top_k',
-  'min_p',
-  'seed',
-  'num_predict',
-  'num_ctx',
-  'repeat_penalty',
-  'repeat_last_n',
-  'presence_penalty',
-  'frequency_penalty',
-  'typical_p',
-  'mirostat',
-  'mirostat_tau',
-  'mirostat_eta'
-] as const
+/** Request parameters that map straight onto Ollama `options` (`stop` is mapped on its own). */
+const OPTION_KEYS = OLLAMA_PARAMETERS.filter((k) => k !== 'stop')
 
 /** Client fields the native request maps (besides OPTION_KEYS). */
 const MAPPED_KEYS = new Set<string>([
