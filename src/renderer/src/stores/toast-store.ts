@@ -11,7 +11,7 @@ export interface Toast {
 
 export interface ToastState {
   toasts: Toast[]
-  /** Shows a message; errors stay until dismissed, info disappears on the next one. */
+  /** Shows a message; errors stay until dismissed, info goes after a few seconds or the next one. */
   push(kind: Toast['kind'], message: string, code?: string): void
   error(error: ControlError, what?: string): void
   dismiss(id: number): void
@@ -19,8 +19,11 @@ export interface ToastState {
 
 export type ToastStore = StoreApi<ToastState>
 
+/** How long an info message stays (it would otherwise cover the page's own buttons). */
+export const INFO_TOAST_MS = 6000
+
 /** The toast store. */
-export function createToastStore(): ToastStore {
+export function createToastStore(opts: { infoMs?: number } = {}): ToastStore {
   let next = 1
   return createStore<ToastState>((set, get) => ({
     toasts: [],
@@ -28,7 +31,9 @@ export function createToastStore(): ToastStore {
       const kept = get()
         .toasts.filter((t) => t.kind === 'error')
         .slice(-4)
-      set({ toasts: [...kept, { id: next++, kind, message, code }] })
+      const id = next++
+      set({ toasts: [...kept, { id, kind, message, code }] })
+      if (kind === 'info') setTimeout(() => get().dismiss(id), opts.infoMs ?? INFO_TOAST_MS)
     },
     error(error, what) {
       get().push('error', what ? `${what}: ${error.message}` : error.message, error.code)
