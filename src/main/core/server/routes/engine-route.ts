@@ -38,6 +38,24 @@ export interface RouteRun {
   answerId: string
 }
 
+/** One request of a route that maps its own API onto a chat run (Messages, Responses). */
+export interface ChatCall<B> {
+  reply: FastifyReply
+  deps: EngineRouteDeps
+  req: FastifyRequest
+  run: RouteRun
+  /** The request in the route's own API. */
+  body: B
+  /** The same request as a chat completion, for the engine. */
+  chat: ChatCompletionRequest
+}
+
+/** How such a route answers: the whole answer at once, or its own event stream. */
+export interface ChatAnswer<B> {
+  whole(call: ChatCall<B>): Promise<void>
+  streamed(call: ChatCall<B>): Promise<void>
+}
+
 /** Counts requests in flight across the mapped routes (the chat route keeps its own count). */
 export class RouteGate {
   private active = 0
@@ -47,6 +65,13 @@ export class RouteGate {
    * Admits a request (503 while draining, 429 over the limit) and ties its cancellation to the
    * client's connection; `work` runs with it and the slot is freed after.
    */
+  /** Runs a mapped chat request through the gate and answers it streamed or whole. */
+  answer<B>(call: Omit<ChatCall<B>, 'run'>, answer: ChatAnswer<B>): Promise<void> {
+    return this.run(call.req, call.reply, (run) =>
+      call.chat.stream ? answer.streamed({ ...call, run }) : answer.whole({ ...call, run })
+    )
+  }
+
   async run<T>(
     req: FastifyRequest,
     reply: FastifyReply,

@@ -6,7 +6,7 @@
  * message_stop. Errors on this route, its authentication included, leave in Anthropic's shape
  * `{type: "error", error: {type, message}}`.
  */
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyError, FastifyInstance } from 'fastify'
 import {
   anthropicErrorType,
   anthropicParams,
@@ -23,8 +23,8 @@ import {
   answerHeaders,
   collectAnswer,
   type EngineRouteDeps,
+  type ChatCall,
   RouteGate,
-  type RouteRun,
   runChat,
   sendJsonAnswer,
   type ToolCall,
@@ -92,23 +92,19 @@ export function registerMessages(app: FastifyInstance, deps: MessagesRouteDeps):
     scope.post('/v1/messages', async (req, reply) => {
       const body = parseBody(MessagesRequestSchema, req.body)
       const chat = toChatRequest(body)
-      await gate.run(req, reply, (run) =>
-        chat.stream
-          ? streamed(reply, deps, req, run, body, chat)
-          : whole(reply, deps, req, run, body, chat)
-      )
+      await gate.answer({ reply, deps, req, body, chat }, { whole, streamed })
     })
   })
 }
 
-async function whole(
-  reply: FastifyReply,
-  deps: EngineRouteDeps,
-  req: Parameters<typeof runChat>[1],
-  run: RouteRun,
-  body: MessagesRequest,
-  chat: ChatCompletionRequest
-): Promise<void> {
+async function whole({
+  reply,
+  deps,
+  req,
+  run,
+  body,
+  chat
+}: ChatCall<MessagesRequest>): Promise<void> {
   const { text, calls, result } = await collectAnswer(deps, req, run, chat)
   const content: Record<string, unknown>[] = []
   if (text) content.push({ type: 'text', text })
@@ -125,14 +121,14 @@ async function whole(
   })
 }
 
-async function streamed(
-  reply: FastifyReply,
-  deps: EngineRouteDeps,
-  req: Parameters<typeof runChat>[1],
-  run: RouteRun,
-  body: MessagesRequest,
-  chat: ChatCompletionRequest
-): Promise<void> {
+async function streamed({
+  reply,
+  deps,
+  req,
+  run,
+  body,
+  chat
+}: ChatCall<MessagesRequest>): Promise<void> {
   const res = reply.raw
   let started = false
   const send = (type: string, data: Record<string, unknown>): void => {

@@ -7,7 +7,7 @@
  * and response.completed; every event carries a `sequence_number`. Nothing is stored, so
  * `previous_response_id` is refused.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { ChatCompletionRequest, Usage } from '../../../../shared/openai/chat'
 import {
   type ResponseOutputItem,
@@ -24,8 +24,8 @@ import {
   answerHeaders,
   collectAnswer,
   type EngineRouteDeps,
+  type ChatCall,
   RouteGate,
-  type RouteRun,
   runChat,
   sendJsonAnswer,
   type ToolCall,
@@ -128,22 +128,18 @@ export function registerResponses(app: FastifyInstance, deps: EngineRouteDeps): 
       )
     }
     const chat = toChatRequest(body)
-    await gate.run(req, reply, (run) =>
-      chat.stream
-        ? streamed(reply, deps, req, run, body, chat)
-        : whole(reply, deps, req, run, body, chat)
-    )
+    await gate.answer({ reply, deps, req, body, chat }, { whole, streamed })
   })
 }
 
-async function whole(
-  reply: FastifyReply,
-  deps: EngineRouteDeps,
-  req: Parameters<typeof runChat>[1],
-  run: RouteRun,
-  body: ResponsesRequest,
-  chat: ChatCompletionRequest
-): Promise<void> {
+async function whole({
+  reply,
+  deps,
+  req,
+  run,
+  body,
+  chat
+}: ChatCall<ResponsesRequest>): Promise<void> {
   const created = unixNow()
   const { text, calls, result } = await collectAnswer(deps, req, run, chat)
   const output: ResponseOutputItem[] = []
@@ -254,14 +250,14 @@ class ResponseEvents {
   }
 }
 
-async function streamed(
-  reply: FastifyReply,
-  deps: EngineRouteDeps,
-  req: Parameters<typeof runChat>[1],
-  run: RouteRun,
-  body: ResponsesRequest,
-  chat: ChatCompletionRequest
-): Promise<void> {
+async function streamed({
+  reply,
+  deps,
+  req,
+  run,
+  body,
+  chat
+}: ChatCall<ResponsesRequest>): Promise<void> {
   const res = reply.raw
   const id = `resp_${run.answerId}`
   const created = unixNow()
