@@ -23,6 +23,8 @@ import { AccessPolicy, type AskUser } from './core/access/access-policy'
 import { AppTokenRepository } from './core/storage/app-token-repository'
 import type { Authorizer } from './core/server/app'
 import type { EngineDeps } from './core/engine/engine'
+import { EvalService } from './core/eval/eval-service'
+import { createJsonValidator } from './core/eval/json-schema'
 import { type FunctionRunner, ObserveQueue } from './core/engine/hooks'
 import { runFunction } from './core/functions/run-function'
 import { EventBus } from './core/events'
@@ -335,6 +337,19 @@ export async function createAppRuntime(opts: AppRuntimeOptions): Promise<AppRunt
     })
     const registry = runtime.pipelines
     const service = runtime.pipelineService
+    const evals = new EvalService({
+      repo: store.evals,
+      engine: runtime.engine,
+      trace: (id) => store.traces.get(id),
+      served: (name) => registry.get(name),
+      version: (name, version) => {
+        const v = store.pipelines.getVersion(name, version)
+        return service.compileDetached(name, `${name}@v${version}`, v.text, v.format)
+      },
+      validateJson: createJsonValidator(),
+      emitProgress: (p) => hub.emit('eval.progress', p),
+      emitDone: ({ report: _r, againstReport: _a, ...run }) => hub.emit('eval.done', run)
+    })
     const handlers = createHandlers({
       pipelines: {
         registry,
@@ -375,7 +390,8 @@ export async function createAppRuntime(opts: AppRuntimeOptions): Promise<AppRunt
       },
       traces: store.traces,
       server,
-      tokens
+      tokens,
+      evals
     })
     ready.handlers = handlers
     // `<data folder>/server.json` tells the CLI's `local` context where this server listens.
@@ -396,6 +412,8 @@ export async function createAppRuntime(opts: AppRuntimeOptions): Promise<AppRunt
       },
       async stop(stopOpts = {}) {
         chatSessions.stopAll()
+        evals.cancelAll()
+        await evals.idle()
         const graceMs = stopOpts.graceMs ?? 2000
         const deadline = Date.now() + graceMs
         await server.stop(graceMs)

@@ -58,7 +58,7 @@ export function printRows(
 }
 
 /** Runs a verb against the context's server; a RemoteError becomes its message and exit 3. */
-async function remote(
+export async function remote(
   io: CliIO,
   flags: RemoteFlags,
   fn: (client: ControlApiClient, ctx: LlmnetContext) => Promise<number>

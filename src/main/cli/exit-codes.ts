@@ -7,5 +7,7 @@ export const EXIT = {
   /** The command line is wrong: unknown command or option, missing argument. */
   USAGE: 2,
   /** A runtime failure: the server cannot start, an upstream fails, an internal error. */
-  RUNTIME: 3
+  RUNTIME: 3,
+  /** `eval`: a case failed, or routing accuracy is below `--min-accuracy`. */
+  EVAL_FAILED: 4
 } as const

@@ -12,6 +12,7 @@ import {
   modelsPullCommand,
   modelsRemoveCommand
 } from './models-command'
+import { registerEvalCommand } from './eval-command'
 import { EXIT } from './exit-codes'
 import type { CliIO } from './io'
 import {
@@ -98,7 +99,7 @@ export function buildProgram(
     })
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 invalid composition, 2 usage error, 3 runtime failure.\nDocs: docs/cli.md, docs/composition.md'
+      '\nExit codes: 0 ok, 1 invalid composition, 2 usage error, 3 runtime failure, 4 evaluation failed.\nDocs: docs/cli.md, docs/composition.md'
     )
 
   program
@@ -175,6 +176,8 @@ export function buildProgram(
     .action(async (sources: string[], flags: ServeFlags) => {
       setExit(await serveCommand(sources, flags, io, signals))
     })
+
+  registerEvalCommand(program, io, setExit)
 
   program
     .command('serve')

@@ -8,19 +8,10 @@ import type { ControlError, Envelope, Issue } from '../../shared/contract/errors
 import type { ContractHandlers, HandlerContext } from '../../shared/contract/handlers'
 import { ROUTES, isRouteName } from '../../shared/contract/routes'
 import type { ErrorCode } from '../../shared/openai/error'
-import { AppError } from '../core/errors'
+import { AppError, ControlFailure } from '../core/errors'
 import { StorageError } from '../core/storage/errors'
 
-/** An AppError that also carries structured details (e.g. a pipeline's diagnostics). */
-export class ControlFailure extends AppError {
-  constructor(
-    code: ErrorCode,
-    message: string,
-    readonly details: Record<string, unknown>
-  ) {
-    super(code, message)
-  }
-}
+export { ControlFailure }
 
 export interface DispatchOptions {
   /** Sees every unexpected failure (a handler's bug, a bad result) with its stack, for the logs. */

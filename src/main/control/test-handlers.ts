@@ -6,6 +6,7 @@ import type { ContractHandlers } from '../../shared/contract/handlers'
 import type { Settings } from '../../shared/contract/settings'
 import type { ServerState } from '../../shared/contract/server'
 import type { Trace } from '../../shared/trace'
+import { parseEvalCases } from '../../shared/eval/cases'
 import { AppError } from '../core/errors'
 import { ControlFailure } from './dispatch'
 import type { EventHub } from './events'
@@ -342,6 +343,54 @@ export function createTestHandlers(hub: EventHub): ContractHandlers {
       })
       return { chatId }
     },
-    'chat.stop': async () => ({ stopped: false })
+    'chat.stop': async () => ({ stopped: false }),
+    ...evalHandlers()
+  }
+}
+
+/** Evaluation sets in memory; runs are refused (this fixture serves no pipeline to run). */
+function evalHandlers(): Pick<ContractHandlers, `evals.${string}` & keyof ContractHandlers> {
+  const sets = new Map<string, { text: string; cases: number; updatedAt: number }>()
+  const get = (name: string): { text: string; cases: number; updatedAt: number } => {
+    const set = sets.get(name)
+    if (!set) throw new AppError('not_found', `no evaluation set named "${name}"`)
+    return set
+  }
+  const noPipelines = (): never => {
+    throw new AppError('not_found', 'this fixture serves no pipeline to evaluate')
+  }
+  return {
+    'evals.list': async () => ({
+      sets: [...sets].map(([name, s]) => ({
+        name,
+        cases: s.cases,
+        updatedAt: s.updatedAt,
+        lastRun: null
+      }))
+    }),
+    'evals.get': async ({ name }) => {
+      const set = get(name)
+      return {
+        name,
+        text: set.text,
+        updatedAt: set.updatedAt,
+        diagnostics: parseEvalCases(set.text).diagnostics
+      }
+    },
+    'evals.save': async ({ name, text }) => {
+      const { cases, diagnostics } = parseEvalCases(text)
+      if (diagnostics.length > 0)
+        throw new ControlFailure('invalid_request', `${name} has errors`, { diagnostics })
+      sets.set(name, { text, cases: cases.length, updatedAt: Date.now() })
+      return { name, cases: cases.length }
+    },
+    'evals.delete': async ({ name }) => ({ deleted: sets.delete(name) }),
+    'evals.addCase': async () => noPipelines(),
+    'evals.run': async () => noPipelines(),
+    'evals.cancel': async () => ({ cancelled: false }),
+    'evals.runs': async () => ({ runs: [] }),
+    'evals.runGet': async ({ id }) => {
+      throw new AppError('not_found', `no evaluation run with id "${id}"`)
+    }
   }
 }

@@ -57,6 +57,17 @@ export class AppError extends Error {
   }
 }
 
+/** An AppError that also carries structured details (e.g. a pipeline's diagnostics). */
+export class ControlFailure extends AppError {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown>
+  ) {
+    super(code, message)
+  }
+}
+
 /** The `code` of an error, or of its `cause` (fetch and undici wrap socket errors). */
 export function errorCode(err: unknown): string | undefined {
   const e = err as { code?: string; cause?: { code?: string } }

@@ -7,6 +7,7 @@ import { z } from 'zod'
 import { ModelRuntimeStatusSchema } from '../models/status'
 import { TraceSchema } from '../trace'
 import { ControlErrorSchema } from './errors'
+import { EVAL_EVENTS } from './evals'
 import { PullProgressSchema } from './models'
 import { ServerStateSchema } from './server'
 import { SettingsSchema } from './settings'
@@ -35,7 +36,8 @@ export const EVENTS = {
   'server.state': ServerStateSchema,
   /** A secret was set or deleted (its value never travels). */
   'secret.changed': z.object({ name: z.string(), state: z.enum(['set', 'deleted']) }),
-  'settings.changed': SettingsSchema
+  'settings.changed': SettingsSchema,
+  ...EVAL_EVENTS
 }
 
 export type Events = typeof EVENTS

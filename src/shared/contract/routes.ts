@@ -5,6 +5,7 @@
 import type { z } from 'zod'
 import { accessRoutes } from './access'
 import { chatRoutes } from './chat'
+import { evalsRoutes } from './evals'
 import { functionsRoutes } from './functions'
 import { modelsRoutes } from './models'
 import { pipelinesRoutes } from './pipelines'
@@ -22,7 +23,8 @@ export const ROUTES = {
   ...settingsRoutes,
   ...serverRoutes,
   ...chatRoutes,
-  ...accessRoutes
+  ...accessRoutes,
+  ...evalsRoutes
 }
 
 export type Routes = typeof ROUTES

@@ -5,6 +5,7 @@
 import type { ContractHandlers } from '../../../shared/contract/handlers'
 import { accessHandlers } from './access'
 import { chatHandlers, type ChatDeps, type ChatSessions } from './chat'
+import { evalsHandlers } from './evals'
 import { functionsHandlers } from './functions'
 import { modelsHandlers, type ModelsDeps } from './models'
 import { pipelinesHandlers, type PipelinesDeps } from './pipelines'
@@ -13,6 +14,7 @@ import { serverHandlers } from './server'
 import { settingsHandlers } from './settings'
 import { tracesHandlers } from './traces'
 import type { ServerControl } from '../server-control'
+import type { EvalService } from '../../core/eval/eval-service'
 import type { AppTokenRepository } from '../../core/storage/app-token-repository'
 import type { TraceRepository } from '../../core/storage/trace-repository'
 
@@ -25,6 +27,7 @@ export interface HandlerDeps {
   traces: TraceRepository
   server: ServerControl
   tokens: AppTokenRepository
+  evals: EvalService
 }
 
 export function createHandlers(deps: HandlerDeps): ContractHandlers {
@@ -37,6 +40,7 @@ export function createHandlers(deps: HandlerDeps): ContractHandlers {
     ...settingsHandlers(deps.settings),
     ...serverHandlers(deps.server),
     ...chatHandlers(deps.chat, deps.chat.sessions),
-    ...accessHandlers({ tokens: deps.tokens })
+    ...accessHandlers({ tokens: deps.tokens }),
+    ...evalsHandlers(deps.evals)
   }
 }

@@ -16,6 +16,7 @@ import {
   type SecretOptions
 } from '../config/load-composition'
 import { type CompiledPipeline, compilePipeline } from '../engine/pipeline'
+import { AppError } from '../errors'
 import type { EventBus } from '../events'
 import { describeErrors } from './loader'
 import type { PipelineRegistry } from './registry'
@@ -108,6 +109,38 @@ export class PipelineService {
     })
     if (loaded.ok) this.texts.set(name, { text, format })
     return loaded
+  }
+
+  /**
+   * Compiles a library pipeline's text (a stored version, for an evaluation) without serving
+   * it: the result has id `id` and runs in the pipeline's workspace. Throws an AppError naming
+   * the first problem when the text does not load.
+   */
+  async compileDetached(
+    name: string,
+    id: string,
+    text: string,
+    format: SourceFormat
+  ): Promise<CompiledPipeline> {
+    const baseDir = this.workspaceFor(name)
+    await mkdir(baseDir, { recursive: true })
+    const loaded = await loadPipelineText(
+      text,
+      { id, path: `library:${id}`, format, baseDir },
+      { secrets: this.opts.secrets }
+    )
+    if (!loaded.ok || !loaded.composition) {
+      throw new AppError(
+        'invalid_request',
+        `${id} does not load: ${describeErrors(loaded)[0] ?? 'invalid'}`
+      )
+    }
+    return compilePipeline(id, loaded.composition, {
+      baseDir: loaded.baseDir,
+      secrets: loaded.secrets,
+      redact: loaded.redact,
+      env: this.opts.secrets.env
+    })
   }
 
   /** Stops serving a pipeline; emits `pipeline.removed` and releases what it used. */

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import type { z } from 'zod'
 import { type OpenDatabaseOptions, openDatabase, type SqliteDatabase } from './database'
 import { AesGcmEncryptor, type Encryptor } from './encryption'
+import { EvalRepository } from './eval-repository'
 import { type AcquireLockOptions, acquireDataDirLock, type DataDirLock } from './lock'
 import { PipelineRepository } from './pipeline-repository'
 import { loadSecretKey } from './secret-key'
@@ -48,6 +49,7 @@ export interface Store<S extends z.ZodObject> {
   traces: TraceRepository
   traceWriter: TraceWriter
   secrets: SecretRepository
+  evals: EvalRepository
   /** Flushes queued traces, closes the database, releases the lock. Idempotent. */
   close(): void
 }
@@ -64,6 +66,8 @@ export function openStore<S extends z.ZodObject>(opts: OpenStoreOptions<S>): Sto
     const traceWriter = new TraceWriter(db, { now, ...opts.traces })
     let closed = false
     const close = opened.close
+    const evals = new EvalRepository(db, now)
+    evals.failInterrupted()
     return {
       dataDir: opts.dataDir,
       file: opened.file,
@@ -75,6 +79,7 @@ export function openStore<S extends z.ZodObject>(opts: OpenStoreOptions<S>): Sto
       traces: new TraceRepository(db),
       traceWriter,
       secrets: new SecretRepository(db, encryptor, now),
+      evals,
       close: () => {
         if (closed) return
         closed = true
