@@ -253,27 +253,34 @@ export async function deployCommand(
     )
     return EXIT.USAGE
   }
-  return remote(io, flags, async (client, ctx) => {
-    const saved = await client.call('pipelines.save', {
-      name,
-      text,
-      format: formatForFile(file),
-      message: `deployed from ${basename(file)}`
-    })
-    const summary = (await client.call('pipelines.list', {})).pipelines.find((p) => p.name === name)
-    if (flags.output === 'json') {
-      io.stdout.write(`${JSON.stringify({ ...saved, pipeline: summary }, null, 2)}\n`)
-    } else {
-      io.stdout.write(
-        `pipeline.llmnet/${name} deployed to ${ctx.name} (version ${saved.version})\n`
+  return remote(
+    io,
+    flags,
+    async (client, ctx) => {
+      const saved = await client.call('pipelines.save', {
+        name,
+        text,
+        format: formatForFile(file),
+        message: `deployed from ${basename(file)}`
+      })
+      const summary = (await client.call('pipelines.list', {})).pipelines.find(
+        (p) => p.name === name
       )
-      for (const d of saved.diagnostics)
-        io.stderr.write(`  ${file}:${d.line}:${d.column}: ${d.severity}: ${d.message}\n`)
-      if (summary?.status === 'error')
-        io.stderr.write(`llmnet: not serving yet: ${summary.error}\n`)
-    }
-    return summary?.status === 'error' ? EXIT.RUNTIME : EXIT.OK
-  }, file)
+      if (flags.output === 'json') {
+        io.stdout.write(`${JSON.stringify({ ...saved, pipeline: summary }, null, 2)}\n`)
+      } else {
+        io.stdout.write(
+          `pipeline.llmnet/${name} deployed to ${ctx.name} (version ${saved.version})\n`
+        )
+        for (const d of saved.diagnostics)
+          io.stderr.write(`  ${file}:${d.line}:${d.column}: ${d.severity}: ${d.message}\n`)
+        if (summary?.status === 'error')
+          io.stderr.write(`llmnet: not serving yet: ${summary.error}\n`)
+      }
+      return summary?.status === 'error' ? EXIT.RUNTIME : EXIT.OK
+    },
+    file
+  )
 }
 
 export async function getCommand(kind: string, flags: RemoteFlags, io: CliIO): Promise<number> {

@@ -44,7 +44,9 @@ export async function loadEnvFile(file: string, io: CliIO): Promise<boolean> {
   try {
     text = await readFile(file, 'utf8')
   } catch (err) {
-    io.stderr.write(`llmnet: cannot read the env file ${file} (--dotenv): ${(err as Error).message}\n`)
+    io.stderr.write(
+      `llmnet: cannot read the env file ${file} (--dotenv): ${(err as Error).message}\n`
+    )
     return false
   }
   const { values, problems } = parseDotenv(text)
