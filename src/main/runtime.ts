@@ -33,6 +33,7 @@ import { PipelineRegistry } from './core/pipelines/registry'
 import { PipelineService } from './core/pipelines/service'
 import { UpstreamPools } from './core/providers/http-transport'
 import { DefaultProviderResolver, type ResolverOptions } from './core/providers/resolver'
+import { unresolvedApiKeys } from './core/providers/api-key-check'
 import {
   createApp,
   DEFAULT_SERVER_OPTIONS,
@@ -93,6 +94,12 @@ export interface Runtime {
   readonly models: LocalModelManager
   /** Keep-alive connections to every upstream, local models included; closed by `stop()`. */
   readonly pools: UpstreamPools
+  /**
+   * Why a pipeline cannot answer yet: a local model that is missing or cannot start (see
+   * {@link LocalModelManager.prepare}), or a model whose `api-key` names an unset variable or an
+   * unloaded secret. Empty when it is ready; `/status` and `/ready` show these.
+   */
+  problems(pipelineId: string): string[]
   /** `GET /ready`: loaded (see {@link RuntimeOptions.startUnready}) and no pipeline waits on a model. */
   readiness(): Readiness
   /** The pipelines are loaded and their local models warmed: `/ready` may answer 200. */
@@ -150,10 +157,15 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
   const serverOptions: ServerOptions = { ...DEFAULT_SERVER_OPTIONS, ...opts.server }
   let server: Listening | undefined
   let loaded = !opts.startUnready
+  const problems = (id: string): string[] => {
+    const p = pipelines.get(id)
+    const keys = p ? unresolvedApiKeys(p.composition, env, p.secrets).map((k) => k.message) : []
+    return [...models.problems(id), ...keys]
+  }
   const readiness = (): Readiness => {
     if (!loaded) return { ready: false, reasons: ['the pipelines are loading'] }
     const list = pipelines.list()
-    const reasons = list.flatMap((p) => models.problems(p.id).map((m) => `${p.id}: ${m}`))
+    const reasons = list.flatMap((p) => problems(p.id).map((m) => `${p.id}: ${m}`))
     if (list.length === 0) reasons.push('no pipeline is loaded')
     return { ready: reasons.length === 0, reasons }
   }
@@ -168,6 +180,7 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
     library,
     models,
     pools,
+    problems,
     readiness,
     markReady() {
       loaded = true
@@ -189,7 +202,7 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
         version: pkg.version,
         modelStatus: () => models.status(),
         ollamaStatus: () => models.ollamaStatus(),
-        pipelineProblems: (id) => models.problems(id),
+        pipelineProblems: problems,
         ready: readiness,
         authorize: listenOpts.authorize
       })

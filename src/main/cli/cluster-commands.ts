@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
 import { formatForFile } from '../../shared/config/source'
+import { PipelineNameSchema } from '../../shared/contract/define'
 import type { Trace } from '../../shared/trace'
 import { EXIT } from './exit-codes'
 import {
@@ -61,7 +62,9 @@ export function printRows(
 export async function remote(
   io: CliIO,
   flags: RemoteFlags,
-  fn: (client: ControlApiClient, ctx: LlmnetContext) => Promise<number>
+  fn: (client: ControlApiClient, ctx: LlmnetContext) => Promise<number>,
+  /** The composition sent, so its diagnostics read FILE:line:column. */
+  file?: string
 ): Promise<number> {
   if (flags.output !== undefined && flags.output !== 'json' && flags.output !== 'table') {
     io.stderr.write(`llmnet: -o must be "table" or "json", got "${flags.output}"\n`)
@@ -77,17 +80,17 @@ export async function remote(
     return await fn(new ControlApiClient(ctx.url, ctx.token), ctx)
   } catch (err) {
     if (err instanceof RemoteError || err instanceof ContextFileError) {
-      io.stderr.write(`llmnet: ${err.message}\n`)
       const details = err instanceof RemoteError ? err.details?.diagnostics : undefined
-      if (Array.isArray(details)) {
+      if (Array.isArray(details) && file !== undefined) {
+        io.stderr.write(`llmnet: ${file} is invalid; nothing was saved\n`)
         for (const d of details as {
           line: number
           column: number
           severity: string
           message: string
         }[])
-          io.stderr.write(`  ${d.line}:${d.column}: ${d.severity}: ${d.message}\n`)
-      }
+          io.stderr.write(`${file}:${d.line}:${d.column}: ${d.severity}: ${d.message}\n`)
+      } else io.stderr.write(`llmnet: ${err.message}\n`)
       return err instanceof RemoteError && err.code === 'invalid_request'
         ? EXIT.INVALID
         : EXIT.RUNTIME
@@ -190,6 +193,12 @@ export async function contextCommand(
         io.stderr.write(`llmnet: usage: llmnet context ${action} NAME\n`)
         return EXIT.USAGE
       }
+      if (action === 'delete' && name === LOCAL_CONTEXT) {
+        io.stderr.write(
+          `llmnet: "${LOCAL_CONTEXT}" is the built-in context (the server on this machine's data folder) and cannot be deleted; "llmnet context use NAME" picks another\n`
+        )
+        return EXIT.USAGE
+      }
       if (name !== LOCAL_CONTEXT && !data.contexts[name]) {
         io.stderr.write(`llmnet: no context named "${name}"; see "llmnet context list"\n`)
         return EXIT.INVALID
@@ -234,27 +243,44 @@ export async function deployCommand(
     return EXIT.INVALID
   }
   const name = flags.name ?? basename(file, extname(file))
-  return remote(io, flags, async (client, ctx) => {
-    const saved = await client.call('pipelines.save', {
-      name,
-      text,
-      format: formatForFile(file),
-      message: `deployed from ${basename(file)}`
-    })
-    const summary = (await client.call('pipelines.list', {})).pipelines.find((p) => p.name === name)
-    if (flags.output === 'json') {
-      io.stdout.write(`${JSON.stringify({ ...saved, pipeline: summary }, null, 2)}\n`)
-    } else {
-      io.stdout.write(
-        `pipeline.llmnet/${name} deployed to ${ctx.name} (version ${saved.version})\n`
+  const named = PipelineNameSchema.safeParse(name)
+  if (!named.success) {
+    const message = named.error.issues[0]?.message ?? 'not a pipeline name'
+    io.stderr.write(
+      flags.name === undefined
+        ? `llmnet: the file name gives the pipeline name "${name}", which is not valid (${message}): choose one with --name\n`
+        : `llmnet: --name "${name}" is not valid: ${message}\n`
+    )
+    return EXIT.USAGE
+  }
+  return remote(
+    io,
+    flags,
+    async (client, ctx) => {
+      const saved = await client.call('pipelines.save', {
+        name,
+        text,
+        format: formatForFile(file),
+        message: `deployed from ${basename(file)}`
+      })
+      const summary = (await client.call('pipelines.list', {})).pipelines.find(
+        (p) => p.name === name
       )
-      for (const d of saved.diagnostics)
-        io.stderr.write(`  ${file}:${d.line}:${d.column}: ${d.severity}: ${d.message}\n`)
-      if (summary?.status === 'error')
-        io.stderr.write(`llmnet: not serving yet: ${summary.error}\n`)
-    }
-    return summary?.status === 'error' ? EXIT.RUNTIME : EXIT.OK
-  })
+      if (flags.output === 'json') {
+        io.stdout.write(`${JSON.stringify({ ...saved, pipeline: summary }, null, 2)}\n`)
+      } else {
+        io.stdout.write(
+          `pipeline.llmnet/${name} deployed to ${ctx.name} (version ${saved.version})\n`
+        )
+        for (const d of saved.diagnostics)
+          io.stderr.write(`  ${file}:${d.line}:${d.column}: ${d.severity}: ${d.message}\n`)
+        if (summary?.status === 'error')
+          io.stderr.write(`llmnet: not serving yet: ${summary.error}\n`)
+      }
+      return summary?.status === 'error' ? EXIT.RUNTIME : EXIT.OK
+    },
+    file
+  )
 }
 
 export async function getCommand(kind: string, flags: RemoteFlags, io: CliIO): Promise<number> {

@@ -66,6 +66,19 @@ function helpHints(command: Command, path: string): void {
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 
+/**
+ * `--dotenv FILE`, and `--env-file FILE` as its alias. Node 20 reads `--env-file` itself wherever
+ * it appears on the command line and exits 9 before llmnet starts when the file is missing
+ * (nodejs/node#54232), so `--dotenv` is the name that works on every Node.
+ */
+interface DotenvFlag {
+  dotenv?: string
+  envFile?: string
+}
+function withDotenv<T extends DotenvFlag>({ dotenv, ...flags }: T): Omit<T, 'dotenv'> {
+  return { ...flags, envFile: dotenv ?? flags.envFile }
+}
+
 /** Resolves with the signal's name on SIGINT or SIGTERM. */
 export function untilSignal(): Promise<string> {
   return new Promise((resolve) => {
@@ -134,7 +147,8 @@ export function buildProgram(
     )
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--dry-run', 'print layers, nodes, edges, conditions and models, then exit')
-    .option('--env-file <file>', 'load environment variables from a dotenv file first')
+    .option('--dotenv <file>', 'load environment variables from a dotenv file first')
+    .option('--env-file <file>', 'the same as --dotenv (Node 20 takes this name itself)')
     .option('--api-key <key>', 'require this bearer key (default: $LLMNET_API_KEY)')
     .option(
       '--insecure-no-key',
@@ -173,8 +187,8 @@ export function buildProgram(
         'stop a local model after this long without requests (0 = never; default 600)'
       ).argParser(parseSeconds)
     )
-    .action(async (sources: string[], flags: ServeFlags) => {
-      setExit(await serveCommand(sources, flags, io, signals))
+    .action(async (sources: string[], flags: ServeFlags & DotenvFlag) => {
+      setExit(await serveCommand(sources, withDotenv(flags), io, signals))
     })
 
   registerEvalCommand(program, io, setExit)
@@ -339,9 +353,10 @@ export function buildProgram(
     .argument('<prompt>', 'the user message')
     .option('--trace', 'print the full trace (hops, times, tokens, router answers) to stderr')
     .option('--system <text>', 'a system message to send first')
-    .option('--env-file <file>', 'load environment variables from a dotenv file first')
-    .action(async (file: string, prompt: string, flags: AskFlags) => {
-      setExit(await askCommand(file, prompt, flags, io))
+    .option('--dotenv <file>', 'load environment variables from a dotenv file first')
+    .option('--env-file <file>', 'the same as --dotenv (Node 20 takes this name itself)')
+    .action(async (file: string, prompt: string, flags: AskFlags & DotenvFlag) => {
+      setExit(await askCommand(file, prompt, withDotenv(flags), io))
     })
 
   const functions = program.command('functions').description('work with the functions hooks call')
@@ -419,6 +434,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     )
   } catch (err) {
     if (err instanceof CommanderError) {
+      // A command group run without its subcommand (`llmnet models`) prints its help as an
+      // error (exitCode 1): a usage error, not success.
+      if (err.code === 'commander.help' && err.exitCode !== 0) return EXIT.USAGE
       if (
         err.code === 'commander.helpDisplayed' ||
         err.code === 'commander.version' ||

@@ -126,6 +126,17 @@ export async function serveAppCommand(
     'control.listening',
     `Control API: ${state.url}/api (token in ${join(dataDir, 'access-token')})`
   )
+  // A pipeline that cannot answer yet (an unset api-key variable…) is said at start and on each
+  // load, not discovered by a client's 503.
+  const warnNotReady = (id: string): void => {
+    for (const problem of app.runtime.problems(id))
+      log('warn', 'pipeline.not_ready', `${id}: ${problem}; it answers 503 model_not_ready`, {
+        pipeline: id,
+        problem
+      })
+  }
+  for (const id of names) warnNotReady(id)
+  app.runtime.events.on('pipeline.loaded', (e) => warnNotReady(e.id))
   // The token-bearing URL is for the terminal only, never for a log collector.
   if (uiDir && format === 'text') io.stdout.write(`Open the UI: ${state.url}/?token=${app.token}\n`)
   if (format === 'json') {

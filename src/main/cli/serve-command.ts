@@ -44,7 +44,9 @@ export async function loadEnvFile(file: string, io: CliIO): Promise<boolean> {
   try {
     text = await readFile(file, 'utf8')
   } catch (err) {
-    io.stderr.write(`llmnet: cannot read --env-file ${file}: ${(err as Error).message}\n`)
+    io.stderr.write(
+      `llmnet: cannot read the env file ${file} (--dotenv): ${(err as Error).message}\n`
+    )
     return false
   }
   const { values, problems } = parseDotenv(text)
@@ -122,7 +124,9 @@ export async function preflightModels(
 ): Promise<boolean> {
   const check = async (id: string): Promise<boolean> => {
     const p = runtime.pipelines.get(id)
-    const problems = p ? await runtime.models.prepare(p) : []
+    if (p) await runtime.models.prepare(p)
+    // The models' own problems, and an api-key that names an unset variable or secret.
+    const problems = p ? runtime.problems(id) : []
     for (const problem of problems) io.stderr.write(`llmnet: ${id}: ${problem}\n`)
     if (problems.length > 0 && opts.serving)
       io.stderr.write(`llmnet: ${id} is not ready; it answers 503 model_not_ready until then\n`)

@@ -7,6 +7,7 @@ import {
 } from '../core/config/load-composition'
 import { missingLlamaModels } from '../core/local/missing-models'
 import { ModelLibrary } from '../core/models/library'
+import { unresolvedApiKeys } from '../core/providers/api-key-check'
 import { defaultDataDir } from '../core/paths'
 import { expandSources } from '../core/pipelines/loader'
 import { EXIT } from './exit-codes'
@@ -43,6 +44,27 @@ async function warnMissingModels(loaded: LoadedComposition, library: ModelLibrar
 }
 
 /**
+ * A model whose `api-key` names an unset variable (or a secret the file does not load) is a
+ * warning at that `api-key`: the file is fine, but `run` would answer 503 for that model.
+ */
+function warnUnsetApiKeys(loaded: LoadedComposition, env: NodeJS.ProcessEnv): void {
+  if (!loaded.composition || !loaded.secrets) return
+  const unset = unresolvedApiKeys(loaded.composition, env, loaded.secrets)
+  if (unset.length === 0) return
+  const source = parseSource(loaded.text ?? '', formatForFile(loaded.path))
+  for (const k of unset) {
+    const at = ['models', k.model, 'api-key']
+    loaded.diagnostics.push({
+      severity: 'warning',
+      code: 'unset-api-key',
+      message: `${k.message}; its requests would answer 503 model_not_ready`,
+      path: at,
+      ...source.locate(at)
+    })
+  }
+}
+
+/**
  * `llmnet validate FILE|DIR… [--json] [--strict]`: every problem of every file (a directory
  * stands for the compositions directly inside it, as for `run`), then a summary.
  */
@@ -64,6 +86,7 @@ export async function validateCommand(
         ? await loadCompositionFile(file, { strict: flags.strict })
         : await loadPipelineFile(file, { strict: flags.strict, secrets: { env: io.env } })
     await warnMissingModels(loaded, library)
+    warnUnsetApiKeys(loaded, io.env)
     results.push(loaded)
   }
   const allValid = results.every((r) => r.ok)

@@ -5,6 +5,7 @@
 import { compileCondition } from './conditions'
 import { formatPath } from './diagnostics'
 import { checkModelParameters } from './model-parameters'
+import { checkNodeOptions } from './node-options'
 import { checkShellSafety } from './shell-safety'
 import { ADAPTERS, type ArchitectureNode, type Composition, type ModelDefinition } from './schema'
 import type { JsonPath } from './source'
@@ -143,6 +144,7 @@ export function checkSemantics(c: Composition, r: Reporter, ctx: SemanticContext
   }
   checkSecretReferences(c, r)
   checkModelParameters(c, r)
+  checkNodeOptions(c, r, ctx.strict ?? false)
   checkShellSafety(c, r, { headerVars, strict: ctx.strict ?? false })
 }
 

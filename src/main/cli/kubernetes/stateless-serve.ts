@@ -118,9 +118,11 @@ export async function serveStateless(
     return EXIT.INVALID
   }
   runtime.pipelines.setDefault(pipelineIdFromPath(files[0] ?? ''))
-  for (const p of runtime.pipelines.list())
-    for (const problem of await runtime.models.prepare(p))
+  for (const p of runtime.pipelines.list()) {
+    await runtime.models.prepare(p)
+    for (const problem of runtime.problems(p.id))
       log('warn', 'model.not_ready', `${p.id}: ${problem}`, { pipeline: p.id })
+  }
   await warm(runtime, log)
   if (opts.watch) runtime.pipelineService.watch(files)
   runtime.markReady()

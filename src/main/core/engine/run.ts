@@ -4,6 +4,7 @@
  * answer that streams into the sink, and the hops of the trace.
  */
 import { conditionHolds, type Variables } from '../../../shared/config/conditions'
+import { nodeRequestDefaults } from '../../../shared/config/node-options'
 import type { ArchitectureNode } from '../../../shared/config/schema'
 import { effectiveLayer, isTerminal, nodeKind } from '../../../shared/config/topology'
 import { charLength, countWords, readHeaderVariables } from '../../../shared/config/variables'
@@ -259,7 +260,10 @@ export class PipelineRun implements RouteContext {
   private answerRequest(node: ArchitectureNode, previous: PreviousAnswer | undefined) {
     const { provider, model } = this.deps.providers.forNode(this.input.pipeline, node)
     const messages = answerMessages(node, this.messages, previous)
-    return { provider, model, req: { model, messages, params: this.params } }
+    // The node's sampler settings (`extra-options.max_tokens`…) unless the client set its own.
+    const defaults = nodeRequestDefaults(node, this.input.pipeline.composition, this.params)
+    const params = Object.keys(defaults).length ? { ...defaults, ...this.params } : this.params
+    return { provider, model, req: { model, messages, params } }
   }
 
   private async answerBuffered(
