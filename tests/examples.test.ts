@@ -8,6 +8,8 @@ import { parse as parseJsonc } from 'jsonc-parser'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml'
 import { createRuntime, type Runtime } from '../src/main/runtime'
+import { parseEvalCases } from '../src/shared/eval/cases'
+import { engineCaseRunner, runEval } from '../src/main/core/eval/run-eval'
 import { defaultResponder, type FakeUpstream, startFakeUpstream } from './support/fake-openai'
 import { hookServer } from './support/hook-server'
 import { isRouterCall, type Json, openaiClient, tempDir } from './support/harness'
@@ -178,5 +180,30 @@ describe('examples run end to end', () => {
       answer: 'assistant says: Where is my parcel?',
       words: 6
     })
+  })
+
+  it('every example with a router has an eval set in examples/evals/ whose routes name its nodes, and it runs', async () => {
+    const withRouter = FILES.filter((f) => {
+      const { composition } = rewrite(f, up.url)
+      return (composition.architecture as { layer?: number }[]).some((n) => (n.layer ?? 0) >= 1)
+    })
+    expect(withRouter.length).toBeGreaterThanOrEqual(5)
+    for (const file of withRouter) {
+      const id = file.replace(/\.(json|ya?ml)$/, '')
+      const text = readFileSync(path.join(EXAMPLES, 'evals', `${id}.jsonl`), 'utf8')
+      const { cases, diagnostics } = parseEvalCases(text)
+      expect(diagnostics, id).toEqual([])
+      expect(cases.length, id).toBeGreaterThanOrEqual(5)
+      const nodes = nodeNames.get(id) as Set<string>
+      for (const c of cases) {
+        const routes = c.expect.route === undefined ? [] : [c.expect.route].flat()
+        for (const r of routes) expect(nodes.has(r), `${id}: ${c.id} expects unknown node ${r}`).toBe(true)
+      }
+      const pipeline = runtime.pipelines.get(id)
+      if (!pipeline) throw new Error(`${id} is not loaded`)
+      const report = await runEval(id, cases, engineCaseRunner(runtime.engine, pipeline), { concurrency: 4 })
+      expect([report.total, report.errors], id).toEqual([cases.length, 0])
+      expect(report.routing.cases, id).toBe(cases.length)
+    }
   })
 })
