@@ -2,7 +2,7 @@
  * The real Claude Code (`claude -p`, pinned in scripts/install-agent-clients.mjs) on its default
  * settings against a real `llmnet run` (port 0) over 1-0-1, router and multi-layer pipelines.
  * Its only configuration is the environment of docs/clients.md: the base URL, a key, the model
- * id, and the documented switches that turn off its telemetry, error reports, update checks and
+ * id, and the documented switch that turns off its telemetry, error reports, update checks and
  * other non-essential traffic; HOME is a fresh folder. Every outbound connection goes through a
  * proxy trap, which must see none. The fake upstream calls Claude Code's `Read` tool once (reading
  * a file of the working folder needs no permission on the defaults) and then answers with what it
@@ -140,10 +140,8 @@ function claudeEnv(url: string, model: string): Record<string, string> {
     ANTHROPIC_BASE_URL: url,
     ANTHROPIC_API_KEY: KEY,
     ANTHROPIC_MODEL: model,
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-    DISABLE_AUTOUPDATER: '1',
-    DISABLE_TELEMETRY: '1',
-    DISABLE_ERROR_REPORTING: '1'
+    // Documented as the same as DISABLE_AUTOUPDATER, DISABLE_ERROR_REPORTING, DISABLE_TELEMETRY…
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1'
   }
 }
 
