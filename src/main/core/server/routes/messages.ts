@@ -4,7 +4,7 @@
  * text and `tool_use` blocks; streamed ones are Anthropic's event sequence: message_start,
  * content_block_start, content_block_delta (thinking_delta then signature_delta, text_delta,
  * input_json_delta)…, content_block_stop, message_delta, message_stop. Also
- * `POST /v1/messages/count_tokens` and `HEAD /`. Errors under `/v1/messages`, authentication and
+ * `POST /v1/messages/count_tokens` (a local model's own count, or an estimate) and `HEAD /`. Errors under `/v1/messages`, authentication and
  * unknown paths included, leave in Anthropic's shape `{type: "error", error: {type, message}}`.
  */
 import { createHash } from 'node:crypto'
@@ -15,6 +15,7 @@ import {
   anthropicToMessages,
   badTool,
   CHAT_FIELD_ORIGIN,
+  type CountTokensRequest,
   CountTokensRequestSchema,
   estimateInputTokens,
   type MessagesRequest,
@@ -27,7 +28,7 @@ import {
 import type { ChatCompletionRequest, Usage } from '../../../../shared/openai/chat'
 import type { EngineSink } from '../../engine/engine'
 import { AppError } from '../../errors'
-import type { StreamDelta } from '../../providers/provider'
+import { countsTokens, type Provider, type StreamDelta } from '../../providers/provider'
 import { parseBody } from './body'
 import {
   answerHeaders,
@@ -148,12 +149,38 @@ export function registerMessages(app: FastifyInstance, deps: MessagesRouteDeps):
       })
       scope.post('/count_tokens', async (req) => {
         const body = checked(parseBody(CountTokensRequestSchema, req.body))
-        pipelineOf(deps.pipelines, body.model)
-        return { input_tokens: estimateInputTokens(body) }
+        return { input_tokens: await countTokens(deps, body) }
       })
     },
     { prefix: '/v1/messages' }
   )
+}
+
+/**
+ * A request's input tokens: counted by the model's own tokenizer and chat template when one local
+ * llama.cpp model answers every request of the pipeline (or `PIPELINE/MODEL` names one), else
+ * estimated (see estimateInputTokens). A model that is not downloaded yet is estimated too.
+ */
+async function countTokens(deps: MessagesRouteDeps, body: CountTokensRequest): Promise<number> {
+  const pipeline = pipelineOf(deps.pipelines, body.model)
+  const nodes = pipeline.composition.architecture.filter((n) => n.model !== undefined)
+  const node = nodes[0]
+  if (node && nodes.every((n) => n.model === node.model)) {
+    let provider: Provider | undefined
+    try {
+      provider = deps.engine.providers.forNode(pipeline, node).provider
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === 'model_not_ready')) throw err
+    }
+    if (provider && countsTokens(provider)) {
+      try {
+        return await provider.countTokens(anthropicToMessages(body))
+      } catch (err) {
+        if (!(err instanceof AppError && err.code === 'model_not_ready')) throw err
+      }
+    }
+  }
+  return estimateInputTokens(body)
 }
 
 async function whole({
