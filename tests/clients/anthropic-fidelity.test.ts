@@ -277,6 +277,79 @@ describe('server tools', () => {
   })
 })
 
+describe('tools that change mid-conversation (tool search, Claude Code tool changes)', () => {
+  const schema = { type: 'object', properties: {} }
+  it('a deferred tool is offered once a tool search result references it', async () => {
+    const tools = [
+      { name: 'ToolSearch', description: 'finds tools', input_schema: schema },
+      { name: 'mcp__db__query', description: 'queries', input_schema: schema, defer_loading: true },
+      { name: 'mcp__db__drop', description: 'drops', input_schema: schema, defer_loading: true }
+    ]
+    const names = (): string[] =>
+      (answering().tools as { function: { name: string } }[]).map((t) => t.function.name)
+    await post('/v1/messages', { model: 'basic', max_tokens: 8, tools, messages: [user('db?')] })
+    expect(names()).toEqual(['ToolSearch'])
+    const res = await post('/v1/messages', {
+      model: 'basic',
+      max_tokens: 8,
+      tools,
+      messages: [
+        user('db?'),
+        {
+          role: 'assistant',
+          content: [{ type: 'tool_use', id: 't1', name: 'ToolSearch', input: { query: 'db' } }]
+        },
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'tool_result',
+              tool_use_id: 't1',
+              content: [{ type: 'tool_reference', tool_name: 'mcp__db__query' }]
+            }
+          ]
+        }
+      ]
+    })
+    expect(res.status, res.text).toBe(200)
+    expect(names()).toEqual(['ToolSearch', 'mcp__db__query'])
+    const result = (answering().messages as { role: string; content: string }[]).find(
+      (m) => m.role === 'tool'
+    )
+    expect(result?.content).toBe('Tool loaded: mcp__db__query')
+  })
+
+  it('tool_addition and tool_removal in a system message change the offered tools', async () => {
+    const res = await post('/v1/messages', {
+      model: 'router',
+      max_tokens: 8,
+      tools: [{ name: 'Read', description: 'reads', input_schema: schema }],
+      messages: [
+        user('hi'),
+        {
+          role: 'system',
+          content: [
+            {
+              type: 'tool_addition',
+              tool: {
+                type: 'tool_definition',
+                definition: { name: 'Fetch', description: 'fetches', input_schema: schema }
+              }
+            },
+            { type: 'tool_removal', tool: { type: 'tool_reference', name: 'Read' } }
+          ]
+        }
+      ]
+    })
+    expect(res.status, res.text).toBe(200)
+    const body = answering()
+    expect((body.tools as { function: { name: string } }[]).map((t) => t.function.name)).toEqual([
+      'Fetch'
+    ])
+    expect((body.messages as { role: string }[]).map((m) => m.role)).toEqual(['user'])
+  })
+})
+
 describe('thinking comes back as thinking blocks', () => {
   beforeEach(() => {
     up.setResponder((req, i) => ({

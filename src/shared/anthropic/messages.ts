@@ -13,6 +13,17 @@
 import { z } from 'zod'
 import type { ChatMessage } from '../openai/chat'
 
+const Tool = z.looseObject({
+  name: z.string().min(1),
+  /** Server tools (`web_search_20250305`, `bash_20250124`…) have a type and no input_schema. */
+  type: z.string().nullish(),
+  description: z.string().optional(),
+  input_schema: z.record(z.string(), z.unknown()).optional(),
+  strict: z.boolean().optional(),
+  defer_loading: z.boolean().optional()
+})
+export type MessagesTool = z.infer<typeof Tool>
+
 const TextBlock = z.looseObject({ type: z.literal('text'), text: z.string() })
 const ImageBlock = z.looseObject({
   type: z.literal('image'),
@@ -46,6 +57,21 @@ const ToolUseBlock = z.looseObject({
   // Anthropic's `input` is an object; a JSON string here is a client bug, refused by its path.
   input: z.record(z.string(), z.unknown())
 })
+/** A tool a tool search found (in a `tool_result`): a deferred tool the model may now call. */
+const ToolReferenceBlock = z.looseObject({
+  type: z.literal('tool_reference'),
+  tool_name: z.string().min(1)
+})
+const ToolReference = z.looseObject({ type: z.literal('tool_reference'), name: z.string().min(1) })
+/** Tools added or removed mid-conversation (Claude Code sends them in a `system` message). */
+const ToolAdditionBlock = z.looseObject({
+  type: z.literal('tool_addition'),
+  tool: z.discriminatedUnion('type', [
+    z.looseObject({ type: z.literal('tool_definition'), definition: Tool }),
+    ToolReference
+  ])
+})
+const ToolRemovalBlock = z.looseObject({ type: z.literal('tool_removal'), tool: ToolReference })
 const ToolResultBlock = z.looseObject({
   type: z.literal('tool_result'),
   tool_use_id: z.string().min(1),
@@ -53,7 +79,13 @@ const ToolResultBlock = z.looseObject({
     .union([
       z.string(),
       z.array(
-        z.discriminatedUnion('type', [TextBlock, ImageBlock, SearchResultBlock, DocumentBlock])
+        z.discriminatedUnion('type', [
+          TextBlock,
+          ImageBlock,
+          SearchResultBlock,
+          DocumentBlock,
+          ToolReferenceBlock
+        ])
       )
     ])
     .optional(),
@@ -71,7 +103,9 @@ const BLOCK_TYPES = [
   'tool_use',
   'tool_result',
   'thinking',
-  'redacted_thinking'
+  'redacted_thinking',
+  'tool_addition',
+  'tool_removal'
 ]
 const Block = z.discriminatedUnion(
   'type',
@@ -83,7 +117,9 @@ const Block = z.discriminatedUnion(
     ToolUseBlock,
     ToolResultBlock,
     ThinkingBlock,
-    RedactedThinkingBlock
+    RedactedThinkingBlock,
+    ToolAdditionBlock,
+    ToolRemovalBlock
   ],
   {
     error: (iss) =>
@@ -113,17 +149,6 @@ export const AnthropicMessageSchema = z.looseObject({
   }),
   content: Content
 })
-
-const Tool = z.looseObject({
-  name: z.string().min(1),
-  /** Server tools (`web_search_20250305`, `bash_20250124`…) have a type and no input_schema. */
-  type: z.string().nullish(),
-  description: z.string().optional(),
-  input_schema: z.record(z.string(), z.unknown()).optional(),
-  strict: z.boolean().optional(),
-  defer_loading: z.boolean().optional()
-})
-export type MessagesTool = z.infer<typeof Tool>
 
 const Effort = z.enum(['low', 'medium', 'high', 'xhigh', 'max'])
 const Display = z.enum(['summarized', 'omitted']).nullish()
@@ -288,6 +313,12 @@ function part(b: Block): Part | undefined {
   return undefined
 }
 
+/** A tool result's item as a part: a found tool reads as a line saying it can now be called. */
+function resultPart(b: Block | z.infer<typeof ToolReferenceBlock>): Part | undefined {
+  if (b.type === 'tool_reference') return { type: 'text', text: `Tool loaded: ${b.tool_name}` }
+  return part(b)
+}
+
 /** Parts as chat content: a string when all are text, else the parts. */
 function content(parts: Part[]): string | Part[] {
   if (parts.every((p) => p.type === 'text')) return parts.map((p) => p.text).join('\n')
@@ -310,7 +341,7 @@ function toChat(m: Message & { role: 'user' | 'assistant' }): ChatMessage[] {
         function: { name: b.name, arguments: JSON.stringify(b.input) }
       })
     } else if (b.type === 'tool_result') {
-      const items = typeof b.content === 'string' ? [] : (b.content ?? []).map(part)
+      const items = typeof b.content === 'string' ? [] : (b.content ?? []).map(resultPart)
       const text =
         typeof b.content === 'string'
           ? b.content
@@ -335,7 +366,7 @@ function toChat(m: Message & { role: 'user' | 'assistant' }): ChatMessage[] {
       content: typeof body === 'string' ? body || null : (body as ChatMessage['content']),
       tool_calls: calls
     })
-  } else if (parts.length > 0 || out.length === 0) {
+  } else if (parts.length > 0) {
     out.push({ role: m.role, content: body as ChatMessage['content'] })
   }
   return out
@@ -365,20 +396,43 @@ export function anthropicToMessages(
   return [...(system ? [{ role: 'system' as const, content: system }] : []), ...turns]
 }
 
-/** The tools a chat model can be offered, and the server tools (no `input_schema`) dropped. */
-export function splitTools(tools: readonly MessagesTool[] | undefined): {
+/**
+ * The tools a chat model is offered, and the server tools (no `input_schema`) dropped. A deferred
+ * tool (`defer_loading`) is offered once the conversation loads it: a tool search's
+ * `tool_reference` result or a `tool_addition` naming it; `tool_addition` with a definition adds
+ * a tool, `tool_removal` takes one away, in the order of the messages.
+ */
+export function effectiveTools(req: Pick<MessagesRequest, 'tools' | 'messages'>): {
   offered: MessagesTool[]
   dropped: string[]
 } {
-  const offered: MessagesTool[] = []
   const dropped: string[] = []
-  for (const t of tools ?? []) {
-    // A deferred tool is not shown to the model until a tool search loads it (none runs here).
-    if (t.defer_loading === true) continue
-    if (t.input_schema) offered.push(t)
-    else dropped.push(t.name)
+  const deferred = new Map<string, MessagesTool>()
+  const offered = new Map<string, MessagesTool>()
+  const add = (t: MessagesTool): void => {
+    if (t.input_schema) offered.set(t.name, t)
+    else if (!dropped.includes(t.name)) dropped.push(t.name)
   }
-  return { offered, dropped }
+  for (const t of req.tools ?? []) {
+    if (t.defer_loading === true) deferred.set(t.name, t)
+    else add(t)
+  }
+  const load = (name: string): void => {
+    const t = deferred.get(name)
+    if (t && !offered.has(name)) add(t)
+  }
+  for (const m of req.messages) {
+    if (typeof m.content === 'string') continue
+    for (const b of m.content) {
+      if (b.type === 'tool_result' && Array.isArray(b.content)) {
+        for (const item of b.content) if (item.type === 'tool_reference') load(item.tool_name)
+      } else if (b.type === 'tool_addition') {
+        if (b.tool.type === 'tool_reference') load(b.tool.name)
+        else add(b.tool.definition)
+      } else if (b.type === 'tool_removal') offered.delete(b.tool.name)
+    }
+  }
+  return { offered: [...offered.values()], dropped }
 }
 
 /** The first tool that is neither a function tool nor a server tool, for a 400 naming it. */
@@ -414,7 +468,7 @@ export function anthropicParams(req: MessagesRequest): Record<string, unknown> {
   if (req.top_p !== undefined) out.top_p = req.top_p
   if (req.top_k !== undefined) out.top_k = req.top_k
   if (req.stop_sequences?.length) out.stop = req.stop_sequences
-  const { offered } = splitTools(req.tools)
+  const { offered } = effectiveTools(req)
   if (offered.length) {
     out.tools = offered.map((t) => ({
       type: 'function',
@@ -482,7 +536,7 @@ export function estimateInputTokens(req: CountTokensRequest): number {
     if (m.role === 'system') continue
     chars += typeof m.content === 'string' ? m.content.length : JSON.stringify(m.content).length
   }
-  const { offered } = splitTools(req.tools)
+  const { offered } = effectiveTools(req)
   for (const t of offered) chars += JSON.stringify(t).length
   return Math.ceil(chars / 4) + 4 * req.messages.length
 }

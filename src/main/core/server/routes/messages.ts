@@ -21,7 +21,7 @@ import {
   type MessagesRequest,
   MessagesRequestSchema,
   refusedField,
-  splitTools,
+  effectiveTools,
   stopReason,
   thinkingDisplay
 } from '../../../../shared/anthropic/messages'
@@ -142,7 +142,7 @@ export function registerMessages(app: FastifyInstance, deps: MessagesRouteDeps):
       })
       scope.post('', async (req, reply) => {
         const body = checked(parseBody(MessagesRequestSchema, req.body))
-        const { dropped } = splitTools(body.tools)
+        const { dropped } = effectiveTools(body)
         if (dropped.length > 0) reply.header(DROPPED_TOOLS_HEADER, dropped.join(', '))
         const chat = toChatRequest(body)
         await gate.answer({ reply, deps, req, body, chat }, { whole, streamed })
