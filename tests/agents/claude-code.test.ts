@@ -6,9 +6,10 @@
  * other non-essential traffic; HOME is a fresh folder. Every outbound connection goes through a
  * proxy trap, which must see none. The fake upstream calls Claude Code's `Read` tool once (reading
  * a file of the working folder needs no permission on the defaults) and then answers with what it
- * read, so each pipeline does a whole tool round trip through Claude Code's own tool runner. On
- * the way, each request carries what Claude Code always sends: a `system` message after the
- * user's turn, adaptive thinking, server-side context edits and an effort level.
+ * read (thinking first), so each pipeline does a whole tool round trip through Claude Code's own
+ * tool runner and reads a thinking block. On the way, each request carries what Claude Code
+ * always sends: a `system` message after the user's turn, adaptive thinking, server-side context
+ * edits and an effort level.
  */
 import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
@@ -62,7 +63,12 @@ function claudeResponder(markerFile: () => string): Responder {
     if (body.response_format?.json_schema) return defaultResponder(req, i)
     const messages = (body.messages ?? []) as WireMessage[]
     const result = messages.find((m) => m.role === 'tool')
-    if (result) return { content: `The file said: ${String(result.content)}` }
+    // The answer thinks first: Claude Code reads the thinking block it gets back (text omitted).
+    if (result)
+      return {
+        content: `The file said: ${String(result.content)}`,
+        reasoningContent: 'The tool answered; quote it.'
+      }
     const tools = (body.tools ?? []) as { function: { name: string } }[]
     if (tools.some((t) => t.function.name === 'Read'))
       return {
