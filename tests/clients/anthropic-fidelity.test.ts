@@ -448,6 +448,17 @@ describe('count_tokens, unknown paths, HEAD /', () => {
     expect(get.json().type).toBe('error')
   })
 
+  it('a wrong key under /v1/messages/* is an Anthropic authentication_error', async () => {
+    for (const path of ['/v1/messages/count_tokens', '/v1/messages/batches']) {
+      const res = await post(path, { model: 'basic', messages: [user('x')] }, { 'x-api-key': 'no' })
+      expect(res.status, path).toBe(401)
+      expect(res.json(), path).toMatchObject({
+        type: 'error',
+        error: { type: 'authentication_error' }
+      })
+    }
+  })
+
   it('HEAD / answers 200 without a key', async () => {
     const res = await rawRequest(served.url, { method: 'HEAD', path: '/' })
     expect(res.status).toBe(200)
