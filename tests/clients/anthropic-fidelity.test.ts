@@ -171,7 +171,9 @@ describe('fields: forwarded, or refused by name', () => {
       { context_management: { edits: [{ type: 'clear_tool_uses_20250919' }] } },
       'context_management.edits[0].type'
     ],
-    [{ tools: [{ name: 'f', description: 'no schema' }] }, 'tools[0].input_schema']
+    [{ tools: [{ name: 'f', description: 'no schema' }] }, 'tools[0].input_schema'],
+    [{ messages: [{ role: 'user', content: [] }] }, 'messages'],
+    [{ messages: [{ role: 'system', content: 'only a system prompt' }] }, 'messages']
   ])('%j is a 400 naming %s', async (extra, name) => {
     const res = await post('/v1/messages', {
       model: 'basic',

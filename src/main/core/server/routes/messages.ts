@@ -78,9 +78,17 @@ function checked<T extends object>(body: T & { tools?: MessagesRequest['tools'] 
 }
 
 function toChatRequest(body: MessagesRequest): ChatCompletionRequest {
+  const messages = anthropicToMessages(body)
+  if (!messages.some((m) => m.role !== 'system')) {
+    throw new AppError(
+      'invalid_request',
+      'messages: at least one user or assistant message with content is required',
+      { param: 'messages' }
+    )
+  }
   return {
     model: body.model,
-    messages: anthropicToMessages(body),
+    messages,
     stream: body.stream === true,
     ...anthropicParams(body)
   }
