@@ -133,7 +133,8 @@ function thoughts(d: StreamDelta): string {
 /** Registers the routes in their own scope, whose error handlers answer in Anthropic's shape. */
 export function registerMessages(app: FastifyInstance, deps: MessagesRouteDeps): void {
   const gate = new RouteGate(deps)
-  // Clients (Claude Code among them) check the server is there with `HEAD /` before they start.
+  // Clients check the server is there with `HEAD /`. (Claude Code warms its connection with
+  // `HEAD /api/hello` and ignores the answer, so that one needs nothing.)
   app.head('/', async (_req, reply) => reply.code(200).send())
   void app.register(
     async (scope) => {
