@@ -7,8 +7,9 @@
  */
 import { createAnthropic } from '@ai-sdk/anthropic'
 import Anthropic from '@anthropic-ai/sdk'
-import { generateText, streamText } from 'ai'
+import { generateObject, generateText, streamText } from 'ai'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import {
   defaultResponder,
   type FakeUpstream,
@@ -276,6 +277,56 @@ describe('server tools', () => {
         (answering().tools as { function: { name: string } }[]).map((t) => t.function.name)
       ).toEqual(['get_weather'])
     }
+  })
+})
+
+describe('structured output through the Vercel anthropic() provider', () => {
+  const city = z.object({ city: z.string() })
+  beforeEach(() => {
+    // A JSON answer for a client's schema (routers still get their route), or the `json` tool
+    // called when it is forced (the provider's jsonTool mode).
+    up.setResponder((req, i) => {
+      const body = req.body ?? {}
+      const schema = body.response_format?.json_schema?.schema
+      if (schema?.properties?.route) return defaultResponder(req, i)
+      if (schema) return { content: '{"city":"Paris"}' }
+      if (body.tool_choice?.function?.name === 'json')
+        return {
+          toolCalls: [
+            {
+              index: 0,
+              id: 'call_json',
+              type: 'function',
+              function: { name: 'json', arguments: '{"city":"Lyon"}' }
+            }
+          ]
+        }
+      return defaultResponder(req, i)
+    })
+  })
+
+  it('generateObject with output_config.format reaches the answering node as response_format', async () => {
+    const anthropic = createAnthropic({ baseURL: `${served.url}/v1`, apiKey: KEY })
+    const { object } = await generateObject({
+      model: anthropic('router'),
+      schema: city,
+      prompt: 'a city',
+      providerOptions: { anthropic: { structuredOutputMode: 'outputFormat' } }
+    })
+    expect(object).toEqual({ city: 'Paris' })
+    expect(answering().response_format.json_schema.schema.properties.city).toEqual({
+      type: 'string'
+    })
+  })
+
+  it('generateObject in the provider’s default mode (a forced json tool) works too', async () => {
+    const anthropic = createAnthropic({ baseURL: `${served.url}/v1`, apiKey: KEY })
+    const { object } = await generateObject({
+      model: anthropic('layered'),
+      schema: city,
+      prompt: 'a city'
+    })
+    expect(object).toEqual({ city: 'Lyon' })
   })
 })
 
