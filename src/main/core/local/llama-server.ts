@@ -6,6 +6,7 @@
  * system prompt) decode only its new tokens; the reuse is reported as
  * `usage.prompt_tokens_details.cached_tokens`. A routing choice (choice.ts) samples only the
  * tokens that tell the candidates apart, reported as `usage.completion_tokens_details.sampled_tokens`.
+ * `POST /v1/tokenize` counts a chat's prompt tokens the same way (for Anthropic's count_tokens).
  */
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -35,6 +36,8 @@ import { checkWorkerFields } from './request-fields'
 import { opensThinking, splitThinking, ThinkSplitter } from './think-split'
 import { HttpError, readJsonBody, sendError, sendJson, TextCoalescer } from './worker-http'
 import { WorkerEndpoints } from './worker-endpoints'
+
+const TokenizeRequestSchema = ChatCompletionRequestSchema.pick({ messages: true })
 
 /** The state `GET /health` reports. */
 export interface HealthBody {
@@ -193,6 +196,10 @@ export class LlamaModelServer {
         if (req.method !== 'POST') throw new HttpError(405, 'use POST', 'method_not_allowed')
         return await this.completions(req, res)
       }
+      if (path === '/v1/tokenize') {
+        if (req.method !== 'POST') throw new HttpError(405, 'use POST', 'method_not_allowed')
+        return await this.tokenize(req, res)
+      }
       if (path === '/v1/embeddings' || path === '/v1/completions')
         return await this.endpoints.handle(path, req, res)
       throw new HttpError(404, `no route ${req.method} ${path}`, 'not_found')
@@ -206,6 +213,17 @@ export class LlamaModelServer {
       this.log(`request failed: ${(err as Error).stack ?? String(err)}`)
       sendError(res, 500, (err as Error).message, 'internal_error')
     }
+  }
+
+  /** `{messages}` → `{count}`: the prompt's tokens, the chat template applied, as a chat counts them. */
+  private async tokenize(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!this.ready || !this.model || !this.chatWrapper || this.closing)
+      throw new HttpError(503, 'the model is still loading', 'model_not_ready')
+    const body = await readJsonBody(TokenizeRequestSchema, req)
+    const count = this.chatWrapper
+      .generateContextState({ chatHistory: toChatHistory(body.messages) })
+      .contextText.tokenize(this.model.tokenizer).length
+    sendJson(res, 200, { count })
   }
 
   private async completions(req: IncomingMessage, res: ServerResponse): Promise<void> {

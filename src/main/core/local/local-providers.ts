@@ -8,6 +8,7 @@ import type { OllamaManager } from '../models/ollama'
 import type { LiveState } from './server-runner'
 import type { UpstreamPools } from '../providers/http-transport'
 import { OpenAICompatibleProvider } from '../providers/openai-compatible'
+import type { ChatMessage } from '../../../shared/openai/chat'
 import type {
   CallOptions,
   DeltaHandler,
@@ -35,6 +36,8 @@ export interface StartOnUseOptions {
    * worker.
    */
   crashed?: (baseUrl: string) => Promise<boolean>
+  /** Our llama.cpp workers: the server counts a chat's prompt tokens at `/v1/tokenize`. */
+  tokenizer?: boolean
 }
 
 /** Transport failures that a worker's death causes (undici reports a reset socket as ECONNRESET). */
@@ -54,13 +57,26 @@ function brokenConnection(err: unknown): boolean {
  */
 export class StartOnUseProvider implements Provider, EndpointProvider {
   private http: OpenAICompatibleProvider | undefined
+  /** Present on servers that count tokens (see {@link countsTokens}). */
+  readonly countTokens?: (messages: readonly ChatMessage[], opts?: CallOptions) => Promise<number>
 
   constructor(
     readonly id: string,
     /** Starts (or finds) the server and returns its `/v1` base URL. */
     private readonly start: () => Promise<string>,
     private readonly httpOptions: StartOnUseOptions
-  ) {}
+  ) {
+    if (httpOptions.tokenizer) {
+      this.countTokens = async (messages, opts) => {
+        const body = { messages }
+        const answer = await this.endpoint({ path: 'tokenize', body }, undefined, opts)
+        const count = (answer as { count?: unknown } | null)?.count
+        if (typeof count !== 'number')
+          throw new AppError('upstream_error', `${this.id} answered no token count`)
+        return count
+      }
+    }
+  }
 
   /** Starts the server now (a user's Load), instead of on the first request. */
   async warm(): Promise<void> {
@@ -143,7 +159,7 @@ export class StartOnUseProvider implements Provider, EndpointProvider {
     )
   }
 
-  /** Embeddings and legacy completions, on the started server (our workers serve both). */
+  /** Embeddings, legacy completions and token counts, on the started server. */
   async endpoint(
     req: EndpointRequest,
     onEvent?: EndpointEventHandler,

@@ -237,7 +237,8 @@ export class LocalModelManager implements LocalModels {
           name: `model "${modelKey}"`,
           pools: this.opts.pools,
           readTimeoutMs: info.readTimeoutMs,
-          crashed: (baseUrl) => handle?.crashed(baseUrl) ?? Promise.resolve(false)
+          crashed: (baseUrl) => handle?.crashed(baseUrl) ?? Promise.resolve(false),
+          tokenizer: true
         }
       )
       this.providers.set(id, provider)

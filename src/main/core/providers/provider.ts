@@ -102,8 +102,8 @@ export interface Provider {
 
 /** A call to one of a backend's other OpenAI endpoints. */
 export interface EndpointRequest {
-  /** `embeddings`, or the legacy `completions`. */
-  path: 'embeddings' | 'completions'
+  /** `embeddings`, the legacy `completions`, or `tokenize` (llmnet's llama.cpp workers). */
+  path: 'embeddings' | 'completions' | 'tokenize'
   /** The OpenAI body, `model` already set to the upstream model id. */
   body: Record<string, unknown>
 }
@@ -125,6 +125,16 @@ export interface EndpointProvider {
     onEvent?: EndpointEventHandler,
     opts?: CallOptions
   ): Promise<unknown>
+}
+
+/** Backends that count a chat request's prompt tokens with the model's tokenizer and template. */
+export interface TokenCounter {
+  countTokens(messages: readonly ChatMessage[], opts?: CallOptions): Promise<number>
+}
+
+/** Whether a provider counts tokens itself (llmnet's llama.cpp workers do). */
+export function countsTokens(p: Provider): p is Provider & TokenCounter {
+  return typeof (p as Partial<TokenCounter>).countTokens === 'function'
 }
 
 /** Whether a provider serves OpenAI's other endpoints. */

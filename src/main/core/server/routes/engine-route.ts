@@ -155,7 +155,7 @@ export async function collectAnswer(
   return { text, calls: calls.calls, result }
 }
 
-/** Headers of a hijacked answer: ids, the route, and the CORS headers the onRequest hook set. */
+/** Headers of a hijacked answer: ids, the route, and the headers set on the reply before. */
 export function answerHeaders(
   reply: FastifyReply,
   requestId: string,
@@ -167,7 +167,13 @@ export function answerHeaders(
     'x-request-id': requestId,
     'x-llmnet-route': route.join('>')
   }
-  for (const name of ['access-control-allow-origin', 'vary', 'access-control-expose-headers']) {
+  // The CORS headers the onRequest hook set, and the hosted tools a route dropped.
+  for (const name of [
+    'access-control-allow-origin',
+    'vary',
+    'access-control-expose-headers',
+    'x-llmnet-dropped-tools'
+  ]) {
     const v = reply.getHeader(name)
     if (typeof v === 'string') out[name] = v
   }
