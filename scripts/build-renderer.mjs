@@ -13,14 +13,24 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
 /** Builds the renderer into `outDir` (default out/renderer). */
 export async function buildRenderer(outDir = path.join(ROOT, 'out', 'renderer')) {
-  await build({
-    root: path.join(ROOT, 'src', 'renderer'),
-    base: './',
-    plugins: [react()],
-    logLevel: 'warn',
-    configFile: false,
-    build: { outDir, emptyOutDir: true, reportCompressedSize: false }
-  })
+  // A production build whatever NODE_ENV the caller runs under (vitest sets "test", which makes
+  // Vite pick development builds of the dependencies).
+  const nodeEnv = process.env.NODE_ENV
+  process.env.NODE_ENV = 'production'
+  try {
+    await build({
+      mode: 'production',
+      root: path.join(ROOT, 'src', 'renderer'),
+      base: './',
+      plugins: [react()],
+      logLevel: 'warn',
+      configFile: false,
+      build: { outDir, emptyOutDir: true, reportCompressedSize: false }
+    })
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV
+    else process.env.NODE_ENV = nodeEnv
+  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await buildRenderer(process.argv[2])

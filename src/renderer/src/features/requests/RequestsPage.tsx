@@ -148,6 +148,7 @@ export function RequestsPage(): React.JSX.Element {
           <select
             value={t.filters.status}
             onChange={(e) => void api.setFilters({ status: e.target.value as '' | 'ok' | 'error' })}
+            data-testid="filter-status"
           >
             <option value="">all</option>
             <option value="ok">ok</option>
