@@ -65,7 +65,7 @@ export function PipelinesPage(props: { open?: string }): React.JSX.Element {
           <PipelineDetail />
         ) : (
           <EmptyState title="Pick a pipeline">
-            Choose one on the left to edit it, see its graph and its versions, or import a new one.
+            Choose one in the list to edit it, see its graph and its versions, or import a new one.
           </EmptyState>
         )}
       </div>
