@@ -82,6 +82,20 @@ const nodesOutsideGraph = (page: Page): Promise<string[]> =>
       .map((n) => n.textContent)
   })()`)
 
+/** axe-core's serious and critical violations on the page, as lines naming `where`. */
+async function axeProblems(p: Page, where: string): Promise<string[]> {
+  if (!(await p.evaluate<boolean>(`typeof window.axe === 'object'`)))
+    await p.addScriptTag({ path: path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js') })
+  const violations = await p.evaluate<
+    { id: string; impact: string; nodes: number; target: string }[]
+  >(
+    `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, target: String(v.nodes[0].target) })))`
+  )
+  return violations.map((v) => `${where}: axe ${v.impact} ${v.id} (${v.nodes}×, e.g. ${v.target})`)
+}
+
 describe.skipIf(!CHROMIUM)('the UI against llmnet serve --ui', () => {
   let fixtures: Fixtures
   let server: ServeUi
@@ -482,23 +496,24 @@ describe.skipIf(!CHROMIUM)('the UI against llmnet serve --ui', () => {
           if (!structure.focus)
             problems.push(`${target}: focus not on the heading after navigation`)
           if (width !== 1024) continue
-          if (!(await p.evaluate<boolean>(`typeof window.axe === 'object'`)))
-            await p.addScriptTag({
-              path: path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js')
-            })
-          const violations = await p.evaluate<
-            { id: string; impact: string; nodes: number; target: string }[]
-          >(
-            `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations
-              .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-              .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, target: String(v.nodes[0].target) })))`
-          )
-          for (const v of violations)
-            problems.push(
-              `${target} ${scheme}: axe ${v.impact} ${v.id} (${v.nodes}×, e.g. ${v.target})`
-            )
+          problems.push(...(await axeProblems(p, `${target} ${scheme}`)))
         }
       }
+    }
+    // The busiest views too: the editor with its graph, and a request's detail with its route.
+    await p.setViewportSize({ width: 1024, height: 800 })
+    for (const scheme of ['light', 'dark'] as const) {
+      await p.emulateMedia({ colorScheme: scheme })
+      await p.goto(`${server.base}/#/pipelines/e2e-chat`)
+      await p.locator('[data-testid="code-editor"] .cm-content').waitFor()
+      await p.locator('[data-testid="pipeline-graph"] .react-flow__node').first().waitFor()
+      problems.push(...(await axeProblems(p, `pipelines/e2e-chat ${scheme}`)))
+      await a.shot(shotDir, `pipeline-detail-1024-${scheme}`)
+      await a.go('requests')
+      await p.locator('[data-testid="trace-table"] tbody tr button').first().click()
+      await p.locator('[data-testid="trace-detail"] [data-testid="route-view"]').waitFor()
+      problems.push(...(await axeProblems(p, `requests detail ${scheme}`)))
+      await a.shot(shotDir, `request-detail-1024-${scheme}`)
     }
     await context.close()
     expect(problems).toEqual([])
