@@ -531,6 +531,12 @@ describe.skipIf(!CHROMIUM)('the UI against llmnet serve --ui', () => {
     await page.fill('[aria-label="Model source"]', 's3://bucket/m.gguf')
     await page.getByRole('button', { name: 'Download', exact: true }).click()
     await app.toast(/source: unsupported model source/).waitFor()
+    const refused = await page.evaluate<{ status: number; code: string }>(
+      `fetch('/api/models.pull', { method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ source: 's3://bucket/m.gguf', runner: 'llama-cpp' }) })
+        .then(async (r) => ({ status: r.status, code: (await r.json()).error.code }))`
+    )
+    expect(refused).toEqual({ status: 400, code: 'invalid_request' })
     await expect(page.locator('[aria-label="Model source"]').inputValue()).resolves.toBe(
       's3://bucket/m.gguf'
     )
