@@ -184,6 +184,15 @@ describe.skipIf(!CHROMIUM)('the UI against llmnet serve --ui', () => {
     await p.importExample('conditional-routing')
     await expect.poll(() => p.status().textContent()).toBe('valid')
     await page.locator('[data-testid="pipeline-graph"] .react-flow__node').first().waitFor()
+    // The experts show the use-case the router reads, and a click tells the whole of it.
+    const quick = page.locator('[data-testid="pipeline-graph"] .graph-node', {
+      hasText: 'quick-answer'
+    })
+    await expect(quick.textContent()).resolves.toContain('Short, simple questions')
+    await quick.click()
+    await expect(page.locator('[data-testid="node-use-case"]').textContent()).resolves.toBe(
+      'Short, simple questions'
+    )
     await app.shot(shots, 'pipelines-import')
   })
 
@@ -419,7 +428,7 @@ describe.skipIf(!CHROMIUM)('the UI against llmnet serve --ui', () => {
     await context.addCookies(await page.context().cookies())
     const fresh = await context.newPage()
     const figures: { ms: number; js: number; chunks: string[] }[] = []
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 5; i++) {
       await fresh.goto(`${server.base}/#/models`)
       await fresh.locator('[data-testid="page-models"] h1').waitFor()
       figures.push(
@@ -438,8 +447,8 @@ describe.skipIf(!CHROMIUM)('the UI against llmnet serve --ui', () => {
     console.log(
       `first page (Models) rendered at ${ms.join(', ')} ms after navigation; initial JavaScript ${figures[0]!.js} bytes in ${figures[0]!.chunks.join(', ')}`
     )
-    // The median of three loads; the figure goes to docs/performance.md.
-    expect(ms[1]).toBeLessThan(1000)
+    // The median of five loads; the figures go to docs/performance.md.
+    expect(ms[2]).toBeLessThan(1000)
     // 1 041 657 bytes before code-splitting (one script): at most half of it now.
     expect(figures[0]!.js).toBeLessThanOrEqual(1_041_657 / 2)
     expect(figures[0]!.chunks.join(' ')).not.toMatch(/CodeEditor|PipelineGraph|VersionHistory/)
