@@ -79,6 +79,8 @@ export function PipelineGraph(props: {
   composition: LooseComposition | null
   route?: readonly string[]
   height?: number
+  /** Whether to write the route under the graph (off where a route table follows anyway). */
+  routeText?: boolean
 }): React.JSX.Element {
   const layout = useMemo(
     () => (props.composition ? layoutComposition(props.composition, props.route ?? []) : null),
@@ -183,7 +185,7 @@ export function PipelineGraph(props: {
         </ReactFlow>
       </div>
       <p className="graph-route-text muted" data-testid="graph-route-text">
-        {route.length ? (
+        {route.length && props.routeText !== false ? (
           <>
             Route: <strong>{route.join(' → ')}</strong>
           </>

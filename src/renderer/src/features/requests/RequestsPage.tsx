@@ -67,7 +67,12 @@ function Detail(): React.JSX.Element | null {
       <div className={replay ? 'side-by-side' : undefined} data-testid="replay-compare">
         <div>
           {replay && <h3>Logged</h3>}
-          <PipelineGraph composition={composition} route={trace.route} height={220} />
+          <PipelineGraph
+            composition={composition}
+            route={trace.route}
+            height={220}
+            routeText={false}
+          />
           {trace.answer !== undefined && (
             <pre className="answer" data-testid="logged-answer">
               {trace.answer}
@@ -78,7 +83,12 @@ function Detail(): React.JSX.Element | null {
         {replay && (
           <div data-testid="replay-result">
             <h3>Replayed now</h3>
-            <PipelineGraph composition={composition} route={newTrace?.route ?? []} height={220} />
+            <PipelineGraph
+              composition={composition}
+              route={newTrace?.route ?? []}
+              height={220}
+              routeText={false}
+            />
             <pre className="answer">{replay.content || (replay.running ? '…' : '')}</pre>
             {replay.result?.error && <div className="bad">{replay.result.error.message}</div>}
             {newTrace && <RouteView trace={newTrace} />}
