@@ -6,7 +6,8 @@
  */
 import { execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { readFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -15,6 +16,7 @@ import { externalModel, openaiClient, tempDir, writeComposition } from './suppor
 import { type InstalledPackage, npmAvailable, packAndInstall } from './support/npm-package'
 
 const run = promisify(execFile)
+const ROOT = path.resolve(import.meta.dirname, '..')
 const hasNpm = npmAvailable()
 if (!hasNpm) console.warn('tests/cli-package.test.ts skipped: no `npm` executable on PATH')
 
@@ -32,6 +34,9 @@ describe.skipIf(!hasNpm)('the npm package', () => {
     expect(pkg.files).toContain('out/cli/llama-worker.mjs')
     expect(pkg.files).toContain('bin/llmnet.mjs')
     expect(pkg.files).toContain('examples/dual-expert.json')
+    // The built renderer, for `serve --ui` (was missing: the installed CLI could not show the UI).
+    expect(pkg.files).toContain('out/renderer/index.html')
+    expect(pkg.files.some((f) => /^out\/renderer\/assets\/index-.*\.js$/.test(f))).toBe(true)
     const unwanted = pkg.files.filter((f) =>
       /^(tests|src|bench|scripts|resources|\.ci)\/|\.test\.|^electron/.test(f)
     )
@@ -110,4 +115,71 @@ describe.skipIf(!hasNpm)('the npm package', () => {
       tmp.remove()
     }
   })
+
+  it('shows the UI: serve --ui from the installed package prints the token URL, which loads the page and its script', async () => {
+    // The install above skips install scripts (offline, fast), so better-sqlite3 has no native
+    // build yet: give it this checkout's, which is what its install script builds for this Node.
+    const installed = path.join(pkg.prefix, 'node_modules', 'better-sqlite3')
+    const binary = path.join('build', 'Release', 'better_sqlite3.node')
+    if (!existsSync(path.join(installed, binary))) {
+      mkdirSync(path.join(installed, 'build', 'Release'), { recursive: true })
+      copyFileSync(
+        path.join(ROOT, 'node_modules', 'better-sqlite3', binary),
+        path.join(installed, binary)
+      )
+    }
+    const home = mkdtempSync(path.join(tmpdir(), 'llmnet-package-ui-'))
+    const child = spawn(
+      pkg.bin,
+      ['serve', '--ui', '--port', '0', '--data-dir', path.join(home, 'data')],
+      {
+        env: {
+          ...process.env,
+          NO_COLOR: '1',
+          HOME: home,
+          XDG_CONFIG_HOME: path.join(home, 'config'),
+          XDG_DATA_HOME: path.join(home, 'share'),
+          LLMNET_SECRET_KEY: Buffer.alloc(32, 7).toString('base64')
+        },
+        stdio: ['ignore', 'pipe', 'pipe']
+      }
+    )
+    try {
+      let output = ''
+      const url = await new Promise<string>((resolve, reject) => {
+        const onData = (d: Buffer): void => {
+          output += d.toString()
+          const m = /Open the UI: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(output)
+          if (m) resolve(m[1]!)
+        }
+        child.stdout.on('data', onData)
+        child.stderr.on('data', onData)
+        child.on('exit', (code) =>
+          reject(new Error(`llmnet serve --ui exited (${code}): ${output}`))
+        )
+      })
+      // The token URL trades the token for a session cookie and redirects to the page.
+      const login = await fetch(url, { redirect: 'manual' })
+      const cookie = login.headers.get('set-cookie')?.split(';')[0]
+      expect(cookie).toMatch(/^llmnet_session=/)
+      const base = new URL(url).origin
+      const html = await fetch(`${base}/`, { headers: { cookie: cookie! } })
+      expect(html.status).toBe(200)
+      const text = await html.text()
+      expect(text).toContain('<div id="root">')
+      const script = /src="\.\/(assets\/index-[^"]+\.js)"/.exec(text)?.[1]
+      expect(script).toBeDefined()
+      const js = await fetch(`${base}/${script}`, { headers: { cookie: cookie! } })
+      expect(js.status).toBe(200)
+      expect(js.headers.get('content-type')).toMatch(/javascript/)
+      expect((await js.text()).length).toBeGreaterThan(10_000)
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = once(child, 'exit')
+        child.kill('SIGTERM')
+        await exited
+      }
+      rmSync(home, { recursive: true, force: true })
+    }
+  }, 60_000)
 })

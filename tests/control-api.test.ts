@@ -377,6 +377,13 @@ async function scenario(app: AppRuntime, { call, events }: { call: Call; events:
     runner: 'llama-cpp'
   })
   expect(!notDownloadable.ok && notDownloadable.error.message).toMatch(/local path/)
+  // A source of an unknown scheme is refused by name (was a 500 internal_error).
+  const badSource = await call('models.pull', { source: 's3://bucket/m.gguf', runner: 'llama-cpp' })
+  expect(!badSource.ok && badSource.error).toMatchObject({
+    code: 'invalid_request',
+    message: expect.stringMatching(/^source: unsupported model source s3:\/\/bucket\/m\.gguf/),
+    details: { param: 'source' }
+  })
   // A download from an address that refuses: the pull fails and says why, in an event.
   const failed = events.next('model.pull_progress', (p: { state: string }) => p.state === 'failed')
   const { pullId } = ok(

@@ -3,7 +3,7 @@
  * `data-app-state="ready"` appears once the server's status and the pipeline list answered
  * (e2e tests wait for it, never for a timer).
  */
-import { useEffect } from 'react'
+import { useEffect, useRef } from 'react'
 import { StatusBar } from './components/StatusBar'
 import { Toasts } from './components/Toasts'
 import { ChatPage } from './features/chat/ChatPage'
@@ -15,6 +15,17 @@ import { SecretsPage } from './features/secrets/SecretsPage'
 import { SettingsPage } from './features/settings/SettingsPage'
 import { useS, useStores } from './stores'
 import type { Page } from './stores/app-store'
+
+/** The window title of each page. */
+const TITLES: Record<Page, string> = {
+  pipelines: 'Pipelines',
+  models: 'Models',
+  secrets: 'Hooks & secrets',
+  chat: 'Chat',
+  requests: 'Requests',
+  settings: 'Settings',
+  welcome: 'Welcome'
+}
 
 const NAV: { page: Page; label: string }[] = [
   { page: 'pipelines', label: 'Pipelines' },
@@ -66,6 +77,19 @@ export function App(): React.JSX.Element {
     if (ready && empty && !hashPage) window.location.replace('#/welcome')
   }, [ready, empty, hashPage])
   const page: Page = hashPage ?? (empty ? 'welcome' : 'pipelines')
+
+  // The title names the page; after a navigation (not the first load) focus moves to the new
+  // page's heading, so keyboard and screen-reader users land on what they asked for.
+  const shown = useRef<Page | null>(null)
+  useEffect(() => {
+    document.title = `${TITLES[page]} · llmnet`
+    if (!ready) return
+    const first = shown.current === null
+    if (shown.current === page) return
+    shown.current = page
+    if (first) return
+    document.querySelector<HTMLElement>('#main h1')?.focus()
+  }, [page, ready])
 
   return (
     <div className="app" data-app-state={ready ? 'ready' : 'loading'} data-page={page}>

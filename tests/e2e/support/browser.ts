@@ -5,8 +5,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import react from '@vitejs/plugin-react'
-import { build } from 'vite'
+import { buildRenderer } from '../../../scripts/build-renderer.mjs'
 import { llmnet, ROOT, type Proc } from '../../support/cli-process'
 
 export { ROOT }
@@ -48,20 +47,8 @@ export async function ensureRendererBuilt(): Promise<'fresh' | 'built'> {
   )
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return 'fresh'
   mkdirSync(RENDERER_OUT, { recursive: true })
-  // The same settings as electron.vite.config.ts's renderer (root, React, relative base).
-  await build({
-    root: path.join(ROOT, 'src', 'renderer'),
-    base: './',
-    plugins: [react()],
-    logLevel: 'warn',
-    configFile: false,
-    build: {
-      outDir: RENDERER_OUT,
-      emptyOutDir: true,
-      reportCompressedSize: false,
-      chunkSizeWarningLimit: 8000
-    }
-  })
+  // The same build the npm package ships (scripts/build-renderer.mjs, run by `prepack`).
+  await buildRenderer(RENDERER_OUT)
   return 'built'
 }
 

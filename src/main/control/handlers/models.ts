@@ -12,7 +12,7 @@ import { blankStatus } from '../../core/local/model-status'
 import { AppError } from '../../core/errors'
 import type { LocalModelManager } from '../../core/local/manager'
 import { catalogFor } from '../../core/models/catalog'
-import type { ModelLibrary } from '../../core/models/library'
+import { ModelLibraryError, type ModelLibrary } from '../../core/models/library'
 import type { PipelineRegistry } from '../../core/pipelines/registry'
 import type { EventHub } from '../events'
 import type { DomainHandlers } from './types'
@@ -156,11 +156,17 @@ export function modelsHandlers(deps: ModelsDeps): DomainHandlers<'models'> {
     },
     async 'models.pull'(input) {
       if (input.runner === 'llama-cpp') {
-        const resolved = await deps.library.resolveSource(input.source)
+        // A source the library cannot read is the caller's mistake: a 400 naming the field.
+        const resolved = await deps.library.resolveSource(input.source).catch((err: unknown) => {
+          if (err instanceof ModelLibraryError)
+            throw new AppError('invalid_request', `source: ${err.message}`, { param: 'source' })
+          throw err
+        })
         if (resolved.kind === 'path')
           throw new AppError(
             'invalid_request',
-            `${input.source} is a local path, not something to download`
+            `source: ${input.source} is a local path, not something to download`,
+            { param: 'source' }
           )
         return {
           pullId: pulls.start(input.source, async (signal, report) => {

@@ -53,7 +53,9 @@ export function CodeEditor(props: CodeEditorProps): React.JSX.Element {
           lintGutter(),
           lang.current.of(props.format === 'yaml' ? yaml() : json()),
           EditorState.readOnly.of(!!props.readOnly),
-          EditorView.contentAttributes.of({ 'aria-label': props.label }),
+          // An explicit tab stop, so the scrolling box counts as keyboard-reachable (axe's
+          // scrollable-region-focusable does not count contenteditable alone).
+          EditorView.contentAttributes.of({ 'aria-label': props.label, tabindex: '0' }),
           EditorView.updateListener.of((u) => {
             if (u.docChanged) onChange.current?.(u.state.doc.toString())
           })

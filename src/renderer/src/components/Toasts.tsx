@@ -1,21 +1,15 @@
-import { useEffect } from 'react'
 import { useS, useStores } from '../stores'
 
-/** How long an info message stays; errors stay until dismissed. */
-const INFO_MS = 4000
-
-/** Errors with the server's message and code; info messages. Screen readers hear each one. */
+/**
+ * Errors with the server's message and code; info messages. They take their own row above the
+ * status bar, so they never cover a button, and go by themselves (the store times them).
+ * Screen readers hear each one.
+ */
 export function Toasts(): React.JSX.Element {
   const { toasts } = useStores()
   const list = useS(toasts, (s) => s.toasts)
-  const info = list.find((t) => t.kind === 'info')
-  useEffect(() => {
-    if (!info) return
-    const timer = setTimeout(() => toasts.getState().dismiss(info.id), INFO_MS)
-    return () => clearTimeout(timer)
-  }, [info, toasts])
   return (
-    <div className="toasts" aria-live="polite">
+    <div className="toasts" aria-live="polite" data-testid="toasts">
       {list.map((t) => (
         <div
           key={t.id}

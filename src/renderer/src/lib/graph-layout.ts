@@ -14,6 +14,9 @@ export interface GraphNode {
   kind: 'input' | 'model' | 'output' | 'other'
   model?: string
   condition?: string
+  /** What a router reads to pick this node. */
+  useCase?: string
+  adapter?: string
   onRoute: boolean
 }
 
@@ -72,6 +75,8 @@ export function layoutComposition(c: LooseComposition, route: readonly string[] 
       kind: kindOf(n),
       model: n.model,
       condition: n.if,
+      useCase: n['use-case'],
+      adapter: n.adapter,
       onRoute: routeSet.has(n.name)
     })
   }

@@ -57,6 +57,8 @@ export interface ModelsState {
   unload(key: string, pipeline?: string): Promise<void>
   pull(source: string, runner: Runner): Promise<string | null>
   cancelPull(pullId: string): Promise<void>
+  /** Forgets finished downloads (done, failed, cancelled), or one of them by id. */
+  clearPulls(pullId?: string): void
   remove(name: string, runner: Runner): Promise<void>
   attach(): () => void
 }
@@ -68,6 +70,10 @@ const upsert = <T>(list: T[], item: T, same: (a: T) => boolean): T[] =>
 
 /** The models store. */
 export function createModelsStore(deps: StoreDeps): ModelsStore {
+  // Cleared rows stay cleared when `models.list` lists them again.
+  const cleared = new Set<string>()
+  const visible = (pulls: PullProgress[]): PullProgress[] =>
+    pulls.filter((p) => !cleared.has(p.pullId))
   return createStore<ModelsState>((set, get) => ({
     runtime: [],
     local: [],
@@ -78,7 +84,7 @@ export function createModelsStore(deps: StoreDeps): ModelsStore {
     loaded: false,
     async refresh() {
       const data = await call(deps, 'Could not list models', 'models.list')
-      set({ loaded: true, ...(data ?? {}) })
+      set({ loaded: true, ...(data ? { ...data, pulls: visible(data.pulls) } : {}) })
     },
     async refreshOllama() {
       const data = await call(deps, 'Could not check Ollama', 'models.ollama_status')
@@ -127,6 +133,12 @@ export function createModelsStore(deps: StoreDeps): ModelsStore {
     async cancelPull(pullId) {
       await call(deps, 'Could not cancel the download', 'models.cancel_pull', { pullId })
     },
+    clearPulls(pullId) {
+      for (const p of get().pulls)
+        if (p.state !== 'running' && (pullId === undefined || p.pullId === pullId))
+          cleared.add(p.pullId)
+      set({ pulls: visible(get().pulls) })
+    },
     async remove(name, runner) {
       if (await call(deps, `Could not delete ${name}`, 'models.delete', { name, runner }))
         await get().refresh()
@@ -137,6 +149,7 @@ export function createModelsStore(deps: StoreDeps): ModelsStore {
           set({ runtime: upsert(get().runtime, s, (m) => m.key === s.key) })
         ),
         deps.platform.on('model.pull_progress', (p) => {
+          if (cleared.has(p.pullId)) return
           set({ pulls: upsert(get().pulls, p, (x) => x.pullId === p.pullId) })
           if (p.state === 'done') void get().refresh()
           if (p.state === 'failed')

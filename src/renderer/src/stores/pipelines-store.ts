@@ -188,11 +188,20 @@ export function createPipelinesStore(deps: StoreDeps, opts: PipelinesOptions = {
         if (!res.ok) {
           const diags = res.error.details?.diagnostics
           if (Array.isArray(diags)) patchDraft({ diagnostics: diags as PipelineDiagnostic[] })
-          deps.toasts.getState().error(res.error, `Could not save ${draft.name}`)
+          deps.toasts
+            .getState()
+            .error(res.error, `Could not save ${draft.name}`, `save:${draft.name}`)
           return 'failed'
         }
         patchDraft({ savedText: draft.text, isNew: false, diagnostics: res.data.diagnostics })
-        deps.toasts.getState().push('info', `Saved ${draft.name} as version ${res.data.version}`)
+        deps.toasts
+          .getState()
+          .push(
+            'info',
+            `Saved ${draft.name} as version ${res.data.version}`,
+            undefined,
+            `save:${draft.name}`
+          )
         await Promise.all([get().refresh(), get().loadVersions(draft.name)])
         return 'saved'
       },

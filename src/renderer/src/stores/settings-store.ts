@@ -46,10 +46,12 @@ export function createSettingsStore(deps: StoreDeps): SettingsStore {
       if (data) set({ settings: data })
     },
     async save(patch, what = 'Settings') {
-      const data = await call(deps, `${what} not saved`, 'settings.set', patch)
+      const res = await deps.platform.request('settings.set', patch)
+      const data = res.ok ? res.data : null
+      if (!res.ok) deps.toasts.getState().error(res.error, `${what} not saved`, `settings:${what}`)
       if (!data) return false
       set({ settings: data })
-      deps.toasts.getState().push('info', `${what} saved`)
+      deps.toasts.getState().push('info', `${what} saved`, undefined, `settings:${what}`)
       return true
     },
     async refreshAccess() {

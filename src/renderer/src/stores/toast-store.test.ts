@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createToastStore, INFO_TOAST_MS } from './toast-store'
+import { createToastStore, ERROR_TOAST_MS, INFO_TOAST_MS } from './toast-store'
 
 describe('toast store', () => {
   afterEach(() => vi.useRealTimers())
 
-  it('an info message goes by itself; an error stays until dismissed (fails if a saved-notice lingers over the page)', () => {
+  it('an info message goes by itself after a few seconds, an error later (fails if either lingers over the page for ever)', () => {
     vi.useFakeTimers()
     const toasts = createToastStore()
     toasts.getState().error({ code: 'not_found', message: 'no pipeline named "x"' }, 'Open')
@@ -19,6 +19,22 @@ describe('toast store', () => {
         message: 'Open: no pipeline named "x"',
         code: 'not_found'
       })
+    ])
+    vi.advanceTimersByTime(ERROR_TOAST_MS - INFO_TOAST_MS)
+    expect(toasts.getState().toasts).toEqual([])
+  })
+
+  it('shows an identical message once, and a newer one on the same topic replaces the old', () => {
+    const toasts = createToastStore()
+    const err = { code: 'internal_error' as const, message: 'disk full' }
+    toasts.getState().error(err)
+    toasts.getState().error(err)
+    expect(toasts.getState().toasts).toHaveLength(1)
+    toasts.getState().error(err, 'Could not save p', 'save:p')
+    toasts.getState().push('info', 'Saved p as version 2', undefined, 'save:p')
+    expect(toasts.getState().toasts.map((t) => t.message)).toEqual([
+      'disk full',
+      'Saved p as version 2'
     ])
   })
 

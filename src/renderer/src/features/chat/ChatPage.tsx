@@ -4,7 +4,7 @@
  */
 import { useEffect, useRef, useState } from 'react'
 import { EmptyState } from '../../components/EmptyState'
-import { PipelineGraph } from '../../components/PipelineGraph'
+import { PipelineGraph } from '../../components/lazy'
 import { RouteView } from '../../components/RouteView'
 import { useComposition } from '../../lib/use-composition'
 import { useS, useStores } from '../../stores'
@@ -33,7 +33,7 @@ export function ChatPage(): React.JSX.Element {
   if (!pipelines.length)
     return (
       <div className="page" data-testid="page-chat">
-        <h2>Chat</h2>
+        <h1 tabIndex={-1}>Chat</h1>
         <EmptyState
           title="No pipeline is loaded"
           action={<a href="#/pipelines">Go to Pipelines</a>}
@@ -46,6 +46,7 @@ export function ChatPage(): React.JSX.Element {
   return (
     <div className="page chat-page" data-testid="page-chat">
       <div className="toolbar wrap">
+        <h1 tabIndex={-1}>Chat</h1>
         <label className="inline">
           Pipeline{' '}
           <select

@@ -18,7 +18,8 @@ function Starter(): React.JSX.Element {
   const catalogLoaded = useS(s.models, (m) => m.catalogLoaded)
   const pullId = useS(s.firstRun, (f) => f.pullId)
   const pull = useS(s.models, (m) => m.pulls.find((p) => p.pullId === pullId))
-  const entry = catalog[0]
+  const [picked, setPicked] = useState<string | null>(null)
+  const entry = catalog.find((c) => c.source === picked) ?? catalog[0]
   useEffect(() => {
     void s.models.getState().loadCatalog()
   }, [s.models])
@@ -30,11 +31,30 @@ function Starter(): React.JSX.Element {
     )
   return (
     <div data-testid="starter">
-      <p>
-        <strong>{entry.name}</strong> · {formatBytes(entry.sizeBytes)}
-        <br />
-        <span className="muted">{entry.description}</span>
-      </p>
+      <fieldset className="plain" disabled={!!pull}>
+        <legend>Pick a model</legend>
+        <ul className="catalog-list" data-testid="catalog">
+          {catalog.map((c) => (
+            <li key={c.source}>
+              <label>
+                <input
+                  type="radio"
+                  name="starter-model"
+                  value={c.source}
+                  checked={c.source === entry.source}
+                  onChange={() => setPicked(c.source)}
+                  data-testid="catalog-entry"
+                />
+                <span>
+                  <strong>{c.name}</strong> · {formatBytes(c.sizeBytes)}
+                  <br />
+                  <span className="muted small">{c.description}</span>
+                </span>
+              </label>
+            </li>
+          ))}
+        </ul>
+      </fieldset>
       {pull ? (
         <PullProgressBar pull={pull} onCancel={() => void s.firstRun.getState().cancel()} />
       ) : (
@@ -43,7 +63,7 @@ function Starter(): React.JSX.Element {
           onClick={() => void s.firstRun.getState().startDownload(entry.source)}
           data-testid="download-starter"
         >
-          Download ({formatBytes(entry.sizeBytes)}) and set up
+          Download {entry.name} ({formatBytes(entry.sizeBytes)}) and set up
         </button>
       )}
       <p className="muted small">
@@ -65,7 +85,14 @@ function Ollama(): React.JSX.Element {
   }, [s.models])
   if (!ollama) return <p className="muted">Looking for Ollama…</p>
   if (!ollama.installed)
-    return <p>Ollama is not installed here. Install it from ollama.com, then check again.</p>
+    return (
+      <p>
+        Ollama is not installed here. Install it from ollama.com, then check again.{' '}
+        <button onClick={() => void s.models.getState().refreshOllama()} data-testid="ollama-check">
+          Check again
+        </button>
+      </p>
+    )
   if (!ollama.running)
     return (
       <p>
@@ -80,7 +107,15 @@ function Ollama(): React.JSX.Element {
     return (
       <p>
         Ollama {ollama.version ?? ''} is running but has no models. Pull one (for example{' '}
-        <code>ollama pull qwen2.5:0.5b</code>) or download from the Models page.
+        <code>ollama pull qwen2.5:0.5b</code>) or download from the Models page, then check again.{' '}
+        <button
+          onClick={() => {
+            void s.models.getState().refreshOllama()
+            void s.models.getState().refresh()
+          }}
+        >
+          Check again
+        </button>
       </p>
     )
   return (
@@ -141,7 +176,7 @@ export function WelcomePage(): React.JSX.Element {
   const [choice, setChoice] = useState<Choice>(null)
   return (
     <div className="page welcome" data-testid="page-welcome">
-      <h2>Welcome to llmnet</h2>
+      <h1 tabIndex={-1}>Welcome to llmnet</h1>
       <p>
         llmnet serves pipelines of small local models behind one OpenAI-compatible address. Pick a
         way to start; you can change everything later.

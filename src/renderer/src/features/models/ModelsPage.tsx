@@ -6,7 +6,7 @@ import { useEffect, useState } from 'react'
 import { EmptyState } from '../../components/EmptyState'
 import { formatBytes } from '../../lib/format'
 import { useS, useStores } from '../../stores'
-import { runtimeOf, type Runner } from '../../stores/models-store'
+import { runtimeOf, sourceFileName, type Runner } from '../../stores/models-store'
 import { PullProgressBar } from './PullProgressBar'
 
 /** The Models page. */
@@ -23,121 +23,138 @@ export function ModelsPage(): React.JSX.Element {
 
   return (
     <div className="page" data-testid="page-models">
-      <h2>Models</h2>
+      <h1 tabIndex={-1}>Models</h1>
       <section className="card-section">
-        <h3>Running</h3>
+        <h2>Running</h2>
         {m.runtime.length === 0 ? (
           <EmptyState title="No model is running">
             Models start when a pipeline needs them. Load one ahead of time from here once a
             pipeline uses it.
           </EmptyState>
         ) : (
-          <table className="table" data-testid="runtime-table">
-            <thead>
-              <tr>
-                <th>Model</th>
-                <th>Runner</th>
-                <th>State</th>
-                <th>Memory (RAM / VRAM)</th>
-                <th>GPU offload</th>
-                <th>Speed</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {m.runtime.map((r) => (
-                <tr key={r.key}>
-                  <td>
-                    <strong>{r.key}</strong>
-                    <div className="muted small ellipsis">{r.source}</div>
-                  </td>
-                  <td>{r.runner}</td>
-                  <td>
-                    <span className={`state ${r.state}`}>{r.state}</span>
-                    {r.lastError && <div className="bad small">{r.lastError}</div>}
-                  </td>
-                  <td>
-                    {r.memory
-                      ? `${formatBytes(r.memory.ramBytes)} / ${formatBytes(r.memory.vramBytes)}`
-                      : '—'}
-                  </td>
-                  <td>
-                    {r.gpu
-                      ? `${r.gpu}${r.gpuLayers !== null ? `, ${r.gpuLayers} layers` : ''}`
-                      : 'CPU'}
-                  </td>
-                  <td>{r.tokensPerSecond ? `${r.tokensPerSecond.toFixed(1)} tok/s` : '—'}</td>
-                  <td>
-                    {r.state === 'stopped' || r.state === 'error' ? (
-                      <button onClick={() => void api.load(r.key)}>Load</button>
-                    ) : (
-                      <button onClick={() => void api.unload(r.key)}>Unload</button>
-                    )}
-                  </td>
+          <div className="table-wrap">
+            <table className="table" data-testid="runtime-table">
+              <thead>
+                <tr>
+                  <th>Model</th>
+                  <th>Runner</th>
+                  <th>State</th>
+                  <th>Memory (RAM / VRAM)</th>
+                  <th>GPU offload</th>
+                  <th>Speed</th>
+                  <th />
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {m.runtime.map((r) => (
+                  <tr key={r.key}>
+                    <td>
+                      <strong>{r.key}</strong>
+                      <div className="muted small ellipsis" title={r.source}>
+                        {(r.runner === 'llama-cpp' && sourceFileName(r.source)) || r.source}
+                      </div>
+                    </td>
+                    <td>{r.runner}</td>
+                    <td>
+                      <span className={`state ${r.state}`}>{r.state}</span>
+                      {r.lastError && <div className="bad small">{r.lastError}</div>}
+                    </td>
+                    <td>
+                      {r.memory
+                        ? `${formatBytes(r.memory.ramBytes)} / ${formatBytes(r.memory.vramBytes)}`
+                        : '—'}
+                    </td>
+                    <td>
+                      {r.gpu
+                        ? `${r.gpu}${r.gpuLayers !== null ? `, ${r.gpuLayers} layers` : ''}`
+                        : 'CPU'}
+                    </td>
+                    <td>
+                      {r.tokensPerSecond && (r.state === 'ready' || r.state === 'busy')
+                        ? `${r.tokensPerSecond.toFixed(1)} tok/s`
+                        : '—'}
+                    </td>
+                    <td>
+                      {r.state === 'stopped' || r.state === 'error' ? (
+                        <button onClick={() => void api.load(r.key)}>Load</button>
+                      ) : (
+                        <button onClick={() => void api.unload(r.key)}>Unload</button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </section>
 
       <section className="card-section">
-        <h3>On this computer</h3>
+        <h2>On this computer</h2>
         {m.local.length === 0 ? (
           <EmptyState title="No model files yet">
             Download a GGUF file below (for example from the starter catalog on the welcome screen),
             or pull an Ollama model.
           </EmptyState>
         ) : (
-          <table className="table" data-testid="local-table">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Runner</th>
-                <th>Size</th>
-                <th>Status</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {m.local.map((l) => {
-                const rt = runtimeOf(l, m.runtime)
-                return (
-                  <tr key={`${l.runner}:${l.name}`}>
-                    <td>
-                      <strong>{l.name}</strong>
-                      {l.path && <div className="muted small ellipsis">{l.path}</div>}
-                    </td>
-                    <td>{l.runner}</td>
-                    <td>{formatBytes(l.sizeBytes)}</td>
-                    <td>
-                      {rt ? <span className={`state ${rt.state}`}>{rt.state}</span> : 'not loaded'}
-                    </td>
-                    <td>
-                      <button
-                        className="danger"
-                        onClick={() => {
-                          if (window.confirm(`Delete ${l.name}?`)) void api.remove(l.name, l.runner)
-                        }}
-                      >
-                        Delete
-                      </button>
-                    </td>
-                  </tr>
-                )
-              })}
-            </tbody>
-          </table>
+          <div className="table-wrap">
+            <table className="table" data-testid="local-table">
+              <thead>
+                <tr>
+                  <th>Name</th>
+                  <th>Runner</th>
+                  <th>Size</th>
+                  <th>Status</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {m.local.map((l) => {
+                  const rt = runtimeOf(l, m.runtime)
+                  return (
+                    <tr key={`${l.runner}:${l.name}`}>
+                      <td>
+                        <strong>{l.name}</strong>
+                        {l.path && <div className="muted small ellipsis">{l.path}</div>}
+                      </td>
+                      <td>{l.runner}</td>
+                      <td>{formatBytes(l.sizeBytes)}</td>
+                      <td>
+                        {rt ? (
+                          <span className={`state ${rt.state}`}>{rt.state}</span>
+                        ) : (
+                          'not loaded'
+                        )}
+                      </td>
+                      <td>
+                        <button
+                          className="danger"
+                          onClick={() => {
+                            if (window.confirm(`Delete ${l.name}?`))
+                              void api.remove(l.name, l.runner)
+                          }}
+                        >
+                          Delete
+                        </button>
+                      </td>
+                    </tr>
+                  )
+                })}
+              </tbody>
+            </table>
+          </div>
         )}
       </section>
 
       <section className="card-section">
-        <h3>Download</h3>
+        <h2>Download</h2>
         <form
           className="row wrap"
           onSubmit={(e) => {
             e.preventDefault()
-            if (source.trim()) void api.pull(source.trim(), runner).then(() => setSource(''))
+            // A refused source stays in the box, to fix.
+            if (source.trim())
+              void api.pull(source.trim(), runner).then((id) => id && setSource(''))
           }}
         >
           <input
@@ -160,12 +177,22 @@ export function ModelsPage(): React.JSX.Element {
           </button>
         </form>
         {m.pulls.map((p) => (
-          <PullProgressBar key={p.pullId} pull={p} onCancel={() => void api.cancelPull(p.pullId)} />
+          <PullProgressBar
+            key={p.pullId}
+            pull={p}
+            onCancel={() => void api.cancelPull(p.pullId)}
+            onClear={() => api.clearPulls(p.pullId)}
+          />
         ))}
+        {m.pulls.filter((p) => p.state !== 'running').length > 1 && (
+          <button className="ghost" onClick={() => api.clearPulls()} data-testid="clear-pulls">
+            Clear finished downloads
+          </button>
+        )}
       </section>
 
       <section className="card-section" data-testid="ollama">
-        <h3>Ollama</h3>
+        <h2>Ollama</h2>
         {!m.ollama ? (
           <p className="muted">Checking…</p>
         ) : (

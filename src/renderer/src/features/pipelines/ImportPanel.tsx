@@ -116,7 +116,7 @@ export function ImportPanel(props: { onDone?: () => void }): React.JSX.Element {
       <button disabled={!paste.trim()} onClick={() => open('pasted', paste, guessFormat(paste))}>
         Open pasted text
       </button>
-      <h3>Examples</h3>
+      <h2>Examples</h2>
       <ExampleGallery
         examples={examples}
         onPick={(e) => open(nameFromFile(e.name), e.text, e.format)}

@@ -3,12 +3,10 @@
  * inline validation, the graph, and the version history.
  */
 import { useMemo, useState } from 'react'
-import { CodeEditor } from '../../components/CodeEditor'
-import { PipelineGraph } from '../../components/PipelineGraph'
+import { CodeEditor, PipelineGraph, VersionHistory } from '../../components/lazy'
 import { readComposition } from '../../lib/composition'
 import { useS, useStores } from '../../stores'
 import { RunConfirm } from './RunConfirm'
-import { VersionHistory } from './VersionHistory'
 
 /** Downloads text as a file (export): a blob URL, no request. */
 function download(fileName: string, text: string): void {
@@ -77,7 +75,8 @@ export function PipelineDetail(): React.JSX.Element | null {
         <span className="grow" />
         <button
           className="primary"
-          disabled={!validName || (!dirty && !draft.isNew)}
+          disabled={!validName || errors.length > 0 || (!dirty && !draft.isNew)}
+          title={errors.length ? 'Fix the errors in the text first' : undefined}
           onClick={() => void p.save()}
           data-testid="save"
         >

@@ -21,7 +21,7 @@ export function PipelinesPage(props: { open?: string }): React.JSX.Element {
     <div className="page two-col" data-testid="page-pipelines">
       <aside className="list-pane">
         <div className="row">
-          <h2>Pipelines</h2>
+          <h1 tabIndex={-1}>Pipelines</h1>
           <span className="grow" />
           <button onClick={() => setImporting(true)} data-testid="import">
             Import…
@@ -48,7 +48,7 @@ export function PipelinesPage(props: { open?: string }): React.JSX.Element {
                   </span>
                   <span className="muted small">
                     <span className={`state ${p.status}`}>{p.status}</span>
-                    {!p.enabled && ' · disabled'}
+                    {!p.enabled && p.status !== 'disabled' && ' · disabled'}
                     {p.version !== null && ` · v${p.version}`}
                     {p.source === 'file' && ' · file'}
                   </span>
@@ -58,17 +58,17 @@ export function PipelinesPage(props: { open?: string }): React.JSX.Element {
           </ul>
         )}
       </aside>
-      <main className="main-pane">
+      <div className="main-pane">
         {importing || (!draft && list.length === 0 && loaded) ? (
           <ImportPanel onDone={() => setImporting(false)} />
         ) : draft ? (
           <PipelineDetail />
         ) : (
           <EmptyState title="Pick a pipeline">
-            Choose one on the left to edit it, see its graph and its versions, or import a new one.
+            Choose one in the list to edit it, see its graph and its versions, or import a new one.
           </EmptyState>
         )}
-      </main>
+      </div>
     </div>
   )
 }

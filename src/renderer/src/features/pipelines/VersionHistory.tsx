@@ -6,19 +6,27 @@ import { EditorState } from '@codemirror/state'
 import { useS, useStores } from '../../stores'
 import { formatBytes, formatTime } from '../../lib/format'
 
-function Diff(props: { before: string; after: string }): React.JSX.Element {
+const label = (text: string) => EditorView.contentAttributes.of({ 'aria-label': text })
+
+function Diff(props: { before: string; after: string; version: number }): React.JSX.Element {
   const host = useRef<HTMLDivElement>(null)
   useEffect(() => {
     if (!host.current) return
-    const readOnly = [basicSetup, EditorState.readOnly.of(true), EditorView.editable.of(false)]
+    // Not editable, but focusable: the keyboard can scroll the diff.
+    const readOnly = [
+      basicSetup,
+      EditorState.readOnly.of(true),
+      EditorView.editable.of(false),
+      EditorView.contentAttributes.of({ tabindex: '0' })
+    ]
     const view = new MergeView({
-      a: { doc: props.before, extensions: readOnly },
-      b: { doc: props.after, extensions: readOnly },
+      a: { doc: props.before, extensions: [...readOnly, label(`Version ${props.version}`)] },
+      b: { doc: props.after, extensions: [...readOnly, label("The editor's text")] },
       parent: host.current,
       collapseUnchanged: { margin: 3, minSize: 6 }
     })
     return () => view.destroy()
-  }, [props.before, props.after])
+  }, [props.before, props.after, props.version])
   return <div className="merge" ref={host} data-testid="diff-view" />
 }
 
@@ -61,7 +69,7 @@ export function VersionHistory(props: { name: string; current: string }): React.
               Restore v{picked.version}
             </button>
           </div>
-          <Diff before={picked.text} after={props.current} />
+          <Diff before={picked.text} after={props.current} version={picked.version} />
         </div>
       )}
     </div>

@@ -2,10 +2,11 @@
  * @module The request log: persisted traces with filters, one trace's route in detail, and
  * replay against the pipeline as it is now, old and new side by side.
  */
-import { useEffect } from 'react'
+import { useEffect, useMemo } from 'react'
 import { EmptyState } from '../../components/EmptyState'
-import { PipelineGraph } from '../../components/PipelineGraph'
+import { PipelineGraph } from '../../components/lazy'
 import { RouteView } from '../../components/RouteView'
+import { readComposition } from '../../lib/composition'
 import { formatMs, formatTime } from '../../lib/format'
 import { useComposition } from '../../lib/use-composition'
 import { useS, useStores } from '../../stores'
@@ -22,10 +23,13 @@ function Detail(): React.JSX.Element | null {
   return (
     <section className="detail" data-testid="trace-detail" aria-label="Request detail">
       <div className="toolbar wrap">
-        <h3 className="title">
+        <h2 className="title">
           {trace.pipeline} · {formatTime(trace.startedAt)}
-        </h3>
+        </h2>
         <span className={trace.status === 'ok' ? 'ok' : 'bad'}>{trace.status}</span>
+        <span className="muted" data-testid="trace-app">
+          from {trace.app ? <strong>{trace.app}</strong> : 'an unnamed client'}
+        </span>
         <span className="grow" />
         <button
           className="primary"
@@ -62,8 +66,13 @@ function Detail(): React.JSX.Element | null {
       )}
       <div className={replay ? 'side-by-side' : undefined} data-testid="replay-compare">
         <div>
-          {replay && <h4>Logged</h4>}
-          <PipelineGraph composition={composition} route={trace.route} height={220} />
+          {replay && <h3>Logged</h3>}
+          <PipelineGraph
+            composition={composition}
+            route={trace.route}
+            height={220}
+            routeText={false}
+          />
           {trace.answer !== undefined && (
             <pre className="answer" data-testid="logged-answer">
               {trace.answer}
@@ -73,8 +82,13 @@ function Detail(): React.JSX.Element | null {
         </div>
         {replay && (
           <div data-testid="replay-result">
-            <h4>Replayed now</h4>
-            <PipelineGraph composition={composition} route={newTrace?.route ?? []} height={220} />
+            <h3>Replayed now</h3>
+            <PipelineGraph
+              composition={composition}
+              route={newTrace?.route ?? []}
+              height={220}
+              routeText={false}
+            />
             <pre className="answer">{replay.content || (replay.running ? '…' : '')}</pre>
             {replay.result?.error && <div className="bad">{replay.result.error.message}</div>}
             {newTrace && <RouteView trace={newTrace} />}
@@ -83,6 +97,31 @@ function Detail(): React.JSX.Element | null {
       </div>
     </section>
   )
+}
+
+/**
+ * The node names a filter can pick: the nodes of the pipelines' compositions (of the picked
+ * pipeline, when one is), the nodes of the listed requests' routes, and the current choice.
+ */
+function useNodeChoices(pipeline: string, current: string, routes: string[][]): string[] {
+  const s = useStores()
+  const names = useS(s.pipelines, (p) => p.list.map((x) => x.name))
+  const texts = useS(s.pipelines, (p) => p.texts)
+  useEffect(() => {
+    for (const name of names)
+      if (!s.pipelines.getState().texts[name]) void s.pipelines.getState().loadText(name)
+  }, [names, s.pipelines])
+  return useMemo(() => {
+    const out = new Set<string>()
+    for (const name of pipeline ? [pipeline] : names) {
+      const entry = texts[name]
+      const c = entry && readComposition(entry.text, entry.format)
+      for (const n of c?.architecture ?? []) if (n.name) out.add(n.name)
+    }
+    for (const route of routes) for (const n of route) out.add(n)
+    if (current) out.add(current)
+    return [...out].sort((a, b) => a.localeCompare(b))
+  }, [pipeline, current, routes, names, texts])
 }
 
 /** The Requests page. */
@@ -94,10 +133,13 @@ export function RequestsPage(): React.JSX.Element {
     void s.traces.getState().refresh()
   }, [s.traces])
   const api = s.traces.getState()
+  const routes = useMemo(() => t.traces.map((x) => x.route), [t.traces])
+  const nodes = useNodeChoices(t.filters.pipeline, t.filters.node, routes)
+  const filtered = !!(t.filters.pipeline || t.filters.status || t.filters.node)
   return (
     <div className="page" data-testid="page-requests">
       <div className="toolbar wrap">
-        <h2>Requests</h2>
+        <h1 tabIndex={-1}>Requests</h1>
         <span className="grow" />
         <label className="inline">
           Pipeline{' '}
@@ -116,6 +158,7 @@ export function RequestsPage(): React.JSX.Element {
           <select
             value={t.filters.status}
             onChange={(e) => void api.setFilters({ status: e.target.value as '' | 'ok' | 'error' })}
+            data-testid="filter-status"
           >
             <option value="">all</option>
             <option value="ok">ok</option>
@@ -124,50 +167,79 @@ export function RequestsPage(): React.JSX.Element {
         </label>
         <label className="inline">
           Node{' '}
-          <input
+          <select
             value={t.filters.node}
-            onChange={(e) => void api.setFilters({ node: e.target.value.trim() })}
-            placeholder="any"
-            className="narrow"
+            onChange={(e) => void api.setFilters({ node: e.target.value })}
             data-testid="filter-node"
-          />
+          >
+            <option value="">any</option>
+            {nodes.map((n) => (
+              <option key={n}>{n}</option>
+            ))}
+          </select>
         </label>
       </div>
       {t.selected && <Detail />}
-      {t.traces.length === 0 && !t.loading ? (
+      {t.traces.length === 0 && !t.loading && filtered ? (
+        <EmptyState
+          title="No request matches these filters"
+          action={
+            <button
+              onClick={() => void api.setFilters({ pipeline: '', status: '', node: '' })}
+              data-testid="clear-filters"
+            >
+              Clear the filters
+            </button>
+          }
+        >
+          No logged request has{' '}
+          {[
+            t.filters.pipeline && `pipeline ${t.filters.pipeline}`,
+            t.filters.status && `status ${t.filters.status}`,
+            t.filters.node && `node ${t.filters.node} on its route`
+          ]
+            .filter(Boolean)
+            .join(', ')}
+          .
+        </EmptyState>
+      ) : t.traces.length === 0 && !t.loading ? (
         <EmptyState title="No requests logged" action={<a href="#/chat">Open the chat tester</a>}>
           Every request to the endpoint (and every chat here) is logged with its route. Send one
           from the chat tester or a client; it appears here at once.
         </EmptyState>
       ) : (
-        <table className="table" data-testid="trace-table">
-          <thead>
-            <tr>
-              <th>Time</th>
-              <th>Pipeline</th>
-              <th>Route</th>
-              <th>Status</th>
-              <th>Duration</th>
-              <th>Tokens</th>
-            </tr>
-          </thead>
-          <tbody>
-            {t.traces.map((x) => (
-              <tr key={x.id} className={t.selected?.id === x.id ? 'selected' : undefined}>
-                <td>
-                  <button className="link" onClick={() => void api.open(x.id)}>
-                    {formatTime(x.startedAt)}
-                  </button>
-                </td>
-                <td>{x.pipeline}</td>
-                <td className="ellipsis">{x.route.join(' → ')}</td>
-                <td className={x.status === 'ok' ? 'ok' : 'bad'}>{x.error?.code ?? x.status}</td>
-                <td>{formatMs(x.durationMs)}</td>
-                <td>{x.usage.total_tokens}</td>
+        <div className="table-wrap">
+          <table className="table" data-testid="trace-table">
+            <thead>
+              <tr>
+                <th>Time</th>
+                <th>Pipeline</th>
+                <th>App</th>
+                <th>Route</th>
+                <th>Status</th>
+                <th>Duration</th>
+                <th>Tokens</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {t.traces.map((x) => (
+                <tr key={x.id} className={t.selected?.id === x.id ? 'selected' : undefined}>
+                  <td>
+                    <button className="link" onClick={() => void api.open(x.id)}>
+                      {formatTime(x.startedAt)}
+                    </button>
+                  </td>
+                  <td>{x.pipeline}</td>
+                  <td data-testid="trace-app-cell">{x.app ?? <span className="muted">—</span>}</td>
+                  <td className="ellipsis">{x.route.join(' → ')}</td>
+                  <td className={x.status === 'ok' ? 'ok' : 'bad'}>{x.error?.code ?? x.status}</td>
+                  <td>{formatMs(x.durationMs)}</td>
+                  <td>{x.usage.total_tokens}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {t.nextCursor && <button onClick={() => void api.more()}>Load more</button>}
     </div>

@@ -161,9 +161,9 @@ export function SecretsPage(): React.JSX.Element {
 
   return (
     <div className="page" data-testid="page-secrets">
-      <h2>Hooks &amp; secrets</h2>
+      <h1 tabIndex={-1}>Hooks &amp; secrets</h1>
       <section className="card-section">
-        <h3>Functions</h3>
+        <h2>Functions</h2>
         {withFunctions.length === 0 ? (
           <EmptyState title="No functions">
             A pipeline&apos;s <code>functions</code> (REST, shell, WebSocket, gRPC) appear here with
@@ -172,7 +172,7 @@ export function SecretsPage(): React.JSX.Element {
         ) : (
           withFunctions.map((p) => (
             <div key={p.name}>
-              <h4>{p.name}</h4>
+              <h3>{p.name}</h3>
               <ul className="functions">
                 {(functions[p.name] ?? []).map((f) => (
                   <FunctionRow key={f.name} pipeline={p.name} fn={f} />
@@ -183,7 +183,7 @@ export function SecretsPage(): React.JSX.Element {
         )}
       </section>
       <section className="card-section" data-testid="secret-sources">
-        <h3>Secret sources</h3>
+        <h2>Secret sources</h2>
         {bySource.length === 0 ? (
           <EmptyState title="No secret sources">
             A composition&apos;s <code>secrets</code> (an env file, environment variables, Vault or
@@ -192,7 +192,7 @@ export function SecretsPage(): React.JSX.Element {
         ) : (
           bySource.map((pipeline) => (
             <div key={pipeline}>
-              <h4>{pipeline}</h4>
+              <h3>{pipeline}</h3>
               <ul className="secret-sources">
                 {sources
                   .filter((x) => x.pipeline === pipeline)
@@ -205,7 +205,7 @@ export function SecretsPage(): React.JSX.Element {
         )}
       </section>
       <section className="card-section">
-        <h3>Secrets</h3>
+        <h2>Secrets</h2>
         {storage?.warning && <div className="banner warning">{storage.warning}</div>}
         {storage && (
           <p className="muted small">
@@ -224,40 +224,42 @@ export function SecretsPage(): React.JSX.Element {
             reads it as <code>$secrets.NAME.VARIABLE</code>.
           </EmptyState>
         ) : (
-          <table className="table" data-testid="secrets-table">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Value</th>
-                <th>Used by</th>
-                <th>Updated</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {secrets.map((x) => (
-                <tr key={x.name}>
-                  <td>
-                    <code>{x.name}</code>
-                  </td>
-                  <td aria-label="masked value">••••••••</td>
-                  <td>{x.usedBy.join(', ') || <span className="muted">no pipeline</span>}</td>
-                  <td>{formatTime(x.updatedAt)}</td>
-                  <td>
-                    <button
-                      className="danger"
-                      onClick={() => {
-                        if (window.confirm(`Delete the secret ${x.name}?`))
-                          void s.secrets.getState().remove(x.name)
-                      }}
-                    >
-                      Delete
-                    </button>
-                  </td>
+          <div className="table-wrap">
+            <table className="table" data-testid="secrets-table">
+              <thead>
+                <tr>
+                  <th>Name</th>
+                  <th>Value</th>
+                  <th>Used by</th>
+                  <th>Updated</th>
+                  <th />
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {secrets.map((x) => (
+                  <tr key={x.name}>
+                    <td>
+                      <code>{x.name}</code>
+                    </td>
+                    <td aria-label="masked value">••••••••</td>
+                    <td>{x.usedBy.join(', ') || <span className="muted">no pipeline</span>}</td>
+                    <td>{formatTime(x.updatedAt)}</td>
+                    <td>
+                      <button
+                        className="danger"
+                        onClick={() => {
+                          if (window.confirm(`Delete the secret ${x.name}?`))
+                            void s.secrets.getState().remove(x.name)
+                        }}
+                      >
+                        Delete
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </section>
     </div>

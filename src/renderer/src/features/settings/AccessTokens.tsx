@@ -17,6 +17,8 @@ export function AccessTokens(props: { settings: Settings }): React.JSX.Element {
   const [name, setName] = useState('')
   useEffect(() => {
     void s.settings.getState().refreshAccess()
+    // "Shown once" means on this visit: leaving the page forgets the token.
+    return () => s.settings.getState().hideRevealed()
   }, [s.settings])
   const api = s.settings.getState()
   const requireKeys = props.settings.access.requireKeys
@@ -72,41 +74,43 @@ export function AccessTokens(props: { settings: Settings }): React.JSX.Element {
           Generate one per app, so you can revoke one app without touching the others.
         </EmptyState>
       ) : (
-        <table className="table" data-testid="app-tokens">
-          <thead>
-            <tr>
-              <th>App</th>
-              <th>Starts with</th>
-              <th>Created</th>
-              <th>Last used</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {apps.map((t) => (
-              <tr key={t.name} className={t.revokedAt ? 'muted' : undefined}>
-                <td>
-                  {t.name}
-                  {t.origin === 'approved' && <span className="badge">approved</span>}
-                </td>
-                <td>
-                  <code>{t.hint}…</code>
-                </td>
-                <td>{formatTime(t.createdAt)}</td>
-                <td>{formatTime(t.lastUsedAt)}</td>
-                <td>
-                  {t.revokedAt ? (
-                    <span className="small">revoked {formatTime(t.revokedAt)}</span>
-                  ) : (
-                    <button className="danger" onClick={() => void api.revokeToken(t.name)}>
-                      Revoke
-                    </button>
-                  )}
-                </td>
+        <div className="table-wrap">
+          <table className="table" data-testid="app-tokens">
+            <thead>
+              <tr>
+                <th>App</th>
+                <th>Starts with</th>
+                <th>Created</th>
+                <th>Last used</th>
+                <th />
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {apps.map((t) => (
+                <tr key={t.name} className={t.revokedAt ? 'muted' : undefined}>
+                  <td>
+                    {t.name}
+                    {t.origin === 'approved' && <span className="badge">approved</span>}
+                  </td>
+                  <td>
+                    <code>{t.hint}…</code>
+                  </td>
+                  <td>{formatTime(t.createdAt)}</td>
+                  <td>{formatTime(t.lastUsedAt)}</td>
+                  <td>
+                    {t.revokedAt ? (
+                      <span className="small">revoked {formatTime(t.revokedAt)}</span>
+                    ) : (
+                      <button className="danger" onClick={() => void api.revokeToken(t.name)}>
+                        Revoke
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </div>
   )

@@ -22,6 +22,12 @@ function ServerSection(props: { settings: Settings }): React.JSX.Element {
   const portNum = Number(port)
   const portOk = Number.isInteger(portNum) && portNum >= 0 && portNum <= 65535
   const exposed = !['127.0.0.1', 'localhost', '::1'].includes(host.trim())
+  const running = useS(s.app, (a) => (a.server?.state === 'running' ? a.server : null))
+  const saved = props.settings.server
+  const differs =
+    running !== null &&
+    ((running.port !== null && running.port !== saved.port) ||
+      (running.host !== null && running.host !== saved.host))
   return (
     <form
       className="form-grid"
@@ -35,6 +41,22 @@ function ServerSection(props: { settings: Settings }): React.JSX.Element {
           )
       }}
     >
+      <p className="span2" data-testid="running-address">
+        {running ? (
+          <>
+            The server runs at <code>{running.url}</code> (port <strong>{running.port}</strong>).
+          </>
+        ) : (
+          'The server is not running.'
+        )}
+      </p>
+      {differs && (
+        <p className="banner warning span2" data-testid="port-differs">
+          It was started on {running.host}:{running.port} (for example with <code>--port</code>),
+          not on the saved {saved.host}:{saved.port} below; the saved address applies when the
+          server starts from these settings.
+        </p>
+      )}
       <label htmlFor="set-host">Host</label>
       <input id="set-host" value={host} onChange={(e) => setHost(e.target.value)} />
       <label htmlFor="set-port">Port</label>
@@ -144,31 +166,31 @@ export function SettingsPage(): React.JSX.Element {
   }, [s.settings])
   return (
     <div className="page" data-testid="page-settings">
-      <h2>Settings</h2>
+      <h1 tabIndex={-1}>Settings</h1>
       {!settings ? (
         <p className="muted">Loading…</p>
       ) : (
         <>
           <section className="card-section">
-            <h3>Server</h3>
+            <h2>Server</h2>
             <ServerSection key={JSON.stringify(settings.server)} settings={settings} />
           </section>
           <section className="card-section">
-            <h3>App access</h3>
+            <h2>App access</h2>
             <AccessTokens settings={settings} />
           </section>
           <section className="card-section">
-            <h3>Models</h3>
+            <h2>Models</h2>
             <ModelsSection key={JSON.stringify(settings.models)} settings={settings} />
           </section>
           <section className="card-section">
-            <h3>App</h3>
+            <h2>App</h2>
             <AppSection settings={settings} />
           </section>
         </>
       )}
       <section className="card-section">
-        <h3>Connect a client</h3>
+        <h2>Connect a client</h2>
         <Snippets />
       </section>
     </div>

@@ -1,0 +1,2 @@
+/** Builds the renderer into `outDir` (default out/renderer). */
+export function buildRenderer(outDir?: string): Promise<void>
