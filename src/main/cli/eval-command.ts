@@ -12,28 +12,18 @@ import { InvalidArgumentError } from 'commander'
 import type { EvalCase, ParsedCases } from '../../shared/eval/cases'
 import { parseEvalCases } from '../../shared/eval/cases'
 import { parsePromptfooTests } from '../../shared/eval/promptfoo'
-import { type EvalReport, changedCases, reportPasses } from '../../shared/eval/score'
+import type { EvalReport } from '../../shared/eval/score'
 import { createJsonValidator } from '../core/eval/json-schema'
 import { engineCaseRunner, runEval } from '../core/eval/run-eval'
 import { AppError } from '../core/errors'
-import { formatComparison, formatCases, formatReport } from './eval-format'
+import { type EvalFlags, printOutcome } from './eval-format'
 import { EXIT } from './exit-codes'
 import { formatDiagnostic } from './format-diagnostics'
 import type { CliIO } from './io'
 import { loadRuntime, preflightModels } from './serve-command'
 import { createStyle } from './style'
 
-export interface EvalFlags {
-  cases: string
-  json?: boolean
-  minAccuracy?: string
-  concurrency?: string
-  against?: string
-  inputVar?: string
-  all?: boolean
-  context?: string
-  config?: string
-}
+export type { EvalFlags }
 
 /** Reads a case file: JSONL (`.jsonl`, `.ndjson`), or a promptfoo test file (YAML or JSON). */
 export async function readCases(file: string, inputVar?: string): Promise<ParsedCases> {
@@ -110,41 +100,6 @@ export async function evalCommand(target: string, flags: EvalFlags, io: CliIO): 
     io.stderr.write(`llmnet: ${e.code}: ${e.message}\n`)
     return EXIT.RUNTIME
   }
-}
-
-/** Prints the report(s) and returns the gate's exit code. */
-export function printOutcome(
-  report: EvalReport,
-  against: EvalReport | undefined,
-  flags: Pick<EvalFlags, 'json' | 'minAccuracy' | 'all'>,
-  io: CliIO
-): number {
-  const min = flags.minAccuracy === undefined ? undefined : Number(flags.minAccuracy)
-  const changed = against ? changedCases(report, against) : []
-  if (flags.json) {
-    const doc = against ? { ...report, against, changed } : report
-    io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`)
-  } else {
-    const style = createStyle(io.stdout, io.env)
-    io.stdout.write(formatCases(report, style, flags.all))
-    io.stdout.write(formatReport(report, style))
-    if (against) {
-      io.stdout.write(
-        `\n${formatCases(against, style, flags.all)}${formatReport(against, style)}\n`
-      )
-      io.stdout.write(formatComparison(report, against, changed, style))
-    }
-  }
-  const gated = against ?? report
-  if (reportPasses(gated, min)) return EXIT.OK
-  if (!flags.json) {
-    const why =
-      gated.failed > 0
-        ? `${gated.failed} case${gated.failed === 1 ? '' : 's'} failed`
-        : `routing accuracy ${gated.routing.accuracy} is below --min-accuracy ${min}`
-    io.stderr.write(`llmnet: evaluation failed: ${why}\n`)
-  }
-  return EXIT.EVAL_FAILED
 }
 
 function parseAccuracy(value: string): string {

@@ -3,8 +3,27 @@
  * the confusion matrix, per-route precision and recall, checks per kind, latency and tokens; and
  * two reports side by side with the cases whose outcome changed.
  */
-import type { CaseChange, EvalReport } from '../../shared/eval/score'
-import type { Style } from './style'
+import {
+  type CaseChange,
+  type EvalReport,
+  changedCases,
+  reportPasses
+} from '../../shared/eval/score'
+import { EXIT } from './exit-codes'
+import type { CliIO } from './io'
+import { createStyle, type Style } from './style'
+
+export interface EvalFlags {
+  cases: string
+  json?: boolean
+  minAccuracy?: string
+  concurrency?: string
+  against?: string
+  inputVar?: string
+  all?: boolean
+  context?: string
+  config?: string
+}
 
 const pct = (v: number | null): string => (v === null ? '-' : `${(v * 100).toFixed(1)}%`)
 const ms = (v: number | null): string => (v === null ? '-' : `${Math.round(v)} ms`)
@@ -123,4 +142,39 @@ export function formatComparison(
     }
   }
   return `${out.join('\n')}\n`
+}
+
+/** Prints the report(s) and returns the gate's exit code. */
+export function printOutcome(
+  report: EvalReport,
+  against: EvalReport | undefined,
+  flags: Pick<EvalFlags, 'json' | 'minAccuracy' | 'all'>,
+  io: CliIO
+): number {
+  const min = flags.minAccuracy === undefined ? undefined : Number(flags.minAccuracy)
+  const changed = against ? changedCases(report, against) : []
+  if (flags.json) {
+    const doc = against ? { ...report, against, changed } : report
+    io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`)
+  } else {
+    const style = createStyle(io.stdout, io.env)
+    io.stdout.write(formatCases(report, style, flags.all))
+    io.stdout.write(formatReport(report, style))
+    if (against) {
+      io.stdout.write(
+        `\n${formatCases(against, style, flags.all)}${formatReport(against, style)}\n`
+      )
+      io.stdout.write(formatComparison(report, against, changed, style))
+    }
+  }
+  const gated = against ?? report
+  if (reportPasses(gated, min)) return EXIT.OK
+  if (!flags.json) {
+    const why =
+      gated.failed > 0
+        ? `${gated.failed} case${gated.failed === 1 ? '' : 's'} failed`
+        : `routing accuracy ${gated.routing.accuracy} is below --min-accuracy ${min}`
+    io.stderr.write(`llmnet: evaluation failed: ${why}\n`)
+  }
+  return EXIT.EVAL_FAILED
 }

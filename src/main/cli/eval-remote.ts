@@ -7,7 +7,7 @@ import { type EvalCase, formatEvalCase } from '../../shared/eval/cases'
 import type { EvalReport } from '../../shared/eval/score'
 import { parseTargetRef } from '../core/eval/eval-service'
 import { remote } from './cluster-commands'
-import { type EvalFlags, printOutcome } from './eval-command'
+import { type EvalFlags, printOutcome } from './eval-format'
 import type { CliIO } from './io'
 import { RemoteError } from './remote'
 
