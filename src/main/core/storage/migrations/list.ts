@@ -5,6 +5,7 @@
 import { sql as init } from './0001-init'
 import { sql as appTokens } from './0002-app-tokens'
 import { sql as traceRoute } from './0003-trace-route'
+import { sql as responses } from './0004-responses'
 
 /** One schema step. `id` is its number and the schema version it leads to. */
 export interface Migration {
@@ -17,5 +18,6 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { id: 1, name: '0001-init', sql: init },
   { id: 2, name: '0002-app-tokens', sql: appTokens },
-  { id: 3, name: '0003-trace-route', sql: traceRoute }
+  { id: 3, name: '0003-trace-route', sql: traceRoute },
+  { id: 4, name: '0004-responses', sql: responses }
 ]
