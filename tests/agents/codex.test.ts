@@ -5,8 +5,8 @@
  * local provider, no update check, no analytics, no plugin catalogue sync (which fetches from
  * github.com and chatgpt.com at start-up). Every outbound connection goes through a proxy
  * trap, which must see none. The fake upstream calls Codex's `exec_command` tool once and then
- * answers with what the command printed, so each pipeline does a whole tool round trip through
- * Codex's own tool runner.
+ * answers with what the command printed (thinking first), so each pipeline does a whole tool
+ * round trip through Codex's own tool runner and shows the model's reasoning.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
@@ -41,7 +41,11 @@ const codexResponder: Responder = (req, i) => {
   const body = req.body ?? {}
   const messages = (body.messages ?? []) as WireMessage[]
   const result = messages.find((m) => m.role === 'tool')
-  if (result) return { content: `The command said: ${String(result.content)}` }
+  if (result)
+    return {
+      reasoningContent: 'Reading the command output.',
+      content: `The command said: ${String(result.content)}`
+    }
   const tools = (body.tools ?? []) as { function: { name: string } }[]
   if (tools.some((t) => t.function.name === 'exec_command'))
     return {
@@ -121,6 +125,8 @@ describe.runIf(CODEX)('codex exec on its defaults', () => {
     // The final answer is the answering node's, quoting what Codex's tool printed.
     expect(run.stdout).toContain(`The command said:`)
     expect(run.stdout).toContain(MARKER)
+    // The model's thinking is shown as Codex's reasoning.
+    expect(output).toContain('Reading the command output.')
 
     const seen = up.requests.slice(before).filter((r) => !isRouterCall(r))
     const first = seen.find((r) => Array.isArray(r.body?.tools))
