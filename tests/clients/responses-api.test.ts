@@ -327,6 +327,56 @@ describe('input items', () => {
   })
 })
 
+describe('hostile bodies', () => {
+  const cases: [unknown, string][] = [
+    [{ model: 'basic', input: [{ type: 'message', role: 'tool', content: 'x' }] }, 'input[0].role'],
+    [
+      { model: 'basic', input: [{ type: 'function_call', call_id: 'c', name: 'f' }] },
+      'input[0].arguments'
+    ],
+    [
+      { model: 'basic', input: [{ role: 'user', content: [{ type: 'hologram' }] }] },
+      'input[0].content[0].type'
+    ],
+    [
+      { model: 'basic', input: [{ type: 'function_call_output', call_id: 'c', output: 7 }] },
+      'input[0].output'
+    ],
+    [
+      { model: 'basic', input: [{ type: 'additional_tools', tools: [{ type: 'function' }] }] },
+      'input[0].tools[0].name'
+    ],
+    [
+      {
+        model: 'basic',
+        input: 'x',
+        tools: [{ type: 'namespace', name: 'n', tools: [{ type: 'web_search' }] }]
+      },
+      'tools[0].tools[0]'
+    ],
+    [{ model: 'basic', input: 'x', tools: [{ type: 'custom' }] }, 'tools[0].name'],
+    [
+      { model: 'basic', input: 'x', text: { format: { type: 'json_schema', name: 'n' } } },
+      'text.format.schema'
+    ],
+    [
+      {
+        model: 'basic',
+        input: 'x',
+        tool_choice: { type: 'allowed_tools', mode: 'sometimes', tools: [] }
+      },
+      'tool_choice.mode'
+    ],
+    [{ model: 'basic', input: [7] }, 'input'],
+    [{ model: 'basic', input: [] }, 'input']
+  ]
+  it.each(cases)('%j is a 400 naming %s', async (body, param) => {
+    const res = await post(body)
+    expect(res.status).toBe(400)
+    expect(res.json.error.param).toBe(param)
+  })
+})
+
 describe('stored responses', () => {
   it('previous_response_id continues a stored conversation; item_reference finds its items', async () => {
     const first = await served.client.responses.create({ model: 'basic', input: 'my name is Ada' })

@@ -127,44 +127,6 @@ const ItemReference = z.looseObject({
   id: z.string().min(1)
 })
 
-/** Per item type, the schema its fields must meet (checked after the type is known). */
-const ITEM_SCHEMAS: Record<string, z.ZodType> = {
-  message: MessageItem,
-  function_call: FunctionCallItem,
-  custom_tool_call: CustomCallItem,
-  function_call_output: OutputItem.extend({ output: ToolOutput }),
-  custom_tool_call_output: OutputItem.extend({ output: ToolOutput }),
-  item_reference: ItemReference,
-  additional_tools: z.looseObject({ tools: z.array(z.looseObject({ type: z.string() })) }),
-  ...Object.fromEntries([...CALL_ITEMS].map((t) => [t, CallItem])),
-  ...Object.fromEntries([...OUTPUT_ITEMS].map((t) => [t, OutputItem]))
-}
-
-/** An item's type: its `type`, a message when it has a `role`, else an item reference. */
-export function itemType(item: { type?: unknown; role?: unknown }): string {
-  if (typeof item.type === 'string') return item.type
-  return item.role !== undefined ? 'message' : 'item_reference'
-}
-
-const InputItem = z
-  .looseObject({ type: z.string().nullable().optional(), id: z.string().nullable().optional() })
-  .superRefine((item, ctx) => {
-    const type = itemType(item)
-    const schema = ITEM_SCHEMAS[type]
-    if (!schema) {
-      if (SKIPPED_ITEMS.has(type)) return
-      ctx.addIssue({
-        code: 'custom',
-        path: ['type'],
-        message: `unknown input item type "${type}" (the Responses API defines ${ITEM_TYPES.join(', ')})`
-      })
-      return
-    }
-    const r = schema.safeParse(item)
-    if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ ...issue, code: 'custom' })
-  })
-export type ResponseInputItem = z.infer<typeof InputItem>
-
 const FunctionTool = z.looseObject({
   type: z.literal('function'),
   name: z.string().min(1),
@@ -214,6 +176,44 @@ export type ResponseTool = z.infer<typeof Tool>
 type FunctionToolT = z.infer<typeof FunctionTool>
 type CustomToolT = z.infer<typeof CustomTool>
 
+/** Per item type, the schema its fields must meet (checked after the type is known). */
+const ITEM_SCHEMAS: Record<string, z.ZodType> = {
+  message: MessageItem,
+  function_call: FunctionCallItem,
+  custom_tool_call: CustomCallItem,
+  function_call_output: OutputItem.extend({ output: ToolOutput }),
+  custom_tool_call_output: OutputItem.extend({ output: ToolOutput }),
+  item_reference: ItemReference,
+  additional_tools: z.looseObject({ tools: z.array(Tool) }),
+  ...Object.fromEntries([...CALL_ITEMS].map((t) => [t, CallItem])),
+  ...Object.fromEntries([...OUTPUT_ITEMS].map((t) => [t, OutputItem]))
+}
+
+/** An item's type: its `type`, a message when it has a `role`, else an item reference. */
+export function itemType(item: { type?: unknown; role?: unknown }): string {
+  if (typeof item.type === 'string') return item.type
+  return item.role !== undefined ? 'message' : 'item_reference'
+}
+
+const InputItem = z
+  .looseObject({ type: z.string().nullable().optional(), id: z.string().nullable().optional() })
+  .superRefine((item, ctx) => {
+    const type = itemType(item)
+    const schema = ITEM_SCHEMAS[type]
+    if (!schema) {
+      if (SKIPPED_ITEMS.has(type)) return
+      ctx.addIssue({
+        code: 'custom',
+        path: ['type'],
+        message: `unknown input item type "${type}" (the Responses API defines ${ITEM_TYPES.join(', ')})`
+      })
+      return
+    }
+    const r = schema.safeParse(item)
+    if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ ...issue, code: 'custom' })
+  })
+export type ResponseInputItem = z.infer<typeof InputItem>
+
 const TextFormat = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('text') }),
   z.looseObject({ type: z.literal('json_object') }),
@@ -226,16 +226,20 @@ const TextFormat = z.discriminatedUnion('type', [
   })
 ])
 
-const ToolChoice = z.union([
-  z.enum(['auto', 'none', 'required']),
-  z.looseObject({
-    type: z.literal('allowed_tools'),
+const CHOICE_SCHEMAS: Record<string, z.ZodType> = {
+  allowed_tools: z.looseObject({
     mode: z.enum(['auto', 'required']),
     tools: z.array(z.looseObject({ type: z.string(), name: z.string().optional() }))
   }),
-  z.looseObject({ type: z.enum(['function', 'custom']), name: z.string().min(1) }),
-  z.looseObject({ type: z.string() })
-])
+  function: z.looseObject({ name: z.string().min(1) }),
+  custom: z.looseObject({ name: z.string().min(1) })
+}
+const ToolChoiceObject = z.looseObject({ type: z.string() }).superRefine((choice, ctx) => {
+  const r = CHOICE_SCHEMAS[choice.type]?.safeParse(choice)
+  if (r && !r.success)
+    for (const issue of r.error.issues) ctx.addIssue({ ...issue, code: 'custom' })
+})
+const ToolChoice = z.union([z.enum(['auto', 'none', 'required']), ToolChoiceObject])
 
 export const ResponsesRequestSchema = z.looseObject({
   model: z.string().min(1),
@@ -390,10 +394,10 @@ export function mapTools(
     targets.has(name) ? name : ([...targets].find(([, t]) => t.name === name)?.[0] ?? name)
   if (choice && typeof choice === 'object') {
     if (choice.type === 'allowed_tools') {
-      const allowed = (choice as { tools: { type: string; name?: string }[] }).tools
+      const allowed = (choice as unknown as { tools: { type: string; name?: string }[] }).tools
       const names = new Set(allowed.filter((a) => a.name).map((a) => resolve(a.name as string)))
       offered = out.filter((t) => names.has(t.name))
-      tool_choice = (choice as { mode: string }).mode
+      tool_choice = (choice as unknown as { mode: string }).mode
     } else if ((choice.type === 'function' || choice.type === 'custom') && 'name' in choice) {
       tool_choice = { type: 'function', function: { name: resolve(String(choice.name)) } }
     } else {

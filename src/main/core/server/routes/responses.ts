@@ -17,6 +17,7 @@ import {
 } from '../../../../shared/openai/chat'
 import {
   FieldError,
+  itemType,
   mapTools,
   type MappedTools,
   refusedField,
@@ -92,9 +93,7 @@ function prepare(
   const mappedOwn = responsesToMessages(body.instructions, own, resolve)
   const mappedHistory = responsesToMessages(null, history)
   const input = own.map((item) =>
-    item.type === 'item_reference' || (item.type == null && !('role' in item))
-      ? (resolve(String(item.id)) as ResponseInputItem)
-      : item
+    itemType(item) === 'item_reference' ? (resolve(String(item.id)) as ResponseInputItem) : item
   )
   const tools = mapTools(
     [...(body.tools ?? []), ...mappedHistory.tools, ...mappedOwn.tools],
