@@ -470,6 +470,30 @@ describe('nothing is lost', () => {
       expect(body).not.toHaveProperty(owned)
   })
 
+  it('token log probabilities come back on output_text, whole and streamed', async () => {
+    const entries = [
+      { token: 'a ', logprob: -0.1, bytes: null, top_logprobs: [] },
+      { token: 'b', logprob: -0.2, bytes: null, top_logprobs: [] }
+    ]
+    up.setResponder((req, i) =>
+      isRouterCall(req)
+        ? defaultResponder(req, i)
+        : { content: 'a b', chunks: ['a ', 'b'], logprobs: entries }
+    )
+    const whole = await post({ model: 'router', input: 'x', top_logprobs: 1 })
+    expect(whole.json.output[0].content[0].logprobs).toEqual(entries)
+    const stream = await served.client.responses.create({
+      model: 'router',
+      input: 'x',
+      top_logprobs: 1,
+      stream: true
+    })
+    const streamed: unknown[] = []
+    for await (const e of stream)
+      if (e.type === 'response.output_text.delta') streamed.push(...e.logprobs)
+    expect(streamed).toEqual(entries)
+  })
+
   it('background, conversation and prompt are refused by name', async () => {
     for (const [field, value] of [
       ['background', true],

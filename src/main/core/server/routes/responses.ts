@@ -185,15 +185,25 @@ function responseObject(
 
 type ItemStatus = 'in_progress' | 'completed' | 'incomplete'
 
-function messageItem(id: string, text: string, status: ItemStatus): ResponseOutputItem {
+function messageItem(
+  id: string,
+  text: string,
+  status: ItemStatus,
+  logprobs: unknown[] = []
+): ResponseOutputItem {
   return {
     type: 'message',
     id,
     status,
     role: 'assistant',
     content:
-      status === 'in_progress' ? [] : [{ type: 'output_text', text, annotations: [], logprobs: [] }]
+      status === 'in_progress' ? [] : [{ type: 'output_text', text, annotations: [], logprobs }]
   }
+}
+
+/** The token log probabilities of a delta (chat's `logprobs.content`, the same entries). */
+function tokenLogprobs(d: { logprobs?: { content?: unknown[] | null } }): unknown[] {
+  return d.logprobs?.content ?? []
 }
 
 function reasoningItem(id: string, text: string, status: ItemStatus): ResponseOutputItem {
@@ -312,6 +322,7 @@ function notFound(id: string): AppError {
 async function collect(c: ChatCall<ResponsesRequest>) {
   let text = ''
   let reasoning = ''
+  const logprobs: unknown[] = []
   const calls = new ToolCallCollector()
   const result = await runChat(c.deps, c.req, c.run, c.chat, {
     start() {},
@@ -319,10 +330,11 @@ async function collect(c: ChatCall<ResponsesRequest>) {
       if (d.reasoningContent) reasoning += d.reasoningContent
       if (d.reasoning) reasoning += d.reasoning
       if (d.content) text += d.content
+      logprobs.push(...tokenLogprobs(d))
       if (d.toolCalls) calls.add(d.toolCalls)
     }
   })
-  return { text, reasoning, calls: calls.calls, result }
+  return { text, reasoning, logprobs, calls: calls.calls, result }
 }
 
 function sendJson(reply: FastifyReply, headers: Record<string, string>, body: unknown): void {
@@ -334,12 +346,12 @@ function sendJson(reply: FastifyReply, headers: Record<string, string>, body: un
 
 async function whole(c: ChatCall<ResponsesRequest>, p: Prepared): Promise<void> {
   const created = unixNow()
-  const { text, reasoning, calls, result } = await collect(c)
+  const { text, reasoning, logprobs, calls, result } = await collect(c)
   const id = `resp_${c.run.answerId}`
   const output: ResponseOutputItem[] = []
   if (reasoning) output.push(reasoningItem(`rs_${c.run.answerId}`, reasoning, 'completed'))
   if (text || calls.length === 0)
-    output.push(messageItem(`msg_${c.run.answerId}`, text, 'completed'))
+    output.push(messageItem(`msg_${c.run.answerId}`, text, 'completed', logprobs))
   calls.forEach((call, i) =>
     output.push(callItem(`fc_${c.run.answerId}_${i}`, call, 'completed', p.tools))
   )
@@ -368,6 +380,7 @@ class ResponseEvents {
   private seq = 0
   readonly output: ResponseOutputItem[] = []
   private text = ''
+  private readonly logprobs: unknown[] = []
   private messageIndex: number | undefined
   /** The open reasoning item: its index in the output and its text. */
   private thinking: { index: number; text: string } | undefined
@@ -427,7 +440,7 @@ class ResponseEvents {
     this.event('response.output_item.done', { output_index: t.index, item: done })
   }
 
-  text_(delta: string): void {
+  text_(delta: string, logprobs: unknown[] = []): void {
     this.endReasoning()
     if (this.messageIndex === undefined) {
       this.messageIndex = this.output.length
@@ -442,12 +455,13 @@ class ResponseEvents {
       })
     }
     this.text += delta
+    this.logprobs.push(...logprobs)
     this.event('response.output_text.delta', {
       item_id: `msg_${this.answerId}`,
       output_index: this.messageIndex,
       content_index: 0,
       delta,
-      logprobs: []
+      logprobs
     })
   }
 
@@ -479,10 +493,10 @@ class ResponseEvents {
     if (this.messageIndex === undefined && calls.length === 0) this.text_('')
     this.output.forEach((item, index) => {
       if (item.type === 'message') {
-        const done = messageItem(item.id, this.text, 'completed')
+        const done = messageItem(item.id, this.text, 'completed', this.logprobs)
         const part = (done as { content: unknown[] }).content[0]
         const at = { item_id: item.id, output_index: index, content_index: 0 }
-        this.event('response.output_text.done', { ...at, text: this.text, logprobs: [] })
+        this.event('response.output_text.done', { ...at, text: this.text, logprobs: this.logprobs })
         this.event('response.content_part.done', { ...at, part })
         this.output[index] = done
         this.event('response.output_item.done', { output_index: index, item: done })
@@ -555,7 +569,7 @@ async function streamed(c: ChatCall<ResponsesRequest>, p: Prepared): Promise<voi
       if (!ev) return
       if (d.reasoningContent) ev.reasoning(d.reasoningContent)
       if (d.reasoning) ev.reasoning(d.reasoning)
-      if (d.content) ev.text_(d.content)
+      if (d.content) ev.text_(d.content, tokenLogprobs(d))
       if (d.toolCalls) calls.add(d.toolCalls, (pos, call, s, a) => ev.call(pos, call, s, a))
     }
   }
