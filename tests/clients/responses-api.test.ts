@@ -494,6 +494,26 @@ describe('nothing is lost', () => {
     expect(streamed).toEqual(entries)
   })
 
+  it('an answer cut by the token limit or a content filter is incomplete, with the reason', async () => {
+    for (const [finishReason, reason] of [
+      ['length', 'max_output_tokens'],
+      ['content_filter', 'content_filter']
+    ]) {
+      up.setResponder(() => ({ content: 'cut', finishReason }))
+      const whole = await post({ model: 'basic', input: 'x' })
+      expect(whole.json).toMatchObject({ status: 'incomplete', incomplete_details: { reason } })
+      const stream = await served.client.responses.create({
+        model: 'basic',
+        input: 'x',
+        stream: true
+      })
+      let last: { type: string; response?: unknown } | undefined
+      for await (const e of stream) last = e
+      expect(last?.type).toBe('response.incomplete')
+      expect(last?.response).toMatchObject({ incomplete_details: { reason } })
+    }
+  })
+
   it('background, conversation and prompt are refused by name', async () => {
     for (const [field, value] of [
       ['background', true],

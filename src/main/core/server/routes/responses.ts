@@ -183,6 +183,13 @@ function responseObject(
   }
 }
 
+/** Why an answer stopped short (`incomplete_details.reason`), from the chat finish reason. */
+function incompleteReason(finish: string | null): string | undefined {
+  if (finish === 'length') return 'max_output_tokens'
+  if (finish === 'content_filter') return 'content_filter'
+  return undefined
+}
+
 type ItemStatus = 'in_progress' | 'completed' | 'incomplete'
 
 function messageItem(
@@ -355,7 +362,7 @@ async function whole(c: ChatCall<ResponsesRequest>, p: Prepared): Promise<void> 
   calls.forEach((call, i) =>
     output.push(callItem(`fc_${c.run.answerId}_${i}`, call, 'completed', p.tools))
   )
-  const incomplete = result.finishReason === 'length'
+  const incomplete = incompleteReason(result.finishReason)
   const response = responseObject(
     id,
     created,
@@ -363,7 +370,7 @@ async function whole(c: ChatCall<ResponsesRequest>, p: Prepared): Promise<void> 
     incomplete ? 'incomplete' : 'completed',
     output,
     result.usage,
-    incomplete ? { incomplete_details: { reason: 'max_output_tokens' } } : {}
+    incomplete ? { incomplete_details: { reason: incomplete } } : {}
   )
   keep(p, id, created, output, response)
   const headers = answerHeaders(
@@ -577,7 +584,7 @@ async function streamed(c: ChatCall<ResponsesRequest>, p: Prepared): Promise<voi
     const result = await runChat(c.deps, c.req, run, c.chat, sink)
     if (!events) return
     events.finish(calls.calls)
-    const incomplete = result.finishReason === 'length'
+    const incomplete = incompleteReason(result.finishReason)
     const response = responseObject(
       id,
       created,
@@ -585,7 +592,7 @@ async function streamed(c: ChatCall<ResponsesRequest>, p: Prepared): Promise<voi
       incomplete ? 'incomplete' : 'completed',
       events.output,
       result.usage,
-      incomplete ? { incomplete_details: { reason: 'max_output_tokens' } } : {}
+      incomplete ? { incomplete_details: { reason: incomplete } } : {}
     )
     keep(p, id, created, events.output, response)
     events.event(incomplete ? 'response.incomplete' : 'response.completed', { response })
