@@ -19,6 +19,8 @@ import { loadAccessToken } from './core/server/access-token'
 import { registerUi, Sessions } from './core/server/ui'
 import type { Encryptor } from './core/storage/encryption'
 import { openStore, type Store } from './core/storage/store'
+import { SqliteResponseStore } from './core/storage/response-repository'
+import { MemoryResponseStore, type ResponseStore } from './core/responses/response-store'
 import { AccessPolicy, type AskUser } from './core/access/access-policy'
 import { AppTokenRepository } from './core/storage/app-token-repository'
 import type { Authorizer } from './core/server/app'
@@ -68,6 +70,8 @@ export interface RuntimeOptions {
    * and warms its pipelines). Default: ready as soon as it listens, since callers load first.
    */
   startUnready?: boolean
+  /** Where `/v1/responses` stores responses (default: in memory, bounded). */
+  responseStore?: ResponseStore
 }
 
 export interface ListenOptions {
@@ -131,6 +135,8 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
   const dataDir = opts.dataDir ?? defaultDataDir(env)
   const library = new ModelLibrary({ dataDir, env })
   const pools = new UpstreamPools()
+  // One store across restarts of the server, so a stopped and started server keeps them.
+  const responses = opts.responseStore ?? new MemoryResponseStore()
   const models = new LocalModelManager({
     library,
     events,
@@ -204,7 +210,8 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
         ollamaStatus: () => models.ollamaStatus(),
         pipelineProblems: problems,
         ready: readiness,
-        authorize: listenOpts.authorize
+        authorize: listenOpts.authorize,
+        responses
       })
       await listenOpts.extend?.(app)
       server = await listen(app, inflight, options.host, port)
@@ -285,6 +292,7 @@ export async function createAppRuntime(opts: AppRuntimeOptions): Promise<AppRunt
       env,
       dataDir,
       secretStore: store.secrets,
+      responseStore: new SqliteResponseStore(store.db),
       // 0 keeps models loaded, as the setting says (LlamaCppProcess reads 0 as never).
       idleTtlMs: opts.idleTtlMs ?? idle * 1000
     })

@@ -55,6 +55,8 @@ export interface FakeReply {
   streamError?: string
   /** Send this many streamed chunks, then nothing more while keeping the connection open. */
   stallAfterChunks?: number
+  /** The `finish_reason` (default: `tool_calls`, `function_call` or `stop`, as the reply is). */
+  finishReason?: string
 }
 
 export type Responder = (req: RecordedRequest, index: number) => FakeReply | Promise<FakeReply>
@@ -238,11 +240,13 @@ export async function startFakeUpstream(
                 ...(reply.reasoning !== undefined && { reasoning: reply.reasoning }),
                 ...(reply.functionCall && { function_call: reply.functionCall })
               },
-              finish_reason: reply.toolCalls
-                ? 'tool_calls'
-                : reply.functionCall
-                  ? 'function_call'
-                  : 'stop',
+              finish_reason: reply.finishReason
+                ? reply.finishReason
+                : reply.toolCalls
+                  ? 'tool_calls'
+                  : reply.functionCall
+                    ? 'function_call'
+                    : 'stop',
               logprobs: reply.logprobs ? { content: reply.logprobs, refusal: null } : null
             }
           ],
@@ -317,7 +321,8 @@ export async function startFakeUpstream(
         object: 'chat.completion.chunk',
         choices: [{ index: 0, delta: { function_call: piece }, finish_reason: null }]
       })
-    const finish = reply.toolCalls ? 'tool_calls' : fc ? 'function_call' : 'stop'
+    const finish =
+      reply.finishReason ?? (reply.toolCalls ? 'tool_calls' : fc ? 'function_call' : 'stop')
     await send({
       ...base,
       object: 'chat.completion.chunk',

@@ -70,7 +70,8 @@ export const ADVISORY_FIELDS: ReadonlySet<string> = new Set([
   'service_tier',
   'prompt_cache_key',
   'safety_identifier',
-  'parallel_tool_calls'
+  'parallel_tool_calls',
+  'client_metadata'
 ])
 
 /** The client fields an answering node receives: all but the owned ones, nulls left out. */

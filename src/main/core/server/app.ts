@@ -20,6 +20,7 @@ import { registerEmbeddings } from './routes/embeddings'
 import { registerMessages } from './routes/messages'
 import { registerModels } from './routes/models'
 import { registerResponses } from './routes/responses'
+import { MemoryResponseStore, type ResponseStore } from '../responses/response-store'
 import {
   allowedRequestHeaders,
   checkApiKey,
@@ -66,6 +67,8 @@ export interface AppDeps {
    * the request through as no app in particular; a promise settles on the app or the 401.
    */
   authorize?: Authorizer
+  /** Stored `/v1/responses` answers (default: in memory, the newest 500). */
+  responses?: ResponseStore
 }
 
 export interface Readiness {
@@ -230,7 +233,7 @@ export function createApp(deps: AppDeps): FastifyInstance {
     inflight,
     traced
   }
-  registerResponses(app, mapped)
+  registerResponses(app, { ...mapped, responses: deps.responses ?? new MemoryResponseStore() })
   registerCompletions(app, mapped)
   registerEmbeddings(app, mapped)
   registerMessages(app, { ...mapped, toAppError, rejected: (code) => deps.metrics.rejected(code) })

@@ -1,49 +1,125 @@
 /**
- * @module POST /v1/responses: OpenAI's Responses API mapped onto the pipeline. The input becomes
- * chat messages (responses.ts in shared), the engine runs them, and the answer comes back as a
- * `response` object, or streamed as its event sequence: response.created, response.in_progress,
- * then per output item output_item.added, content_part.added, output_text.delta…,
- * output_text.done, content_part.done, output_item.done (function calls: their arguments deltas),
- * and response.completed; every event carries a `sequence_number`. Nothing is stored, so
- * `previous_response_id` is refused.
+ * @module POST /v1/responses: OpenAI's Responses API mapped onto the pipeline. The input (after
+ * the stored conversation of `previous_response_id` and any `item_reference`) becomes chat
+ * messages and tools (responses.ts in shared), the engine runs them, and the answer comes back as
+ * a `response` object, or streamed as its event sequence: response.created, response.in_progress,
+ * then per output item output_item.added, its deltas (reasoning summary and text, output text,
+ * function call arguments) and done events, and response.completed; every event carries a
+ * `sequence_number`. Responses are stored unless `store: false`; GET and DELETE
+ * /v1/responses/{id} read and remove them.
  */
-import type { FastifyInstance } from 'fastify'
-import type { ChatCompletionRequest, Usage } from '../../../../shared/openai/chat'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import {
+  type ChatCompletionRequest,
+  type ChatMessage,
+  forwardedParams,
+  type Usage
+} from '../../../../shared/openai/chat'
+import {
+  FieldError,
+  itemType,
+  mapTools,
+  type MappedTools,
+  refusedField,
+  RESPONSES_OWNED_FIELDS,
+  responseFormat,
+  type ResponseInputItem,
   type ResponseOutputItem,
   type ResponsesRequest,
   ResponsesRequestSchema,
   type ResponseUsage,
-  responsesToMessages,
-  responsesTools
+  responsesToMessages
 } from '../../../../shared/openai/responses'
 import type { EngineSink } from '../../engine/engine'
 import { AppError } from '../../errors'
+import type { ResponseStore } from '../../responses/response-store'
 import { parseBody } from './body'
 import {
   answerHeaders,
-  collectAnswer,
   type EngineRouteDeps,
   type ChatCall,
   RouteGate,
   runChat,
-  sendJsonAnswer,
   type ToolCall,
   ToolCallCollector,
   unixNow
 } from './engine-route'
 
-function toChatRequest(body: ResponsesRequest): ChatCompletionRequest {
-  return {
-    model: body.model,
-    messages: responsesToMessages(body),
-    stream: body.stream === true,
-    ...responsesTools(body),
-    ...(body.temperature != null && { temperature: body.temperature }),
-    ...(body.top_p != null && { top_p: body.top_p }),
-    ...(body.max_output_tokens != null && { max_tokens: body.max_output_tokens }),
-    ...(body.parallel_tool_calls != null && { parallel_tool_calls: body.parallel_tool_calls })
+export interface ResponsesRouteDeps extends EngineRouteDeps {
+  /** Where stored responses go (memory under `run`, SQLite under `serve` and the app). */
+  responses: ResponseStore
+}
+
+/** The header that names the hosted tools left out of what the model saw. */
+export const DROPPED_TOOLS_HEADER = 'x-llmnet-dropped-tools'
+
+/** A request after its conversation and tools were worked out. */
+interface Prepared {
+  body: ResponsesRequest
+  /** This request's input items, references resolved (what a stored response keeps). */
+  input: ResponseInputItem[]
+  /** The stored conversation this one continues. */
+  history: ResponseInputItem[]
+  tools: MappedTools
+  store: ResponseStore
+}
+
+function asItems(input: ResponsesRequest['input']): ResponseInputItem[] {
+  if (typeof input !== 'string') return input
+  return [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: input }] }]
+}
+
+function prepare(
+  body: ResponsesRequest,
+  store: ResponseStore
+): { p: Prepared; chat: ChatCompletionRequest } {
+  const refused = refusedField(body)
+  if (refused) throw refused
+  let history: ResponseInputItem[] = []
+  if (body.previous_response_id != null) {
+    const previous = store.get(body.previous_response_id)
+    if (!previous)
+      throw new FieldError(
+        `no stored response "${body.previous_response_id}": responses are kept when created with store: true (the default), ` +
+          'in memory under llmnet run (the newest 500) and in the data folder under serve and the app',
+        'previous_response_id'
+      )
+    history = previous.items
   }
+  const own = asItems(body.input)
+  const resolve = (id: string): ResponseInputItem | undefined =>
+    history.find((i) => i.id === id) ?? store.item(id)
+  // History items were resolved when stored: only this request's references need the store.
+  const mappedOwn = responsesToMessages(body.instructions, own, resolve)
+  const mappedHistory = responsesToMessages(null, history)
+  const input = own.map((item) =>
+    itemType(item) === 'item_reference' ? (resolve(String(item.id)) as ResponseInputItem) : item
+  )
+  const tools = mapTools(
+    [...(body.tools ?? []), ...mappedHistory.tools, ...mappedOwn.tools],
+    body.tool_choice
+  )
+  const [system, rest] = body.instructions
+    ? [mappedOwn.messages.slice(0, 1), mappedOwn.messages.slice(1)]
+    : [[], mappedOwn.messages]
+  const messages: ChatMessage[] = [...system, ...mappedHistory.messages, ...rest]
+  const format = responseFormat(body)
+  const forwarded = forwardedParams(body)
+  for (const key of RESPONSES_OWNED_FIELDS) delete forwarded[key]
+  const chat: ChatCompletionRequest = {
+    ...forwarded,
+    model: body.model,
+    messages,
+    stream: body.stream === true,
+    ...(tools.tools ? { tools: tools.tools } : {}),
+    ...(tools.tool_choice !== undefined ? { tool_choice: tools.tool_choice } : {}),
+    ...(body.max_output_tokens != null && { max_tokens: body.max_output_tokens }),
+    ...(format && { response_format: format }),
+    ...(body.text?.verbosity != null && { verbosity: body.text.verbosity }),
+    ...(body.reasoning?.effort != null && { reasoning_effort: body.reasoning.effort }),
+    ...(body.top_logprobs != null && { logprobs: true, top_logprobs: body.top_logprobs })
+  }
+  return { p: { body, input, history, tools, store }, chat }
 }
 
 function responseUsage(u: Usage): ResponseUsage {
@@ -51,42 +127,55 @@ function responseUsage(u: Usage): ResponseUsage {
     input_tokens: u.prompt_tokens,
     input_tokens_details: { cached_tokens: u.prompt_tokens_details?.cached_tokens ?? 0 },
     output_tokens: u.completion_tokens,
-    output_tokens_details: { reasoning_tokens: 0 },
+    output_tokens_details: { reasoning_tokens: u.completion_tokens_details?.reasoning_tokens ?? 0 },
     total_tokens: u.total_tokens
   }
 }
+
+type Status = 'in_progress' | 'completed' | 'incomplete' | 'failed'
 
 /** The response object, as sent whole or in response.created / response.completed. */
 function responseObject(
   id: string,
   created: number,
-  body: ResponsesRequest,
-  status: 'in_progress' | 'completed' | 'incomplete' | 'failed',
+  p: Prepared,
+  status: Status,
   output: ResponseOutputItem[],
   usage: Usage | null,
   extra: Record<string, unknown> = {}
 ): Record<string, unknown> {
+  const body = p.body
   return {
     id,
     object: 'response',
     created_at: created,
     status,
+    ...(status === 'completed' ? { completed_at: unixNow() } : {}),
+    background: false,
     error: null,
     incomplete_details: null,
     instructions: body.instructions ?? null,
     max_output_tokens: body.max_output_tokens ?? null,
+    max_tool_calls: body.max_tool_calls ?? null,
     model: body.model,
     output,
     parallel_tool_calls: body.parallel_tool_calls ?? true,
-    previous_response_id: null,
-    reasoning: { effort: null, summary: null },
-    store: false,
+    previous_response_id: body.previous_response_id ?? null,
+    reasoning: {
+      effort: body.reasoning?.effort ?? null,
+      summary: body.reasoning?.summary ?? null
+    },
+    store: body.store !== false,
     temperature: body.temperature ?? null,
-    text: { format: { type: 'text' } },
+    text: {
+      format: body.text?.format ?? { type: 'text' },
+      verbosity: body.text?.verbosity ?? null
+    },
     tool_choice: body.tool_choice ?? 'auto',
     tools: body.tools ?? [],
+    top_logprobs: body.top_logprobs ?? null,
     top_p: body.top_p ?? null,
-    truncation: 'disabled',
+    truncation: body.truncation ?? 'disabled',
     usage: usage ? responseUsage(usage) : null,
     user: body.user ?? null,
     metadata: body.metadata ?? {},
@@ -94,72 +183,203 @@ function responseObject(
   }
 }
 
-function messageItem(id: string, text: string, status: 'in_progress' | 'completed') {
+/** Why an answer stopped short (`incomplete_details.reason`), from the chat finish reason. */
+function incompleteReason(finish: string | null): string | undefined {
+  if (finish === 'length') return 'max_output_tokens'
+  if (finish === 'content_filter') return 'content_filter'
+  return undefined
+}
+
+type ItemStatus = 'in_progress' | 'completed' | 'incomplete'
+
+function messageItem(
+  id: string,
+  text: string,
+  status: ItemStatus,
+  logprobs: unknown[] = []
+): ResponseOutputItem {
   return {
-    type: 'message' as const,
+    type: 'message',
     id,
     status,
-    role: 'assistant' as const,
+    role: 'assistant',
     content:
-      status === 'in_progress' ? [] : [{ type: 'output_text' as const, text, annotations: [] }]
+      status === 'in_progress' ? [] : [{ type: 'output_text', text, annotations: [], logprobs }]
   }
 }
 
-function callItem(id: string, call: ToolCall, status: 'in_progress' | 'completed') {
+/** The token log probabilities of a delta (chat's `logprobs.content`, the same entries). */
+function tokenLogprobs(d: { logprobs?: { content?: unknown[] | null } }): unknown[] {
+  return d.logprobs?.content ?? []
+}
+
+function reasoningItem(id: string, text: string, status: ItemStatus): ResponseOutputItem {
+  const done = status !== 'in_progress'
   return {
-    type: 'function_call' as const,
+    type: 'reasoning',
+    id,
+    status,
+    summary: done ? [{ type: 'summary_text', text }] : [],
+    content: done ? [{ type: 'reasoning_text', text }] : [],
+    encrypted_content: null
+  }
+}
+
+/** A chat tool call as the Responses item of the tool it stands for. */
+function callItem(
+  id: string,
+  call: ToolCall,
+  status: ItemStatus,
+  tools: MappedTools
+): ResponseOutputItem {
+  const target = tools.targets.get(call.name)
+  const ns = target?.namespace ? { namespace: target.namespace } : {}
+  const args = status === 'in_progress' ? '' : call.arguments
+  if (target?.kind === 'custom') {
+    return {
+      type: 'custom_tool_call',
+      id: id.replace(/^fc_/, 'ctc_'),
+      call_id: call.id,
+      name: target.name,
+      ...ns,
+      input: status === 'in_progress' ? '' : customInput(args),
+      status
+    }
+  }
+  return {
+    type: 'function_call',
     id,
     call_id: call.id,
-    name: call.name,
-    arguments: status === 'in_progress' ? '' : call.arguments,
+    name: target?.name ?? call.name,
+    ...ns,
+    arguments: args,
     status
   }
 }
 
-export function registerResponses(app: FastifyInstance, deps: EngineRouteDeps): void {
+/** A freeform tool's input, from the `{input}` object the model was asked for. */
+function customInput(args: string): string {
+  try {
+    const parsed = JSON.parse(args) as unknown
+    if (
+      parsed &&
+      typeof parsed === 'object' &&
+      typeof (parsed as { input?: unknown }).input === 'string'
+    )
+      return (parsed as { input: string }).input
+  } catch {
+    // Not the object asked for: the model's text is the input.
+  }
+  return args
+}
+
+/** Stores the exchange (unless `store: false`): the conversation, then this answer's items. */
+function keep(
+  p: Prepared,
+  id: string,
+  created: number,
+  output: ResponseOutputItem[],
+  response: Record<string, unknown>
+): void {
+  if (p.body.store === false) return
+  const items = [...p.history, ...p.input, ...(output as unknown as ResponseInputItem[])]
+  p.store.put({ id, createdAt: created, items, response })
+}
+
+function withDropped(headers: Record<string, string>, tools: MappedTools): Record<string, string> {
+  if (tools.dropped.length > 0) headers[DROPPED_TOOLS_HEADER] = tools.dropped.join(', ')
+  return headers
+}
+
+export function registerResponses(app: FastifyInstance, deps: ResponsesRouteDeps): void {
   const gate = new RouteGate(deps)
+  const store = deps.responses
   app.post('/v1/responses', async (req, reply) => {
     const body = parseBody(ResponsesRequestSchema, req.body)
-    if (body.previous_response_id != null) {
-      throw new AppError(
-        'invalid_request',
-        'previous_response_id is not supported: llmnet stores no responses; send the whole conversation as input',
-        { param: 'previous_response_id' }
-      )
+    let prepared: ReturnType<typeof prepare>
+    try {
+      prepared = prepare(body, store)
+    } catch (err) {
+      if (err instanceof FieldError)
+        throw new AppError('invalid_request', err.message, { param: err.param })
+      throw err
     }
-    const chat = toChatRequest(body)
-    await gate.answer({ reply, deps, req, body, chat }, { whole, streamed })
+    const { p, chat } = prepared
+    await gate.answer(
+      { reply, deps, req, body, chat },
+      { whole: (c) => whole(c, p), streamed: (c) => streamed(c, p) }
+    )
+  })
+  app.get<{ Params: { id: string } }>('/v1/responses/:id', async (req) => {
+    const found = store.get(req.params.id)
+    if (!found) throw notFound(req.params.id)
+    return found.response
+  })
+  app.delete<{ Params: { id: string } }>('/v1/responses/:id', async (req) => {
+    if (!store.delete(req.params.id)) throw notFound(req.params.id)
+    return { id: req.params.id, object: 'response.deleted', deleted: true }
   })
 }
 
-async function whole({
-  reply,
-  deps,
-  req,
-  run,
-  body,
-  chat
-}: ChatCall<ResponsesRequest>): Promise<void> {
+function notFound(id: string): AppError {
+  return new AppError('not_found', `no stored response "${id}"`, { param: 'id' })
+}
+
+/** What the engine answered, gathered whole. */
+async function collect(c: ChatCall<ResponsesRequest>) {
+  let text = ''
+  let reasoning = ''
+  const logprobs: unknown[] = []
+  const calls = new ToolCallCollector()
+  const result = await runChat(c.deps, c.req, c.run, c.chat, {
+    start() {},
+    delta(d) {
+      if (d.reasoningContent) reasoning += d.reasoningContent
+      if (d.reasoning) reasoning += d.reasoning
+      if (d.content) text += d.content
+      logprobs.push(...tokenLogprobs(d))
+      if (d.toolCalls) calls.add(d.toolCalls)
+    }
+  })
+  return { text, reasoning, logprobs, calls: calls.calls, result }
+}
+
+function sendJson(reply: FastifyReply, headers: Record<string, string>, body: unknown): void {
+  const json = JSON.stringify(body)
+  reply.hijack()
+  reply.raw.writeHead(200, { ...headers, 'content-length': String(Buffer.byteLength(json)) })
+  reply.raw.end(json)
+}
+
+async function whole(c: ChatCall<ResponsesRequest>, p: Prepared): Promise<void> {
   const created = unixNow()
-  const { text, calls, result } = await collectAnswer(deps, req, run, chat)
+  const { text, reasoning, logprobs, calls, result } = await collect(c)
+  const id = `resp_${c.run.answerId}`
   const output: ResponseOutputItem[] = []
-  if (text || calls.length === 0) output.push(messageItem(`msg_${run.answerId}`, text, 'completed'))
-  calls.forEach((c, i) => output.push(callItem(`fc_${run.answerId}_${i}`, c, 'completed')))
-  const incomplete = result.finishReason === 'length'
-  sendJsonAnswer(
-    reply,
-    run.requestId,
-    result.route,
-    responseObject(
-      `resp_${run.answerId}`,
-      created,
-      body,
-      incomplete ? 'incomplete' : 'completed',
-      output,
-      result.usage,
-      incomplete ? { incomplete_details: { reason: 'max_output_tokens' } } : {}
-    )
+  if (reasoning) output.push(reasoningItem(`rs_${c.run.answerId}`, reasoning, 'completed'))
+  if (text || calls.length === 0)
+    output.push(messageItem(`msg_${c.run.answerId}`, text, 'completed', logprobs))
+  calls.forEach((call, i) =>
+    output.push(callItem(`fc_${c.run.answerId}_${i}`, call, 'completed', p.tools))
   )
+  const incomplete = incompleteReason(result.finishReason)
+  const response = responseObject(
+    id,
+    created,
+    p,
+    incomplete ? 'incomplete' : 'completed',
+    output,
+    result.usage,
+    incomplete ? { incomplete_details: { reason: incomplete } } : {}
+  )
+  keep(p, id, created, output, response)
+  const headers = answerHeaders(
+    c.reply,
+    c.run.requestId,
+    result.route,
+    'application/json; charset=utf-8'
+  )
+  sendJson(c.reply, withDropped(headers, p.tools), response)
 }
 
 /** Writes the Responses event stream; each event is `event: <type>` with its JSON. */
@@ -167,13 +387,17 @@ class ResponseEvents {
   private seq = 0
   readonly output: ResponseOutputItem[] = []
   private text = ''
+  private readonly logprobs: unknown[] = []
   private messageIndex: number | undefined
+  /** The open reasoning item: its index in the output and its text. */
+  private thinking: { index: number; text: string } | undefined
+  private reasoningCount = 0
   private readonly callIndex = new Map<number, number>()
 
   constructor(
     private readonly write: (s: string) => void,
-    private readonly id: string,
-    private readonly answerId: string
+    private readonly answerId: string,
+    private readonly tools: MappedTools
   ) {}
 
   event(type: string, data: Record<string, unknown>): void {
@@ -181,7 +405,50 @@ class ResponseEvents {
     this.write(`event: ${type}\ndata: ${payload}\n\n`)
   }
 
-  text_(delta: string): void {
+  reasoning(delta: string): void {
+    if (!this.thinking) {
+      const index = this.output.length
+      const id = `rs_${this.answerId}${this.reasoningCount++ ? `_${this.reasoningCount}` : ''}`
+      const item = reasoningItem(id, '', 'in_progress')
+      this.output.push(item)
+      this.thinking = { index, text: '' }
+      this.event('response.output_item.added', { output_index: index, item })
+      this.event('response.reasoning_summary_part.added', {
+        item_id: id,
+        output_index: index,
+        summary_index: 0,
+        part: { type: 'summary_text', text: '' }
+      })
+    }
+    const { index } = this.thinking
+    const id = (this.output[index] as { id: string }).id
+    this.thinking.text += delta
+    const at = { item_id: id, output_index: index }
+    this.event('response.reasoning_summary_text.delta', { ...at, summary_index: 0, delta })
+    this.event('response.reasoning_text.delta', { ...at, content_index: 0, delta })
+  }
+
+  /** Closes the open reasoning item (its done events), when something else begins. */
+  private endReasoning(): void {
+    const t = this.thinking
+    if (!t) return
+    this.thinking = undefined
+    const id = (this.output[t.index] as { id: string }).id
+    const at = { item_id: id, output_index: t.index }
+    this.event('response.reasoning_summary_text.done', { ...at, summary_index: 0, text: t.text })
+    this.event('response.reasoning_summary_part.done', {
+      ...at,
+      summary_index: 0,
+      part: { type: 'summary_text', text: t.text }
+    })
+    this.event('response.reasoning_text.done', { ...at, content_index: 0, text: t.text })
+    const done = reasoningItem(id, t.text, 'completed')
+    this.output[t.index] = done
+    this.event('response.output_item.done', { output_index: t.index, item: done })
+  }
+
+  text_(delta: string, logprobs: unknown[] = []): void {
+    this.endReasoning()
     if (this.messageIndex === undefined) {
       this.messageIndex = this.output.length
       const item = messageItem(`msg_${this.answerId}`, '', 'in_progress')
@@ -191,32 +458,37 @@ class ResponseEvents {
         item_id: item.id,
         output_index: this.messageIndex,
         content_index: 0,
-        part: { type: 'output_text', text: '', annotations: [] }
+        part: { type: 'output_text', text: '', annotations: [], logprobs: [] }
       })
     }
     this.text += delta
+    this.logprobs.push(...logprobs)
     this.event('response.output_text.delta', {
       item_id: `msg_${this.answerId}`,
       output_index: this.messageIndex,
       content_index: 0,
       delta,
-      logprobs: []
+      logprobs
     })
   }
 
   call(position: number, call: ToolCall, started: boolean, args: string): void {
+    this.endReasoning()
     const itemId = `fc_${this.answerId}_${position}`
     if (started) {
       const index = this.output.length
       this.callIndex.set(position, index)
-      const item = callItem(itemId, call, 'in_progress')
+      const item = callItem(itemId, call, 'in_progress', this.tools)
       this.output.push(item)
       this.event('response.output_item.added', { output_index: index, item })
     }
-    if (args) {
+    const index = this.callIndex.get(position) as number
+    const item = this.output[index] as { type: string; id: string }
+    // A freeform tool's input is only known whole (the model writes it inside a JSON object).
+    if (args && item.type === 'function_call') {
       this.event('response.function_call_arguments.delta', {
         item_id: itemId,
-        output_index: this.callIndex.get(position),
+        output_index: index,
         delta: args
       })
     }
@@ -224,40 +496,63 @@ class ResponseEvents {
 
   /** Closes every open item (done events), in output order. */
   finish(calls: ToolCall[]): void {
+    this.endReasoning()
     if (this.messageIndex === undefined && calls.length === 0) this.text_('')
     this.output.forEach((item, index) => {
       if (item.type === 'message') {
-        const done = messageItem(item.id, this.text, 'completed')
-        const part = done.content[0]
+        const done = messageItem(item.id, this.text, 'completed', this.logprobs)
+        const part = (done as { content: unknown[] }).content[0]
         const at = { item_id: item.id, output_index: index, content_index: 0 }
-        this.event('response.output_text.done', { ...at, text: this.text, logprobs: [] })
+        this.event('response.output_text.done', { ...at, text: this.text, logprobs: this.logprobs })
         this.event('response.content_part.done', { ...at, part })
         this.output[index] = done
         this.event('response.output_item.done', { output_index: index, item: done })
-      } else {
-        const position = Number(item.id.slice(item.id.lastIndexOf('_') + 1))
-        const done = callItem(item.id, calls[position] as ToolCall, 'completed')
-        this.event('response.function_call_arguments.done', {
-          item_id: item.id,
-          output_index: index,
-          name: done.name,
-          arguments: done.arguments
-        })
+      } else if (item.type === 'function_call' || item.type === 'custom_tool_call') {
+        const position = [...this.callIndex].find(([, i]) => i === index)?.[0] as number
+        const done = callItem(
+          `fc_${this.answerId}_${position}`,
+          calls[position] as ToolCall,
+          'completed',
+          this.tools
+        )
+        const at = { item_id: done.id, output_index: index }
+        if (done.type === 'custom_tool_call') {
+          this.event('response.custom_tool_call_input.delta', { ...at, delta: done.input })
+          this.event('response.custom_tool_call_input.done', { ...at, input: done.input })
+        } else if (done.type === 'function_call') {
+          this.event('response.function_call_arguments.done', {
+            ...at,
+            name: done.name,
+            arguments: done.arguments
+          })
+        }
         this.output[index] = done
         this.event('response.output_item.done', { output_index: index, item: done })
       }
     })
   }
+
+  /** The output as far as it went, for a failed response: what was sent stays in it. */
+  partial(calls: ToolCall[]): ResponseOutputItem[] {
+    return this.output.map((item) => {
+      if (item.type === 'message') return messageItem(item.id, this.text, 'incomplete')
+      if (item.type === 'reasoning' && item.status === 'in_progress')
+        return reasoningItem(item.id, this.thinking?.text ?? '', 'incomplete')
+      if (item.type === 'function_call' || item.type === 'custom_tool_call') {
+        const index = this.output.indexOf(item)
+        const position = [...this.callIndex].find(([, i]) => i === index)?.[0] as number
+        const call = calls[position]
+        return call
+          ? callItem(`fc_${this.answerId}_${position}`, call, 'incomplete', this.tools)
+          : item
+      }
+      return item
+    })
+  }
 }
 
-async function streamed({
-  reply,
-  deps,
-  req,
-  run,
-  body,
-  chat
-}: ChatCall<ResponsesRequest>): Promise<void> {
+async function streamed(c: ChatCall<ResponsesRequest>, p: Prepared): Promise<void> {
+  const { reply, run } = c
   const res = reply.raw
   const id = `resp_${run.answerId}`
   const created = unixNow()
@@ -269,44 +564,44 @@ async function streamed({
   const sink: EngineSink = {
     start(route) {
       reply.hijack()
-      res.writeHead(
-        200,
-        answerHeaders(reply, run.requestId, route, 'text/event-stream; charset=utf-8')
-      )
-      events = new ResponseEvents(write, id, run.answerId)
-      const initial = responseObject(id, created, body, 'in_progress', [], null)
+      const headers = answerHeaders(reply, run.requestId, route, 'text/event-stream; charset=utf-8')
+      res.writeHead(200, withDropped(headers, p.tools))
+      events = new ResponseEvents(write, run.answerId, p.tools)
+      const initial = responseObject(id, created, p, 'in_progress', [], null)
       events.event('response.created', { response: initial })
       events.event('response.in_progress', { response: initial })
     },
     delta(d) {
       const ev = events
       if (!ev) return
-      if (d.content) ev.text_(d.content)
-      if (d.toolCalls) calls.add(d.toolCalls, (p, c, s, a) => ev.call(p, c, s, a))
+      if (d.reasoningContent) ev.reasoning(d.reasoningContent)
+      if (d.reasoning) ev.reasoning(d.reasoning)
+      if (d.content) ev.text_(d.content, tokenLogprobs(d))
+      if (d.toolCalls) calls.add(d.toolCalls, (pos, call, s, a) => ev.call(pos, call, s, a))
     }
   }
   try {
-    const result = await runChat(deps, req, run, chat, sink)
+    const result = await runChat(c.deps, c.req, run, c.chat, sink)
     if (!events) return
     events.finish(calls.calls)
-    const incomplete = result.finishReason === 'length'
-    events.event(incomplete ? 'response.incomplete' : 'response.completed', {
-      response: responseObject(
-        id,
-        created,
-        body,
-        incomplete ? 'incomplete' : 'completed',
-        events.output,
-        result.usage,
-        incomplete ? { incomplete_details: { reason: 'max_output_tokens' } } : {}
-      )
-    })
+    const incomplete = incompleteReason(result.finishReason)
+    const response = responseObject(
+      id,
+      created,
+      p,
+      incomplete ? 'incomplete' : 'completed',
+      events.output,
+      result.usage,
+      incomplete ? { incomplete_details: { reason: incomplete } } : {}
+    )
+    keep(p, id, created, events.output, response)
+    events.event(incomplete ? 'response.incomplete' : 'response.completed', { response })
   } catch (err) {
     if (!events) throw err
     const e = AppError.from(err)
     events.event('error', { code: e.code, message: e.message, param: e.options.param ?? null })
     events.event('response.failed', {
-      response: responseObject(id, created, body, 'failed', events.output, null, {
+      response: responseObject(id, created, p, 'failed', events.partial(calls.calls), null, {
         error: { code: e.code, message: e.message }
       })
     })

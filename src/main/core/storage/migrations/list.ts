@@ -5,7 +5,8 @@
 import { sql as init } from './0001-init'
 import { sql as appTokens } from './0002-app-tokens'
 import { sql as traceRoute } from './0003-trace-route'
-import { sql as evals } from './0004-evals'
+import { sql as responses } from './0004-responses'
+import { sql as evals } from './0005-evals'
 
 /** One schema step. `id` is its number and the schema version it leads to. */
 export interface Migration {
@@ -19,5 +20,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 1, name: '0001-init', sql: init },
   { id: 2, name: '0002-app-tokens', sql: appTokens },
   { id: 3, name: '0003-trace-route', sql: traceRoute },
-  { id: 4, name: '0004-evals', sql: evals }
+  { id: 4, name: '0004-responses', sql: responses },
+  { id: 5, name: '0005-evals', sql: evals }
 ]
