@@ -11,14 +11,11 @@
  * always sends: a `system` message after the user's turn, adaptive thinking, server-side context
  * edits and an effort level.
  */
-import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { clientCompositions, PIPELINES } from '../clients/compositions'
-import { killAll, type Proc, ROOT, runServer } from '../support/cli-process'
+import { killAll, type Proc, runServer } from '../support/cli-process'
 import {
   defaultResponder,
   type FakeUpstream,
@@ -27,22 +24,17 @@ import {
   startFakeUpstream
 } from '../support/fake-openai'
 import { tempDir, writeComposition } from '../support/harness'
+import {
+  type AgentRun,
+  agentBinary,
+  type ProxyTrap,
+  requireAgent,
+  runAgent,
+  startProxyTrap
+} from './support'
 
-// ── finding the pinned binary (the Codex suite has the same rules) ───────────────────────────
-
-const AGENT_CLIENTS = process.env.LLMNET_AGENT_CLIENTS || path.join(ROOT, '.cache', 'agent-clients')
-const CLAUDE_BIN = path.join(AGENT_CLIENTS, 'node_modules', '.bin', 'claude')
-const CLAUDE = existsSync(CLAUDE_BIN) ? CLAUDE_BIN : undefined
-if (!CLAUDE) {
-  console.warn(
-    `Claude Code tests skipped: no claude at ${CLAUDE_BIN} (run node scripts/install-agent-clients.mjs, or set LLMNET_AGENT_CLIENTS); LLMNET_AGENTS_REQUIRED=1 makes this a failure`
-  )
-}
-describe.runIf(process.env.LLMNET_AGENTS_REQUIRED === '1' && !CLAUDE)('required agent', () => {
-  it('has claude', () => {
-    expect(CLAUDE, `LLMNET_AGENTS_REQUIRED=1 but ${CLAUDE_BIN} is missing`).toBeDefined()
-  })
-})
+const CLAUDE = agentBinary('claude')
+requireAgent('claude', CLAUDE)
 
 const MARKER = 'llmnet-tool-ok'
 const KEY = 'sk-llmnet-test'
@@ -85,59 +77,11 @@ function claudeResponder(markerFile: () => string): Responder {
   }
 }
 
-/** A proxy that refuses every request and records where it was going. */
-async function startProxyTrap(): Promise<{
-  attempts: string[]
-  env: Record<string, string>
-  close(): Promise<void>
-}> {
-  const attempts: string[] = []
-  const server = createServer((req, res) => {
-    attempts.push(req.url ?? '')
-    res.writeHead(403).end('no internet in the agent tests')
-  })
-  server.on('connect', (req, socket) => {
-    attempts.push(req.url ?? '')
-    socket.end('HTTP/1.1 403 Forbidden\r\n\r\n')
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  const noProxy = '127.0.0.1,localhost,::1'
-  return {
-    attempts,
-    env: {
-      HTTP_PROXY: url,
-      HTTPS_PROXY: url,
-      http_proxy: url,
-      https_proxy: url,
-      NO_PROXY: noProxy,
-      no_proxy: noProxy
-    },
-    close: () => new Promise((resolve) => server.close(() => resolve()))
-  }
-}
-
 function runClaude(
   args: string[],
   opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(CLAUDE as string, args, {
-      cwd: opts.cwd,
-      env: opts.env,
-      stdio: ['ignore', 'pipe', 'pipe']
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs)
-    child.on('error', reject)
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      resolve({ code: code ?? -1, stdout, stderr })
-    })
-  })
+): Promise<AgentRun> {
+  return runAgent(CLAUDE as string, args, opts)
 }
 
 /** The environment of docs/clients.md for one pipeline. */
@@ -153,7 +97,7 @@ function claudeEnv(url: string, model: string): Record<string, string> {
 
 let up: FakeUpstream
 let server: { proc: Proc; url: string }
-let trap: Awaited<ReturnType<typeof startProxyTrap>>
+let trap: ProxyTrap
 let tmp: { dir: string; remove(): void }
 let marker = ''
 
