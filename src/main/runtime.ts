@@ -2,7 +2,7 @@
  * @module The composition root, Electron-free: the CLI, the headless server and the Electron
  * shell all create the runtime the same way and talk to the same object.
  */
-import { rm, writeFile } from 'node:fs/promises'
+import { chmod, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import pkg from '../../package.json' with { type: 'json' }
@@ -413,9 +413,10 @@ export async function createAppRuntime(opts: AppRuntimeOptions): Promise<AppRunt
 async function recordServer(dataDir: string, state: ServerState): Promise<void> {
   const file = join(dataDir, SERVER_FILE)
   try {
-    if (state.state === 'running' && state.url)
+    if (state.state === 'running' && state.url) {
       await writeFile(file, JSON.stringify({ url: state.url, pid: process.pid }), { mode: 0o600 })
-    else if (state.state === 'stopped' || state.state === 'error') await rm(file, { force: true })
+      await chmod(file, 0o600)
+    } else if (state.state === 'stopped' || state.state === 'error') await rm(file, { force: true })
   } catch {
     // Only the CLI's convenience is lost; the server itself is fine.
   }

@@ -19,10 +19,11 @@ export interface ControlApiOptions extends DispatchOptions {
   token: string
   /**
    * Browser sessions the UI got by trading the token (`llmnet serve --ui`): a request carrying
-   * one of their cookies needs no bearer token. The cookie is SameSite=Strict and the server's
-   * Origin check refuses other sites, so another page cannot ride on it.
+   * one of their cookies and that session's key (`x-llmnet-session`; on the event stream the
+   * `session` query parameter) needs no bearer token. The cookie alone is refused: cookies are
+   * not port-scoped, so any other server on 127.0.0.1 the browser visits receives it.
    */
-  sessions?: { fromHeaders(headers: FastifyRequest['headers']): string | undefined }
+  sessions?: { authorize(headers: FastifyRequest['headers'], queryKey?: string): boolean }
   events: ControlEventSource
   /** Default 4 MiB: a pipeline's text is at most 1 MB, JSON-escaped. */
   bodyLimitBytes?: number
@@ -51,9 +52,18 @@ export const controlApiPlugin: FastifyPluginAsync<ControlApiOptions> = async (ap
   })
   // Every /api request carries the token, events included: these routes can save shell functions.
   app.addHook('onRequest', async (req) => {
-    if (req.headers.authorization === undefined && opts.sessions?.fromHeaders(req.headers)) return
+    if (
+      req.headers.authorization === undefined &&
+      opts.sessions?.authorize(req.headers, eventsKey(req))
+    )
+      return
     if (!tokenMatches(req.headers.authorization, expected)) {
-      throw new AppError('invalid_api_key', 'missing or wrong bearer token for the control API')
+      throw new AppError(
+        'invalid_api_key',
+        req.headers.authorization === undefined && req.headers.cookie !== undefined
+          ? 'a browser session needs its x-llmnet-session key, or it expired: open the address with ?token= again'
+          : 'missing or wrong bearer token for the control API'
+      )
     }
   })
 
@@ -111,6 +121,13 @@ function streamEvents(
     clearInterval(heartbeat)
     unsubscribe()
   })
+}
+
+/** The session key on `GET /api/events`, where EventSource cannot send a header. */
+function eventsKey(req: FastifyRequest): string | undefined {
+  if (req.method !== 'GET') return undefined
+  const key = (req.query as { session?: unknown } | undefined)?.session
+  return typeof key === 'string' ? key : undefined
 }
 
 function context(reply: FastifyReply): HandlerContext {

@@ -99,7 +99,7 @@ export class PipelineService {
         )
       }
       const baseDir = this.workspaceFor(name)
-      await mkdir(baseDir, { recursive: true })
+      await mkdir(baseDir, { recursive: true, mode: 0o700 })
       return loadPipelineText(
         text,
         { id: name, path: originLabel(origin), format, baseDir },
