@@ -36,6 +36,12 @@ async function serve(dataDir: string, home: string): Promise<{ proc: Proc; url: 
   return { proc, url: url as string }
 }
 
+/** Stops a server; its exit code is another test's concern (cli-serve.test.ts). */
+async function stop(proc: Proc): Promise<void> {
+  proc.child.kill('SIGTERM')
+  await proc.exited
+}
+
 /** Every entry under `dir` with its mode, folders marked with a trailing slash. */
 function modes(dir: string): Record<string, string> {
   const out: Record<string, string> = {}
@@ -101,8 +107,7 @@ describe.skipIf(process.platform === 'win32')('the data folder is private', () =
       const raw = readFileSync(path.join(dataDir, 'llmnet.lock'), 'utf8')
       expect(raw).not.toContain(API_KEY)
       expect(raw).not.toContain('--api-key')
-      proc.child.kill('SIGTERM')
-      expect(await proc.exited).toBe(0)
+      await stop(proc)
     } finally {
       tmp.remove()
     }
@@ -113,8 +118,7 @@ describe.skipIf(process.platform === 'win32')('the data folder is private', () =
     try {
       const dataDir = path.join(tmp.dir, 'data')
       const first = await serve(dataDir, tmp.dir)
-      first.proc.child.kill('SIGTERM')
-      expect(await first.proc.exited, first.proc.stderr() + first.proc.stdout()).toBe(0)
+      await stop(first.proc)
       // As an older llmnet (or a careless copy) left them.
       chmodSync(dataDir, 0o755)
       for (const f of ['llmnet.db', 'llmnet.db-wal', 'llmnet.db-shm']) {
@@ -129,8 +133,7 @@ describe.skipIf(process.platform === 'win32')('the data folder is private', () =
       for (const f of ['llmnet.db', 'llmnet.db-wal', 'llmnet.db-shm', 'llmnet.lock']) {
         expect(`${f} ${mode(path.join(dataDir, f))}`).toBe(`${f} 0600`)
       }
-      again.proc.child.kill('SIGTERM')
-      expect(await again.proc.exited).toBe(0)
+      await stop(again.proc)
     } finally {
       tmp.remove()
     }
@@ -141,8 +144,7 @@ describe.skipIf(process.platform === 'win32')('the data folder is private', () =
     try {
       const dataDir = path.join(tmp.dir, 'data')
       const first = await serve(dataDir, tmp.dir)
-      first.proc.child.kill('SIGTERM')
-      expect(await first.proc.exited, first.proc.stderr() + first.proc.stdout()).toBe(0)
+      await stop(first.proc)
 
       for (const name of ['access-token', 'secret.key']) {
         const file = path.join(dataDir, name)
@@ -154,8 +156,7 @@ describe.skipIf(process.platform === 'win32')('the data folder is private', () =
         chmodSync(file, 0o600)
       }
       const ok = await serve(dataDir, tmp.dir)
-      ok.proc.child.kill('SIGTERM')
-      expect(await ok.proc.exited).toBe(0)
+      await stop(ok.proc)
     } finally {
       tmp.remove()
     }
