@@ -54,6 +54,8 @@ export interface RuntimeOptions {
   dataDir?: string
   /** How model processes are started: Electron's utilityProcess in the app, fork() headless. */
   fork?: ForkLike
+  /** Composition files larger than this are refused unread (default 8 MiB; `--max-file-size`). */
+  maxFileBytes?: number
   /** Local models unload after this long without requests (default 10 minutes). */
   idleTtlMs?: number
   /** A local model that crashed too often tries again after this long (default 60 s; tests). */
@@ -143,6 +145,7 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
     events,
     secrets: { env, store: opts.secretStore },
     workspaceRoot: join(dataDir, 'workspaces'),
+    maxFileBytes: opts.maxFileBytes,
     onRemoved: (p) => models.release(p.id)
   })
   const serverOptions: ServerOptions = { ...DEFAULT_SERVER_OPTIONS, ...opts.server }

@@ -9,6 +9,7 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import { type ControlError, type Envelope, statusOf } from '../../shared/contract/errors'
 import type { ContractHandlers, HandlerContext } from '../../shared/contract/handlers'
 import { isEventName } from '../../shared/contract/events'
+import { formatBytes } from '../core/config/load-composition'
 import { AppError } from '../core/errors'
 import { type DispatchOptions, dispatch, toControlError } from './dispatch'
 import type { ControlEventSource } from './events'
@@ -32,6 +33,8 @@ export interface ControlApiOptions extends DispatchOptions {
   /** A client reading events slower than they come is dropped past this backlog. Default 4 MiB. */
   maxEventBacklogBytes?: number
 }
+
+const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024
 
 /** The control API as a Fastify plugin (see the module comment for how to mount it). */
 export const controlApiPlugin: FastifyPluginAsync<ControlApiOptions> = async (app, opts) => {
@@ -69,7 +72,7 @@ export const controlApiPlugin: FastifyPluginAsync<ControlApiOptions> = async (ap
 
   app.post<{ Params: { route: string } }>(
     '/:route',
-    { bodyLimit: opts.bodyLimitBytes ?? 4 * 1024 * 1024 },
+    { bodyLimit: opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT },
     async (req, reply) => {
       const envelope = await dispatch(
         opts.handlers,
@@ -146,7 +149,10 @@ function httpError(
 ): ControlError {
   if (err instanceof AppError) return toControlError(err, url, opts)
   const status = err.statusCode ?? 500
-  if (status === 413) return { code: 'request_too_large', message: 'the request body is too large' }
+  if (status === 413) {
+    const limit = formatBytes(opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT)
+    return { code: 'request_too_large', message: `the request body is over the ${limit} limit` }
+  }
   if (status === 415) return { code: 'unsupported_media_type', message: err.message }
   if (status >= 400 && status < 500) return { code: 'invalid_request', message: err.message }
   return toControlError(err, url, opts)
