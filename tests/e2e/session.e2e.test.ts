@@ -108,10 +108,10 @@ describe.skipIf(!CHROMIUM)('a UI session against llmnet serve --ui', () => {
     await framing.goto(other)
     await framing.setContent(`<iframe id="f" src="${server.base}/"></iframe>`)
     const frame = await (await framing.waitForSelector('#f')).contentFrame()
-    // Chromium blocks the document: the frame never shows the app (nor its locked page).
-    await framing.waitForTimeout(500)
+    // setContent waits for the load event, which waits for the frame. Chromium blocks the
+    // document: the frame never holds the app (its title is "llmnet desktop") nor its locked page.
     const text = await frame
-      ?.evaluate('document.body ? document.body.innerText : ""')
+      ?.evaluate('document.title + (document.body ? document.body.innerText : "")')
       .catch(() => '')
     expect(String(text ?? '')).not.toContain('llmnet')
     await framing.close()
