@@ -43,7 +43,7 @@ async function cli(args: string[]) {
 }
 
 describe('composition files over the size limit', () => {
-  it('validate and run refuse a 200 MB file at once, naming its size and the limit', async () => {
+  it('validate, run and deploy refuse a 200 MB file at once, naming its size and the limit', async () => {
     const tmp = tempDir('llmnet-size-')
     try {
       const big = path.join(tmp.dir, 'big.yaml')
@@ -55,6 +55,10 @@ describe('composition files over the size limit', () => {
       const run = await cli(['run', big, '--port', '0'])
       expect(run.code).toBe(1)
       expect(run.out).toContain('the file is 190.7 MiB, over the 8 MiB limit')
+      // `deploy` (a library import through the control API) reads no more than the cap either.
+      const deploy = await cli(['deploy', big])
+      expect(deploy.code).toBe(1)
+      expect(deploy.out).toContain('the file is 190.7 MiB, over the 8 MiB limit')
       // Refused from its size: well under the 23 s it took to parse; the start-up dominates.
       expect(validate.ms).toBeLessThan(10_000)
       console.log(

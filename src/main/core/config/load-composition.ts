@@ -38,10 +38,7 @@ export class FileTooLargeError extends Error {
     readonly size: number,
     readonly limit: number
   ) {
-    super(
-      `the file is ${formatBytes(size)}, over the ${formatBytes(limit)} limit ` +
-        `(raise it with --max-file-size)`
-    )
+    super(`the file is ${formatBytes(size)}, over the ${formatBytes(limit)} limit`)
   }
 }
 
@@ -115,7 +112,9 @@ export async function loadCompositionFile(
         {
           severity: 'error',
           code: tooLarge ? 'too-large' : 'read',
-          message: tooLarge ? err.message : `cannot read the file: ${reason}`,
+          message: tooLarge
+            ? `${err.message} (raise it with --max-file-size)`
+            : `cannot read the file: ${reason}`,
           path: [],
           line: 1,
           column: 1
