@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { ROUTES, type RouteName } from '../../src/shared/contract/routes'
 import { type AppRuntime, createAppRuntime } from '../../src/main/runtime'
+import { type FakeOllama, startFakeOllama } from '../support/fake-ollama'
 import { tempDir } from '../support/harness'
 import { FUZZ_TEST_TIMEOUT, fuzzParams } from './fuzz-options'
 
@@ -108,8 +109,11 @@ const hostile = fc.oneof(
 )
 
 let app: AppRuntime
+let ollama: FakeOllama
 let remove = (): void => {}
 beforeAll(async () => {
+  // Ollama's routes reach a fake that answers as Ollama does (404 for an unknown model).
+  ollama = await startFakeOllama()
   const tmp = tempDir('llmnet-control-fuzz-')
   remove = tmp.remove
   app = await createAppRuntime({
@@ -119,13 +123,14 @@ beforeAll(async () => {
       LLMNET_SECRET_KEY: Buffer.alloc(32, 5).toString('base64'),
       HF_ENDPOINT: 'http://127.0.0.1:1',
       LLMNET_CATALOG: 'http://127.0.0.1:1/catalog.json',
-      OLLAMA_HOST: 'http://127.0.0.1:1'
+      OLLAMA_HOST: ollama.url
     }
   })
   await app.start({ host: '127.0.0.1', port: 0 })
 })
 afterAll(async () => {
   await app?.stop({ graceMs: 100 })
+  await ollama?.close()
   remove()
 })
 
@@ -154,7 +159,7 @@ describe('random strings in every control route’s string fields', () => {
   })
 
   it.each(routes)(
-    '$route: never a 500; a 400 names the field',
+    '$route: never a 5xx; a 400 names the field',
     async ({ route, schema, paths }) => {
       await fc.assert(
         fc.asyncProperty(
