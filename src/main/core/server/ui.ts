@@ -61,7 +61,7 @@ export class Sessions {
     return { id, key }
   }
 
-  /** Whether `id` is a live session; using it restarts its idle time. */
+  /** Whether `id` is a live session (this does not restart its idle time). */
   has(id: string | undefined): boolean {
     return this.live(id) !== undefined
   }
@@ -80,18 +80,19 @@ export class Sessions {
     const entry = this.live(cookieValue(headers.cookie, SESSION_COOKIE))
     const header = headers[SESSION_HEADER]
     const given = typeof header === 'string' ? header : queryKey
-    return entry !== undefined && given !== undefined && sameSecret(given, entry.key)
+    if (entry === undefined || given === undefined || !sameSecret(given, entry.key)) return false
+    // Only a call with the key counts as use: a replayed cookie cannot keep a session alive.
+    entry.lastUsed = this.now()
+    return true
   }
 
   private live(id: string | undefined): SessionEntry | undefined {
     const entry = id === undefined ? undefined : this.entries.get(id)
     if (!entry || id === undefined) return undefined
-    const now = this.now()
-    if (now - entry.lastUsed > this.idleMs) {
+    if (this.now() - entry.lastUsed > this.idleMs) {
       this.entries.delete(id)
       return undefined
     }
-    entry.lastUsed = now
     return entry
   }
 
