@@ -126,6 +126,7 @@ describe.skipIf(process.platform === 'win32')('the data folder is private', () =
         chmodSync(path.join(dataDir, f), 0o644)
       }
       mkdirSync(path.join(dataDir, 'workspaces', 'old'), { recursive: true })
+      chmodSync(path.join(dataDir, 'workspaces'), 0o755)
       chmodSync(path.join(dataDir, 'workspaces', 'old'), 0o755)
 
       const again = await serve(dataDir, tmp.dir)
@@ -133,6 +134,8 @@ describe.skipIf(process.platform === 'win32')('the data folder is private', () =
       for (const f of ['llmnet.db', 'llmnet.db-wal', 'llmnet.db-shm', 'llmnet.lock']) {
         expect(`${f} ${mode(path.join(dataDir, f))}`).toBe(`${f} 0600`)
       }
+      expect(mode(path.join(dataDir, 'workspaces'))).toBe('0700')
+      expect(mode(path.join(dataDir, 'workspaces', 'old'))).toBe('0700')
       await stop(again.proc)
     } finally {
       tmp.remove()

@@ -8,7 +8,8 @@
  * user's profile (`%APPDATA%`), whose inherited ACL grants only the user, SYSTEM and
  * Administrators; a `--data-dir` elsewhere keeps that folder's ACL (see docs/security.md).
  */
-import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs'
+import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 import { StorageError } from './errors'
 
 /** Mode of the data folder and every folder llmnet creates in it. */
@@ -42,6 +43,20 @@ export function ensurePrivateFile(file: string, opts: PrivateOptions = {}): void
   if (!posix(opts)) return
   const mode = modeOf(file)
   if (mode !== undefined) tighten(file, mode, PRIVATE_FILE_MODE, 'file')
+}
+
+/**
+ * Tightens an existing folder llmnet fills (`workspaces/`) and the folders and files directly in
+ * it, as an older llmnet left them; a missing folder is left alone.
+ */
+export function ensurePrivateTree(dir: string, opts: PrivateOptions = {}): void {
+  if (!posix(opts) || modeOf(dir) === undefined) return
+  ensurePrivateDir(dir, opts)
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) ensurePrivateDir(path, opts)
+    else if (entry.isFile()) ensurePrivateFile(path, opts)
+  }
 }
 
 /** Creates an empty file with mode 0600 if missing, then tightens it (SQLite copies its mode). */

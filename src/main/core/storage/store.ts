@@ -9,7 +9,7 @@ import { type OpenDatabaseOptions, openDatabase, type SqliteDatabase } from './d
 import { AesGcmEncryptor, type Encryptor } from './encryption'
 import { type AcquireLockOptions, acquireDataDirLock, type DataDirLock } from './lock'
 import { PipelineRepository } from './pipeline-repository'
-import { ensurePrivateDir, ensurePrivateFile } from './private-files'
+import { ensurePrivateDir, ensurePrivateFile, ensurePrivateTree } from './private-files'
 import { loadSecretKey } from './secret-key'
 import { SecretRepository } from './secret-repository'
 import { SettingsRepository } from './settings-repository'
@@ -57,6 +57,8 @@ export interface Store<S extends z.ZodObject> {
 export function openStore<S extends z.ZodObject>(opts: OpenStoreOptions<S>): Store<S> {
   const now = opts.now ?? Date.now
   ensurePrivateDir(opts.dataDir)
+  ensurePrivateTree(join(opts.dataDir, 'workspaces'))
+  ensurePrivateFile(join(opts.dataDir, 'server.json'))
   const lock = opts.lock === false ? undefined : acquireDataDirLock(opts.dataDir, opts.lock)
   let opened: ReturnType<typeof openDatabase> | undefined
   try {
