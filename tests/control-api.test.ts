@@ -385,7 +385,7 @@ async function scenario(app: AppRuntime, { call, events }: { call: Call; events:
   expect(((await failed) as { pullId: string }).pullId).toBe(pullId)
   expect(ok(await call('models.cancel_pull', { pullId })).cancelled).toBe(false)
   const deleted = await call('models.delete', { name: 'missing.gguf', runner: 'llama-cpp' })
-  // A missing model is a 404 naming the field, not an internal error (issue 19).
+  // A missing model is a 404 naming the field, not an internal error.
   expect(!deleted.ok && deleted.error).toMatchObject({
     code: 'not_found',
     details: { param: 'name' }

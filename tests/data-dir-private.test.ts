@@ -1,5 +1,5 @@
 /**
- * The data folder is private (issue 19, item 2), checked on real files of a real `llmnet serve
+ * The data folder is private, checked on real files of a real `llmnet serve
  * --data-dir`: a fresh folder comes out 0700 with every file 0600; a pre-existing 0755 folder with
  * 0644 files is tightened; `access-token` open to others is refused with the `chmod`, as
  * `secret.key` is; the lock names the program, never its arguments (`--api-key` was in it).

@@ -1,5 +1,5 @@
 /**
- * Input size caps (issue 19, item 7): `run` and `validate` refuse a composition file over the
+ * Input size caps: `run` and `validate` refuse a composition file over the
  * limit (8 MiB by default, `--max-file-size` to raise it) at once, naming its size, without
  * reading it whole (a 200 MB YAML took 23 s and 540 MB to refuse). Library imports through the
  * control API have their own caps, also named.

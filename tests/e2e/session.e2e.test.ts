@@ -1,5 +1,5 @@
 /**
- * End-to-end: a stolen UI session cookie is not enough (issue 19, item 3). Chromium
+ * End-to-end: a stolen UI session cookie is not enough. Chromium
  * (playwright-core) opens the real `llmnet serve --ui`; the page works, and every `/api` call it
  * makes carries the session's key. Then the same browser visits another server on 127.0.0.1 (a
  * different port): cookies are not port-scoped, so that listener receives `llmnet_session`, and

@@ -1,6 +1,6 @@
 /**
- * Every control route's string fields, fed random and hostile strings over the real `/api`
- * (issue 19, item 4): the answer is never a 500. A refusal is a 4xx naming the field, never
+ * Every control route's string fields, fed random and hostile strings over the real `/api`:
+ * the answer is never a 5xx. A refusal is a 4xx naming the field, never
  * `internal_error` (bad model names on `models.delete` and `models.pull` answered 500). The
  * fields come from each route's own input schema, so a new route is covered without a test edit.
  */

@@ -190,7 +190,7 @@ describe('download', () => {
     expect((err as Error).message).toMatch(/kept in .*model\.gguf\.part/)
     const kept = statSync(`${out}.part`).size
     expect(kept).toBeGreaterThan(0)
-    // A download in progress is private, as everything in the data folder (issue 19).
+    // A download in progress is private, as everything in the data folder.
     if (process.platform !== 'win32') {
       expect(statSync(`${out}.part`).mode & 0o777).toBe(0o600)
     }
