@@ -392,7 +392,11 @@ async function scenario(app: AppRuntime, { call, events }: { call: Call; events:
   expect(((await failed) as { pullId: string }).pullId).toBe(pullId)
   expect(ok(await call('models.cancel_pull', { pullId })).cancelled).toBe(false)
   const deleted = await call('models.delete', { name: 'missing.gguf', runner: 'llama-cpp' })
-  expect(!deleted.ok && deleted.error.code).toBe('internal_error')
+  // A missing model is a 404 naming the field, not an internal error.
+  expect(!deleted.ok && deleted.error).toMatchObject({
+    code: 'not_found',
+    details: { param: 'name' }
+  })
 
   // ── settings ──
   const settings = ok(await call('settings.set', { traces: { maxCount: 50 } }))
@@ -428,7 +432,7 @@ describe('the control API over every transport', () => {
     expect(again.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
   })
 
-  it('the UI page trades ?token= for a session cookie that the control API accepts (and only that cookie)', async () => {
+  it('the UI page trades ?token= for a session cookie plus a key; /api needs both (catches a stolen cookie used alone)', async () => {
     const ui = tempDir('llmnet-ui-')
     mkdirSync(path.join(ui.dir, 'assets'))
     writeFileSync(path.join(ui.dir, 'index.html'), '<title>llmnet</title>')
@@ -438,6 +442,8 @@ describe('the control API over every transport', () => {
     const url = (await app.start({ host: '127.0.0.1', port: 0 })).url as string
     const trade = await fetch(`${url}/?token=${app.token}`, { redirect: 'manual' })
     expect(trade.status).toBe(303)
+    const key = /^\/#session=([\w-]+)$/.exec(trade.headers.get('location') ?? '')?.[1] as string
+    expect(key).toMatch(/^[\w-]{32}$/)
     const cookie = (trade.headers.get('set-cookie') ?? '').split(';')[0] as string
     const page = await fetch(`${url}/`, { headers: { cookie } })
     expect(await page.text()).toContain('<title>llmnet</title>')
@@ -447,10 +453,27 @@ describe('the control API over every transport', () => {
         headers: { 'content-type': 'application/json', ...headers },
         body: '{}'
       })
-    expect((await api({ cookie })).status).toBe(200)
-    expect((await api({ cookie: 'llmnet_session=forged' })).status).toBe(401)
+    const same = { origin: url }
+    expect((await api({ cookie, 'x-llmnet-session': key, ...same })).status).toBe(200)
+    // The cookie alone, even with a same-origin Origin, is what a cookie-stealing listener has.
+    const alone = await api({ cookie, ...same })
+    expect(alone.status).toBe(401)
+    expect(((await alone.json()) as { error: { message: string } }).error.message).toContain(
+      'x-llmnet-session'
+    )
+    expect((await api({ cookie, 'x-llmnet-session': `${key}x` })).status).toBe(401)
+    expect((await api({ cookie: 'llmnet_session=forged', 'x-llmnet-session': key })).status).toBe(
+      401
+    )
+    expect((await api({ 'x-llmnet-session': key })).status).toBe(401)
+    // The event stream takes the key as ?session= (EventSource sends no headers).
+    const events = (q: string) => fetch(`${url}/api/events${q}`, { headers: { cookie } })
+    expect((await events('')).status).toBe(401)
+    const live = await events(`?session=${key}`)
+    expect(live.status).toBe(200)
+    await live.body?.cancel()
     // Another site's page cannot ride on the cookie: its Origin is refused.
-    const cross = await api({ cookie, origin: 'https://evil.example' })
+    const cross = await api({ cookie, 'x-llmnet-session': key, origin: 'https://evil.example' })
     expect(cross.status).toBe(403)
   })
 

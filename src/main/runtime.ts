@@ -2,7 +2,7 @@
  * @module The composition root, Electron-free: the CLI, the headless server and the Electron
  * shell all create the runtime the same way and talk to the same object.
  */
-import { rm, writeFile } from 'node:fs/promises'
+import { chmod, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import pkg from '../../package.json' with { type: 'json' }
@@ -59,6 +59,8 @@ export interface RuntimeOptions {
   dataDir?: string
   /** How model processes are started: Electron's utilityProcess in the app, fork() headless. */
   fork?: ForkLike
+  /** Composition files larger than this are refused unread (default 8 MiB; `--max-file-size`). */
+  maxFileBytes?: number
   /** Local models unload after this long without requests (default 10 minutes). */
   idleTtlMs?: number
   /** A local model that crashed too often tries again after this long (default 60 s; tests). */
@@ -158,6 +160,7 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
     events,
     secrets: { env, store: opts.secretStore },
     workspaceRoot: join(dataDir, 'workspaces'),
+    maxFileBytes: opts.maxFileBytes,
     onRemoved: (p) => models.release(p.id)
   })
   const serverOptions: ServerOptions = { ...DEFAULT_SERVER_OPTIONS, ...opts.server }
@@ -452,9 +455,10 @@ export async function createAppRuntime(opts: AppRuntimeOptions): Promise<AppRunt
 async function recordServer(dataDir: string, state: ServerState): Promise<void> {
   const file = join(dataDir, SERVER_FILE)
   try {
-    if (state.state === 'running' && state.url)
+    if (state.state === 'running' && state.url) {
       await writeFile(file, JSON.stringify({ url: state.url, pid: process.pid }), { mode: 0o600 })
-    else if (state.state === 'stopped' || state.state === 'error') await rm(file, { force: true })
+      await chmod(file, 0o600)
+    } else if (state.state === 'stopped' || state.state === 'error') await rm(file, { force: true })
   } catch {
     // Only the CLI's convenience is lost; the server itself is fine.
   }

@@ -320,7 +320,7 @@ describe.skipIf(!CHROMIUM)('the UI against llmnet serve --ui', () => {
   it('sets a secret and shows it masked from then on, its source going from missing to resolved', async () => {
     // A pipeline reading the store secret e2e.API_TOKEN: saved, but not served until it is set.
     const saved = await page.evaluate<{ ok: boolean }>(
-      `fetch('/api/pipelines.save', { method: 'POST', headers: { 'content-type': 'application/json' }, body: ${JSON.stringify(
+      `fetch('/api/pipelines.save', { method: 'POST', headers: { 'content-type': 'application/json', 'x-llmnet-session': sessionStorage.getItem('llmnet.session') }, body: ${JSON.stringify(
         JSON.stringify({ name: 'e2e-secretive', text: storeSecret(upstream()), format: 'json' })
       )} }).then((r) => r.json())`
     )
@@ -399,7 +399,7 @@ describe.skipIf(!CHROMIUM)('the UI against llmnet serve --ui', () => {
     await page.click('button:has-text("Save (applies on the next server start)")')
     await app.toast('Server settings saved').waitFor()
     const res = await page.evaluate<{ data: { server: { corsOrigins: string[] } } }>(
-      `fetch('/api/settings.get', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then((r) => r.json())`
+      `fetch('/api/settings.get', { method: 'POST', headers: { 'content-type': 'application/json', 'x-llmnet-session': sessionStorage.getItem('llmnet.session') }, body: '{}' }).then((r) => r.json())`
     )
     expect(res.data.server.corsOrigins).toEqual(['http://localhost:3000'])
   })

@@ -4,7 +4,7 @@
  * Tables by default, `-o json` on request. On a context of kind `kubernetes` (or
  * `deploy --target kubernetes`) they go to kubernetes/commands.ts, loaded only then.
  */
-import { readFile } from 'node:fs/promises'
+import { readTextFile } from '../core/config/load-composition'
 import { basename, extname } from 'node:path'
 import { formatForFile } from '../../shared/config/source'
 import { PipelineNameSchema } from '../../shared/contract/define'
@@ -237,7 +237,7 @@ export async function deployCommand(
   }
   let text: string
   try {
-    text = await readFile(file, 'utf8')
+    text = await readTextFile(file)
   } catch (err) {
     io.stderr.write(`llmnet: cannot read ${file}: ${(err as Error).message}\n`)
     return EXIT.INVALID

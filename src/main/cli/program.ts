@@ -13,6 +13,7 @@ import {
   modelsRemoveCommand
 } from './models-command'
 import { registerEvalCommand } from './eval-command'
+import { maxFileSizeOption } from './byte-size'
 import { EXIT } from './exit-codes'
 import type { CliIO } from './io'
 import {
@@ -28,7 +29,7 @@ import { scaleCommand } from './kubernetes/dispatch'
 import type { KubeDeployFlags } from './kubernetes/commands'
 import { serveAppCommand, type ServeAppFlags } from './serve-app-command'
 import { serveCommand, type ServeFlags } from './serve-command'
-import { validateCommand } from './validate-command'
+import { validateCommand, type ValidateFlags } from './validate-command'
 
 export const VERSION: string = pkg.version
 
@@ -125,11 +126,10 @@ export function buildProgram(
     .option('--json', 'machine-readable report on stdout')
     .option('--strict', 'treat unknown keys as errors')
     .option('--no-secrets', 'do not resolve secrets (env files, environment, Vault)')
-    .action(
-      async (sources: string[], flags: { json?: boolean; strict?: boolean; secrets?: boolean }) => {
-        setExit(await validateCommand(sources, flags, io))
-      }
-    )
+    .addOption(maxFileSizeOption())
+    .action(async (sources: string[], flags: ValidateFlags) => {
+      setExit(await validateCommand(sources, flags, io))
+    })
 
   program
     .command('run')
@@ -174,6 +174,7 @@ export function buildProgram(
         .argParser(parseSeconds)
     )
     .option('--no-watch', 'do not reload pipelines when their files change')
+    .addOption(maxFileSizeOption())
     .option('--trace', "print each request's trace to stderr (readable)")
     .addOption(
       new Option(

@@ -34,6 +34,8 @@ export interface ServeFlags {
   /** Seconds without requests before a local model stops (0 = never); a model's own wins. */
   idleUnload?: string
   maxConcurrent?: string
+  /** `--max-file-size`: composition files larger than this are refused unread (default 8 MiB). */
+  maxFileSize?: number
   /** Seconds requests in flight get to finish after SIGINT/SIGTERM. */
   shutdownGrace?: string
 }
@@ -196,7 +198,8 @@ export async function serveCommand(
       allowedHosts: flags.allowHost ?? [],
       ...(flags.maxConcurrent ? { maxConcurrent: Number(flags.maxConcurrent) } : {})
     },
-    ...(flags.idleUnload !== undefined && { idleTtlMs: Number(flags.idleUnload) * 1000 })
+    ...(flags.idleUnload !== undefined && { idleTtlMs: Number(flags.idleUnload) * 1000 }),
+    maxFileBytes: flags.maxFileSize
   })
   if (!loaded) return EXIT.INVALID
   const { runtime, files } = loaded

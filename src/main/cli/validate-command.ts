@@ -20,6 +20,8 @@ export interface ValidateFlags {
   strict?: boolean
   /** `--no-secrets` sets this false: skip resolving secrets (e.g. on another machine). */
   secrets?: boolean
+  /** `--max-file-size`: larger files are refused unread (default 8 MiB). */
+  maxFileSize?: number
 }
 
 /**
@@ -83,8 +85,12 @@ export async function validateCommand(
   for (const file of files) {
     const loaded =
       flags.secrets === false
-        ? await loadCompositionFile(file, { strict: flags.strict })
-        : await loadPipelineFile(file, { strict: flags.strict, secrets: { env: io.env } })
+        ? await loadCompositionFile(file, { strict: flags.strict, maxBytes: flags.maxFileSize })
+        : await loadPipelineFile(file, {
+            strict: flags.strict,
+            maxBytes: flags.maxFileSize,
+            secrets: { env: io.env }
+          })
     await warnMissingModels(loaded, library)
     warnUnsetApiKeys(loaded, io.env)
     results.push(loaded)

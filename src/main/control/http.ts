@@ -9,6 +9,7 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import { type ControlError, type Envelope, statusOf } from '../../shared/contract/errors'
 import type { ContractHandlers, HandlerContext } from '../../shared/contract/handlers'
 import { isEventName } from '../../shared/contract/events'
+import { formatBytes } from '../core/config/load-composition'
 import { AppError } from '../core/errors'
 import { type DispatchOptions, dispatch, toControlError } from './dispatch'
 import type { ControlEventSource } from './events'
@@ -19,10 +20,11 @@ export interface ControlApiOptions extends DispatchOptions {
   token: string
   /**
    * Browser sessions the UI got by trading the token (`llmnet serve --ui`): a request carrying
-   * one of their cookies needs no bearer token. The cookie is SameSite=Strict and the server's
-   * Origin check refuses other sites, so another page cannot ride on it.
+   * one of their cookies and that session's key (`x-llmnet-session`; on the event stream the
+   * `session` query parameter) needs no bearer token. The cookie alone is refused: cookies are
+   * not port-scoped, so any other server on 127.0.0.1 the browser visits receives it.
    */
-  sessions?: { fromHeaders(headers: FastifyRequest['headers']): string | undefined }
+  sessions?: { authorize(headers: FastifyRequest['headers'], queryKey?: string): boolean }
   events: ControlEventSource
   /** Default 4 MiB: a pipeline's text is at most 1 MB, JSON-escaped. */
   bodyLimitBytes?: number
@@ -31,6 +33,8 @@ export interface ControlApiOptions extends DispatchOptions {
   /** A client reading events slower than they come is dropped past this backlog. Default 4 MiB. */
   maxEventBacklogBytes?: number
 }
+
+const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024
 
 /** The control API as a Fastify plugin (see the module comment for how to mount it). */
 export const controlApiPlugin: FastifyPluginAsync<ControlApiOptions> = async (app, opts) => {
@@ -51,15 +55,24 @@ export const controlApiPlugin: FastifyPluginAsync<ControlApiOptions> = async (ap
   })
   // Every /api request carries the token, events included: these routes can save shell functions.
   app.addHook('onRequest', async (req) => {
-    if (req.headers.authorization === undefined && opts.sessions?.fromHeaders(req.headers)) return
+    if (
+      req.headers.authorization === undefined &&
+      opts.sessions?.authorize(req.headers, eventsKey(req))
+    )
+      return
     if (!tokenMatches(req.headers.authorization, expected)) {
-      throw new AppError('invalid_api_key', 'missing or wrong bearer token for the control API')
+      throw new AppError(
+        'invalid_api_key',
+        req.headers.authorization === undefined && req.headers.cookie !== undefined
+          ? 'a browser session needs its x-llmnet-session key, or it expired: open the address with ?token= again'
+          : 'missing or wrong bearer token for the control API'
+      )
     }
   })
 
   app.post<{ Params: { route: string } }>(
     '/:route',
-    { bodyLimit: opts.bodyLimitBytes ?? 4 * 1024 * 1024 },
+    { bodyLimit: opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT },
     async (req, reply) => {
       const envelope = await dispatch(
         opts.handlers,
@@ -113,6 +126,13 @@ function streamEvents(
   })
 }
 
+/** The session key on `GET /api/events`, where EventSource cannot send a header. */
+function eventsKey(req: FastifyRequest): string | undefined {
+  if (req.method !== 'GET') return undefined
+  const key = (req.query as { session?: unknown } | undefined)?.session
+  return typeof key === 'string' ? key : undefined
+}
+
 function context(reply: FastifyReply): HandlerContext {
   const controller = new AbortController()
   reply.raw.once('close', () => {
@@ -129,7 +149,10 @@ function httpError(
 ): ControlError {
   if (err instanceof AppError) return toControlError(err, url, opts)
   const status = err.statusCode ?? 500
-  if (status === 413) return { code: 'request_too_large', message: 'the request body is too large' }
+  if (status === 413) {
+    const limit = formatBytes(opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT)
+    return { code: 'request_too_large', message: `the request body is over the ${limit} limit` }
+  }
   if (status === 415) return { code: 'unsupported_media_type', message: err.message }
   if (status >= 400 && status < 500) return { code: 'invalid_request', message: err.message }
   return toControlError(err, url, opts)

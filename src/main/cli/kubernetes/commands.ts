@@ -3,7 +3,7 @@
  * pipeline's objects (server-side apply), `get pipelines|pods`, `scale`, `delete pipeline`,
  * `logs [-f]` and `status` read and change them through the Kubernetes API.
  */
-import { readFile } from 'node:fs/promises'
+import { readTextFile } from '../../core/config/load-composition'
 import { basename, dirname, extname, resolve } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { stringify } from 'yaml'
@@ -87,7 +87,7 @@ async function renderFile(
 ): Promise<{ rendered: Rendered; name: string } | undefined> {
   let text: string
   try {
-    text = await readFile(file, 'utf8')
+    text = await readTextFile(file)
   } catch (err) {
     io.stderr.write(`llmnet: cannot read ${file}: ${(err as Error).message}\n`)
     return undefined

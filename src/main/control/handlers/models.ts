@@ -12,7 +12,9 @@ import { blankStatus } from '../../core/local/model-status'
 import { AppError } from '../../core/errors'
 import type { LocalModelManager } from '../../core/local/manager'
 import { catalogFor } from '../../core/models/catalog'
-import { ModelLibraryError, type ModelLibrary } from '../../core/models/library'
+import { type ModelLibrary, ModelLibraryError } from '../../core/models/library'
+import { OllamaError } from '../../core/models/ollama-error'
+import type { ErrorCode } from '../../../shared/openai/error'
 import type { PipelineRegistry } from '../../core/pipelines/registry'
 import type { EventHub } from '../events'
 import type { DomainHandlers } from './types'
@@ -80,6 +82,34 @@ class Pulls {
     entry.abort.abort()
     return true
   }
+}
+
+/**
+ * Runs a library or Ollama call on a field of the input: an unusable name or source is the
+ * caller's mistake (400 naming the field), a missing model a 404, an Ollama that does not answer
+ * a 503, Ollama's own failure a 502; never an internal error.
+ */
+async function onField<T>(field: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run()
+  } catch (err) {
+    const code = fieldErrorCode(err)
+    if (!code) throw err
+    const message =
+      code === 'invalid_request' ? `${field}: ${(err as Error).message}` : (err as Error).message
+    throw new AppError(code, message, { param: field, cause: err })
+  }
+}
+
+function fieldErrorCode(err: unknown): ErrorCode | undefined {
+  if (err instanceof ModelLibraryError)
+    return err.code === 'not_found' ? 'not_found' : 'invalid_request'
+  if (!(err instanceof OllamaError)) return undefined
+  if (err.code === 'invalid_modelfile') return 'invalid_request'
+  if (err.code !== 'request_failed') return 'model_not_ready'
+  // The ollama client's ResponseError carries Ollama's HTTP status.
+  const status = (err.cause as { status_code?: unknown } | undefined)?.status_code
+  return status === 404 ? 'not_found' : status === 400 ? 'invalid_request' : 'upstream_error'
 }
 
 export function modelsHandlers(deps: ModelsDeps): DomainHandlers<'models'> {
@@ -156,12 +186,7 @@ export function modelsHandlers(deps: ModelsDeps): DomainHandlers<'models'> {
     },
     async 'models.pull'(input) {
       if (input.runner === 'llama-cpp') {
-        // A source the library cannot read is the caller's mistake: a 400 naming the field.
-        const resolved = await deps.library.resolveSource(input.source).catch((err: unknown) => {
-          if (err instanceof ModelLibraryError)
-            throw new AppError('invalid_request', `source: ${err.message}`, { param: 'source' })
-          throw err
-        })
+        const resolved = await onField('source', () => deps.library.resolveSource(input.source))
         if (resolved.kind === 'path')
           throw new AppError(
             'invalid_request',
@@ -180,7 +205,7 @@ export function modelsHandlers(deps: ModelsDeps): DomainHandlers<'models'> {
         }
       }
       const ollama = deps.models.ollamaManager()
-      await ollama.connect()
+      await onField('source', () => ollama.connect())
       return {
         pullId: pulls.start(input.source, (signal, report) =>
           ollama.pull(input.source, {
@@ -195,12 +220,14 @@ export function modelsHandlers(deps: ModelsDeps): DomainHandlers<'models'> {
     },
     async 'models.delete'(input) {
       if (input.runner === 'llama-cpp') {
-        await deps.library.remove(input.name)
+        await onField('name', () => deps.library.remove(input.name))
         return { deleted: true }
       }
       const ollama = deps.models.ollamaManager()
-      await ollama.connect()
-      await ollama.delete(input.name)
+      await onField('name', async () => {
+        await ollama.connect()
+        await ollama.delete(input.name)
+      })
       return { deleted: true }
     },
     async 'models.ollama_status'() {

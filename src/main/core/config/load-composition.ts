@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { open } from 'node:fs/promises'
 import { basename, dirname, extname } from 'node:path'
 import { formatForFile, parseSource, type SourceFormat } from '../../../shared/config/source'
 import { validateText, type ValidationResult } from '../../../shared/config/validate'
@@ -29,16 +29,71 @@ export function pipelineIdFromPath(path: string): string {
   return basename(path, extname(path))
 }
 
+/** The largest composition file read by default: 8 MiB (`--max-file-size` raises it). */
+export const DEFAULT_MAX_FILE_BYTES = 8 * 1024 * 1024
+
+/** A file over the size limit: refused from its size, before its text is read. */
+export class FileTooLargeError extends Error {
+  constructor(
+    readonly size: number,
+    readonly limit: number
+  ) {
+    super(`the file is ${formatBytes(size)}, over the ${formatBytes(limit)} limit`)
+  }
+}
+
+/** `8 MiB`, `200.5 MiB`, `512 KiB`, `12 bytes`. */
+export function formatBytes(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB']
+  let v = n
+  let u = 0
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024
+    u++
+  }
+  return `${u === 0 ? v : Number.isInteger(v) ? v : v.toFixed(1)} ${units[u]}`
+}
+
+/**
+ * Reads a text file of at most `limit` bytes. The size is checked before reading, and the read
+ * stops one byte past the limit, so a file that grows meanwhile is refused too, never read whole.
+ */
+export async function readTextFile(path: string, limit = DEFAULT_MAX_FILE_BYTES): Promise<string> {
+  const handle = await open(path, 'r')
+  try {
+    const info = await handle.stat()
+    if (info.isDirectory()) throw Object.assign(new Error('it is a directory'), { code: 'EISDIR' })
+    if (info.size > limit) throw new FileTooLargeError(info.size, limit)
+    // Room for the whole file and one byte more: a file that grew shows it, up to limit + 1.
+    let buf = Buffer.alloc(Math.min(limit + 1, info.size + 1))
+    let length = 0
+    for (;;) {
+      if (length === buf.length) {
+        if (length > limit) throw new FileTooLargeError(length, limit)
+        const bigger = Buffer.alloc(Math.min(limit + 1, buf.length * 2))
+        buf.copy(bigger)
+        buf = bigger
+      }
+      const { bytesRead } = await handle.read(buf, length, buf.length - length, length)
+      if (bytesRead === 0) break
+      length += bytesRead
+    }
+    return buf.subarray(0, length).toString('utf8')
+  } finally {
+    await handle.close()
+  }
+}
+
 /** Reads and validates a composition file; an unreadable file is reported, never thrown. */
 export async function loadCompositionFile(
   path: string,
-  opts: { strict?: boolean } = {}
+  opts: { strict?: boolean; maxBytes?: number } = {}
 ): Promise<LoadedComposition> {
   const id = pipelineIdFromPath(path)
   const baseDir = dirname(path)
   let text: string
   try {
-    text = await readFile(path, 'utf8')
+    text = await readTextFile(path, opts.maxBytes)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     const reason =
@@ -47,6 +102,7 @@ export async function loadCompositionFile(
         : code === 'EISDIR'
           ? 'it is a directory'
           : String((err as Error).message)
+    const tooLarge = err instanceof FileTooLargeError
     return {
       path,
       id,
@@ -55,8 +111,10 @@ export async function loadCompositionFile(
       diagnostics: [
         {
           severity: 'error',
-          code: 'read',
-          message: `cannot read the file: ${reason}`,
+          code: tooLarge ? 'too-large' : 'read',
+          message: tooLarge
+            ? `${err.message} (raise it with --max-file-size)`
+            : `cannot read the file: ${reason}`,
           path: [],
           line: 1,
           column: 1
@@ -98,7 +156,7 @@ export async function loadPipelineText(
 /** Reads, validates and resolves the secrets of a composition file. */
 export async function loadPipelineFile(
   path: string,
-  opts: { strict?: boolean; secrets: SecretOptions }
+  opts: { strict?: boolean; maxBytes?: number; secrets: SecretOptions }
 ): Promise<LoadedComposition> {
   const loaded = await loadCompositionFile(path, opts)
   return resolveSecrets(loaded, formatForFile(path), opts.secrets)

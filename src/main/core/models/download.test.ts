@@ -128,6 +128,10 @@ describe('download', () => {
     expect(readFileSync(out).equals(FILE)).toBe(true)
     expect(existsSync(`${out}.part`)).toBe(false)
     expect(readFileSync(`${out}.sha256`, 'utf8')).toBe(`${SHA}  model.gguf\n`)
+    if (process.platform !== 'win32') {
+      expect(statSync(out).mode & 0o777).toBe(0o600)
+      expect(statSync(`${out}.sha256`).mode & 0o777).toBe(0o600)
+    }
     expect(seen.length).toBeGreaterThan(1)
     expect(seen.every((p) => p.total === FILE.length)).toBe(true)
     expect(seen.map((p) => p.received)).toEqual(
@@ -186,6 +190,10 @@ describe('download', () => {
     expect((err as Error).message).toMatch(/kept in .*model\.gguf\.part/)
     const kept = statSync(`${out}.part`).size
     expect(kept).toBeGreaterThan(0)
+    // A download in progress is private, as everything in the data folder.
+    if (process.platform !== 'win32') {
+      expect(statSync(`${out}.part`).mode & 0o777).toBe(0o600)
+    }
     expect(kept).toBeLessThan(FILE.length)
     expect((err as Error).message).toContain(`${kept} bytes kept`)
     expect(existsSync(out)).toBe(false)

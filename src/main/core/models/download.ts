@@ -137,7 +137,7 @@ export function formatProgress(p: DownloadProgress, width = 80): string {
 
 /** Writes `<file>.sha256` in `sha256sum` format. */
 export async function writeSha256Sidecar(file: string, sha256: string): Promise<void> {
-  await writeFile(`${file}.sha256`, `${sha256}  ${path.basename(file)}\n`)
+  await writeFile(`${file}.sha256`, `${sha256}  ${path.basename(file)}\n`, { mode: 0o600 })
 }
 
 async function sizeOf(file: string): Promise<number> {
@@ -250,7 +250,7 @@ export async function download(
 ): Promise<DownloadResult> {
   const part = `${dest}.part`
   const dir = path.dirname(dest)
-  await mkdir(dir, { recursive: true })
+  await mkdir(dir, { recursive: true, mode: 0o700 })
   const retries = opts.retries ?? 3
   const interval = opts.progressIntervalMs ?? 100
   const free = opts.statfs ?? ((d: string) => statfs(d))
@@ -398,9 +398,14 @@ export async function download(
       }
     })
     try {
-      await pipeline(res, counter, createWriteStream(part, { flags: start > 0 ? 'a' : 'w' }), {
-        signal: opts.signal
-      })
+      await pipeline(
+        res,
+        counter,
+        createWriteStream(part, { flags: start > 0 ? 'a' : 'w', mode: 0o600 }),
+        {
+          signal: opts.signal
+        }
+      )
     } catch (error) {
       return { done: false, error }
     }

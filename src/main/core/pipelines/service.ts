@@ -36,6 +36,8 @@ export interface PipelineServiceOptions {
   workspaceRoot?: string
   /** Called after a pipeline stops being served, to release its providers and idle workers. */
   onRemoved?: (pipeline: CompiledPipeline) => void | Promise<void>
+  /** Files larger than this are refused unread (default 8 MiB). */
+  maxFileBytes?: number
   /** Reads, validates and resolves one file (injectable to test failures). */
   loadFile?: typeof loadPipelineFile
 }
@@ -79,7 +81,7 @@ export class PipelineService {
     const origin: PipelineOrigin = { kind: 'file', path }
     const load = this.opts.loadFile ?? loadPipelineFile
     return this.guard(pipelineIdFromPath(path), origin, reloaded, () =>
-      load(path, { secrets: this.opts.secrets })
+      load(path, { secrets: this.opts.secrets, maxBytes: this.opts.maxFileBytes })
     )
   }
 
@@ -100,7 +102,7 @@ export class PipelineService {
         )
       }
       const baseDir = this.workspaceFor(name)
-      await mkdir(baseDir, { recursive: true })
+      await mkdir(baseDir, { recursive: true, mode: 0o700 })
       return loadPipelineText(
         text,
         { id: name, path: originLabel(origin), format, baseDir },

@@ -1,20 +1,28 @@
 /**
  * @module The server's access token for the control API and the UI, kept in the data folder
  * (mode 0600) until rotated, as Jupyter keeps its token: `llmnet serve` prints a URL carrying it.
+ * A token file other users can read is refused with the `chmod` to run, as `secret.key` is.
  */
 import { randomBytes } from 'node:crypto'
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { chmod, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import {
+  ensurePrivateDir,
+  PRIVATE_FILE_MODE,
+  refuseSharedCredential
+} from '../storage/private-files'
 
 export const TOKEN_FILE = 'access-token'
 
 /** Reads the data folder's access token, creating (or, with `rotate`, replacing) it. */
 export async function loadAccessToken(
   dataDir: string,
-  opts: { rotate?: boolean } = {}
+  opts: { rotate?: boolean; platform?: NodeJS.Platform } = {}
 ): Promise<{ token: string; created: boolean }> {
   const file = join(dataDir, TOKEN_FILE)
+  ensurePrivateDir(dataDir, opts)
   if (!opts.rotate) {
+    refuseSharedCredential(file, 'the access token file', opts)
     const existing = await readFile(file, 'utf8').then(
       (t) => t.trim(),
       (err: NodeJS.ErrnoException) => {
@@ -24,9 +32,8 @@ export async function loadAccessToken(
     )
     if (existing.length >= 32) return { token: existing, created: false }
   }
-  await mkdir(dataDir, { recursive: true })
   const token = randomBytes(24).toString('base64url')
-  await writeFile(file, `${token}\n`, { mode: 0o600 })
-  await chmod(file, 0o600)
+  await writeFile(file, `${token}\n`, { mode: PRIVATE_FILE_MODE })
+  await chmod(file, PRIVATE_FILE_MODE)
   return { token, created: true }
 }

@@ -107,6 +107,24 @@ describe('a non-loopback bind', () => {
   })
 })
 
+describe('the Host parser', () => {
+  it('refuses a loopback name followed by anything but a port (fails if [::1]evil.example or localhost:evil.example pass)', async () => {
+    const a = app({ host: '127.0.0.1' })
+    for (const host of ['localhost', 'LOCALHOST:8080', '127.0.0.1:1', '[::1]', '[::1]:8080'])
+      expect(await statusFor(a, host), host).toBe(200)
+    for (const host of [
+      '[::1]evil.example',
+      'localhost:evil.example',
+      '127.0.0.1:80:evil.example',
+      'localhost@evil.example',
+      'localhost/evil.example',
+      '[::1]:8080evil',
+      '[evil.example]'
+    ])
+      expect(await statusFor(a, host), host).toBe(403)
+  })
+})
+
 describe('API keys', () => {
   it('accepts only the exact key, whatever the length of a wrong one (fails if a shorter or longer key passes)', async () => {
     const a = app({ host: '0.0.0.0', apiKey: KEY })

@@ -26,10 +26,14 @@ const LOOPBACK = ['localhost', '127.0.0.1', '::1', '[::1]']
 /** How a container addresses its host: Docker's name, and Podman's. */
 export const CONTAINER_HOST_NAMES = ['host.docker.internal', 'host.containers.internal']
 
-/** The host name of a Host header, without port (IPv6 keeps its brackets). */
+/**
+ * The host name of a Host header, without port (IPv6 keeps its brackets); `''` when the header
+ * is not `host[:digits]` (RFC 9110 §7.2), so `[::1]evil.example` or `localhost:evil.example`
+ * never passes for a loopback name.
+ */
 export function hostName(host: string): string {
-  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1).toLowerCase()
-  return host.split(':')[0]?.toLowerCase() ?? ''
+  const m = /^(\[[0-9a-f:.]+\]|[^[\]:/@\s]*)(?::\d*)?$/i.exec(host)
+  return m?.[1]?.toLowerCase() ?? ''
 }
 
 /** True for an address only this machine can reach: `localhost`, 127.0.0.0/8, `::1`. */
@@ -109,6 +113,7 @@ export function hostChecker(
     if (!host) throw new AppError('forbidden_host', 'the Host header is missing')
     if (host === accepted) return
     const name = hostName(host)
+    if (!name) throw new AppError('forbidden_host', `Host "${host}" is not a host name and port`)
     if (!allowed.has(name)) {
       throw new AppError(
         'forbidden_host',

@@ -1,10 +1,18 @@
-import { mkdirSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Fastify from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import { tempDir } from '../../../../tests/support/harness'
 import { loadAccessToken } from './access-token'
-import { cookieValue, registerUi, sameSecret, SESSION_COOKIE, Sessions } from './ui'
+import {
+  cookieValue,
+  DEFAULT_SESSION_IDLE_MS,
+  registerUi,
+  sameSecret,
+  SESSION_COOKIE,
+  SESSION_HEADER,
+  Sessions
+} from './ui'
 
 describe('the UI behind the access token', () => {
   const cleanups: (() => void)[] = []
@@ -32,7 +40,7 @@ describe('the UI behind the access token', () => {
 
     const trade = await fastify.inject({ url: '/?token=right-token-0123456789abcdef0123' })
     expect(trade.statusCode).toBe(303)
-    expect(trade.headers.location).toBe('/')
+    expect(trade.headers.location).toMatch(/^\/#session=[\w-]{32}$/)
     const cookie = String(trade.headers['set-cookie'])
     expect(cookie).toMatch(/HttpOnly/)
     expect(cookie).toMatch(/SameSite=Strict/)
@@ -59,6 +67,43 @@ describe('the UI behind the access token', () => {
       expect((await fastify.inject({ url })).body).not.toContain('outside assets')
   })
 
+  it('no page can be framed: CSP frame-ancestors and X-Frame-Options on every answer (catches clickjacking)', async () => {
+    const { fastify } = app()
+    const trade = await fastify.inject({ url: '/?token=right-token-0123456789abcdef0123' })
+    const cookie = String(trade.headers['set-cookie']).split(';')[0] as string
+    for (const res of [
+      await fastify.inject({ url: '/' }),
+      trade,
+      await fastify.inject({ url: '/', headers: { cookie } }),
+      await fastify.inject({ url: '/assets/app.js' }),
+      await fastify.inject({ url: '/assets/missing.js' })
+    ]) {
+      expect(res.headers['content-security-policy']).toBe("frame-ancestors 'none'")
+      expect(res.headers['x-frame-options']).toBe('DENY')
+    }
+  })
+
+  it('a session ends after its idle time, and use restarts the clock (catches sessions that never expire)', () => {
+    let now = 1_000_000
+    const sessions = new Sessions({ idleMs: 60_000, now: () => now })
+    const { id, key } = sessions.create()
+    const headers = { cookie: `${SESSION_COOKIE}=${id}`, [SESSION_HEADER]: key }
+    expect(sessions.authorize(headers)).toBe(true)
+    expect(sessions.authorize({ cookie: headers.cookie })).toBe(false)
+    expect(sessions.authorize({ cookie: headers.cookie }, key)).toBe(true)
+    now += 59_000
+    expect(sessions.authorize(headers)).toBe(true)
+    now += 59_000 // 118 s after creation, 59 s after the last call with the key
+    expect(sessions.has(id)).toBe(true)
+    // The cookie alone (a replay) does not count as use: it cannot keep the session alive.
+    expect(sessions.authorize({ cookie: headers.cookie })).toBe(false)
+    now += 1_001
+    expect(sessions.authorize(headers)).toBe(false)
+    expect(sessions.has(id)).toBe(false)
+    expect(new Sessions().create().key).not.toBe(key)
+    expect(DEFAULT_SESSION_IDLE_MS).toBe(12 * 60 * 60 * 1000)
+  })
+
   it('compares secrets without depending on their length', () => {
     expect(sameSecret('abc', 'abc')).toBe(true)
     expect(sameSecret('abc', 'abcd')).toBe(false)
@@ -82,4 +127,24 @@ describe('the access token file', () => {
       tmp.remove()
     }
   })
+
+  it.skipIf(process.platform === 'win32')(
+    'a token file other users can read is refused with the chmod, as secret.key is (it was accepted silently)',
+    async () => {
+      const tmp = tempDir('llmnet-token-')
+      try {
+        const file = join(tmp.dir, 'access-token')
+        writeFileSync(file, `${'t'.repeat(40)}\n`)
+        chmodSync(file, 0o644)
+        await expect(loadAccessToken(tmp.dir)).rejects.toThrow(
+          `can be read by other users (mode 0644); make it private with: chmod 600 '${file}'`
+        )
+        // Rotating writes a new token, private.
+        await loadAccessToken(tmp.dir, { rotate: true })
+        expect(statSync(file).mode & 0o777).toBe(0o600)
+      } finally {
+        tmp.remove()
+      }
+    }
+  )
 })

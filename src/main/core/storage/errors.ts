@@ -28,6 +28,8 @@ export type StorageErrorCode =
   | 'SECRET_KEY_INVALID'
   /** The key file can be read by group or others. */
   | 'SECRET_KEY_INSECURE'
+  /** A data folder or file is open to group or others and cannot be made private. */
+  | 'DATA_DIR_INSECURE'
   /** A secret cannot be decrypted (another key, another encryptor, or a damaged value). */
   | 'SECRET_DECRYPT_FAILED'
 

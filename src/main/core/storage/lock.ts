@@ -1,13 +1,14 @@
 /**
  * @module One owner per data folder: the desktop app and `llmnet serve` never both use it. The
  * lock is a file created atomically (written aside, then hard-linked into place) holding the
- * owner's pid, command, host and start time; a lock whose process is gone is taken over.
+ * owner's pid, program name (never its arguments), host and start time, mode 0600; a lock whose process is gone is taken over.
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { hostname as osHostname } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { createExclusive } from './create-exclusive'
 import { StorageError } from './errors'
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from './private-files'
 
 /** Who holds a data folder. */
 export interface LockHolder {
@@ -40,7 +41,7 @@ export class DataDirLockedError extends StorageError {
 
 /** Options for {@link acquireDataDirLock}. */
 export interface AcquireLockOptions {
-  /** What to show the other process (default: this process's argv). */
+  /** What to show the other process (default: the program's name, never its arguments). */
   command?: string
   /** Is `pid` running? (default: `process.kill(pid, 0)`). */
   isAlive?: (pid: number) => boolean
@@ -52,19 +53,19 @@ export const LOCK_FILE_NAME = 'llmnet.lock'
 
 /** Takes the data folder's lock or throws {@link DataDirLockedError} naming the holder. */
 export function acquireDataDirLock(dataDir: string, opts: AcquireLockOptions = {}): DataDirLock {
-  mkdirSync(dataDir, { recursive: true })
+  ensurePrivateDir(dataDir)
   const file = join(dataDir, LOCK_FILE_NAME)
   const isAlive = opts.isAlive ?? pidAlive
   const me: LockHolder = {
     pid: process.pid,
-    command: opts.command ?? process.argv.join(' '),
+    command: opts.command ?? commandName(),
     hostname: opts.hostname ?? osHostname(),
     startedAt: new Date().toISOString()
   }
   const text = `${JSON.stringify(me)}\n`
   let tookOver = false
   for (let attempt = 0; attempt < 5; attempt++) {
-    if (createExclusive(file, text))
+    if (createExclusive(file, text, PRIVATE_FILE_MODE))
       return { file, holder: me, tookOver, release: () => releaseIfOurs(file, text) }
     const current = readOrUndefined(file)
     if (current === undefined) continue // released meanwhile
@@ -86,6 +87,17 @@ export function acquireDataDirLock(dataDir: string, opts: AcquireLockOptions = {
   throw new StorageError('DATA_DIR_LOCKED', `could not take the lock ${file}: it keeps changing`, {
     file
   })
+}
+
+/**
+ * The running program's name: `llmnet` for the CLI (its script's name), the executable's for the
+ * app. Arguments may hold secrets (`--api-key`) and the lock is a file, so none are recorded.
+ */
+export function commandName(argv = process.argv, execPath = process.execPath): string {
+  const script = argv[1] ? basename(argv[1]) : ''
+  const named =
+    /^[\w.-]+\.[cm]?js$/.test(script) || script === 'llmnet' ? script : basename(execPath)
+  return named.replace(/\.[cm]?js$|\.exe$/i, '') || 'llmnet'
 }
 
 /** Whether a process with this pid exists (EPERM: it exists but belongs to someone else). */

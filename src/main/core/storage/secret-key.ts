@@ -4,10 +4,11 @@
  * data folder, created with mode 0600 on first use. Messages never contain the key.
  */
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createExclusive } from './create-exclusive'
 import { StorageError } from './errors'
+import { ensurePrivateDir, PRIVATE_FILE_MODE, refuseSharedCredential } from './private-files'
 
 /** The key and where it came from. */
 export interface SecretKey {
@@ -63,17 +64,7 @@ export function loadSecretKey(opts: LoadSecretKeyOptions): SecretKey {
   }
   const file = join(opts.dataDir, KEY_FILE_NAME)
   const created = !existsSync(file) && createKeyFile(opts.dataDir, file)
-  if ((opts.platform ?? process.platform) !== 'win32') {
-    const mode = statSync(file).mode & 0o777
-    if (mode & 0o077) {
-      throw new StorageError(
-        'SECRET_KEY_INSECURE',
-        `the key file ${file} can be read by other users (mode ${mode.toString(8).padStart(4, '0')}); ` +
-          `make it private with: chmod 600 '${file}'`,
-        { file }
-      )
-    }
-  }
+  refuseSharedCredential(file, 'the key file', { platform: opts.platform })
   const describe = `the key file ${file}`
   return {
     key: parseKey(readFileSync(file, 'utf8'), describe),
@@ -99,6 +90,6 @@ export function parseKey(text: string, describe: string): Buffer {
 
 /** Creates the key file (mode 0600, never half-written); false if another process just did. */
 function createKeyFile(dataDir: string, file: string): boolean {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
-  return createExclusive(file, `${randomBytes(32).toString('base64')}\n`, 0o600)
+  ensurePrivateDir(dataDir)
+  return createExclusive(file, `${randomBytes(32).toString('base64')}\n`, PRIVATE_FILE_MODE)
 }

@@ -10,6 +10,7 @@ import { AesGcmEncryptor, type Encryptor } from './encryption'
 import { EvalRepository } from './eval-repository'
 import { type AcquireLockOptions, acquireDataDirLock, type DataDirLock } from './lock'
 import { PipelineRepository } from './pipeline-repository'
+import { ensurePrivateDir, ensurePrivateFile, ensurePrivateTree } from './private-files'
 import { loadSecretKey } from './secret-key'
 import { SecretRepository } from './secret-repository'
 import { SettingsRepository } from './settings-repository'
@@ -57,11 +58,19 @@ export interface Store<S extends z.ZodObject> {
 /** Opens the data folder's store; throws a `StorageError` (lock, corrupt file, key) otherwise. */
 export function openStore<S extends z.ZodObject>(opts: OpenStoreOptions<S>): Store<S> {
   const now = opts.now ?? Date.now
+  ensurePrivateDir(opts.dataDir)
+  ensurePrivateTree(join(opts.dataDir, 'workspaces'))
+  ensurePrivateFile(join(opts.dataDir, 'server.json'))
   const lock = opts.lock === false ? undefined : acquireDataDirLock(opts.dataDir, opts.lock)
   let opened: ReturnType<typeof openDatabase> | undefined
   try {
     const encryptor = opts.encryptor ?? headlessEncryptor(opts.dataDir, opts.env)
-    opened = openDatabase(join(opts.dataDir, DB_FILE_NAME), { now, ...opts.database })
+    const dbFile = join(opts.dataDir, DB_FILE_NAME)
+    const dbFiles = [dbFile, `${dbFile}-wal`, `${dbFile}-shm`, `${dbFile}-journal`]
+    for (const f of dbFiles) ensurePrivateFile(f)
+    opened = openDatabase(dbFile, { now, ...opts.database })
+    // A new database is created 0644; SQLite gives a later -wal and -shm the database's mode.
+    for (const f of dbFiles) ensurePrivateFile(f)
     const db = opened.db
     const traceWriter = new TraceWriter(db, { now, ...opts.traces })
     let closed = false

@@ -83,7 +83,7 @@ export class TraceRepository {
 
 function cursorSeq(cursor: string): number {
   if (!/^[1-9][0-9]{0,15}$/.test(cursor)) {
-    throw new StorageError('INVALID_INPUT', `"${cursor}" is not a trace cursor`)
+    throw new StorageError('INVALID_INPUT', `cursor: "${cursor}" is not a trace cursor`)
   }
   return Number(cursor)
 }

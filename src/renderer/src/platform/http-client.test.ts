@@ -3,19 +3,20 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createHttpPlatform, type EventSourceLike } from './http-client'
+import { Window } from 'happy-dom'
+import { createHttpPlatform, type EventSourceLike, takeSessionKey } from './http-client'
 
 // A real HTTP server on port 0 stands in for `/api`; events come through an injected stream.
 let server: Server
 let base = ''
-const seen: { url: string; body: string; cookie?: string }[] = []
+const seen: { url: string; body: string; key?: string }[] = []
 
 beforeAll(async () => {
   server = createServer((req, res) => {
     let body = ''
     req.on('data', (d) => (body += d))
     req.on('end', () => {
-      seen.push({ url: req.url ?? '', body })
+      seen.push({ url: req.url ?? '', body, key: req.headers['x-llmnet-session'] as string })
       if (req.url === '/api/pipelines.list') {
         res.writeHead(200, { 'content-type': 'application/json' })
         res.end(JSON.stringify({ ok: true, data: { pipelines: [] } }))
@@ -73,6 +74,7 @@ describe('HTTP platform', () => {
     }
     const p = createHttpPlatform({
       baseUrl: base,
+      sessionKey: undefined,
       eventSource: (url) => {
         opened.push(url)
         return es
@@ -89,5 +91,34 @@ describe('HTTP platform', () => {
     off()
     handlers.get('secret.changed')![0]!({ data: '{"name":"B","state":"set"}' })
     expect(got).toEqual([{ name: 'A', state: 'set' }])
+  })
+
+  it('sends the session key on every call and on the event stream (catches a cookie-only session)', async () => {
+    const opened: string[] = []
+    const p = createHttpPlatform({
+      baseUrl: base,
+      sessionKey: 'key-1_x',
+      eventSource: (url) => {
+        opened.push(url)
+        return { addEventListener: () => {}, close: () => {} }
+      }
+    })
+    await p.request('pipelines.list')
+    expect(seen.at(-1)).toMatchObject({ url: '/api/pipelines.list', key: 'key-1_x' })
+    p.on('trace', () => {})
+    expect(opened).toEqual([`${base}/api/events?session=key-1_x`])
+  })
+
+  it('takes the key from the address fragment into sessionStorage, off the address bar', () => {
+    const win = new Window({ url: 'http://127.0.0.1:8080/#session=abc-123' })
+    const page = win as unknown as Pick<typeof window, 'location' | 'history' | 'sessionStorage'>
+    expect(takeSessionKey(page)).toBe('abc-123')
+    expect(win.location.href).toBe('http://127.0.0.1:8080/')
+    // A reload in the same tab finds it again; another tab (fresh storage) does not.
+    expect(takeSessionKey(page)).toBe('abc-123')
+    const other = new Window({ url: 'http://127.0.0.1:8080/' })
+    expect(takeSessionKey(other as unknown as typeof page)).toBeUndefined()
+    win.close()
+    other.close()
   })
 })

@@ -1,7 +1,10 @@
 /**
  * @module The control API over HTTP, for the renderer served by `llmnet serve --ui`: `POST
  * /api/<route>` answers the envelope, `GET /api/events` streams events as SSE. Auth is the
- * session cookie set by the `/?token=` exchange, so requests are same-origin with credentials.
+ * session cookie set by the `/?token=` exchange plus the session's key, which that exchange puts
+ * in the address's fragment: the page moves it into this tab's sessionStorage (same origin and
+ * port only, unlike a cookie) and sends it in `x-llmnet-session` on every call and as `?session=`
+ * on the event stream (EventSource sends no headers).
  */
 import type { EventName, EventPayload } from '../../../shared/contract/events'
 import type { Envelope } from '../../../shared/contract/errors'
@@ -13,6 +16,8 @@ export interface HttpPlatformOptions {
   /** Where `/api` lives; default: this page's origin. */
   baseUrl?: string
   fetch?: typeof fetch
+  /** The session's key; default: {@link takeSessionKey} on this page. */
+  sessionKey?: string
   /** Builds the event stream; injectable so tests can feed frames. */
   eventSource?: (url: string) => EventSourceLike
 }
@@ -23,10 +28,35 @@ export interface EventSourceLike {
   close(): void
 }
 
+const SESSION_HEADER = 'x-llmnet-session'
+const STORAGE_KEY = 'llmnet.session'
+
+/**
+ * The session key the token exchange left in the address (`#session=…`), moved into this tab's
+ * sessionStorage and out of the address bar; on a reload, the stored one.
+ */
+export function takeSessionKey(
+  win: Pick<Window, 'location' | 'history' | 'sessionStorage'> | undefined = globalThis.window
+): string | undefined {
+  if (!win) return undefined
+  const fromHash = /^#session=([\w-]+)$/.exec(win.location.hash)?.[1]
+  try {
+    if (fromHash) {
+      win.sessionStorage.setItem(STORAGE_KEY, fromHash)
+      win.history.replaceState(null, '', win.location.pathname + win.location.search)
+      return fromHash
+    }
+    return win.sessionStorage.getItem(STORAGE_KEY) ?? undefined
+  } catch {
+    return fromHash // storage disabled: the key lives as long as this page
+  }
+}
+
 /** A `Platform` over fetch and one shared EventSource, opened on the first subscription. */
 export function createHttpPlatform(opts: HttpPlatformOptions = {}): Platform {
   const base = (opts.baseUrl ?? '').replace(/\/$/, '')
   const doFetch = opts.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args))
+  const key = 'sessionKey' in opts ? opts.sessionKey : takeSessionKey()
   const listeners = new Map<string, Set<Listener>>()
   let source: EventSourceLike | null = null
   const subscribed = new Set<string>()
@@ -35,7 +65,7 @@ export function createHttpPlatform(opts: HttpPlatformOptions = {}): Platform {
     source ??= (
       opts.eventSource ??
       ((url) => new EventSource(url, { withCredentials: true }) as EventSourceLike)
-    )(`${base}/api/events`)
+    )(`${base}/api/events${key ? `?session=${encodeURIComponent(key)}` : ''}`)
     return source
   }
 
@@ -45,7 +75,10 @@ export function createHttpPlatform(opts: HttpPlatformOptions = {}): Platform {
       res = await doFetch(`${base}/api/${encodeURIComponent(route)}`, {
         method: 'POST',
         credentials: 'same-origin',
-        headers: { 'content-type': 'application/json' },
+        headers: {
+          'content-type': 'application/json',
+          ...(key ? { [SESSION_HEADER]: key } : {})
+        },
         body: JSON.stringify(input ?? {})
       })
     } catch (err) {
