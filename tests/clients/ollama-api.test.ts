@@ -291,7 +291,7 @@ describe('the ollama client against real llmnet processes', () => {
     } finally {
       tmp.remove()
     }
-  })
+  }, 120_000)
 
   it('llmnet serve: Ollama routes beside the control API, which stays guarded', async () => {
     const tmp = tempDir('llmnet-serve-')
@@ -344,5 +344,5 @@ describe('the ollama client against real llmnet processes', () => {
     } finally {
       tmp.remove()
     }
-  })
+  }, 120_000)
 })
