@@ -192,7 +192,7 @@ describe('llmnet serve and the cluster verbs', () => {
         defaultPipeline: 'three'
       })
       const missing = await verb(['default', 'nowhere'], env)
-      expect(missing.code).not.toBe(0)
+      expect(missing.code).toBe(1)
       expect(missing.stderr).toContain('no pipeline named "nowhere"')
 
       // A 404 lists only ids that answer.

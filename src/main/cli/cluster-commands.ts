@@ -373,7 +373,14 @@ export async function defaultCommand(
     return EXIT.USAGE
   }
   return remote(io, flags, async (client) => {
-    if (name !== undefined) await client.call('pipelines.set_default', { name })
+    if (name !== undefined) {
+      const { pipelines } = await client.call('pipelines.list', {})
+      if (!pipelines.some((p) => p.name === name)) {
+        io.stderr.write(`llmnet: no pipeline named "${name}"; see "llmnet get pipelines"\n`)
+        return EXIT.INVALID
+      }
+      await client.call('pipelines.set_default', { name })
+    }
     const current = (await client.call('pipelines.list', {})).pipelines.find((p) => p.isDefault)
     if (flags.output === 'json') {
       io.stdout.write(`${JSON.stringify({ defaultPipeline: current?.name ?? null })}\n`)
