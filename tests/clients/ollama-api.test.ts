@@ -35,7 +35,7 @@ afterEach(killAll)
 describe.each(PIPELINES)('the ollama client on pipeline %s', (pipeline) => {
   const says = `${ANSWERER[pipeline]} says:`
 
-  it('chat answers whole with stream: false; options reach the answering node', async () => {
+  it('chat answers whole with stream: false; options reach the answering node, load settings do not', async () => {
     const r = await ollama.chat({
       model: pipeline,
       stream: false,
@@ -43,7 +43,8 @@ describe.each(PIPELINES)('the ollama client on pipeline %s', (pipeline) => {
         { role: 'system', content: 'Be brief.' },
         { role: 'user', content: 'hello' }
       ],
-      options: { temperature: 0.2, num_predict: 40, seed: 7 }
+      options: { temperature: 0.2, num_predict: 40, seed: 7, num_ctx: 4096, mirostat: 1 },
+      keep_alive: '5m'
     })
     expect(r.message).toMatchObject({ role: 'assistant', content: `${says} hello` })
     expect(r.done).toBe(true)
@@ -52,6 +53,9 @@ describe.each(PIPELINES)('the ollama client on pipeline %s', (pipeline) => {
     expect(r.total_duration).toBeGreaterThan(0)
     const answer = up.requests.filter((q) => !isRouterCall(q)).at(-1)
     expect(answer?.body).toMatchObject({ temperature: 0.2, max_tokens: 40, seed: 7 })
+    // Load settings are the composition's; an option without an equivalent travels as `options`.
+    expect(answer?.body.options).toEqual({ mirostat: 1 })
+    expect(answer?.body).not.toHaveProperty('keep_alive')
     expect(JSON.stringify(answer?.body.messages)).toContain('Be brief.')
   })
 

@@ -101,10 +101,34 @@ const OPTION_FIELDS: Record<string, string> = {
   stop: 'stop',
   num_predict: 'max_tokens',
   presence_penalty: 'presence_penalty',
-  frequency_penalty: 'frequency_penalty'
+  frequency_penalty: 'frequency_penalty',
+  repeat_penalty: 'repeat_penalty',
+  repeat_last_n: 'repeat_last_n'
 }
 
-/** `options` as OpenAI fields; keys without an equivalent stay in `options`. */
+/**
+ * How Ollama loads and runs a model (context size, threads, GPU layers, memory mapping): in
+ * llmnet the composition's model `parameters` decide these, so a request's are left out.
+ */
+const LOAD_OPTIONS = new Set([
+  'num_ctx',
+  'num_batch',
+  'num_gpu',
+  'main_gpu',
+  'num_thread',
+  'num_keep',
+  'numa',
+  'low_vram',
+  'use_mmap',
+  'use_mlock',
+  'vocab_only'
+])
+
+/**
+ * `options` as OpenAI fields; load settings are left out, and other keys without an equivalent
+ * (`typical_p`, `mirostat`…) stay in `options`: an Ollama node honours them, another refuses them
+ * by name.
+ */
 export function optionFields(options: Record<string, unknown> | null | undefined): {
   [field: string]: unknown
 } {
@@ -116,7 +140,7 @@ export function optionFields(options: Record<string, unknown> | null | undefined
     // num_predict -1 (or -2) means "no limit" in Ollama: no max_tokens.
     if (key === 'num_predict' && typeof value === 'number' && value < 0) continue
     if (field) out[field] = value
-    else rest[key] = value
+    else if (!LOAD_OPTIONS.has(key)) rest[key] = value
   }
   if (Object.keys(rest).length > 0) out.options = rest
   return out
@@ -127,7 +151,6 @@ function sharedFields(body: {
   format?: OllamaChatRequest['format']
   think?: OllamaChatRequest['think']
   options?: OllamaChatRequest['options']
-  keep_alive?: OllamaChatRequest['keep_alive']
 }): Record<string, unknown> {
   const out: Record<string, unknown> = optionFields(body.options)
   if (body.format === 'json') out.response_format = { type: 'json_object' }
@@ -138,7 +161,7 @@ function sharedFields(body: {
     }
   if (typeof body.think === 'string') out.reasoning_effort = body.think
   else if (body.think === false) out.think = false
-  if (body.keep_alive !== undefined && body.keep_alive !== null) out.keep_alive = body.keep_alive
+  // `keep_alive` is left out: how long a model stays loaded is the composition's setting.
   return out
 }
 
