@@ -4,10 +4,11 @@
  * in-process runtime over the 1-0-1, router and multi-layer pipelines, then against a real
  * `llmnet run --port 0` and a real `llmnet serve` (where `/api` is also the guarded control API).
  */
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { Ollama } from 'ollama'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { createAppRuntime } from '../../src/main/runtime'
 import { killAll, llmnet, runServer } from '../support/cli-process'
 import { fakeEmbedding, type FakeUpstream, startFakeUpstream } from '../support/fake-openai'
 import { isRouterCall, rawRequest, serve, type Served, tempDir } from '../support/harness'
@@ -349,4 +350,54 @@ describe('the ollama client against real llmnet processes', () => {
       tmp.remove()
     }
   }, 120_000)
+
+  it('the app runtime: Ollama routes follow per-app tokens when keys are required; the control API does not take them', async () => {
+    const tmp = tempDir('llmnet-ollama-app-')
+    const app = await createAppRuntime({
+      dataDir: tmp.dir,
+      env: { LLMNET_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') }
+    })
+    try {
+      const state = await app.start({ host: '127.0.0.1', port: 0 })
+      const url = state.url as string
+      const call = async (route: string, input: unknown): Promise<Record<string, unknown>> => {
+        const res = await fetch(`${url}/api/${route}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${app.token}` },
+          body: JSON.stringify(input)
+        })
+        const envelope = (await res.json()) as { ok: boolean; data: Record<string, unknown> }
+        expect(envelope.ok).toBe(true)
+        return envelope.data
+      }
+      const text = readFileSync(composition(tmp.dir, 'desk'), 'utf8')
+      await call('pipelines.save', { name: 'desk', text, format: 'json' })
+      const open = new Ollama({ host: url })
+      const chat = await open.chat({
+        model: 'llmnet',
+        stream: false,
+        messages: [{ role: 'user', content: 'in the app' }]
+      })
+      expect(chat.message.content).toContain('in the app')
+
+      await call('settings.set', { access: { requireKeys: true } })
+      expect(await open.list().catch((e: unknown) => e)).toMatchObject({ status_code: 401 })
+      const { token } = (await call('access.create', { name: 'Ollama app' })) as { token: string }
+      const keyed = new Ollama({ host: url, headers: { Authorization: `Bearer ${token}` } })
+      expect((await keyed.list()).models.map((m) => m.name)).toContain('desk')
+      const answered = await keyed.generate({ model: 'desk', prompt: 'keyed', stream: false })
+      expect(answered.response).toContain('keyed')
+      // An app token opens Ollama's routes, never the control API beside them.
+      const control = await rawRequest(url, {
+        path: '/api/pipelines.list',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: '{}'
+      })
+      expect(control.status).toBe(401)
+    } finally {
+      await app.stop({ graceMs: 100 })
+      tmp.remove()
+    }
+  }, 60_000)
 })
