@@ -219,6 +219,38 @@ describe('the ollama client: models, embeddings, tools and errors', () => {
     ])
   })
 
+  it('thinking comes back as message.thinking; a failure mid-stream is a last {"error"} line', async () => {
+    up.setResponder(() => ({ content: 'done thinking', reasoningContent: 'let me see' }))
+    try {
+      const whole = await ollama.chat({
+        model: 'basic',
+        stream: false,
+        think: true,
+        messages: [{ role: 'user', content: 'think' }]
+      })
+      expect(whole.message).toMatchObject({ content: 'done thinking', thinking: 'let me see' })
+      let thinking = ''
+      for await (const p of await ollama.chat({
+        model: 'basic',
+        stream: true,
+        messages: [{ role: 'user', content: 'think' }]
+      }))
+        thinking += p.message.thinking ?? ''
+      expect(thinking).toBe('let me see')
+      up.setResponder(() => ({ content: 'half of it', streamError: 'the model fell over' }))
+      const failed = await (async () => {
+        for await (const _ of await ollama.chat({
+          model: 'basic',
+          stream: true,
+          messages: [{ role: 'user', content: 'x' }]
+        }));
+      })().catch((e: unknown) => e as Error)
+      expect((failed as Error).message).toContain('the model fell over')
+    } finally {
+      up.setResponder(toolResponder)
+    }
+  })
+
   it('errors leave as Ollama sends them: {"error"} with the status', async () => {
     const missing = await ollama
       .chat({ model: 'nope', stream: false, messages: [{ role: 'user', content: 'x' }] })
@@ -234,6 +266,8 @@ describe('the ollama client: models, embeddings, tools and errors', () => {
     expect(bad.status).toBe(400)
     expect(Object.keys(JSON.parse(bad.text) as object)).toEqual(['error'])
     expect(bad.text).toContain('messages[0].role')
+    const head = await rawRequest(served.url, { path: '/', method: 'HEAD' })
+    expect(head.status).toBe(200)
     const root = await rawRequest(served.url, { path: '/', method: 'GET' })
     expect(root.status).toBe(200)
     expect(root.text).toBe('Ollama is running')
