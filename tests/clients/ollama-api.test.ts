@@ -421,6 +421,14 @@ describe('the ollama client against real llmnet processes', () => {
       expect((await keyed.list()).models.map((m) => m.name)).toContain('desk')
       const answered = await keyed.generate({ model: 'desk', prompt: 'keyed', stream: false })
       expect(answered.response).toContain('keyed')
+      // Traced like /v1, under the app that asked.
+      app.store.traceWriter.flush()
+      const { traces } = (await call('traces.list', { pipeline: 'desk' })) as {
+        traces: { app?: string | null; status: string }[]
+      }
+      expect(traces).toEqual(
+        expect.arrayContaining([expect.objectContaining({ app: 'Ollama app', status: 'ok' })])
+      )
       // An app token opens Ollama's routes, never the control API beside them.
       const control = await rawRequest(url, {
         path: '/api/pipelines.list',
