@@ -121,6 +121,20 @@ describe('the ollama client: models, embeddings, tools and errors', () => {
     expect(models[0]?.digest).toMatch(/^[0-9a-f]{64}$/)
   })
 
+  it('no messages or an empty prompt only "loads" the model, streamed or not, as in Ollama', async () => {
+    const chat = await ollama.chat({ model: 'router', stream: false, messages: [] })
+    expect(chat).toMatchObject({ done: true, done_reason: 'load', model: 'router' })
+    const lines: { done_reason?: string }[] = []
+    for await (const p of await ollama.generate({ model: 'basic', prompt: '', stream: true }))
+      lines.push(p)
+    expect(lines).toEqual([expect.objectContaining({ done: true, done_reason: 'load' })])
+    expect(up.requests).toHaveLength(0)
+    const missing = await ollama
+      .generate({ model: 'nope', prompt: '', stream: false })
+      .catch((e: unknown) => e)
+    expect(missing).toMatchObject({ status_code: 404 })
+  })
+
   it('the `llmnet` id and a `:latest` tag answer', async () => {
     const r = await ollama.chat({
       model: 'llmnet:latest',

@@ -224,12 +224,7 @@ async function answerChat(
 }
 
 /** An empty prompt (or no messages) only loads the model in Ollama: answered `done_reason: load`. */
-function answerLoad(
-  reply: FastifyReply,
-  model: string,
-  shape: Shape,
-  stream: boolean
-): Record<string, unknown> {
+function answerLoad(reply: FastifyReply, model: string, shape: Shape, stream: boolean): unknown {
   const obj = {
     model,
     created_at: new Date().toISOString(),
@@ -237,8 +232,9 @@ function answerLoad(
     done_reason: 'load',
     done: true
   }
-  if (stream) reply.type(NDJSON)
-  return obj
+  if (!stream) return obj
+  reply.type(NDJSON)
+  return `${JSON.stringify(obj)}\n`
 }
 
 /** `generate` with a `suffix`: fill-in-the-middle at one model's `/completions`. */
