@@ -156,6 +156,57 @@ describe('llmnet serve and the cluster verbs', () => {
     }
   })
 
+  it('`llmnet` names a pipeline after a second deploy; `default` and `deploy --default` move it (catches the 404 that listed `llmnet`)', async () => {
+    const { tmp, env, composition } = setup()
+    try {
+      const { proc, url } = await serve(env)
+      const client = openaiClient(url)
+      const ids = async (): Promise<string[]> => {
+        const out: string[] = []
+        for await (const m of client.models.list()) out.push(m.id)
+        return out
+      }
+      const answeredBy = async (): Promise<string> => {
+        const r = await client.chat.completions.create({
+          model: 'llmnet',
+          messages: [{ role: 'user', content: 'who?' }]
+        })
+        return r.choices[0]?.message.content ?? ''
+      }
+      expect((await verb(['deploy', composition, '--name', 'one'], env)).code).toBe(0)
+      expect((await verb(['deploy', composition, '--name', 'two'], env)).code).toBe(0)
+      expect(await ids()).toEqual(expect.arrayContaining(['one', 'two', 'llmnet']))
+      expect(await answeredBy()).toContain('who?')
+      expect((await verb(['default'], env)).stdout).toBe('one answers as model "llmnet"\n')
+
+      expect((await verb(['default', 'two'], env)).stdout).toBe('two answers as model "llmnet"\n')
+      const pipelines = JSON.parse((await verb(['get', 'pipelines', '-o', 'json'], env)).stdout)
+      expect(pipelines).toEqual(
+        expect.arrayContaining([expect.objectContaining({ name: 'two', isDefault: true })])
+      )
+      const deployed = await verb(['deploy', composition, '--name', 'three', '--default'], env)
+      expect(deployed.stdout).toBe(
+        'pipeline.llmnet/three deployed to local (version 1), the default (model "llmnet")\n'
+      )
+      expect(JSON.parse((await verb(['default', '-o', 'json'], env)).stdout)).toEqual({
+        defaultPipeline: 'three'
+      })
+      const missing = await verb(['default', 'nowhere'], env)
+      expect(missing.code).toBe(1)
+      expect(missing.stderr).toContain('no pipeline named "nowhere"')
+
+      // A 404 lists only ids that answer.
+      const err = await client.chat.completions
+        .create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] })
+        .catch((e: unknown) => e)
+      expect((err as Error).message).toContain('available: one, two, three, llmnet')
+      proc.child.kill('SIGTERM')
+      await proc.exited
+    } finally {
+      tmp.remove()
+    }
+  }, 120_000)
+
   it('one server per data folder; the token persists until --new-token', async () => {
     const { tmp, env } = setup()
     try {

@@ -58,7 +58,7 @@ describe('endpoints on a llama.cpp model', () => {
     expect(b64.data[0]?.embedding).toEqual(a?.map((v) => Math.fround(v)))
   })
 
-  it('completions.create answers from the worker; suffix is a 400 naming why', async () => {
+  it('completions.create answers from the worker; suffix is a 400 fim_not_supported naming why, not the worker port', async () => {
     const res = await s.client.completions.create({
       model: 'kit/tiny',
       prompt: 'one two',
@@ -66,9 +66,18 @@ describe('endpoints on a llama.cpp model', () => {
     })
     expect(res.object).toBe('text_completion')
     expect(typeof res.choices[0]?.text).toBe('string')
-    await expect(
-      s.client.completions.create({ model: 'kit/tiny', prompt: 'a', suffix: 'b', max_tokens: 3 })
-    ).rejects.toMatchObject({ status: 400, message: expect.stringContaining('no FIM tokens') })
+    const fim = await s.client.completions
+      .create({ model: 'kit/tiny', prompt: 'a', suffix: 'b', max_tokens: 3 })
+      .catch((e: unknown) => e)
+    expect(fim).toMatchObject({
+      status: 400,
+      code: 'fim_not_supported',
+      param: 'suffix',
+      message: expect.stringContaining('no FIM tokens')
+    })
+    // The worker's address is internal: the message names the model, not its port.
+    expect((fim as Error).message).not.toMatch(/127\.0\.0\.1|localhost|:\d{2,5}\b/)
+    expect((fim as Error).message).toContain('model "tiny"')
   })
 
   it('chat on PIPELINE/MODEL reaches the local model, bypassing the pipeline', async () => {

@@ -9,6 +9,7 @@ import { basename, extname } from 'node:path'
 import { formatForFile } from '../../shared/config/source'
 import { PipelineNameSchema } from '../../shared/contract/define'
 import type { Trace } from '../../shared/trace'
+import { DEFAULT_ALIAS } from '../core/pipelines/registry'
 import { EXIT } from './exit-codes'
 import {
   ContextFileError,
@@ -221,7 +222,7 @@ export async function contextCommand(
 
 export async function deployCommand(
   file: string,
-  flags: RemoteFlags & KubeDeployFlags & { target?: string },
+  flags: RemoteFlags & KubeDeployFlags & { target?: string; default?: boolean },
   io: CliIO
 ): Promise<number> {
   if (flags.target !== undefined && flags.target !== 'kubernetes' && flags.target !== 'llmnet') {
@@ -229,6 +230,10 @@ export async function deployCommand(
     return EXIT.USAGE
   }
   const kube = flags.target === 'llmnet' ? undefined : await kubeContext(io, flags)
+  if ((kube || flags.target === 'kubernetes') && flags.default) {
+    io.stderr.write('llmnet: --default applies to a desktop app or llmnet serve, not Kubernetes\n')
+    return EXIT.USAGE
+  }
   if (kube || flags.target === 'kubernetes')
     return (await kubernetes()).kubeDeploy(file, kube ?? {}, flags, io)
   if (flags.dryRun) {
@@ -263,6 +268,7 @@ export async function deployCommand(
         format: formatForFile(file),
         message: `deployed from ${basename(file)}`
       })
+      if (flags.default) await client.call('pipelines.set_default', { name })
       const summary = (await client.call('pipelines.list', {})).pipelines.find(
         (p) => p.name === name
       )
@@ -270,7 +276,7 @@ export async function deployCommand(
         io.stdout.write(`${JSON.stringify({ ...saved, pipeline: summary }, null, 2)}\n`)
       } else {
         io.stdout.write(
-          `pipeline.llmnet/${name} deployed to ${ctx.name} (version ${saved.version})\n`
+          `pipeline.llmnet/${name} deployed to ${ctx.name} (version ${saved.version})${flags.default ? `, the default (model "${DEFAULT_ALIAS}")` : ''}\n`
         )
         for (const d of saved.diagnostics)
           io.stderr.write(`  ${file}:${d.line}:${d.column}: ${d.severity}: ${d.message}\n`)
@@ -373,6 +379,42 @@ export async function deleteCommand(
       return EXIT.INVALID
     }
     io.stdout.write(`pipeline.llmnet/${name} deleted\n`)
+    return EXIT.OK
+  })
+}
+
+/**
+ * `llmnet default [NAME]`: names the pipeline the model id `llmnet` answers with on the context's
+ * server (the app's setting, kept across restarts); without NAME, prints the current one.
+ */
+export async function defaultCommand(
+  name: string | undefined,
+  flags: RemoteFlags,
+  io: CliIO
+): Promise<number> {
+  if (await kubeContext(io, flags)) {
+    io.stderr.write(
+      'llmnet: "default" sets the default pipeline of a desktop app or llmnet serve, not of a Kubernetes context\n'
+    )
+    return EXIT.USAGE
+  }
+  return remote(io, flags, async (client) => {
+    if (name !== undefined) {
+      const { pipelines } = await client.call('pipelines.list', {})
+      if (!pipelines.some((p) => p.name === name)) {
+        io.stderr.write(`llmnet: no pipeline named "${name}"; see "llmnet get pipelines"\n`)
+        return EXIT.INVALID
+      }
+      await client.call('pipelines.set_default', { name })
+    }
+    const current = (await client.call('pipelines.list', {})).pipelines.find((p) => p.isDefault)
+    if (flags.output === 'json') {
+      io.stdout.write(`${JSON.stringify({ defaultPipeline: current?.name ?? null })}\n`)
+    } else if (current) {
+      io.stdout.write(`${current.name} answers as model "${DEFAULT_ALIAS}"\n`)
+    } else {
+      io.stdout.write(`no pipeline is served: model "${DEFAULT_ALIAS}" answers nothing yet\n`)
+    }
     return EXIT.OK
   })
 }

@@ -18,6 +18,7 @@ import { EXIT } from './exit-codes'
 import type { CliIO } from './io'
 import {
   contextCommand,
+  defaultCommand,
   deleteCommand,
   deployCommand,
   getCommand,
@@ -286,6 +287,7 @@ export function buildProgram(
       )
       .argument('<file>')
       .option('--name <name>', 'the pipeline name (default: the file name)')
+      .option('--default', 'make it the default pipeline (the model id `llmnet`)')
       .option('--target <target>', 'kubernetes: render for Kubernetes even without such a context')
       .option('--dry-run', 'print the Kubernetes objects (-o yaml or json), contact no cluster')
       .option('--image <image>', 'the llmnet image the pods run (default: llmnet:latest)')
@@ -300,8 +302,19 @@ export function buildProgram(
           .default('10')
           .argParser(parseSeconds)
       )
-  ).action(async (file: string, flags: RemoteFlags & KubeDeployFlags & { target?: string }) =>
-    setExit(await deployCommand(file, flags, io))
+  ).action(
+    async (
+      file: string,
+      flags: RemoteFlags & KubeDeployFlags & { target?: string; default?: boolean }
+    ) => setExit(await deployCommand(file, flags, io))
+  )
+  remoteOptions(
+    program
+      .command('default')
+      .description('show or set the default pipeline, which the model id `llmnet` names')
+      .argument('[name]', 'the pipeline to make the default')
+  ).action(async (name: string | undefined, flags: RemoteFlags) =>
+    setExit(await defaultCommand(name, flags, io))
   )
   remoteOptions(
     program

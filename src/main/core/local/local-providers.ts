@@ -103,6 +103,8 @@ export class StartOnUseProvider implements Provider, EndpointProvider {
       const { crashed: _crashed, name: _name, readTimeoutMs, ...options } = this.httpOptions
       provider = new OpenAICompatibleProvider({
         baseUrl,
+        // Its port is internal: messages name the model instead.
+        label: this.httpOptions.name ?? this.id,
         ...options,
         ...(readTimeoutMs !== undefined && { readTimeoutMs })
       })

@@ -8,7 +8,7 @@ import type { Composition, ModelDefinition } from '../../../shared/config/schema
 import { analyzeTopology } from '../../../shared/config/topology'
 import type { CompiledPipeline } from '../engine/pipeline'
 import { AppError } from '../errors'
-import type { PipelineRegistry } from './registry'
+import { DEFAULT_ALIAS, type PipelineRegistry } from './registry'
 
 export type Addressed =
   | { kind: 'pipeline'; pipeline: CompiledPipeline }
@@ -43,10 +43,18 @@ export function resolveDirect(
 export function requireAddress(registry: PipelineRegistry, model: string): Addressed {
   const found = resolveAddress(registry, model)
   if (found) return found
+  throw notServed(registry, model)
+}
+
+/** The 404 for a `model` nothing served matches; it lists only ids that resolve. */
+export function notServed(registry: PipelineRegistry, model: string): AppError {
   const known = registry.list().map((p) => p.id)
-  throw new AppError(
+  if (registry.default() && !known.includes(DEFAULT_ALIAS)) known.push(DEFAULT_ALIAS)
+  return new AppError(
     'model_not_found',
-    `model "${model}" is not served here; available: ${known.join(', ')} (and PIPELINE/MODEL for a model of one)`,
+    known.length === 0
+      ? `model "${model}" is not served here: no pipeline is served yet`
+      : `model "${model}" is not served here; available: ${known.join(', ')} (and PIPELINE/MODEL for a model of one)`,
     { param: 'model' }
   )
 }

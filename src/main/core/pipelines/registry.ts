@@ -2,9 +2,10 @@ import type { CompiledPipeline } from '../engine/pipeline'
 import { resolveDirect } from './addressing'
 
 /**
- * The pipelines being served, by id. The default pipeline (alias `llmnet`) is a setting: the one
- * named by {@link PipelineRegistry.setDefault} while it is served, else the only pipeline served,
- * else none. Insertion order never decides it.
+ * The pipelines being served, by id. The default pipeline (alias `llmnet`) is the one named by
+ * {@link PipelineRegistry.setDefault} while it is served, else the first one served (the order
+ * pipelines were loaded; a reload keeps a pipeline's place). So `llmnet` answers whenever any
+ * pipeline is served, and a second deploy never takes it away.
  */
 export class PipelineRegistry {
   private readonly byId = new Map<string, CompiledPipeline>()
@@ -17,8 +18,8 @@ export class PipelineRegistry {
     return [...this.byId.values()]
   }
   default(): CompiledPipeline | undefined {
-    if (this.defaultId !== undefined) return this.byId.get(this.defaultId)
-    return this.byId.size === 1 ? this.byId.values().next().value : undefined
+    const chosen = this.defaultId === undefined ? undefined : this.byId.get(this.defaultId)
+    return chosen ?? this.byId.values().next().value
   }
   /** The configured default pipeline id (it may not be served right now). */
   defaultSetting(): string | undefined {

@@ -70,17 +70,22 @@ describe('PipelineService', () => {
     }
   })
 
-  it('makes the default pipeline a setting, not the order of insertion (catches "first loaded wins")', async () => {
+  it('the default pipeline is the chosen one while served, else the first served (catches `llmnet` lost on a second deploy)', async () => {
     const { service, registry } = setup()
+    expect(registry.default()).toBeUndefined() // nothing served
     await service.loadText('first', composition(), 'json')
     expect(registry.default()?.id).toBe('first') // the only one served
     await service.loadText('second', composition(), 'json')
-    expect(registry.default()).toBeUndefined() // two served, none chosen
+    expect(registry.resolve('llmnet')?.id).toBe('first') // two served, none chosen: the first
     registry.setDefault('second')
     expect(registry.resolve('llmnet')?.id).toBe('second')
+    await service.loadText('first', composition({ description: 'reloaded' }), 'json')
+    expect(registry.default()?.id).toBe('second') // a reload of another does not move it
     await service.remove('second')
-    expect(registry.default()).toBeUndefined() // the chosen one is gone: no silent fallback
-    expect(registry.defaultSetting()).toBe('second')
+    expect(registry.default()?.id).toBe('first') // the chosen one is gone: the first served
+    expect(registry.defaultSetting()).toBe('second') // and it is default again once back
+    await service.loadText('second', composition(), 'json')
+    expect(registry.default()?.id).toBe('second')
   })
 
   it('refuses a second pipeline of the same id from another origin and keeps the first (catches silent replacement)', async () => {

@@ -16,50 +16,41 @@ import {
 } from './http-transport'
 import type { EndpointEventHandler, EndpointRequest } from './provider'
 import { SseParser } from './sse'
+import { isRefusal, upstreamMessage, upstreamRefusal } from './upstream-error'
 
 export interface EndpointTarget {
   /** Base URL ending in `/v1`. */
   baseUrl: string
+  /** How messages name the upstream (a local worker's address is internal); default its URL. */
+  label?: string
   apiKey?: string
   pools: UpstreamPools
   connectTimeoutMs: number
   readTimeoutMs: number
 }
 
-function upstreamMessage(text: string): { message: string; param?: string } {
-  try {
-    const parsed = JSON.parse(text) as { error?: { message?: string; param?: string } | string }
-    const e = parsed.error
-    if (typeof e === 'string') return { message: e }
-    if (e?.message) return { message: e.message, param: e.param ?? undefined }
-  } catch {
-    // not JSON
-  }
-  return { message: text.slice(0, 500) }
-}
-
 function statusError(target: EndpointTarget, path: string, status: number, text: string): AppError {
-  const { message, param } = upstreamMessage(text)
-  const where = `upstream ${target.baseUrl}/${path}`
+  const message = upstreamMessage(text)
+  const who = `upstream ${target.label ?? target.baseUrl}`
   if (status === 404 || status === 405 || status === 501)
-    return new AppError('invalid_request', `${where} is not served (${status}): ${message}`)
-  if (status === 429) return new AppError('rate_limited', `${where} is rate limiting: ${message}`)
-  if (status >= 400 && status < 500 && status !== 401 && status !== 403)
-    return new AppError('invalid_request', `${where} refused the request (${status}): ${message}`, {
-      param: param ?? null
-    })
-  return new AppError('upstream_error', `${where} answered ${status}: ${message}`)
+    return new AppError('invalid_request', `${who} does not serve /${path} (${status}): ${message}`)
+  if (status === 429) return new AppError('rate_limited', `${who} is rate limiting: ${message}`)
+  // A refusal keeps the upstream's status, code and param (a worker's `fim_not_supported`).
+  if (isRefusal(status) && status !== 401 && status !== 403)
+    return upstreamRefusal(status, text, who)
+  return new AppError('upstream_error', `${who} answered ${status}: ${message}`)
 }
 
 function transportError(target: EndpointTarget, err: unknown): AppError {
   const code = errorCode(err)
+  const who = target.label ?? target.baseUrl
   if (code === READ_TIMEOUT || code === CONNECT_TIMEOUT)
-    return new AppError('upstream_timeout', `upstream ${target.baseUrl} did not answer in time`, {
+    return new AppError('upstream_timeout', `upstream ${who} did not answer in time`, {
       cause: err
     })
   return new AppError(
     'upstream_error',
-    `cannot reach upstream ${target.baseUrl}: ${code ?? (err as Error).message}`,
+    `cannot reach upstream ${who}: ${code ?? (err as Error).message}`,
     { cause: err }
   )
 }
@@ -98,6 +89,7 @@ export async function callEndpoint(
     }
   }
   const response = res
+  const who = target.label ?? target.baseUrl
   try {
     if (response.status < 200 || response.status >= 300) {
       const text = await response.text().catch(() => '')
@@ -108,11 +100,20 @@ export async function callEndpoint(
       try {
         return JSON.parse(text) as unknown
       } catch {
-        throw new AppError(
-          'upstream_error',
-          `upstream ${target.baseUrl} sent a body that is not JSON`
-        )
+        throw new AppError('upstream_error', `upstream ${who} sent a body that is not JSON`)
       }
+    }
+    // Asked to stream, some servers answer whole JSON anyway: that answer is the one event.
+    const type = String(response.headers['content-type'] ?? '')
+    if (/^application\/(?:[\w.+-]+\+)?json/i.test(type)) {
+      const text = await response.text()
+      try {
+        JSON.parse(text)
+      } catch {
+        throw new AppError('upstream_error', `upstream ${who} sent a body that is not JSON`)
+      }
+      await onEvent(text)
+      return undefined
     }
     const parser = new SseParser()
     await response.read((chunk) => {

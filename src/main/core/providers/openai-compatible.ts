@@ -39,6 +39,8 @@ import { sleep } from '../sleep'
 export interface OpenAICompatibleOptions {
   /** Base URL ending in `/v1`. */
   baseUrl: string
+  /** How messages name the upstream (a local worker's address is internal); default its URL. */
+  label?: string
   apiKey?: string
   connectTimeoutMs?: number
   /** Time allowed for the response headers, and between body chunks. */
@@ -89,7 +91,8 @@ const RETRYABLE_CODES = new Set([
 
 export class OpenAICompatibleProvider implements Provider, EndpointProvider {
   readonly id: string
-  private readonly opts: Required<Omit<OpenAICompatibleOptions, 'apiKey' | 'pools'>> &
+  private readonly label: string
+  private readonly opts: Required<Omit<OpenAICompatibleOptions, 'apiKey' | 'pools' | 'label'>> &
     Pick<OpenAICompatibleOptions, 'apiKey'>
   private readonly pools: UpstreamPools
   private readonly target: Target
@@ -103,6 +106,7 @@ export class OpenAICompatibleProvider implements Provider, EndpointProvider {
     this.opts = { ...DEFAULTS, ...options }
     this.pools = options.pools ?? sharedPools
     this.id = options.baseUrl
+    this.label = options.label ?? options.baseUrl
     this.target = toTarget(new URL(`${options.baseUrl.replace(/\/+$/, '')}/chat/completions`))
     const auth: Record<string, string> = this.opts.apiKey
       ? { authorization: `Bearer ${this.opts.apiKey}` }
@@ -158,7 +162,7 @@ export class OpenAICompatibleProvider implements Provider, EndpointProvider {
         if (code === READ_TIMEOUT) {
           throw new AppError(
             'upstream_timeout',
-            `upstream ${this.id} did not answer within ${this.opts.readTimeoutMs} ms`,
+            `upstream ${this.label} did not answer within ${this.opts.readTimeoutMs} ms`,
             { cause: err }
           )
         }
@@ -169,13 +173,13 @@ export class OpenAICompatibleProvider implements Provider, EndpointProvider {
         if (code === CONNECT_TIMEOUT) {
           throw new AppError(
             'upstream_timeout',
-            `could not connect to ${this.id} within ${this.opts.connectTimeoutMs} ms`,
+            `could not connect to ${this.label} within ${this.opts.connectTimeoutMs} ms`,
             { cause: err }
           )
         }
         throw new AppError(
           'upstream_error',
-          `cannot reach upstream ${this.id}: ${code ?? (err as Error).message}`,
+          `cannot reach upstream ${this.label}: ${code ?? (err as Error).message}`,
           { cause: err }
         )
       }
@@ -221,15 +225,19 @@ export class OpenAICompatibleProvider implements Provider, EndpointProvider {
     text: string,
     retryAfter: string | string[] | undefined
   ): AppError {
-    if (isRefusal(status)) return upstreamRefusal(status, text, `upstream ${this.id}`)
+    if (isRefusal(status)) return upstreamRefusal(status, text, `upstream ${this.label}`)
     const detail = upstreamMessage(text)
     if (status === 429) {
       const seconds = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter)
-      return new AppError('rate_limited', `upstream ${this.id} is rate limiting (429): ${detail}`, {
-        retryAfterMs: Number.isFinite(seconds) ? seconds * 1000 : undefined
-      })
+      return new AppError(
+        'rate_limited',
+        `upstream ${this.label} is rate limiting (429): ${detail}`,
+        {
+          retryAfterMs: Number.isFinite(seconds) ? seconds * 1000 : undefined
+        }
+      )
     }
-    return new AppError('upstream_error', `upstream ${this.id} answered ${status}: ${detail}`)
+    return new AppError('upstream_error', `upstream ${this.label} answered ${status}: ${detail}`)
   }
 
   async chat(req: ProviderRequest, opts: CallOptions = {}): Promise<ProviderResponse> {
@@ -240,13 +248,17 @@ export class OpenAICompatibleProvider implements Provider, EndpointProvider {
     } catch (err) {
       if (opts.signal?.aborted || isAbortError(err)) throw err
       if (errorCode(err) === READ_TIMEOUT) {
-        throw new AppError('upstream_timeout', `upstream ${this.id} stopped sending its answer`, {
-          cause: err
-        })
+        throw new AppError(
+          'upstream_timeout',
+          `upstream ${this.label} stopped sending its answer`,
+          {
+            cause: err
+          }
+        )
       }
       throw new AppError(
         'upstream_error',
-        `upstream ${this.id} broke the connection: ${(err as Error).message}`,
+        `upstream ${this.label} broke the connection: ${(err as Error).message}`,
         { cause: err }
       )
     }
@@ -254,7 +266,7 @@ export class OpenAICompatibleProvider implements Provider, EndpointProvider {
     try {
       parsed = JSON.parse(text) as UpstreamBody
     } catch (err) {
-      throw new AppError('upstream_error', `upstream ${this.id} sent a body that is not JSON`, {
+      throw new AppError('upstream_error', `upstream ${this.label} sent a body that is not JSON`, {
         cause: err
       })
     }
@@ -290,11 +302,14 @@ export class OpenAICompatibleProvider implements Provider, EndpointProvider {
       try {
         chunk = JSON.parse(data) as UpstreamBody
       } catch {
-        throw new AppError('upstream_error', `upstream ${this.id} sent an event that is not JSON`)
+        throw new AppError(
+          'upstream_error',
+          `upstream ${this.label} sent an event that is not JSON`
+        )
       }
       if (chunk.error) {
         const msg = typeof chunk.error === 'string' ? chunk.error : (chunk.error.message ?? 'error')
-        throw new AppError('upstream_error', `upstream ${this.id} failed mid-stream: ${msg}`)
+        throw new AppError('upstream_error', `upstream ${this.label} failed mid-stream: ${msg}`)
       }
       if (chunk.usage) usage = chunk.usage
       if (chunk.system_fingerprint) fingerprint = chunk.system_fingerprint
@@ -341,13 +356,13 @@ export class OpenAICompatibleProvider implements Provider, EndpointProvider {
       if (errorCode(err) === READ_TIMEOUT) {
         throw new AppError(
           'upstream_timeout',
-          `upstream ${this.id} stopped streaming for ${this.opts.readTimeoutMs} ms`,
+          `upstream ${this.label} stopped streaming for ${this.opts.readTimeoutMs} ms`,
           { cause: err }
         )
       }
       throw new AppError(
         'upstream_error',
-        `upstream ${this.id} broke the stream: ${(err as Error).message}`,
+        `upstream ${this.label} broke the stream: ${(err as Error).message}`,
         { cause: err }
       )
     }
@@ -362,6 +377,7 @@ export class OpenAICompatibleProvider implements Provider, EndpointProvider {
   ): Promise<unknown> {
     const target = {
       baseUrl: this.id,
+      label: this.label,
       apiKey: this.opts.apiKey,
       pools: this.pools,
       connectTimeoutMs: this.opts.connectTimeoutMs,

@@ -18,6 +18,7 @@ import { registerChatCompletions } from './routes/chat-completions'
 import { registerCompletions } from './routes/completions'
 import { registerEmbeddings } from './routes/embeddings'
 import { registerMessages } from './routes/messages'
+import { isOllamaPath, OLLAMA_ROOT_ANSWER, registerOllamaApi } from './routes/ollama-api'
 import { registerModels } from './routes/models'
 import { registerResponses } from './routes/responses'
 import { MemoryResponseStore, type ResponseStore } from '../responses/response-store'
@@ -186,6 +187,11 @@ export function createApp(deps: AppDeps): FastifyInstance {
     reply.code(e.status).send(e.toBody())
   })
   app.setNotFoundHandler((req, reply) => {
+    // Apps made for Ollama check `GET /` (or HEAD) before using `/api`; the UI, when served, owns `/`.
+    if (req.url === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
+      reply.type('text/plain; charset=utf-8').send(OLLAMA_ROOT_ANSWER)
+      return
+    }
     reply.code(404).send(errorBody('not_found', `no route for ${req.method} ${req.url}`))
   })
 
@@ -237,6 +243,13 @@ export function createApp(deps: AppDeps): FastifyInstance {
   registerCompletions(app, mapped)
   registerEmbeddings(app, mapped)
   registerMessages(app, { ...mapped, toAppError, rejected: (code) => deps.metrics.rejected(code) })
+  registerOllamaApi(app, {
+    ...mapped,
+    version: deps.version,
+    modelStatus: deps.modelStatus,
+    toAppError,
+    rejected: (code) => deps.metrics.rejected(code)
+  })
   return app
 }
 
@@ -264,10 +277,16 @@ function quotedPath(message: string): string {
   return JSON.stringify(path.length > 80 ? `${path.slice(0, 80)}…` : path)
 }
 
-/** Routes with their own authentication: `/api/*` and the UI's page and assets. */
+/**
+ * Routes with their own authentication: the control API under `/api/*` (not Ollama's routes
+ * there, which follow `/v1`'s rules) and the UI's page and assets.
+ */
 function ownAuth(url: string): boolean {
   return (
-    url.startsWith('/api/') || url === '/' || url.startsWith('/?') || url.startsWith('/assets/')
+    (url.startsWith('/api/') && !isOllamaPath(url)) ||
+    url === '/' ||
+    url.startsWith('/?') ||
+    url.startsWith('/assets/')
   )
 }
 

@@ -119,4 +119,32 @@ describe('pipelines store', () => {
     expect(bad.pipelines.getState()).toMatchObject({ examples: [], examplesSource: 'failed' })
     expect(bad.toasts.getState().toasts[0]!.message).toMatch(/^Could not list the examples: /)
   })
+
+  it('Make default calls pipelines.set_default and shows the new default from the list', async () => {
+    let chosen = 'a'
+    const summary = (name: string) => ({
+      name,
+      source: 'library' as const,
+      path: null,
+      enabled: true,
+      isDefault: name === chosen,
+      status: 'loaded' as const,
+      error: null,
+      version: 1,
+      updatedAt: 1
+    })
+    const s = setup({
+      'pipelines.list': () => ({ pipelines: ['a', 'b'].map(summary) }),
+      'pipelines.set_default': (i) => {
+        chosen = i.name
+        return { defaultPipeline: i.name }
+      }
+    })
+    await s.pipelines.getState().refresh()
+    await s.pipelines.getState().setDefault('b')
+    expect(s.platform.calls.filter((c) => c.route === 'pipelines.set_default')).toEqual([
+      expect.objectContaining({ input: { name: 'b' } })
+    ])
+    expect(s.pipelines.getState().list.find((p) => p.isDefault)?.name).toBe('b')
+  })
 })

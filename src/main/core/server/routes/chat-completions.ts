@@ -10,6 +10,7 @@ import type { FunctionCall } from '../../providers/provider'
 import { runPipeline, type EngineDeps, type EngineSink, type RunInput } from '../../engine/engine'
 import { Cancellation } from '../../cancel'
 import { AppError } from '../../errors'
+import { notServed } from '../../pipelines/addressing'
 import type { PipelineRegistry } from '../../pipelines/registry'
 import { requestApp } from '../app-access'
 import { parseChatRequest } from '../request-body'
@@ -41,14 +42,7 @@ export function registerChatCompletions(app: FastifyInstance, deps: ChatRouteDep
     if (deps.inflight.draining) throw shuttingDown()
     const body = parseChatRequest(req.body)
     const pipeline = deps.pipelines.resolve(body.model)
-    if (!pipeline) {
-      const known = deps.pipelines.list().map((p) => p.id)
-      throw new AppError(
-        'model_not_found',
-        `model "${body.model}" is not served here; available: ${['llmnet', ...known].join(', ')}`,
-        { param: 'model' }
-      )
-    }
+    if (!pipeline) throw notServed(deps.pipelines, body.model)
     if (active >= deps.maxConcurrent) {
       throw new AppError(
         'rate_limited',

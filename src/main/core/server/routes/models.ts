@@ -27,7 +27,7 @@ export function listModels(registry: PipelineRegistry, created: number): ModelEn
     ...(pipeline !== undefined && { pipeline })
   })
   const out = pipelines.map((p) => entry(p.id))
-  if (registry.default()) out.push(entry(DEFAULT_ALIAS))
+  if (registry.default() && !registry.get(DEFAULT_ALIAS)) out.push(entry(DEFAULT_ALIAS))
   for (const p of pipelines)
     for (const key of Object.keys(p.composition.models)) out.push(entry(`${p.id}/${key}`, p.id))
   return out
