@@ -14,6 +14,7 @@ import { AppError } from '../../errors'
 import { directPipeline, pipelineFor, requireAddress } from '../../pipelines/addressing'
 import type { PipelineRegistry } from '../../pipelines/registry'
 import { type EndpointProvider, hasEndpoints } from '../../providers/provider'
+import { providerForNode } from '../../providers/redacting-provider'
 import { requestApp } from '../app-access'
 import { shuttingDown } from '../in-flight'
 import type { ChatRouteDeps } from './chat-completions'
@@ -282,7 +283,7 @@ export function endpointModel(
   const synthetic = directPipeline(address.pipeline, key)
   const node = synthetic.topology.entry
   if (!node) throw new AppError('internal_error', `no node for model "${key}"`)
-  const { provider, model: upstreamModel } = deps.engine.providers.forNode(synthetic, node)
+  const { provider, model: upstreamModel } = providerForNode(deps.engine.providers, synthetic, node)
   if (!hasEndpoints(provider)) {
     throw new AppError(
       'invalid_request',
