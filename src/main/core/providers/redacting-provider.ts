@@ -69,10 +69,17 @@ export function redactingProvider(
     }
   }
   if (!hasEndpoints(provider)) return wrapped
-  const endpoint: EndpointProvider['endpoint'] = (req, onEvent, opts) =>
-    provider
-      .endpoint(req, onEvent && ((data) => onEvent(redact(data))), opts)
-      .then((answer) => redactDeep(answer, redact), failed)
+  const endpoint: EndpointProvider['endpoint'] = async (req, onEvent, opts) => {
+    if (!onEvent)
+      return provider.endpoint(req, undefined, opts).then((a) => redactDeep(a, redact), failed)
+    const texts = new TextGuard(redact, secrets)
+    const answer = await provider
+      .endpoint(req, (data) => onEvent(texts.event(redact(data))), opts)
+      .catch(failed)
+    const rest = texts.flush()
+    if (rest) await onEvent(rest)
+    return redactDeep(answer, redact)
+  }
   return Object.assign(wrapped, { endpoint })
 }
 
@@ -124,5 +131,62 @@ class ArgumentGuard {
     const rest = this.legacy?.flush()
     if (rest) out.push({ functionCall: { arguments: rest } })
     return out
+  }
+}
+
+interface TextEvent {
+  choices?: { index?: number; text?: unknown; finish_reason?: unknown }[]
+}
+
+/**
+ * Holds back the end of each choice's streamed `text` (legacy completions events) until its next
+ * piece; a choice's last event (with its `finish_reason`) carries what was held back.
+ */
+class TextGuard {
+  private readonly choices = new Map<number, StreamRedactor>()
+  private last: TextEvent | undefined
+
+  constructor(
+    private readonly redact: Redactor,
+    private readonly secrets: readonly string[]
+  ) {}
+
+  /** The event with its texts' safe parts, re-serialised when anything was held back. */
+  event(data: string): string {
+    let event: TextEvent
+    try {
+      event = JSON.parse(data) as TextEvent
+    } catch {
+      return data // the route reports the broken event
+    }
+    if (!Array.isArray(event?.choices)) return data
+    let changed = false
+    const choices = event.choices.map((c, i) => {
+      if (typeof c?.text !== 'string') return c
+      const index = typeof c.index === 'number' ? c.index : i
+      let guard = this.choices.get(index)
+      if (!guard) this.choices.set(index, (guard = new StreamRedactor(this.redact, this.secrets)))
+      let text = guard.push(c.text)
+      if (c.finish_reason) {
+        text += guard.flush()
+        this.choices.delete(index)
+      }
+      if (text === c.text) return c
+      changed = true
+      return { ...c, text }
+    })
+    this.last = event
+    return changed ? JSON.stringify({ ...event, choices }) : data
+  }
+
+  /** Text still held back when the stream ended without a finish reason, as one more event. */
+  flush(): string | undefined {
+    const choices = [...this.choices].flatMap(([index, guard]) => {
+      const text = guard.flush()
+      return text ? [{ index, text, finish_reason: null }] : []
+    })
+    this.choices.clear()
+    if (choices.length === 0) return undefined
+    return JSON.stringify({ ...this.last, choices })
   }
 }
