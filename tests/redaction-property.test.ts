@@ -10,7 +10,11 @@
 import fc from 'fast-check'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions'
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionTokenLogprob
+} from 'openai/resources/chat/completions'
 import type { Completion, CompletionChoice } from 'openai/resources/completions'
 import type { CreateEmbeddingResponse } from 'openai/resources/embeddings'
 import type { ErrorObject } from 'openai/resources/shared'
@@ -44,6 +48,11 @@ function k(prefix: string): string {
 // what DeepSeek, vLLM and llama-server add to the message and the delta.
 type WithThinking<T> = T & { reasoning_content?: string }
 
+/** A token's log probability, with its UTF-8 `bytes` as OpenAI sends them. */
+function tokenLogprob(token: string): ChatCompletionTokenLogprob {
+  return { token, logprob: -0.1, bytes: [...Buffer.from(token)], top_logprobs: [] }
+}
+
 function chatJson(): ChatCompletion {
   const message: WithThinking<ChatCompletion.Choice['message']> = {
     role: 'assistant',
@@ -70,7 +79,14 @@ function chatJson(): ChatCompletion {
         message,
         finish_reason: 'tool_calls',
         logprobs: {
-          content: [{ token: plan.key, logprob: -0.1, bytes: null, top_logprobs: [] }],
+          content: [
+            tokenLogprob(plan.key),
+            ...pieces('answer').map((t) => tokenLogprob(t)),
+            {
+              ...tokenLogprob('x'),
+              top_logprobs: [{ token: plan.key, logprob: -0.2, bytes: [...Buffer.from(plan.key)] }]
+            }
+          ],
           refusal: null
         }
       }
@@ -88,7 +104,17 @@ function chatChunks(): ChatCompletionChunk[] {
     ...base,
     model: k('model'),
     system_fingerprint: k('fp'),
-    choices: [{ index: 0, delta, finish_reason: finish }]
+    choices: [
+      {
+        index: 0,
+        delta,
+        finish_reason: finish,
+        // Each content piece with its token's log probability: the key spans two entries.
+        ...(delta.content && {
+          logprobs: { content: [tokenLogprob(delta.content)], refusal: null }
+        })
+      }
+    ]
   })
   const [think1, think2] = pieces('thinking')
   const [text1, text2] = pieces('answer')
@@ -285,16 +311,22 @@ async function callEverything(model: string): Promise<{ what: string; text: stri
 }
 
 /**
- * What a client reassembles from a stream: every string of every event, joined per JSON path
- * across events (streamed text, thinking and tool arguments arrive in pieces).
+ * What a client can reassemble from an answer: every string of every event, joined per JSON path
+ * across events and array entries (streamed text, thinking and tool arguments arrive in pieces,
+ * log probabilities token by token), a `bytes` array read as the UTF-8 text it encodes.
  */
 function reassembled(text: string): string[] {
   const joined = new Map<string, string>()
+  const add = (path: string, s: string): void => void joined.set(path, (joined.get(path) ?? '') + s)
   const walk = (value: unknown, path: string): void => {
-    if (typeof value === 'string') joined.set(path, (joined.get(path) ?? '') + value)
+    if (typeof value === 'string') add(path, value)
+    else if (Array.isArray(value) && path.endsWith('.bytes'))
+      add(path, Buffer.from(value as number[]).toString('utf8'))
+    else if (Array.isArray(value)) for (const item of value) walk(item, `${path}[]`)
     else if (value && typeof value === 'object')
       for (const [key, item] of Object.entries(value)) walk(item, `${path}.${key}`)
   }
+  if (!text.includes('data: ')) walk(JSON.parse(text), '')
   for (const line of text.split('\n')) {
     if (!line.startsWith('data: ') || line === 'data: [DONE]') continue
     walk(JSON.parse(line.slice(6)), '')
