@@ -12,6 +12,7 @@ import { AppError } from '../errors'
 import type { ProviderResolver } from './engine'
 import type { CompiledPipeline } from './pipeline'
 import { laterRoutingText, parseRouteAnswer, routingMessages } from './routing'
+import { providerForNode } from '../providers/redacting-provider'
 import { nodeFailure } from '../providers/upstream-error'
 import { addUsage, type DecisionSource, hopTokens, type HopTrace, ZERO_USAGE } from './trace'
 
@@ -113,7 +114,7 @@ async function routeWithModel(
   filtered: { node: string; condition: string }[],
   started: number
 ): Promise<ArchitectureNode> {
-  const { provider, model } = ctx.providers.forNode(ctx.pipeline, from)
+  const { provider, model } = providerForNode(ctx.providers, ctx.pipeline, from)
   const names = candidates.map((c) => c.name)
   const text =
     from === ctx.pipeline.topology.entry ? content : laterRoutingText(ctx.question, content)

@@ -16,7 +16,7 @@ import type { CancelSignal } from '../cancel'
 import { AppError } from '../errors'
 import type { EventBus } from '../events'
 import type { Provider, StreamDelta } from '../providers/provider'
-import { StreamRedactor } from '../secrets/redact'
+import { redactDeep, redactError, StreamRedactor } from '../secrets/redact'
 import type { FunctionRunner, ObserveQueue } from './hooks'
 import type { CompiledPipeline } from './pipeline'
 import { PipelineRun } from './run'
@@ -98,9 +98,8 @@ export async function runPipeline(
     return result
   } catch (err) {
     let e = input.signal.aborted ? abortError(input.signal.reason, err) : AppError.from(err)
-    // Secret values never leave in an error message.
-    const message = redact(e.message)
-    if (message !== e.message) e = new AppError(e.code, message, { ...e.options })
+    // Secret values never leave in an error (message, param, an upstream's code and type).
+    e = redactError(e, redact)
     // Text held back to catch a split secret was already answered: send it (redacted) before
     // the caller writes the error event.
     const rest = guard?.flush()
@@ -179,16 +178,12 @@ function abortError(reason: unknown, err: unknown): AppError {
   return new AppError('client_closed', 'the client closed the request', { cause: err })
 }
 
+/** The trace with every string in it redacted (hop errors, router answers, exchanges). */
 function redactTrace(
   trace: Trace,
   redact: (s: string) => string,
   pipeline: CompiledPipeline
 ): Trace {
   if (pipeline.secretValues.length === 0) return trace
-  for (const hop of trace.hops) {
-    if (hop.error) hop.error = redact(hop.error)
-    if (hop.rawAnswers) hop.rawAnswers = hop.rawAnswers.map(redact)
-  }
-  if (trace.error) trace.error = { ...trace.error, message: redact(trace.error.message) }
-  return trace
+  return redactDeep(trace, redact)
 }

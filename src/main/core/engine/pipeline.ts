@@ -2,7 +2,7 @@ import { DEFAULT_MAX_HOPS } from '../../../shared/config/semantics'
 import type { Composition } from '../../../shared/config/schema'
 import { analyzeTopology, type Topology } from '../../../shared/config/topology'
 import { modelCredentials, type SecretLookup } from '../providers/resolver'
-import { createRedactor } from '../secrets/redact'
+import { createRedactor, type Redactor } from '../secrets/redact'
 
 /** Loaded secret values of a pipeline, with the list of values for redaction. */
 export interface PipelineSecrets extends SecretLookup {
@@ -17,7 +17,7 @@ export const NO_SECRETS: PipelineSecrets = {
   keys: () => []
 }
 /** The identity redactor, used when a pipeline has no secrets. */
-export const NO_REDACTION = (s: string): string => s
+export const NO_REDACTION: Redactor = createRedactor([])
 
 /** A validated composition, analysed once at load time and shared by every request. */
 export interface CompiledPipeline {

@@ -12,6 +12,7 @@ import { type ChatMessage, forwardedParams, type Usage } from '../../../shared/o
 import type { CancelSignal } from '../cancel'
 import { AppError } from '../errors'
 import type { ProviderResponse, StreamDelta } from '../providers/provider'
+import { providerForNode } from '../providers/redacting-provider'
 import { nodeFailure } from '../providers/upstream-error'
 import { chooseNext, type RouteContext } from './decide'
 import type { EngineDeps, EngineResult, EngineSink, ProviderResolver, RunInput } from './engine'
@@ -258,7 +259,7 @@ export class PipelineRun implements RouteContext {
   }
 
   private answerRequest(node: ArchitectureNode, previous: PreviousAnswer | undefined) {
-    const { provider, model } = this.deps.providers.forNode(this.input.pipeline, node)
+    const { provider, model } = providerForNode(this.deps.providers, this.input.pipeline, node)
     const messages = answerMessages(node, this.messages, previous)
     // The node's sampler settings (`extra-options.max_tokens`…) unless the client set its own.
     const defaults = nodeRequestDefaults(node, this.input.pipeline.composition, this.params)

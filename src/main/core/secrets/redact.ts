@@ -3,6 +3,7 @@
  * messages, results shown in the app. Built once per secret set; the common case — no secrets —
  * costs one function call that returns its argument.
  */
+import { AppError } from '../errors'
 
 /** What a secret value is replaced with. */
 export const REDACTED = '[redacted]'
@@ -137,4 +138,30 @@ export class StreamRedactor {
     this.tail = ''
     return rest
   }
+}
+
+/** Whether `redact` hides anything (the identity redactor of an empty secret set does not). */
+export function redacts(redact: Redactor): boolean {
+  return redact !== identity
+}
+
+/**
+ * An error with every string it carries to the client redacted: its message, `param`, and the
+ * upstream's `code` and `type` (an upstream 4xx body is echoed field by field). The original is
+ * dropped as `cause` when anything changed, so a log printing causes cannot show it either.
+ */
+export function redactError(err: AppError, redact: Redactor): AppError {
+  if (!redacts(redact)) return err
+  const message = redact(err.message)
+  const options = redactDeep({ ...err.options, cause: undefined }, redact)
+  const param = options.param
+  const up = options.upstream
+  if (
+    message === err.message &&
+    param === err.options.param &&
+    up?.code === err.options.upstream?.code &&
+    up?.type === err.options.upstream?.type
+  )
+    return err
+  return new AppError(err.code, message, { ...options, cause: undefined })
 }

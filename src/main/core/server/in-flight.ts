@@ -1,6 +1,8 @@
 /**
- * @module The chat requests being answered, so that shutdown can stop taking new ones, wait for
- * these through a grace period, and then end the rest with a `shutdown` error (listen.ts).
+ * @module The requests being answered on every `/v1` route, one per server: the one admission
+ * gate (`--max-concurrent N` admits N requests across chat completions, Responses, Messages,
+ * completions and embeddings together), and what shutdown stops taking, waits for through a
+ * grace period, and then ends with a `shutdown` error (listen.ts).
  */
 import type { Cancellation } from '../cancel'
 import { AppError } from '../errors'
@@ -10,6 +12,32 @@ export class InFlight {
   draining = false
   private readonly runs = new Set<Cancellation>()
   private waiters: (() => void)[] = []
+  private admitted = 0
+
+  /** Requests admitted by {@link admit} and not yet released. */
+  get active(): number {
+    return this.admitted
+  }
+
+  /**
+   * Admits one request of any `/v1` route: 503 `shutdown` while draining, 429 `rate_limited`
+   * when `limit` requests are already being answered. Pair each admission with one
+   * {@link release} when the route's work is done.
+   */
+  admit(limit: number): void {
+    if (this.draining) throw shuttingDown()
+    if (this.admitted >= limit) {
+      throw new AppError(
+        'rate_limited',
+        `too many requests in flight (limit ${limit}); retry shortly`
+      )
+    }
+    this.admitted++
+  }
+
+  release(): void {
+    this.admitted--
+  }
 
   get size(): number {
     return this.runs.size

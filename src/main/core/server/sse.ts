@@ -2,7 +2,6 @@
  * @module Writes OpenAI `chat.completion.chunk` events. The constant part of each chunk is
  * serialised once per response, so a content chunk costs one JSON.stringify of its text.
  */
-import { once } from 'node:events'
 import type { ServerResponse } from 'node:http'
 import type { Usage } from '../../../shared/openai/chat'
 import type { OpenAIErrorBody } from '../../../shared/openai/error'
@@ -21,6 +20,23 @@ export function withIndex(calls: readonly unknown[]): unknown[] {
       ? { index: i, ...c }
       : c
   )
+}
+
+/**
+ * Resolves when `res` can take more (`drain`) or is gone (`close`), and removes both listeners
+ * either way. (`events.once` on each, raced, left the loser's listener and an `error` listener
+ * behind on every wait: a long answer to a slow reader piled them up past the warning limit.)
+ */
+export function writable(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done)
+      res.off('close', done)
+      resolve()
+    }
+    res.on('drain', done)
+    res.on('close', done)
+  })
 }
 
 export class ChunkWriter {
@@ -58,7 +74,7 @@ export class ChunkWriter {
     this.pending = ''
     if (data === '' || this.res.destroyed) return
     if (!this.res.write(data) && !this.drained) {
-      this.drained = Promise.race([once(this.res, 'drain'), once(this.res, 'close')]).then(() => {
+      this.drained = writable(this.res).then(() => {
         this.drained = undefined
       })
     }

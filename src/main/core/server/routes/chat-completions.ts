@@ -4,11 +4,10 @@
  * errors after it become an error event followed by `[DONE]`.
  */
 import { randomUUID } from 'node:crypto'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { ChatCompletion, ChoiceLogprobs } from '../../../../shared/openai/chat'
 import type { FunctionCall } from '../../providers/provider'
 import { runPipeline, type EngineDeps, type EngineSink, type RunInput } from '../../engine/engine'
-import { Cancellation } from '../../cancel'
 import { AppError } from '../../errors'
 import { notServed } from '../../pipelines/addressing'
 import type { PipelineRegistry } from '../../pipelines/registry'
@@ -17,6 +16,7 @@ import { parseChatRequest } from '../request-body'
 import type { InFlight } from '../in-flight'
 import { shuttingDown } from '../in-flight'
 import { ChunkWriter } from '../sse'
+import { RouteGate } from './engine-route'
 
 export interface ChatRouteDeps {
   pipelines: PipelineRegistry
@@ -28,58 +28,30 @@ export interface ChatRouteDeps {
   traced: WeakSet<object>
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
-
-function requestIdOf(req: FastifyRequest): string {
-  const given = req.headers['x-request-id']
-  const v = Array.isArray(given) ? given[0] : given
-  return v && REQUEST_ID.test(v) ? v : randomUUID()
-}
-
 export function registerChatCompletions(app: FastifyInstance, deps: ChatRouteDeps): void {
-  let active = 0
+  // The server's one admission gate, shared with every other /v1 route (see in-flight.ts).
+  const gate = new RouteGate(deps)
   app.post('/v1/chat/completions', async (req, reply) => {
     if (deps.inflight.draining) throw shuttingDown()
     const body = parseChatRequest(req.body)
     const pipeline = deps.pipelines.resolve(body.model)
     if (!pipeline) throw notServed(deps.pipelines, body.model)
-    if (active >= deps.maxConcurrent) {
-      throw new AppError(
-        'rate_limited',
-        `too many requests in flight (limit ${deps.maxConcurrent}); retry shortly`
-      )
-    }
-    active++
-    const requestId = requestIdOf(req)
-    const controller = new Cancellation()
     // The run stays in flight until its answer has left (or the client left): shutdown waits
     // for that before it closes the connections.
-    deps.inflight.add(controller)
-    reply.raw.once('close', () => {
-      deps.inflight.delete(controller)
-      if (!reply.raw.writableFinished) controller.abort(new Error('client disconnected'))
+    await gate.run(req, reply, (run) => {
+      const input: RunInput = {
+        pipeline,
+        request: body,
+        requestId: run.requestId,
+        headers: req.headers,
+        signal: run.signal,
+        stream: body.stream === true,
+        app: requestApp(req.raw)
+      }
+      return input.stream
+        ? streamResponse(reply, deps.engine, input, body.stream_options?.include_usage === true)
+        : jsonResponse(reply, deps.engine, input)
     })
-    const stream = body.stream === true
-    const input: RunInput = {
-      pipeline,
-      request: body,
-      requestId,
-      headers: req.headers,
-      signal: controller,
-      stream,
-      app: requestApp(req.raw)
-    }
-    try {
-      if (stream)
-        await streamResponse(reply, deps.engine, input, body.stream_options?.include_usage === true)
-      else await jsonResponse(reply, deps.engine, input)
-    } catch (err) {
-      if (typeof err === 'object' && err !== null) deps.traced.add(err)
-      throw err
-    } finally {
-      // No abort() on normal completion: the engine is done, and abort() costs a DOMException.
-      active--
-    }
   })
 }
 

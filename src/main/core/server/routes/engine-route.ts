@@ -14,8 +14,8 @@ import { AppError } from '../../errors'
 import { directPipeline, pipelineFor, requireAddress } from '../../pipelines/addressing'
 import type { PipelineRegistry } from '../../pipelines/registry'
 import { type EndpointProvider, hasEndpoints } from '../../providers/provider'
+import { providerForNode } from '../../providers/redacting-provider'
 import { requestApp } from '../app-access'
-import { shuttingDown } from '../in-flight'
 import type { ChatRouteDeps } from './chat-completions'
 
 /** The same dependencies as the chat route's. */
@@ -56,15 +56,13 @@ export interface ChatAnswer<B> {
   streamed(call: ChatCall<B>): Promise<void>
 }
 
-/** Counts requests in flight across the mapped routes (the chat route keeps its own count). */
+/**
+ * A route's door to the server's one admission gate ({@link InFlight.admit}): every `/v1` route
+ * (chat completions included) admits through the same count, so `maxConcurrent` is one limit.
+ */
 export class RouteGate {
-  private active = 0
   constructor(private readonly deps: EngineRouteDeps) {}
 
-  /**
-   * Admits a request (503 while draining, 429 over the limit) and ties its cancellation to the
-   * client's connection; `work` runs with it and the slot is freed after.
-   */
   /** Runs a mapped chat request through the gate and answers it streamed or whole. */
   answer<B>(call: Omit<ChatCall<B>, 'run'>, answer: ChatAnswer<B>): Promise<void> {
     return this.run(call.req, call.reply, (run) =>
@@ -72,39 +70,43 @@ export class RouteGate {
     )
   }
 
+  /**
+   * Admits a request (503 while draining, 429 over the limit) and ties its cancellation to the
+   * client's connection; `work` runs with it and the slot is freed after.
+   */
   async run<T>(
     req: FastifyRequest,
     reply: FastifyReply,
     work: (run: RouteRun) => Promise<T>
   ): Promise<T> {
     const deps = this.deps
-    if (deps.inflight.draining) throw shuttingDown()
-    if (this.active >= deps.maxConcurrent) {
-      throw new AppError(
-        'rate_limited',
-        `too many requests in flight (limit ${deps.maxConcurrent}); retry shortly`
-      )
-    }
-    this.active++
+    deps.inflight.admit(deps.maxConcurrent)
     const signal = new Cancellation()
     deps.inflight.add(signal)
     reply.raw.once('close', () => {
       deps.inflight.delete(signal)
       if (!reply.raw.writableFinished) signal.abort(new Error('client disconnected'))
     })
-    const requestId = routeRequestId(req)
     try {
-      return await work({
-        requestId,
-        signal,
-        answerId: randomUUID().replace(/-/g, '').slice(0, 24)
-      })
+      return await work(new Run(routeRequestId(req), signal))
     } catch (err) {
       if (typeof err === 'object' && err !== null) deps.traced.add(err)
       throw err
     } finally {
-      this.active--
+      deps.inflight.release()
     }
+  }
+}
+
+class Run implements RouteRun {
+  private id: string | undefined
+  constructor(
+    readonly requestId: string,
+    readonly signal: Cancellation
+  ) {}
+  /** Made when first asked for: the chat route never asks, and a UUID per request costs. */
+  get answerId(): string {
+    return (this.id ??= randomUUID().replace(/-/g, '').slice(0, 24))
   }
 }
 
@@ -288,7 +290,7 @@ export function endpointModel(
   const synthetic = directPipeline(address.pipeline, key)
   const node = synthetic.topology.entry
   if (!node) throw new AppError('internal_error', `no node for model "${key}"`)
-  const { provider, model: upstreamModel } = deps.engine.providers.forNode(synthetic, node)
+  const { provider, model: upstreamModel } = providerForNode(deps.engine.providers, synthetic, node)
   if (!hasEndpoints(provider)) {
     throw new AppError(
       'invalid_request',

@@ -1,0 +1,80 @@
+/**
+ * A long streamed answer to a slow reader: every backpressure wait of the chunk writer must take
+ * its listeners off again. (Racing `events.once(res, 'drain')` with `events.once(res, 'close')`
+ * left a `close` and an `error` listener per wait, and Node printed
+ * `MaxListenersExceededWarning` into the `--trace-format json` stream.) Real runtime on port 0,
+ * real fake upstream, a raw socket that reads a little at a time.
+ */
+import net from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { type FakeUpstream, startFakeUpstream } from '../../../../tests/support/fake-openai'
+import { externalModel, serve, type Served } from '../../../../tests/support/harness'
+
+const open: { close(): Promise<void> }[] = []
+afterEach(async () => {
+  while (open.length > 0) await open.pop()?.close()
+})
+
+/** Reads the whole HTTP answer, pausing 2 ms after every read; counts the reads. */
+function slowRead(url: string, body: string): Promise<{ text: string; reads: number }> {
+  const { hostname, port } = new URL(url)
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: hostname, port: Number(port) })
+    const parts: Buffer[] = []
+    let reads = 0
+    socket.on('data', (b: Buffer) => {
+      parts.push(b)
+      reads++
+      socket.pause()
+      setTimeout(() => socket.resume(), 2)
+    })
+    socket.on('end', () => resolve({ text: Buffer.concat(parts).toString('utf8'), reads }))
+    socket.on('error', reject)
+    socket.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: ${hostname}:${port}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        'Connection: close\r\n\r\n' +
+        body
+    )
+  })
+}
+
+describe('a slow streaming reader', () => {
+  it('gets the whole long answer with no listener pile-up or MaxListenersExceededWarning (fails with the raced events.once)', async () => {
+    const up: FakeUpstream = await startFakeUpstream()
+    open.push(up)
+    // 1,500 pieces of 4 KiB: 6 MiB, far beyond what the socket buffers hold.
+    const piece = 'x'.repeat(4095) + '\n'
+    const chunks = Array.from({ length: 1500 }, () => piece)
+    up.setResponder(() => ({ content: chunks.join(''), chunks }))
+    const s: Served = await serve({
+      long: {
+        models: { m: externalModel(up.url) },
+        architecture: [
+          { name: 'bot', layer: 0, model: 'm', adapter: 'openai-api', 'output-to': ['output'] },
+          { name: 'output', adapter: 'output' }
+        ]
+      }
+    })
+    open.push(s)
+    const warnings: Error[] = []
+    const onWarning = (w: Error): void => void warnings.push(w)
+    process.on('warning', onWarning)
+    try {
+      const { text, reads } = await slowRead(
+        s.url,
+        JSON.stringify({ model: 'long', stream: true, messages: [{ role: 'user', content: 'q' }] })
+      )
+      expect(text).toContain('data: [DONE]')
+      const got = text.split('"content":"').length - 1
+      expect(got).toBeGreaterThanOrEqual(chunks.length)
+      // The reader really held the server back, many times over the 10-listener limit.
+      expect(reads).toBeGreaterThan(50)
+      // Warnings are emitted on the next tick.
+      await new Promise((r) => setImmediate(r))
+      expect(warnings.map((w) => `${w.name}: ${w.message}`)).toEqual([])
+    } finally {
+      process.off('warning', onWarning)
+    }
+  }, 60_000)
+})
