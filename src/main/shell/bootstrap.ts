@@ -128,7 +128,10 @@ export function bootstrap(opts: BootstrapOptions): Shell | undefined {
     const places = { appRoot: app.getAppPath(), resourcesPath: process.resourcesPath }
     const nativeBinding = electronNativeBinding(places)
     if (!nativeBinding) {
-      dialog.showErrorBox('llmnet could not start', missingNativeBindingMessage(places))
+      dialog.showErrorBox(
+        'llmnet could not start',
+        missingNativeBindingMessage({ ...places, isPackaged: app.isPackaged })
+      )
       app.exit(1)
       return
     }
