@@ -79,6 +79,9 @@ class FakeApp extends EventEmitter implements Checked<Electron.App> {
   getAppPath(): string {
     return this.appPath
   }
+  setPath(name: Parameters<Electron.App['setPath']>[0], path: string): void {
+    this.paths[name] = path
+  }
   getName(): string {
     return 'llmnet'
   }

@@ -92,6 +92,26 @@ describe('bootstrap', () => {
     expect(fake.Menu.applicationMenu).toBeDefined()
   })
 
+  it('LLMNET_USER_DATA moves the data folder before the single-instance lock is taken', async () => {
+    const given: ShellRuntimeOptions[] = []
+    const hub = createEventHub()
+    const shell = bootstrap({
+      userData: '/tmp/llmnet-profile',
+      createRuntime: (opts) => {
+        given.push(opts)
+        return {
+          control: { handlers: createTestHandlers(hub), hub },
+          start: async () => undefined,
+          stop: async () => undefined
+        }
+      }
+    })
+    fake.app.becomeReady()
+    await shell?.ready
+    expect(given[0]?.dataDir).toBe('/tmp/llmnet-profile')
+    expect(shell?.tray()?.alive()).toBe(true)
+  })
+
   it('without better-sqlite3 built for Electron, says what to run and exits (no ABI crash later)', async () => {
     fake.app.appPath = path.join(appRoot, 'nowhere')
     const created: unknown[] = []

@@ -18,7 +18,7 @@ import { applyLoginItem, startedAtLogin } from './login-item'
 import { installAppMenu } from './menu'
 import { type GuardedContents, appPermissions, guardContents } from './security'
 import { electronNativeBinding, missingNativeBindingMessage } from '../core/storage/native-binding'
-import { createAppTray } from './tray'
+import { type AppTray, createAppTray } from './tray'
 import { utilityFork } from './utility-fork'
 import { appUrls, createMainWindow, revealWindow } from './window'
 
@@ -49,6 +49,8 @@ export interface BootstrapOptions {
   graceMs?: number
   /** After this the app exits whatever is still running (default 10 s). */
   deadlineMs?: number
+  /** Another data folder than Electron's `userData` (LLMNET_USER_DATA: tests, a second profile). */
+  userData?: string
 }
 
 /** The running shell, for tests. */
@@ -56,10 +58,13 @@ export interface Shell {
   ready: Promise<void>
   quit: QuitSequence
   window(): BrowserWindow | undefined
+  tray(): AppTray | undefined
 }
 
 /** Starts the desktop app; returns undefined when another instance already runs. */
 export function bootstrap(opts: BootstrapOptions): Shell | undefined {
+  // Before the lock: the single-instance lock belongs to the userData folder.
+  if (opts.userData) app.setPath('userData', opts.userData)
   if (!app.requestSingleInstanceLock()) {
     app.quit()
     return undefined
@@ -69,6 +74,7 @@ export function bootstrap(opts: BootstrapOptions): Shell | undefined {
   let runtime: ShellRuntime | undefined
   let win: BrowserWindow | undefined
   let bridge: ReturnType<typeof createEventBridge> | undefined
+  let tray: AppTray | undefined
 
   const quit = new QuitSequence({
     stopRuntime: async (graceMs) => runtime?.stop({ graceMs }),
@@ -166,7 +172,7 @@ export function bootstrap(opts: BootstrapOptions): Shell | undefined {
       openWindow,
       openExternal: (url) => void shell.openExternal(url)
     })
-    createAppTray({
+    tray = createAppTray({
       handlers,
       events: hub,
       iconDir: join(app.getAppPath(), 'resources', 'tray'),
@@ -192,7 +198,7 @@ export function bootstrap(opts: BootstrapOptions): Shell | undefined {
       if (event === 'settings.changed') applyLogin(payload as Settings)
     })
   })
-  return { ready, quit, window: () => win }
+  return { ready, quit, window: () => win, tray: () => tray }
 }
 
 /**
