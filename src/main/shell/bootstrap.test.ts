@@ -142,6 +142,8 @@ describe('bootstrap', () => {
 
   it('the window is hardened', async () => {
     await start()
+    // The pages are laid out from 640 px wide.
+    expect(FakeBrowserWindow.all[0]!.options).toMatchObject({ minWidth: 640, minHeight: 480 })
     const prefs = FakeBrowserWindow.all[0]!.options.webPreferences
     expect(prefs).toMatchObject({
       contextIsolation: true,
@@ -322,6 +324,27 @@ describe('bootstrap', () => {
       )
     } finally {
       warn.mockRestore()
+    }
+  })
+
+  it('activating the tray icon opens the window on Linux and Windows; on macOS it opens the menu', async () => {
+    for (const os of ['linux', 'win32', 'darwin'] as const) {
+      resetFakeElectron()
+      fake.app.appPath = appRoot
+      const platform = vi.spyOn(process, 'platform', 'get').mockReturnValue(os)
+      try {
+        await start()
+        const win = FakeBrowserWindow.all[0]!
+        const tray = FakeTray.all[0]!
+        await vi.waitFor(() => expect(tray.menu).toBeDefined())
+        // A Linux tray is only shown once it has a context menu (tray.md).
+        expect(tray.shown, os).toBe(true)
+        win.hide()
+        tray.activate()
+        expect(win.visible, os).toBe(os !== 'darwin')
+      } finally {
+        platform.mockRestore()
+      }
     }
   })
 
