@@ -13,7 +13,15 @@
  * release workflow packs the real ones (docs/packaging.md).
  */
 import { execFileSync } from 'node:child_process'
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync
+} from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import type BetterSqlite3 from 'better-sqlite3'
@@ -31,6 +39,25 @@ const SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX'
 const DEFAULT_WIRE = '10110001'
 const supported = process.platform === 'linux'
 
+/** The newest modification time under `p`. */
+function newest(p: string): number {
+  const info = statSync(p)
+  if (!info.isDirectory()) return info.mtimeMs
+  return Math.max(0, ...readdirSync(p).map((name) => newest(path.join(p, name))))
+}
+
+function outIsStale(): boolean {
+  const built = ['out/main/index.js', 'out/preload/index.cjs', 'out/renderer/index.html'].map((f) =>
+    path.join(ROOT, f)
+  )
+  if (!built.every((f) => existsSync(f))) return true
+  const sources = Math.max(
+    newest(path.join(ROOT, 'src')),
+    newest(path.join(ROOT, 'electron.vite.config.ts'))
+  )
+  return Math.min(...built.map((f) => statSync(f).mtimeMs)) < sources
+}
+
 const tmp = tempDir('llmnet-pack-')
 let app = ''
 let files: Set<string>
@@ -43,11 +70,14 @@ beforeAll(async () => {
     'build/Release/better_sqlite3.node'
   )
   nodeBinaryMtime = statSync(nodeBinary).mtimeMs
-  // out/ as `npm run dist` builds it (about 3 s).
-  execFileSync(path.join(ROOT, 'node_modules', '.bin', 'electron-vite'), ['build'], {
-    cwd: ROOT,
-    stdio: 'ignore'
-  })
+  // out/ as `npm run dist` builds it (about 3 s), when it is missing or older than the sources
+  // (not every run: the UI tests read out/renderer at the same time).
+  if (outIsStale()) {
+    execFileSync(path.join(ROOT, 'node_modules', '.bin', 'electron-vite'), ['build'], {
+      cwd: ROOT,
+      stdio: 'ignore'
+    })
+  }
   const electronDist = path.join(tmp.dir, 'electron')
   mkdirSync(electronDist, { recursive: true })
   writeFileSync(
@@ -127,7 +157,6 @@ describe.skipIf(!supported)('the packaged app (electron-builder --dir, stand-in 
   })
 
   it("carries only this platform's and architecture's llama.cpp builds, without CUDA", async () => {
-    const { readdirSync } = await import('node:fs')
     const builds = readdirSync(unpacked('node_modules/@node-llama-cpp')).sort()
     const os = { linux: 'linux', darwin: 'mac', win32: 'win' }[process.platform as string]
     expect(builds.length).toBeGreaterThan(0)
