@@ -11,6 +11,7 @@ import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
   FakeBrowserWindow,
   FakeEvent,
+  type FakeMenu,
   FakeTray,
   fake,
   resetFakeElectron
@@ -91,6 +92,26 @@ describe('bootstrap', () => {
     expect(fake.Menu.applicationMenu).toBeDefined()
   })
 
+  it('LLMNET_USER_DATA moves the data folder before the single-instance lock is taken', async () => {
+    const given: ShellRuntimeOptions[] = []
+    const hub = createEventHub()
+    const shell = bootstrap({
+      userData: '/tmp/llmnet-profile',
+      createRuntime: (opts) => {
+        given.push(opts)
+        return {
+          control: { handlers: createTestHandlers(hub), hub },
+          start: async () => undefined,
+          stop: async () => undefined
+        }
+      }
+    })
+    fake.app.becomeReady()
+    await shell?.ready
+    expect(given[0]?.dataDir).toBe('/tmp/llmnet-profile')
+    expect(shell?.tray()?.alive()).toBe(true)
+  })
+
   it('without better-sqlite3 built for Electron, says what to run and exits (no ABI crash later)', async () => {
     fake.app.appPath = path.join(appRoot, 'nowhere')
     const created: unknown[] = []
@@ -121,6 +142,8 @@ describe('bootstrap', () => {
 
   it('the window is hardened', async () => {
     await start()
+    // The pages are laid out from 640 px wide.
+    expect(FakeBrowserWindow.all[0]!.options).toMatchObject({ minWidth: 640, minHeight: 480 })
     const prefs = FakeBrowserWindow.all[0]!.options.webPreferences
     expect(prefs).toMatchObject({
       contextIsolation: true,
@@ -173,14 +196,18 @@ describe('bootstrap', () => {
     expect(sub.ok).toBe(false)
   })
 
-  it('every permission request and check is denied', async () => {
+  it('the app page may write the clipboard (Copy buttons); every other permission is denied', async () => {
     await start()
     const s = fake.session.defaultSession
-    const granted: boolean[] = []
-    s.requestHandler?.({}, 'media', (g) => granted.push(g))
-    s.requestHandler?.({}, 'notifications', (g) => granted.push(g))
-    expect(granted).toEqual([false, false])
-    expect(s.checkHandler?.({}, 'clipboard-read')).toBe(false)
+    const page = FakeBrowserWindow.all[0]!.webContents.getURL()
+    expect(await s.requestPermission('clipboard-sanitized-write', page)).toBe(true)
+    expect(s.checkPermission('clipboard-sanitized-write', page)).toBe(true)
+    expect(await s.requestPermission('media', page)).toBe(false)
+    expect(await s.requestPermission('notifications', page)).toBe(false)
+    expect(s.checkPermission('clipboard-read', page)).toBe(false)
+    expect(await s.requestPermission('clipboard-sanitized-write', 'https://evil.example/')).toBe(
+      false
+    )
   })
 
   it('links: known https hosts open, other https asks, other schemes never; no navigation away', async () => {
@@ -237,17 +264,108 @@ describe('bootstrap', () => {
     expect(fake.app.exitCodes).toEqual([1])
   })
 
-  it('on Linux with basic_text the secret warning is printed, and safeStorage is still used', async () => {
+  it('on Linux without a keyring (basic_text) secrets use the key file, and the user is told on the window', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
     const platform = vi.spyOn(process, 'platform', 'get').mockReturnValue('linux')
     try {
       fake.safeStorage.backend = 'basic_text'
       const s = await start()
-      expect(s.given[0]?.encryptor?.warning).toMatch(/basic_text/)
-      expect(warn.mock.calls.flat().join(' ')).toMatch(/no keyring was found/)
+      // safeStorage is unavailable here (real Electron: false unless plain text was forced).
+      expect(s.given[0]?.encryptor).toBeUndefined()
+      expect(warn.mock.calls.flat().join(' ')).toMatch(/No keyring was found.*key file/)
+      await vi.waitFor(() => expect(FakeBrowserWindow.all[0]!.visible).toBe(true))
+      expect(fake.dialog.boxes.map((b) => b.message).join(' ')).toMatch(/No keyring was found/)
     } finally {
       platform.mockRestore()
       warn.mockRestore()
     }
+  })
+
+  it('with a keyring on Linux, safeStorage encrypts and no warning is shown', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    const platform = vi.spyOn(process, 'platform', 'get').mockReturnValue('linux')
+    try {
+      const s = await start()
+      expect(s.given[0]?.encryptor?.kind).toBe('electron-safe-storage')
+      expect(warn).not.toHaveBeenCalled()
+    } finally {
+      platform.mockRestore()
+      warn.mockRestore()
+    }
+  })
+
+  it('secrets saved under another scheme are named to the user, not left to fail later', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    try {
+      const hub = createEventHub()
+      const shell = bootstrap({
+        createRuntime: () => ({
+          control: { handlers: createTestHandlers(hub), hub },
+          start: async () => undefined,
+          stop: async () => undefined,
+          store: {
+            secrets: {
+              kind: 'electron-safe-storage',
+              list: () => [
+                { key: 'openrouter.API_KEY', kind: 'aes-256-gcm' },
+                { key: 'vault.TOKEN', kind: 'electron-safe-storage' }
+              ]
+            }
+          }
+        })
+      })
+      fake.app.becomeReady()
+      await shell?.ready
+      expect(warn.mock.calls.flat().join(' ')).toMatch(
+        /1 stored secret\(s\) \(openrouter\.API_KEY\) were saved with aes-256-gcm/
+      )
+      await vi.waitFor(() =>
+        expect(fake.dialog.boxes.at(-1)?.message).toMatch(/openrouter\.API_KEY/)
+      )
+    } finally {
+      warn.mockRestore()
+    }
+  })
+
+  it('activating the tray icon opens the window on Linux and Windows; on macOS it opens the menu', async () => {
+    for (const os of ['linux', 'win32', 'darwin'] as const) {
+      resetFakeElectron()
+      fake.app.appPath = appRoot
+      const platform = vi.spyOn(process, 'platform', 'get').mockReturnValue(os)
+      try {
+        await start()
+        const win = FakeBrowserWindow.all[0]!
+        const tray = FakeTray.all[0]!
+        await vi.waitFor(() => expect(tray.menu).toBeDefined())
+        // A Linux tray is only shown once it has a context menu (tray.md).
+        expect(tray.shown, os).toBe(true)
+        win.hide()
+        tray.activate()
+        expect(win.visible, os).toBe(os !== 'darwin')
+      } finally {
+        platform.mockRestore()
+      }
+    }
+  })
+
+  it('a failed tray action is reported in a box on the window, never a blocking error box', async () => {
+    const s = await start()
+    s.runtime.control.handlers['server.start'] = async () => {
+      throw new Error('port 8080 is in use')
+    }
+    const tray = FakeTray.all[0]!
+    await vi.waitFor(() => expect(tray.menu).toBeDefined())
+    const walk = (items: FakeMenu['template']): FakeMenu['template'][number] | undefined =>
+      items.find((i) => i.id === 'server-start') ??
+      items.map((i) => walk(i.submenu ?? [])).find(Boolean)
+    walk(tray.menu!.template)?.click?.(undefined as never, undefined, undefined as never)
+    await vi.waitFor(() =>
+      expect(fake.dialog.boxes.at(-1)).toMatchObject({
+        type: 'error',
+        message: 'server.start failed',
+        detail: 'port 8080 is in use'
+      })
+    )
+    expect(fake.dialog.errors).toEqual([])
   })
 })

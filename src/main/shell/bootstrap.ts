@@ -12,13 +12,13 @@ import type { ForkLike } from '../core/local/worker-fork'
 import { type Encryptor, safeStorageEncryptor } from '../core/storage/encryption'
 import type { EventHub } from '../control/events'
 import { type IpcMainLike, bindIpc, createEventBridge, isTrustedSender } from '../control/ipc'
-import { dialogAsk } from './access-prompt'
+import { askOnWindow, dialogAsk } from './access-prompt'
 import { QuitSequence } from './lifecycle'
 import { applyLoginItem, startedAtLogin } from './login-item'
 import { installAppMenu } from './menu'
-import { type GuardedContents, denyAllPermissions, guardContents } from './security'
+import { type GuardedContents, appPermissions, guardContents } from './security'
 import { electronNativeBinding, missingNativeBindingMessage } from '../core/storage/native-binding'
-import { createAppTray } from './tray'
+import { type AppTray, createAppTray } from './tray'
 import { utilityFork } from './utility-fork'
 import { appUrls, createMainWindow, revealWindow } from './window'
 
@@ -27,6 +27,8 @@ export interface ShellRuntime {
   control: { handlers: ContractHandlers; hub: EventHub }
   start(): Promise<unknown>
   stop(opts?: { graceMs?: number }): Promise<void>
+  /** The stored secrets' encryption, to warn when some were saved under another scheme. */
+  store?: { secrets: { readonly kind: string; list(): readonly { key: string; kind: string }[] } }
 }
 
 /** What the shell gives the runtime (`createAppRuntime`'s options). */
@@ -47,6 +49,8 @@ export interface BootstrapOptions {
   graceMs?: number
   /** After this the app exits whatever is still running (default 10 s). */
   deadlineMs?: number
+  /** Another data folder than Electron's `userData` (LLMNET_USER_DATA: tests, a second profile). */
+  userData?: string
 }
 
 /** The running shell, for tests. */
@@ -54,10 +58,13 @@ export interface Shell {
   ready: Promise<void>
   quit: QuitSequence
   window(): BrowserWindow | undefined
+  tray(): AppTray | undefined
 }
 
 /** Starts the desktop app; returns undefined when another instance already runs. */
 export function bootstrap(opts: BootstrapOptions): Shell | undefined {
+  // Before the lock: the single-instance lock belongs to the userData folder.
+  if (opts.userData) app.setPath('userData', opts.userData)
   if (!app.requestSingleInstanceLock()) {
     app.quit()
     return undefined
@@ -67,6 +74,7 @@ export function bootstrap(opts: BootstrapOptions): Shell | undefined {
   let runtime: ShellRuntime | undefined
   let win: BrowserWindow | undefined
   let bridge: ReturnType<typeof createEventBridge> | undefined
+  let tray: AppTray | undefined
 
   const quit = new QuitSequence({
     stopRuntime: async (graceMs) => runtime?.stop({ graceMs }),
@@ -80,12 +88,21 @@ export function bootstrap(opts: BootstrapOptions): Shell | undefined {
   // With a listener here Electron no longer quits when the last window closes: the tray stays.
   app.on('window-all-closed', () => undefined)
 
-  const openWindow = (): void => {
+  // Warnings for the user (secrets storage), shown on the window once it is visible.
+  const notices: string[] = []
+  const showNotices = (shown: BrowserWindow): void => {
+    for (const text of notices.splice(0)) {
+      void askOnWindow(() => shown, { type: 'warning', title: 'llmnet', message: text })
+    }
+  }
+  const openWindow = (): BrowserWindow => {
     if (!win || win.isDestroyed()) win = newWindow(true)
     revealWindow(win)
+    return win
   }
   const newWindow = (show: boolean): BrowserWindow => {
     const created = createMainWindow({ urls, show, isQuitting: () => quit.isQuitting })
+    created.on('show', () => showNotices(created))
     bridge?.attach(created.webContents)
     return created
   }
@@ -95,42 +112,48 @@ export function bootstrap(opts: BootstrapOptions): Shell | undefined {
   app.on('activate', () => {
     if (app.isReady()) openWindow()
   })
+  // Every message box below has the window as parent (access-prompt.ts): none may block.
   app.on('web-contents-created', (_event, contents) => {
     guardContents(contents as unknown as GuardedContents, {
       isAppUrl: (url) => trusted(url, true),
       openExternal: (url) => void shell.openExternal(url),
-      confirmExternal: async (url) => {
-        const { response } = await dialog.showMessageBox({
+      confirmExternal: async (url) =>
+        (await askOnWindow(openWindow, {
           type: 'question',
           message: 'Open this link in your browser?',
           detail: url,
           buttons: ['Open', 'Cancel'],
           defaultId: 1,
           cancelId: 1
-        })
-        return response === 0
-      }
+        })) === 0
     })
   })
 
   const ready = app.whenReady().then(async () => {
-    denyAllPermissions(session.defaultSession)
+    appPermissions(session.defaultSession, (url) => trusted(url, true))
     const places = { appRoot: app.getAppPath(), resourcesPath: process.resourcesPath }
     const nativeBinding = electronNativeBinding(places)
     if (!nativeBinding) {
-      dialog.showErrorBox('llmnet could not start', missingNativeBindingMessage(places))
+      dialog.showErrorBox(
+        'llmnet could not start',
+        missingNativeBindingMessage({ ...places, isPackaged: app.isPackaged })
+      )
       app.exit(1)
       return
     }
+    const secrets = desktopEncryptor(process.platform)
+    if (secrets.notice) notices.push(secrets.notice)
     try {
       runtime = await opts.createRuntime({
         nativeBinding,
         dataDir: app.getPath('userData'),
         fork: utilityFork,
-        encryptor: desktopEncryptor(),
-        access: { ask: dialogAsk(() => win) }
+        encryptor: secrets.encryptor,
+        access: { ask: dialogAsk(openWindow) }
       })
       await runtime.start()
+      const unreadable = unreadableSecrets(runtime)
+      if (unreadable) notices.push(unreadable)
     } catch (err) {
       dialog.showErrorBox('llmnet could not start', (err as Error).message)
       app.exit(1)
@@ -140,6 +163,7 @@ export function bootstrap(opts: BootstrapOptions): Shell | undefined {
     const ipc = ipcMain as unknown as IpcMainLike
     bindIpc(ipc, handlers, { isTrustedSender: trusted })
     bridge = createEventBridge(ipc, hub, { isTrustedSender: trusted })
+    for (const text of notices) console.warn(`llmnet: ${text}`)
     win = newWindow(!startedAtLogin(app))
     installAppMenu({
       platform: process.platform,
@@ -148,14 +172,20 @@ export function bootstrap(opts: BootstrapOptions): Shell | undefined {
       openWindow,
       openExternal: (url) => void shell.openExternal(url)
     })
-    createAppTray({
+    tray = createAppTray({
       handlers,
       events: hub,
       iconDir: join(app.getAppPath(), 'resources', 'tray'),
       openWindow,
       quit: () => app.quit(),
       onError: (action, err) =>
-        dialog.showErrorBox(`llmnet: ${action.type} failed`, (err as Error).message)
+        void askOnWindow(openWindow, {
+          type: 'error',
+          title: 'llmnet',
+          message: `${action.type} failed`,
+          detail: (err as Error).message,
+          buttons: ['OK']
+        })
     })
     const ctx = { transport: 'ipc' as const, signal: new AbortController().signal }
     const applyLogin = (settings: Settings): void => {
@@ -168,17 +198,48 @@ export function bootstrap(opts: BootstrapOptions): Shell | undefined {
       if (event === 'settings.changed') applyLogin(payload as Settings)
     })
   })
-  return { ready, quit, window: () => win }
+  return { ready, quit, window: () => win, tray: () => tray }
 }
 
-/** safeStorage when the OS offers it (warning on Linux's basic_text), else the headless key. */
-function desktopEncryptor(): Encryptor | undefined {
-  try {
-    const encryptor = safeStorageEncryptor(safeStorage)
-    if (encryptor.warning) console.warn(`llmnet: ${encryptor.warning}`)
-    return encryptor
-  } catch (err) {
-    console.warn(`llmnet: ${(err as Error).message}; using the key file in the data folder`)
-    return undefined
+/**
+ * How secrets are encrypted in the app: Electron's safeStorage when the OS offers it, else the
+ * key file in the data folder (as headless), with a notice for the user. On Linux without a
+ * keyring safeStorage's backend is `basic_text`, and `isEncryptionAvailable()` is false unless
+ * `setUsePlainTextEncryption(true)` is called (safe-storage.md); that mode obfuscates with a
+ * fixed password, so the app does not turn it on: the random key file protects more.
+ */
+export function desktopEncryptor(platform: NodeJS.Platform): {
+  encryptor?: Encryptor
+  notice?: string
+} {
+  if (safeStorage.isEncryptionAvailable()) {
+    const encryptor = safeStorageEncryptor(safeStorage, platform)
+    return { encryptor, notice: encryptor.warning }
   }
+  const backend = platform === 'linux' ? safeStorage.getSelectedStorageBackend() : undefined
+  const why =
+    backend === 'basic_text'
+      ? 'No keyring was found (Electron safeStorage backend basic_text)'
+      : 'The operating system offers no encryption to Electron safeStorage'
+  return {
+    notice:
+      `${why}: stored secrets are encrypted with a key file in llmnet's data folder instead, ` +
+      'which protects them only as far as your user account does. Install and unlock a ' +
+      'keyring (GNOME Keyring, KWallet) and restart llmnet to use it; secrets saved under one ' +
+      'scheme must then be entered again.'
+  }
+}
+
+/** A notice naming the stored secrets this encryption cannot read, if there are any. */
+function unreadableSecrets(runtime: ShellRuntime): string | undefined {
+  const repo = runtime.store?.secrets
+  if (!repo) return undefined
+  const other = repo.list().filter((s) => s.kind !== repo.kind)
+  if (other.length === 0) return undefined
+  const kinds = [...new Set(other.map((s) => s.kind))].join(', ')
+  return (
+    `${other.length} stored secret(s) (${other.map((s) => s.key).join(', ')}) were saved with ` +
+    `${kinds} and cannot be read with ${repo.kind}, which this start uses. Restore that ` +
+    'keyring and restart, or set them again in Hooks & secrets.'
+  )
 }

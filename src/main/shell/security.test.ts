@@ -4,9 +4,10 @@
  * access dialog answering allow by default.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import { fake, resetFakeElectron } from '../../../tests/support/fake-electron'
+import type { BrowserWindow } from 'electron'
+import { FakeBrowserWindow, fake, resetFakeElectron } from '../../../tests/support/fake-electron'
 import { dialogAsk } from './access-prompt'
-import { externalDecision, isAllowedExternal } from './security'
+import { appPermissions, externalDecision, isAllowedExternal } from './security'
 
 vi.mock('electron', async () => (await import('../../../tests/support/fake-electron')).fake)
 
@@ -40,7 +41,9 @@ describe('dialogAsk', () => {
   beforeEach(() => resetFakeElectron())
 
   it('asks "App X wants to use llmnet"; Deny is the default and the cancel answer', async () => {
-    const ask = dialogAsk(() => undefined)
+    const win = new FakeBrowserWindow({})
+    win.show()
+    const ask = dialogAsk(() => win as unknown as BrowserWindow)
     const signal = new AbortController().signal
     fake.dialog.response = 1
     expect(await ask({ appName: 'Zed', tokenHint: 'sk-a…' }, signal)).toBe('deny')
@@ -53,5 +56,31 @@ describe('dialogAsk', () => {
       cancelId: 1,
       signal
     })
+  })
+})
+
+describe('appPermissions', () => {
+  const appPage = 'file:///opt/llmnet/resources/app.asar/out/renderer/index.html'
+  const isAppUrl = (url: string) =>
+    url.startsWith('file:///opt/llmnet/resources/app.asar/out/renderer/')
+  beforeEach(() => resetFakeElectron())
+
+  it('lets the app page write to the clipboard (the Copy buttons), nothing else, no other page', async () => {
+    const session = fake.session.defaultSession
+    appPermissions(session, isAppUrl)
+    expect(await session.requestPermission('clipboard-sanitized-write', appPage)).toBe(true)
+    expect(session.checkPermission('clipboard-sanitized-write', appPage)).toBe(true)
+    // A subframe, another page, or any other permission is refused.
+    expect(await session.requestPermission('clipboard-sanitized-write', appPage, false)).toBe(false)
+    expect(
+      await session.requestPermission('clipboard-sanitized-write', 'https://evil.example/')
+    ).toBe(false)
+    expect(session.checkPermission('clipboard-sanitized-write', 'https://evil.example/')).toBe(
+      false
+    )
+    for (const p of ['clipboard-read', 'media', 'notifications', 'geolocation'] as const) {
+      expect(await session.requestPermission(p, appPage), p).toBe(false)
+      expect(session.checkPermission(p, appPage), p).toBe(false)
+    }
   })
 })

@@ -1,7 +1,7 @@
 /**
  * @module Guards for every web contents the app creates: no navigation away from the app, no new
  * windows, links opened in the browser only over https to known hosts (others after the user
- * confirms), no webviews, and every permission (camera, notifications, …) denied.
+ * confirms), no webviews, and every permission but clipboard writing denied.
  */
 
 /** Hosts whose links open in the browser without asking: the project's and its model sources. */
@@ -82,15 +82,46 @@ export function guardContents(contents: GuardedContents, opts: GuardOptions): vo
 /** The parts of Electron's Session the permission handlers use. */
 export interface PermissionSession {
   setPermissionRequestHandler(
-    handler: (contents: unknown, permission: string, callback: (granted: boolean) => void) => void
+    handler: (
+      contents: unknown,
+      permission: string,
+      callback: (granted: boolean) => void,
+      details: { requestingUrl?: string; isMainFrame: boolean }
+    ) => void
   ): void
-  setPermissionCheckHandler(handler: (contents: unknown, permission: string) => boolean): void
+  setPermissionCheckHandler(
+    handler: (
+      contents: unknown,
+      permission: string,
+      requestingOrigin: string,
+      details: { requestingUrl?: string; isMainFrame: boolean }
+    ) => boolean
+  ): void
 }
 
-/** Denies every permission request and check: the app needs none. */
-export function denyAllPermissions(session: PermissionSession): void {
-  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false))
-  session.setPermissionCheckHandler(() => false)
+/** The one permission the app uses: writing text to the clipboard (the Copy buttons). */
+export const APP_PERMISSIONS: ReadonlySet<string> = new Set(['clipboard-sanitized-write'])
+
+/**
+ * Grants `clipboard-sanitized-write` to the app's own top-level page and denies every other
+ * permission (camera, notifications, clipboard reading, …) to every page, requests and checks
+ * alike.
+ */
+export function appPermissions(
+  session: PermissionSession,
+  isAppUrl: (url: string) => boolean
+): void {
+  const allowed = (permission: string, details: { requestingUrl?: string; isMainFrame: boolean }) =>
+    APP_PERMISSIONS.has(permission) &&
+    details.isMainFrame &&
+    details.requestingUrl !== undefined &&
+    isAppUrl(details.requestingUrl)
+  session.setPermissionRequestHandler((_contents, permission, callback, details) =>
+    callback(allowed(permission, details))
+  )
+  session.setPermissionCheckHandler((_contents, permission, _origin, details) =>
+    allowed(permission, details)
+  )
 }
 
 function parseUrl(text: string): URL | null {

@@ -232,7 +232,11 @@ describe('createAppTray (fake electron, in-memory handlers)', () => {
     /** Clicks the item with `id` in the tray's current menu. */
     const click = (id: string, menu: FakeMenu | undefined = electronTray.menu): void => {
       const walk = (items: FakeMenu['template']): boolean =>
-        items.some((i) => (i.id === id ? (i.click?.(), true) : walk(i.submenu ?? [])))
+        items.some((i) =>
+          i.id === id
+            ? (i.click?.(undefined as never, undefined, undefined as never), true)
+            : walk(i.submenu ?? [])
+        )
       if (!menu || !walk(menu.template)) throw new Error(`no item ${id}`)
     }
     const labels = (): string[] =>

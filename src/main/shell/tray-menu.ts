@@ -189,7 +189,8 @@ export function toMenuTemplate(
 /** What performing an action needs besides the handlers. */
 export interface TrayActionDeps {
   handlers: ContractHandlers
-  copy(text: string): void
+  /** Electron 45's `clipboard.writeText` is asynchronous and may reject. */
+  copy(text: string): unknown
   openWindow(): void
   quit(): void
   /** A failed route (shown to the user by the shell). */
@@ -202,7 +203,8 @@ export async function performTrayAction(action: TrayAction, deps: TrayActionDeps
   try {
     switch (action.type) {
       case 'copy':
-        return deps.copy(action.text)
+        await deps.copy(action.text)
+        return
       case 'open-window':
         return deps.openWindow()
       case 'quit':

@@ -41,6 +41,8 @@ export interface AppTrayOptions {
 export interface AppTray {
   /** Rebuilds the menu now; concurrent calls coalesce into one more run. */
   refresh(): Promise<void>
+  /** Whether the icon is there (not destroyed). */
+  alive(): boolean
   dispose(): void
 }
 
@@ -113,6 +115,7 @@ export function createAppTray(opts: AppTrayOptions): AppTray {
   void refresh()
   return {
     refresh,
+    alive: () => !tray.isDestroyed(),
     dispose() {
       disposed = true
       unsubscribe()

@@ -1,9 +1,11 @@
 /**
  * Starts model workers with Electron's utilityProcess in the app (the runtime's ForkLike), so a
  * crashing model never takes the main process down; headless runs use child_process.fork.
- * The worker reads `process.parentPort` when it has no Node IPC channel.
+ * The worker reads `process.parentPort` when it has no Node IPC channel. node-llama-cpp's binary
+ * test, which a utility process cannot fork itself, is started here (core/local/fork-relay.ts).
  */
 import { utilityProcess } from 'electron'
+import { serveForkRelay } from '../core/local/fork-relay'
 import type { ForkLike } from '../core/local/worker-fork'
 
 export const utilityFork: ForkLike = (entry, args) => {
@@ -13,6 +15,22 @@ export const utilityFork: ForkLike = (entry, args) => {
     serviceName: 'llmnet model worker'
   })
   let exited = false
+  const relay = serveForkRelay({
+    post: (message) => {
+      if (!exited) child.postMessage(message)
+    },
+    fork: (modulePath, env) =>
+      utilityProcess.fork(modulePath, [], {
+        env,
+        stdio: 'ignore',
+        serviceName: 'llmnet llama.cpp binary test'
+      })
+  })
+  const messageListeners: ((message: unknown) => void)[] = []
+  child.on('message', (message: unknown) => {
+    if (relay.handle(message)) return
+    for (const l of messageListeners) l(message)
+  })
   const stderrListeners: ((text: string) => void)[] = []
   child.stderr?.setEncoding('utf8')
   child.stderr?.on('data', (text: string) => {
@@ -20,6 +38,7 @@ export const utilityFork: ForkLike = (entry, args) => {
   })
   child.once('exit', () => {
     exited = true
+    relay.dispose()
   })
   return {
     get pid() {
@@ -34,7 +53,7 @@ export const utilityFork: ForkLike = (entry, args) => {
       if (signal === 'SIGTERM' || child.pid === undefined) child.kill()
       else process.kill(child.pid, 'SIGKILL')
     },
-    onMessage: (listener) => void child.on('message', listener),
+    onMessage: (listener) => void messageListeners.push(listener),
     onExit: (listener) => void child.once('exit', (code) => listener(code, null)),
     onStderr: (listener) => void stderrListeners.push(listener)
   }

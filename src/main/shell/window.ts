@@ -17,6 +17,9 @@ export function appUrls(isPackaged: boolean, env: NodeJS.ProcessEnv = process.en
   return devServer ? { rendererDir, devServer } : { rendererDir }
 }
 
+/** The smallest window the pages are laid out for. */
+export const MIN_SIZE = { width: 640, height: 480 } as const
+
 export interface MainWindowOptions {
   urls: AppUrls
   /** Closing hides the window unless this says the app is quitting. */
@@ -30,6 +33,9 @@ export function createMainWindow(opts: MainWindowOptions): BrowserWindow {
   const win = new BrowserWindow({
     width: 1200,
     height: 800,
+    // The renderer's layouts work from 640 px wide.
+    minWidth: MIN_SIZE.width,
+    minHeight: MIN_SIZE.height,
     show: false,
     title: 'llmnet desktop',
     webPreferences: {

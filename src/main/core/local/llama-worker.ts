@@ -12,6 +12,7 @@
  * `{type:'shutdown'}`, or when its parent disconnects. Without an IPC channel (run by hand), the
  * messages are printed to stdout as JSON lines.
  */
+import { installForkRelay, type RelayPort } from './fork-relay'
 import { LlamaModelServer } from './llama-server'
 import { validateParams, WorkerFailure } from './worker-checks'
 import { WORKER_EXIT, type WorkerParams, type WorkerToParent } from './protocol'
@@ -67,6 +68,9 @@ const EXIT_FOR: Record<WorkerFailure['code'], number> = {
 
 async function main(): Promise<void> {
   const channel = parentChannel()
+  // In an Electron utility process node-llama-cpp's binary test forks through the parent.
+  const port = (process as unknown as { parentPort?: RelayPort }).parentPort
+  if (port) installForkRelay(port)
   // Set once the parameters are known; read by the exit path whenever it runs.
   const current: { server?: LlamaModelServer } = {}
   let exiting = false

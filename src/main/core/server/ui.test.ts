@@ -25,6 +25,7 @@ describe('the UI behind the access token', () => {
     writeFileSync(join(tmp.dir, 'index.html'), '<!doctype html><title>llmnet ui</title>')
     writeFileSync(join(tmp.dir, 'assets', 'app.js'), 'console.log(1)')
     writeFileSync(join(tmp.dir, 'secret.txt'), 'outside assets')
+    writeFileSync(join(tmp.dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>')
     const sessions = new Sessions()
     const fastify = Fastify()
     registerUi(fastify, { dir: tmp.dir, token: 'right-token-0123456789abcdef0123', sessions })
@@ -52,6 +53,16 @@ describe('the UI behind the access token', () => {
     expect(page.body).toContain('llmnet ui')
     const forged = await fastify.inject({ url: '/', headers: { cookie: `${SESSION_COOKIE}=x` } })
     expect(forged.statusCode).toBe(401)
+  })
+
+  it('serves the favicon without a session (catches the first request of every page being a 404)', async () => {
+    const { fastify } = app()
+    for (const url of ['/favicon.svg', '/favicon.ico']) {
+      const icon = await fastify.inject({ url })
+      expect(icon.statusCode, url).toBe(200)
+      expect(icon.headers['content-type']).toBe('image/svg+xml')
+      expect(icon.body).toContain('<svg')
+    }
   })
 
   it('serves only files inside assets/ (catches path traversal)', async () => {

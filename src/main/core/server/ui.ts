@@ -189,4 +189,12 @@ export function registerUi(app: FastifyInstance, opts: UiOptions): void {
         .send({ error: { message: 'no such file' } })
     return sendFile(reply, file)
   })
+  // The app icon (public, like any site's): linked from index.html; /favicon.ico is what a
+  // browser asks for when a page names none (the locked page).
+  const favicon = (_req: unknown, reply: FastifyReply) =>
+    sendFile(reply, join(root, 'favicon.svg')).catch(() =>
+      reply.code(404).send({ error: { message: 'no favicon' } })
+    )
+  app.get('/favicon.svg', favicon)
+  app.get('/favicon.ico', favicon)
 }

@@ -48,6 +48,18 @@ describe('electronNativeBinding', () => {
     expect(message).toContain('node scripts/build-native-electron.mjs')
   })
 
+  it('in an installed app names the packaged file and says to reinstall (catches a developer path shown to users)', () => {
+    const resourcesPath = path.join(dir, 'resources')
+    const message = missingNativeBindingMessage({
+      appRoot: path.join(resourcesPath, 'app.asar'),
+      resourcesPath,
+      isPackaged: true
+    })
+    expect(message).toContain(path.join(resourcesPath, PACKAGED_NATIVE_DIR, NATIVE_BINARY))
+    expect(message).toMatch(/Reinstall llmnet/)
+    expect(message).not.toContain('.llmnet-electron')
+  })
+
   it('agrees with the build script on where the copy goes', async () => {
     // @ts-expect-error: a plain .mjs script without type declarations
     const script = (await import('../../../../scripts/build-native-electron.mjs')) as {

@@ -41,13 +41,24 @@ export function electronNativeBinding(
 }
 
 /** What the app says when {@link electronNativeBinding} found nothing: what is missing, what to run. */
-export function missingNativeBindingMessage(places: NativeBindingPlaces): string {
+export function missingNativeBindingMessage(
+  places: NativeBindingPlaces & { isPackaged?: boolean }
+): string {
+  const dev = path.join(places.appRoot, DEV_NATIVE_DIR, NATIVE_BINARY)
+  if (places.isPackaged && places.resourcesPath) {
+    // A user of an installed app cannot run the build script: the package itself is broken.
+    const packaged = path.join(places.resourcesPath, PACKAGED_NATIVE_DIR, NATIVE_BINARY)
+    return (
+      `This installation of llmnet is incomplete: ${packaged} (better-sqlite3 built for ` +
+      'Electron) is missing. Reinstall llmnet; if you built it yourself, build with ' +
+      '`npm run dist` or `npm run dist:dir`, which make that file first.'
+    )
+  }
   return (
-    `better-sqlite3 built for Electron is missing (looked for ${path.join(
-      places.appRoot,
-      DEV_NATIVE_DIR,
-      NATIVE_BINARY
-    )}). ` +
-    'Run `node scripts/build-native-electron.mjs` while online (`npm start` runs it for you).'
+    `better-sqlite3 built for Electron is missing (looked for ${dev}` +
+    (places.resourcesPath
+      ? ` and ${path.join(places.resourcesPath, PACKAGED_NATIVE_DIR, NATIVE_BINARY)}`
+      : '') +
+    '). Run `node scripts/build-native-electron.mjs` while online (`npm start` runs it for you).'
   )
 }
