@@ -20,7 +20,11 @@ function sourceFiles(dir) {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name)
     if (statSync(path).isDirectory()) out.push(...sourceFiles(path))
-    else if (/\.(ts|tsx|mts)$/.test(name) && !/\.(test|spec)\.tsx?$/.test(name) && !name.endsWith('.d.ts'))
+    else if (
+      /\.(ts|tsx|mts)$/.test(name) &&
+      !/\.(test|spec)\.tsx?$/.test(name) &&
+      !name.endsWith('.d.ts')
+    )
       out.push(path)
   }
   return out

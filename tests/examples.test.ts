@@ -197,11 +197,14 @@ describe('examples run end to end', () => {
       const nodes = nodeNames.get(id) as Set<string>
       for (const c of cases) {
         const routes = c.expect.route === undefined ? [] : [c.expect.route].flat()
-        for (const r of routes) expect(nodes.has(r), `${id}: ${c.id} expects unknown node ${r}`).toBe(true)
+        for (const r of routes)
+          expect(nodes.has(r), `${id}: ${c.id} expects unknown node ${r}`).toBe(true)
       }
       const pipeline = runtime.pipelines.get(id)
       if (!pipeline) throw new Error(`${id} is not loaded`)
-      const report = await runEval(id, cases, engineCaseRunner(runtime.engine, pipeline), { concurrency: 4 })
+      const report = await runEval(id, cases, engineCaseRunner(runtime.engine, pipeline), {
+        concurrency: 4
+      })
       expect([report.total, report.errors], id).toEqual([cases.length, 0])
       expect(report.routing.cases, id).toBe(cases.length)
     }
