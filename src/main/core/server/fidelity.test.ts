@@ -479,6 +479,8 @@ describe('browser clients', () => {
       const exposed = String(res.headers['access-control-expose-headers'])
       expect(exposed).toContain('x-request-id')
       expect(exposed).toContain('x-llmnet-route')
+      // Responses and Messages name the hosted/server tools they left out here.
+      expect(exposed).toContain('x-llmnet-dropped-tools')
     }
   })
 })

@@ -143,7 +143,7 @@ export function checkOrigin(
 }
 
 /** Response headers a browser page on an allowed origin may read. */
-export const EXPOSED_HEADERS = 'x-request-id, x-llmnet-route'
+export const EXPOSED_HEADERS = 'x-request-id, x-llmnet-route, x-llmnet-dropped-tools'
 
 /** Always allowed in a preflight, asked for or not. */
 const BASE_ALLOWED_HEADERS = ['authorization', 'content-type', 'x-api-key', 'x-request-id']
