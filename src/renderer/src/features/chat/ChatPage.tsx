@@ -23,9 +23,10 @@ export function ChatPage(): React.JSX.Element {
     if (!c.pipeline && pipelines.length)
       chat.setPipeline((pipelines.find((p) => p.isDefault) ?? pipelines[0])!.name)
   }, [c.pipeline, pipelines, chat])
+  // Follow the answer as it streams, and once more when it ends (its route table opens then).
   useEffect(() => {
     log.current?.scrollTo({ top: log.current.scrollHeight })
-  }, [c.turns])
+  }, [c.turns, c.running])
 
   const selectedTurn = c.selected !== null ? c.turns[c.selected] : undefined
   const route = selectedTurn?.trace?.route ?? []

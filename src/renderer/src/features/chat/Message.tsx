@@ -21,8 +21,10 @@ export function Message(props: {
   const t = props.turn
   if (t.role === 'user')
     return (
-      <div className="msg user" data-testid="user-message">
-        <div className="msg-text">{t.content}</div>
+      <div className="msg-row user" data-testid="user-message">
+        <div className="msg user">
+          <div className="msg-text">{t.content}</div>
+        </div>
         <div className="msg-actions">
           <CopyButton text={t.content} className="small-button" title="Copy this message" />
         </div>
