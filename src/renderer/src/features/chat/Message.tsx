@@ -4,7 +4,7 @@
  * Regenerate on the last one, and a "stopped" mark when the user stopped it.
  */
 import { CopyButton } from '../../components/CopyButton'
-import { Markdown } from '../../components/Markdown'
+import { Markdown } from '../../components/lazy'
 import { RouteView } from '../../components/RouteView'
 import type { ChatTurn } from '../../stores/chat-store'
 
