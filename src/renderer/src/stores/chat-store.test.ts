@@ -94,6 +94,30 @@ describe('chat store', () => {
     await next
   })
 
+  it('stops a chat whose Stop came before chat.start answered (it ran on)', async () => {
+    let answerStart: (v: { chatId: string }) => void = () => {}
+    const s = setup({
+      'chat.start': () => new Promise((r) => (answerStart = r)),
+      'chat.stop': () => ({ stopped: true })
+    })
+    s.chat.getState().setPipeline('p')
+    const sent = s.chat.getState().send('hi')
+    await until(() => s.platform.calls.length === 1)
+    await s.chat.getState().stop()
+    answerStart({ chatId: 'late' })
+    await until(() => s.platform.calls.some((c) => c.route === 'chat.stop'))
+    expect(s.platform.calls.find((c) => c.route === 'chat.stop')?.input).toEqual({
+      chatId: 'late'
+    })
+    s.platform.emit('chat.done', {
+      chatId: 'late',
+      trace: null,
+      error: { code: 'client_closed', message: 'stopped' }
+    })
+    await sent
+    expect(s.chat.getState().turns[1]).toMatchObject({ stopped: true, error: null })
+  })
+
   it('keeps one conversation per pipeline (switching used to drop it)', async () => {
     let n = 0
     const s = setup({ 'chat.start': () => ({ chatId: `c${++n}` }) })

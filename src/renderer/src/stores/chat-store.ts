@@ -58,6 +58,7 @@ function toMessages(turns: ChatTurn[]): { role: 'user' | 'assistant'; content: s
 /** The chat tester's store. */
 export function createChatStore(deps: StoreDeps): ChatStore {
   return createStore<ChatState>((set, get) => {
+    let stopAsked = false
     const patchLast = (patch: Partial<ChatTurn>): void => {
       const turns = get().turns.slice()
       const last = turns[turns.length - 1]
@@ -68,6 +69,7 @@ export function createChatStore(deps: StoreDeps): ChatStore {
     const ask = async (turns: ChatTurn[]): Promise<void> => {
       const { pipeline, temperature, maxTokens } = get()
       if (!pipeline) return
+      stopAsked = false
       set({
         turns: [...turns, { role: 'assistant', content: '', streaming: true }],
         running: true
@@ -81,7 +83,10 @@ export function createChatStore(deps: StoreDeps): ChatStore {
         },
         (content) => patchLast({ content })
       )
-      set({ chatId: await chat.started })
+      const chatId = await chat.started
+      set({ chatId })
+      // Stop pressed before the chat had an id: stop it now.
+      if (chatId && stopAsked) await deps.platform.request('chat.stop', { chatId })
       const result = await chat.done
       // The contract ends a stopped chat with `client_closed`: that is the user's wish, not a fault.
       const stopped = result.error?.code === 'client_closed'
@@ -130,8 +135,9 @@ export function createChatStore(deps: StoreDeps): ChatStore {
         await ask(turns.slice(0, -1))
       },
       async stop() {
-        const chatId = get().chatId
+        const { chatId, running } = get()
         if (chatId) await deps.platform.request('chat.stop', { chatId })
+        else if (running) stopAsked = true
       },
       clear() {
         if (!get().running) set({ turns: [], selected: null })
