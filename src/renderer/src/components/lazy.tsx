@@ -1,5 +1,5 @@
 /**
- * @module The heavy parts (CodeMirror, React Flow) load on demand, so the first page does not
+ * @module The heavy parts (CodeMirror, React Flow, the markdown parser) load on demand, so the first page does not
  * wait for them: each is its own chunk, fetched when a page first shows it.
  */
 import { lazy, Suspense, type ComponentProps } from 'react'
@@ -14,6 +14,8 @@ const PipelineGraphChunk = lazy(() =>
 const VersionHistoryChunk = lazy(() =>
   import('../features/pipelines/VersionHistory').then((m) => ({ default: m.VersionHistory }))
 )
+
+const MarkdownChunk = lazy(() => import('./Markdown').then((m) => ({ default: m.Markdown })))
 
 const Loading = (props: { height?: number }): React.JSX.Element => (
   <div className="chunk-loading muted" style={{ minHeight: props.height }}>
@@ -44,6 +46,15 @@ export function VersionHistory(props: ComponentProps<typeof History>): React.JSX
   return (
     <Suspense fallback={<Loading />}>
       <VersionHistoryChunk {...props} />
+    </Suspense>
+  )
+}
+
+/** A chat answer as markdown (react-markdown), loaded on first use; the plain text meanwhile. */
+export function Markdown(props: { text: string }): React.JSX.Element {
+  return (
+    <Suspense fallback={<div className="msg-text">{props.text}</div>}>
+      <MarkdownChunk {...props} />
     </Suspense>
   )
 }

@@ -12,6 +12,8 @@ export type AppToken = OutputOf<'access.list'>['apps'][number]
 
 export interface SettingsState {
   settings: Settings | null
+  /** Why the settings could not be read (the page says it instead of "Loading…" for ever). */
+  loadError: string | null
   /** Active tokens first, then revoked ones. */
   apps: AppToken[]
   /** A token just created: shown once, to copy. */
@@ -39,11 +41,14 @@ export function sortApps(apps: readonly AppToken[]): AppToken[] {
 export function createSettingsStore(deps: StoreDeps): SettingsStore {
   return createStore<SettingsState>((set, get) => ({
     settings: null,
+    loadError: null,
     apps: [],
     revealed: null,
     async refresh() {
-      const data = await call(deps, 'Could not read settings', 'settings.get')
-      if (data) set({ settings: data })
+      const res = await deps.platform.request('settings.get')
+      if (res.ok) return set({ settings: res.data, loadError: null })
+      set({ loadError: res.error.message })
+      deps.toasts.getState().error(res.error, 'Could not read settings')
     },
     async save(patch, what = 'Settings') {
       const res = await deps.platform.request('settings.set', patch)

@@ -3,7 +3,8 @@
  * stores on the fake platform, answering the routes every page asks for with plain contract
  * values. A test overrides any handler.
  */
-import { render, type RenderResult } from '@testing-library/react'
+import { act, render, screen, waitFor, type RenderResult } from '@testing-library/react'
+import { expect } from 'vitest'
 import type { ReactNode } from 'react'
 import { App } from '../App'
 import type { OutputOf } from '../../../shared/contract/routes'
@@ -92,6 +93,7 @@ export function baseHandlers(): FakeHandlers {
     'pipelines.get': ({ name }) => ({ ...summary(name), text: ROUTER, format: 'json' }),
     'pipelines.validate': () => ({ ok: true, diagnostics: [] }),
     'pipelines.versions': () => ({ versions: [] }),
+    'pipelines.examples': () => ({ examples: [] }),
     'settings.get': () => DEFAULT_SETTINGS,
     'models.list': () => ({ runtime: [], local: [], pulls: [] }),
     'models.ollama_status': () => ({
@@ -137,4 +139,35 @@ export function renderApp(handlers: FakeHandlers = {}, ui: ReactNode = <App />):
 export function go(page: string): void {
   window.location.hash = `#/${page}`
   window.dispatchEvent(new HashChangeEvent('hashchange'))
+}
+
+/** Renders the app, waits until it is ready, and opens `page` (as the navigation does). */
+export async function openPage(page: string, handlers: FakeHandlers = {}): Promise<Rendered> {
+  const r = renderApp(handlers)
+  await waitFor(() =>
+    expect(document.querySelector('.app')?.getAttribute('data-app-state')).toBe('ready')
+  )
+  act(() => go(page))
+  await screen.findByTestId(`page-${page.split('/')[0]}`)
+  return r
+}
+
+/** A promise settled from outside: a route that has not answered yet (the loading state). */
+export function deferred<T>(): {
+  promise: Promise<T>
+  resolve(value: T): void
+  reject(err: unknown): void
+} {
+  let resolve: (value: T) => void = () => {}
+  let reject: (err: unknown) => void = () => {}
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  return { promise, resolve, reject }
+}
+
+/** The error toasts' texts (role alert). */
+export function alerts(): string[] {
+  return screen.queryAllByRole('alert').map((a) => a.textContent ?? '')
 }

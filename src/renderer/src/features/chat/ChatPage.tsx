@@ -1,13 +1,13 @@
 /**
- * @module The chat tester: pick a pipeline, chat with streaming, and see each answer's route as
- * a table and on the graph.
+ * @module The chat tester: pick a pipeline (each keeps its conversation), chat with streaming,
+ * and see each answer's route as a table and on the graph.
  */
 import { useEffect, useRef, useState } from 'react'
 import { EmptyState } from '../../components/EmptyState'
 import { PipelineGraph } from '../../components/lazy'
-import { RouteView } from '../../components/RouteView'
 import { useComposition } from '../../lib/use-composition'
 import { useS, useStores } from '../../stores'
+import { Message } from './Message'
 
 /** The Chat page. */
 export function ChatPage(): React.JSX.Element {
@@ -23,9 +23,10 @@ export function ChatPage(): React.JSX.Element {
     if (!c.pipeline && pipelines.length)
       chat.setPipeline((pipelines.find((p) => p.isDefault) ?? pipelines[0])!.name)
   }, [c.pipeline, pipelines, chat])
+  // Follow the answer as it streams, and once more when it ends (its route table opens then).
   useEffect(() => {
     log.current?.scrollTo({ top: log.current.scrollHeight })
-  }, [c.turns])
+  }, [c.turns, c.running])
 
   const selectedTurn = c.selected !== null ? c.turns[c.selected] : undefined
   const route = selectedTurn?.trace?.route ?? []
@@ -52,6 +53,8 @@ export function ChatPage(): React.JSX.Element {
           <select
             value={c.pipeline ?? ''}
             onChange={(e) => chat.setPipeline(e.target.value)}
+            disabled={c.running}
+            title={c.running ? 'Stop the answer to switch pipelines' : undefined}
             data-testid="chat-pipeline"
           >
             {pipelines.map((p) => (
@@ -94,38 +97,21 @@ export function ChatPage(): React.JSX.Element {
         <div className="chat-log" ref={log} data-testid="chat-log" aria-live="polite">
           {c.turns.length === 0 && (
             <p className="muted">
-              Ask something. Each answer shows the nodes it passed and why; click an answer to
-              highlight its route on the graph.
+              Ask something. Answers show the nodes they passed: open an answer&apos;s Route to see
+              why, highlighted on the graph. Each pipeline keeps its own conversation.
             </p>
           )}
-          {c.turns.map((t, i) =>
-            t.role === 'user' ? (
-              <div key={i} className="msg user">
-                {t.content}
-              </div>
-            ) : (
-              <div
-                key={i}
-                className={`msg assistant${c.selected === i ? ' selected' : ''}`}
-                data-testid="assistant-message"
-              >
-                <button
-                  className="msg-body ghost"
-                  onClick={() => chat.select(i)}
-                  aria-pressed={c.selected === i}
-                  title="Highlight this answer's route on the graph"
-                >
-                  {t.content || (t.streaming ? '…' : '')}
-                </button>
-                {t.error && (
-                  <div className="bad small msg-error">
-                    {t.error.message} ({t.error.code})
-                  </div>
-                )}
-                {t.trace && <RouteView trace={t.trace} />}
-              </div>
-            )
-          )}
+          {c.turns.map((t, i) => (
+            <Message
+              key={i}
+              turn={t}
+              selected={c.selected === i}
+              last={i === c.turns.length - 1}
+              running={c.running}
+              onRoute={() => chat.select(c.selected === i ? null : i)}
+              onRegenerate={() => void chat.regenerate()}
+            />
+          ))}
         </div>
         <div className="chat-graph">
           <PipelineGraph composition={composition} route={route} height={300} />

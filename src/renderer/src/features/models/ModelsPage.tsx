@@ -26,7 +26,9 @@ export function ModelsPage(): React.JSX.Element {
       <h1 tabIndex={-1}>Models</h1>
       <section className="card-section">
         <h2>Running</h2>
-        {m.runtime.length === 0 ? (
+        {!m.loaded ? (
+          <p className="muted">Loading…</p>
+        ) : m.runtime.length === 0 ? (
           <EmptyState title="No model is running">
             Models start when a pipeline needs them. Load one ahead of time from here once a
             pipeline uses it.
@@ -91,7 +93,9 @@ export function ModelsPage(): React.JSX.Element {
 
       <section className="card-section">
         <h2>On this computer</h2>
-        {m.local.length === 0 ? (
+        {!m.loaded ? (
+          <p className="muted">Loading…</p>
+        ) : m.local.length === 0 ? (
           <EmptyState title="No model files yet">
             Download a GGUF file below (for example from the starter catalog on the welcome screen),
             or pull an Ollama model.

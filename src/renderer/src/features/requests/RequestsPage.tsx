@@ -202,7 +202,9 @@ export function RequestsPage(): React.JSX.Element {
             .join(', ')}
           .
         </EmptyState>
-      ) : t.traces.length === 0 && !t.loading ? (
+      ) : t.traces.length === 0 && t.loading ? (
+        <p className="muted">Loading…</p>
+      ) : t.traces.length === 0 ? (
         <EmptyState title="No requests logged" action={<a href="#/chat">Open the chat tester</a>}>
           Every request to the endpoint (and every chat here) is logged with its route. Send one
           from the chat tester or a client; it appears here at once.

@@ -147,6 +147,7 @@ export function SecretsPage(): React.JSX.Element {
   const functions = useS(s.secrets, (x) => x.functions)
   const secrets = useS(s.secrets, (x) => x.secrets)
   const storage = useS(s.secrets, (x) => x.storage)
+  const loaded = useS(s.secrets, (x) => x.loaded)
   const sources = useS(s.secrets, (x) => x.sources)
   useEffect(() => {
     void s.secrets.getState().refresh()
@@ -214,7 +215,9 @@ export function SecretsPage(): React.JSX.Element {
           </p>
         )}
         <SecretForm />
-        {secrets.length === 0 ? (
+        {!loaded ? (
+          <p className="muted">Loading…</p>
+        ) : secrets.length === 0 ? (
           <EmptyState title="No secrets stored">
             Set <code>NAME.VARIABLE</code> above; a composition declaring{' '}
             <code>

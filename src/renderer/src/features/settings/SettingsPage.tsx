@@ -161,13 +161,19 @@ function ModelsSection(props: { settings: Settings }): React.JSX.Element {
 export function SettingsPage(): React.JSX.Element {
   const s = useStores()
   const settings = useS(s.settings, (x) => x.settings)
+  const loadError = useS(s.settings, (x) => x.loadError)
   useEffect(() => {
     void s.settings.getState().refresh()
   }, [s.settings])
   return (
     <div className="page" data-testid="page-settings">
       <h1 tabIndex={-1}>Settings</h1>
-      {!settings ? (
+      {!settings && loadError ? (
+        <p className="banner error" data-testid="settings-error">
+          The settings could not be read: {loadError}{' '}
+          <button onClick={() => void s.settings.getState().refresh()}>Try again</button>
+        </p>
+      ) : !settings ? (
         <p className="muted">Loading…</p>
       ) : (
         <>
