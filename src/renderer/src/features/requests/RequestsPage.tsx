@@ -10,6 +10,7 @@ import { formatMs, formatTime } from '../../lib/format'
 import { useComposition } from '../../lib/use-composition'
 import { useS, useStores } from '../../stores'
 import { replayMessages } from '../../stores/traces-store'
+import { AddToEvalSet } from '../eval/AddToEvalSet'
 
 function Detail(): React.JSX.Element | null {
   const s = useStores()
@@ -27,6 +28,7 @@ function Detail(): React.JSX.Element | null {
         </h3>
         <span className={trace.status === 'ok' ? 'ok' : 'bad'}>{trace.status}</span>
         <span className="grow" />
+        <AddToEvalSet key={trace.id} trace={trace} />
         <button
           className="primary"
           disabled={!messages || replay?.running}
