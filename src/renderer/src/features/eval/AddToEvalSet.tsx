@@ -80,7 +80,6 @@ export function AddToEvalSet(props: { trace: Trace }): React.JSX.Element {
           value={set}
           onChange={(e) => setSet(e.target.value.trim())}
           placeholder="new or existing set"
-          className="narrow"
           data-testid="eval-set-name"
           aria-invalid={set !== '' && !valid}
         />

@@ -1,20 +1,27 @@
 /**
  * @module A confusion matrix drawn as a grid: rows are the expected routes, columns the routes
- * taken, each cell the number of cases; the diagonal (routed right) is highlighted, and a cell's
+ * taken (a route only ever taken gets an empty row, so the grid stays square), each cell the number of cases; the diagonal (routed right) is highlighted, and a cell's
  * shade grows with its share of its row.
  */
 import type { EvalReport } from '../../../../shared/eval/score'
 
-/** Row labels (expected) and column labels (expected first, then routes only ever taken). */
+/** Labels a request took when it had no labelled route or failed: columns only. */
+const SPECIAL = new Set(['(none)', '(error)'])
+
+/**
+ * Row labels (every route expected or taken, so the grid is square over the routes) and column
+ * labels (the same, then `(none)` and `(error)` when some case ended there).
+ */
 export function confusionLabels(confusion: EvalReport['routing']['confusion']): {
   rows: string[]
   cols: string[]
 } {
-  const rows = Object.keys(confusion).sort()
-  const extra = new Set<string>()
-  for (const r of rows)
-    for (const a of Object.keys(confusion[r] ?? {})) if (!rows.includes(a)) extra.add(a)
-  return { rows, cols: [...rows, ...[...extra].sort()] }
+  const routes = new Set(Object.keys(confusion))
+  const special = new Set<string>()
+  for (const row of Object.values(confusion))
+    for (const a of Object.keys(row)) (SPECIAL.has(a) ? special : routes).add(a)
+  const rows = [...routes].sort()
+  return { rows, cols: [...rows, ...[...special].sort()] }
 }
 
 export function ConfusionGrid(props: {
@@ -22,7 +29,7 @@ export function ConfusionGrid(props: {
   label?: string
 }): React.JSX.Element {
   const { rows, cols } = confusionLabels(props.confusion)
-  if (rows.length === 0)
+  if (Object.keys(props.confusion).length === 0)
     return <p className="muted small">No case expects a route, so there is no matrix.</p>
   return (
     <div className="confusion-wrap">

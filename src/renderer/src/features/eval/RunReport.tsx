@@ -3,6 +3,7 @@
  * precision and recall, and the failed cases with why; for a run against a second target, both
  * reports side by side and the cases whose outcome changed.
  */
+import { useEffect, useRef } from 'react'
 import type { EvalReport } from '../../../../shared/eval/score'
 import { formatMs, formatTime } from '../../lib/format'
 import type { EvalRun } from '../../stores/evals-store'
@@ -156,8 +157,13 @@ function Changed(props: { run: EvalRun }): React.JSX.Element {
 /** A stored run in full. */
 export function RunReport(props: { run: EvalRun; onClose?: () => void }): React.JSX.Element {
   const { run } = props
+  const ref = useRef<HTMLElement>(null)
+  // A run opens below the editor and the history: bring it into view.
+  useEffect(() => {
+    ref.current?.scrollIntoView?.({ block: 'start' })
+  }, [run.id])
   return (
-    <section className="eval-run" data-testid="eval-run" aria-label="Run report">
+    <section className="eval-run" data-testid="eval-run" aria-label="Run report" ref={ref}>
       <div className="toolbar wrap">
         <h3 className="title">
           Run of {run.set} on {targetLabel(run.target)}
