@@ -3,9 +3,8 @@
  * the editor with marks at the line that is wrong, runs against one pipeline or two (or stored
  * versions) with live progress, the run history with accuracy up or down, and a run's report.
  */
-import { useEffect, useState } from 'react'
+import { lazy, Suspense, useEffect, useState } from 'react'
 import type { EvalTarget } from '../../../../shared/contract/evals'
-import { CodeEditor } from '../../components/CodeEditor'
 import { EmptyState } from '../../components/EmptyState'
 import { formatTime } from '../../lib/format'
 import { useS, useStores } from '../../stores'
@@ -13,6 +12,11 @@ import { accuracyDelta, percent, targetLabel } from './format'
 import { RunReport } from './RunReport'
 import { TargetPicker } from './TargetPicker'
 import './eval.css'
+
+// CodeMirror is its own chunk, fetched when a set is first opened (not with the first page).
+const CodeEditor = lazy(() =>
+  import('../../components/CodeEditor').then((m) => ({ default: m.CodeEditor }))
+)
 
 const EXAMPLE = '{"id": "inv-1", "input": "my invoice is wrong", "expect": {"route": "billing"}}'
 
@@ -214,13 +218,15 @@ function SetDetail(): React.JSX.Element | null {
         <code>expect</code> key is optional (route, contains, not_contains, matches, json_schema,
         max_ms).
       </p>
-      <CodeEditor
-        value={draft.text}
-        format="json"
-        diagnostics={draft.diagnostics}
-        onChange={(text) => api.setText(text)}
-        label={`Cases of ${draft.name} (JSONL)`}
-      />
+      <Suspense fallback={<p className="muted">Loading the editor…</p>}>
+        <CodeEditor
+          value={draft.text}
+          format="json"
+          diagnostics={draft.diagnostics}
+          onChange={(text) => api.setText(text)}
+          label={`Cases of ${draft.name} (JSONL)`}
+        />
+      </Suspense>
       {draft.diagnostics.length > 0 && (
         <ul className="diagnostics" data-testid="diagnostics">
           {draft.diagnostics.map((d, i) => (
