@@ -85,6 +85,10 @@ function check(text: string): { diagnostics: PipelineDiagnostic[]; cases: number
 
 /** The evaluation store. */
 export function createEvalsStore(deps: StoreDeps): EvalsStore {
+  // A run's events can overtake the answer to `evals.run` (a small set ends in milliseconds):
+  // while a start is in flight, events of an unknown run are taken as its own.
+  let starting = 0
+  const ended = new Set<string>()
   return createStore<EvalsState>((set, get) => ({
     sets: [],
     loaded: false,
@@ -177,12 +181,19 @@ export function createEvalsStore(deps: StoreDeps): EvalsStore {
     async start(target, against) {
       const draft = get().draft
       if (!draft) return
+      starting++
       const data = await call(deps, 'Could not start the run', 'evals.run', {
         set: draft.name,
         target,
         ...(against ? { against } : {})
-      })
+      }).finally(() => starting--)
       if (!data) return
+      if (ended.has(data.id)) {
+        // It finished before its id came back: show it, as `eval.done` would have.
+        set({ active: null })
+        await Promise.all([get().loadRuns(draft.name), get().openRun(data.id)])
+        return
+      }
       // Progress may have arrived before this answer: keep what it says.
       const seen = get().active
       set({
@@ -212,12 +223,13 @@ export function createEvalsStore(deps: StoreDeps): EvalsStore {
     attach() {
       const offProgress = deps.platform.on('eval.progress', (p) => {
         const active = get().active
-        const setName = active?.id === p.id ? active.set : (get().draft?.name ?? '')
-        if (active && active.id !== p.id) return
+        if (active ? active.id !== p.id : starting === 0) return
+        const setName = active?.set ?? get().draft?.name ?? ''
         set({ active: { id: p.id, set: setName, done: p.done, total: p.total, passed: p.passed } })
       })
       const offDone = deps.platform.on('eval.done', (summary) => {
         const mine = get().active?.id === summary.id
+        if (starting > 0) ended.add(summary.id)
         if (mine) set({ active: null })
         void get().refresh()
         if (get().draft?.name === summary.set) {
