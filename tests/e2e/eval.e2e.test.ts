@@ -25,8 +25,8 @@ if (!CHROMIUM)
     'e2e skipped: no Chromium found (apt-get install chromium, or set CHROMIUM_PATH); LLMNET_E2E_REQUIRED=1 makes this a failure'
   )
 
-/** A router sending money questions to billing and the rest to tech. */
-const router = (upstream: string): string =>
+/** A router sending money questions to billing and the rest to tech; `billing` renames that node. */
+const router = (upstream: string, billing = 'billing'): string =>
   JSON.stringify(
     {
       models: {
@@ -36,7 +36,7 @@ const router = (upstream: string): string =>
       architecture: [
         { name: 'router', layer: 0, model: 'small', adapter: 'openai-api', 'output-to': [1] },
         {
-          name: 'billing',
+          name: billing,
           layer: 1,
           model: 'chat',
           adapter: 'openai-api',
@@ -77,8 +77,13 @@ describe.skipIf(!CHROMIUM)('evaluation sets in the UI against llmnet serve --ui'
       const user = [...msgs].reverse().find((m) => m.role === 'user')?.content ?? ''
       const schema = req.body?.response_format?.json_schema?.schema
       if (schema) {
+        const options = schema.properties.route.enum as string[]
         const want = /invoice|refund|charge/.test(user) ? 'billing' : 'tech'
-        return { content: JSON.stringify({ route: want }) }
+        return {
+          content: JSON.stringify({
+            route: options.includes(want) ? want : options.find((o) => o !== 'tech')
+          })
+        }
       }
       return { content: `Happy to help with: ${user}` }
     })
@@ -193,6 +198,65 @@ describe.skipIf(!CHROMIUM)('evaluation sets in the UI against llmnet serve --ui'
       await page.screenshot({ path: path.join(ARTIFACTS, `eval-report-${scheme}.png`) })
       await page.evaluate(`document.querySelector('[data-testid="page-eval"]').scrollIntoView()`)
       await page.screenshot({ path: path.join(ARTIFACTS, `eval-sets-${scheme}.png`) })
+    }
+    await page.emulateMedia({ colorScheme: 'light' })
+  }, 120_000)
+
+  it('runs the set on the edited pipeline against its first version: both side by side, the changed case, accuracy down', async () => {
+    // v2 renames billing to invoices: the invoice case now takes "invoices" and fails.
+    const saved = await page.evaluate<{ ok: boolean }>(
+      `fetch('/api/pipelines.save', { method: 'POST', headers: { 'content-type': 'application/json' }, body: ${JSON.stringify(
+        JSON.stringify({
+          name: 'e2e-router',
+          text: router(fixtures.upstream.url, 'invoices'),
+          format: 'json'
+        })
+      )} }).then((r) => r.json())`
+    )
+    expect(saved.ok).toBe(true)
+    await page.click('[data-testid="eval-run"] button:has-text("Close")')
+    await page.check('[data-testid="compare"]')
+    await page.selectOption('[data-testid="against-pipeline"]', 'e2e-router')
+    await expect
+      .poll(() => page.locator('[data-testid="against-version"] option').allTextContents())
+      .toEqual(['as served', 'v2', 'v1'])
+    await page.selectOption('[data-testid="against-version"]', '1')
+    await page.click('[data-testid="run-set"]')
+    const reports = page.locator('[data-testid="eval-report"]')
+    await expect.poll(() => reports.count(), { timeout: 30_000 }).toBe(2)
+    await expect(reports.nth(0).locator('h4').textContent()).resolves.toBe('e2e-router')
+    await expect(reports.nth(1).locator('h4').textContent()).resolves.toBe('e2e-router@v1')
+    await expect(
+      reports.nth(0).locator('[data-testid="report-accuracy"]').textContent()
+    ).resolves.toContain('0.0 %')
+    await expect(
+      reports.nth(1).locator('[data-testid="report-accuracy"]').textContent()
+    ).resolves.toContain('50.0 %')
+    await expect(
+      reports
+        .nth(0)
+        .locator(
+          '[data-testid="confusion-grid"] td[data-expected="billing"][data-actual="invoices"]'
+        )
+        .textContent()
+    ).resolves.toBe('1')
+    const changed = page.locator('[data-testid="changed-cases"] tbody tr')
+    await expect(changed.count()).resolves.toBe(1)
+    await expect(changed.first().textContent()).resolves.toMatch(
+      /failed · invoices.*passed · billing/
+    )
+    const history = page.locator('[data-testid="run-history"] tbody tr')
+    await expect(history.count()).resolves.toBe(2)
+    await expect(history.first().textContent()).resolves.toContain('vs e2e-router@v1')
+    await expect(history.first().locator('[data-testid="run-delta"]').textContent()).resolves.toBe(
+      '▼ down 50 pts'
+    )
+    const dismiss = page.locator('.toast button')
+    while ((await dismiss.count()) > 0) await dismiss.first().click()
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme })
+      await page.evaluate(`document.querySelector('[data-testid="eval-run"]').scrollIntoView()`)
+      await page.screenshot({ path: path.join(ARTIFACTS, `eval-compare-${scheme}.png`) })
     }
     await page.emulateMedia({ colorScheme: 'light' })
   }, 120_000)

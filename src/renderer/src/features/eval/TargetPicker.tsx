@@ -13,10 +13,11 @@ export function TargetPicker(props: {
   const pipelines = useS(s.pipelines, (p) => p.list.map((x) => x.name))
   const pipeline = props.value?.pipeline ?? ''
   const versions = useS(s.evals, (e) => (pipeline ? e.versions[pipeline] : undefined))
+  // Reloaded when the library serves a new version (the list follows pipeline events).
+  const served = useS(s.pipelines, (p) => p.list.find((x) => x.name === pipeline)?.version ?? null)
   useEffect(() => {
-    if (pipeline && !s.evals.getState().versions[pipeline])
-      void s.evals.getState().loadVersions(pipeline)
-  }, [pipeline, s.evals])
+    if (pipeline) void s.evals.getState().loadVersions(pipeline)
+  }, [pipeline, served, s.evals])
   return (
     <fieldset className="eval-target" data-testid={props.testid}>
       <legend>{props.label}</legend>
