@@ -103,10 +103,6 @@ describe.skipIf(!CHROMIUM)('evaluation sets in the UI against llmnet serve --ui'
     if (tmp) rmSync(tmp, { recursive: true, force: true })
   })
 
-  it('fails when Chromium is required but missing', () => {
-    expect(REQUIRED && !CHROMIUM).toBe(false)
-  })
-
   it('chat → add to a set from Requests (taken and corrected route) → run on the Eval page → the confusion grid', async () => {
     const saved = await page.evaluate<{ ok: boolean }>(
       `fetch('/api/pipelines.save', { method: 'POST', headers: { 'content-type': 'application/json' }, body: ${JSON.stringify(
@@ -257,7 +253,19 @@ describe.skipIf(!CHROMIUM)('evaluation sets in the UI against llmnet serve --ui'
       await page.emulateMedia({ colorScheme: scheme })
       await page.evaluate(`document.querySelector('[data-testid="eval-run"]').scrollIntoView()`)
       await page.screenshot({ path: path.join(ARTIFACTS, `eval-compare-${scheme}.png`) })
+      const overflow = await page.evaluate<number>(
+        'document.documentElement.scrollWidth - document.documentElement.clientWidth'
+      )
+      expect(overflow, `the Eval page (${scheme}) overflows horizontally`).toBeLessThanOrEqual(0)
     }
     await page.emulateMedia({ colorScheme: 'light' })
   }, 120_000)
+})
+
+describe.runIf(REQUIRED && !CHROMIUM)('required e2e prerequisites', () => {
+  it('has Chromium', () => {
+    expect(CHROMIUM, 'LLMNET_E2E_REQUIRED=1 but no Chromium: apt-get install chromium').toEqual(
+      expect.any(String)
+    )
+  })
 })

@@ -68,4 +68,14 @@ describe('evals store', () => {
     expect(d.diagnostics.map((x) => [x.severity, x.line])).toEqual([['error', 5]])
     expect(await s.evals.getState().save()).toBe(false)
   })
+
+  it('a new set with a taken name opens that set instead of a blank one', async () => {
+    const { s } = held()
+    await s.evals.getState().refresh()
+    s.evals.getState().newSet('support')
+    await until(() => s.evals.getState().draft?.text === CASES)
+    expect(s.evals.getState().draft?.isNew).toBe(false)
+    s.evals.getState().newSet('fresh')
+    expect(s.evals.getState().draft).toMatchObject({ name: 'fresh', isNew: true, text: '' })
+  })
 })

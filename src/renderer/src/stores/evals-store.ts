@@ -127,6 +127,8 @@ export function createEvalsStore(deps: StoreDeps): EvalsStore {
       await get().loadRuns(name)
     },
     newSet(name) {
+      // An existing name opens that set: a blank draft saved over it would lose its cases.
+      if (get().sets.some((x) => x.name === name)) return void get().open(name)
       set({
         draft: { name, text: '', savedText: '', isNew: true, diagnostics: [], cases: 0 },
         runs: [],
