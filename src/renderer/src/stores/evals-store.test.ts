@@ -78,4 +78,20 @@ describe('evals store', () => {
     s.evals.getState().newSet('fresh')
     expect(s.evals.getState().draft).toMatchObject({ name: 'fresh', isNew: true, text: '' })
   })
+
+  it('cancel stops the run it started; the cancelled end clears the progress', async () => {
+    const { s, evals, release } = held()
+    await s.evals.getState().open('support')
+    const started = s.evals.getState().start({ pipeline: 'support' })
+    await until(() => evals.runs.length === 1)
+    release()
+    await started
+    const id = s.evals.getState().active!.id
+    await s.evals.getState().cancel()
+    expect(s.platform.calls.at(-1)).toEqual({ route: 'evals.cancel', input: { id } })
+    expect(evals.runs[0]!.status).toBe('cancelled')
+    const { report: _r, againstReport: _a, changed: _c, ...summary } = evals.runs[0]!
+    s.platform.emit('eval.done', summary)
+    expect(s.evals.getState().active).toBeNull()
+  })
 })

@@ -57,7 +57,7 @@ function Progress(): React.JSX.Element | null {
   if (!active) return null
   return (
     <div className="eval-progress" data-testid="eval-progress" role="status">
-      <progress value={active.done} max={Math.max(active.total, 1)} />
+      <progress value={active.done} max={Math.max(active.total, 1)} aria-label="Cases run" />
       <span>
         {active.done} of {active.total} cases · {active.passed} passed
       </span>
