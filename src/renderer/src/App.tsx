@@ -6,6 +6,7 @@
 import { useEffect, useRef } from 'react'
 import { StatusBar } from './components/StatusBar'
 import { Toasts } from './components/Toasts'
+import { EvalPage } from './features/eval/EvalPage'
 import { ChatPage } from './features/chat/ChatPage'
 import { WelcomePage } from './features/first-run/WelcomePage'
 import { ModelsPage } from './features/models/ModelsPage'
@@ -33,6 +34,7 @@ const NAV: { page: Page; label: string }[] = [
   { page: 'secrets', label: 'Hooks & secrets' },
   { page: 'chat', label: 'Chat' },
   { page: 'requests', label: 'Requests' },
+  { page: 'eval', label: 'Eval' },
   { page: 'settings', label: 'Settings' }
 ]
 
@@ -48,6 +50,8 @@ function Current(props: { page: Page; rest: string[] }): React.JSX.Element {
       return <ChatPage />
     case 'requests':
       return <RequestsPage />
+    case 'eval':
+      return <EvalPage />
     case 'settings':
       return <SettingsPage />
     case 'welcome':

@@ -1,7 +1,8 @@
 /** Page objects: one place that knows the UI's labels and test ids. */
 import type { Page } from 'playwright-core'
 
-export type NavTarget = 'pipelines' | 'models' | 'secrets' | 'chat' | 'requests' | 'settings'
+export type NavTarget =
+  'pipelines' | 'models' | 'secrets' | 'chat' | 'requests' | 'eval' | 'settings'
 
 /** The app shell. */
 export class AppPage {

@@ -12,6 +12,7 @@ export const PAGES = [
   'secrets',
   'chat',
   'requests',
+  'eval',
   'settings',
   'welcome'
 ] as const

@@ -6,6 +6,7 @@ import type { StoreApi } from 'zustand/vanilla'
 import type { Platform } from '../platform/client'
 import { createAppStore } from './app-store'
 import { createChatStore } from './chat-store'
+import { createEvalsStore } from './evals-store'
 import { createFirstRunStore } from './first-run-store'
 import { createModelsStore } from './models-store'
 import { createPipelinesStore } from './pipelines-store'
@@ -33,7 +34,8 @@ export function createStores(platform: Platform) {
     secrets: createSecretsStore(deps),
     chat: createChatStore(deps),
     traces: createTracesStore(deps),
-    settings: createSettingsStore(deps)
+    settings: createSettingsStore(deps),
+    evals: createEvalsStore(deps)
   }
   return stores
 }
@@ -49,7 +51,8 @@ export function startStores(s: Stores): () => void {
     s.secrets.getState().attach(),
     s.traces.getState().attach(),
     s.settings.getState().attach(),
-    s.firstRun.getState().attach()
+    s.firstRun.getState().attach(),
+    s.evals.getState().attach()
   ]
   void s.app.getState().refreshServer()
   void s.pipelines.getState().refresh()

@@ -11,6 +11,7 @@ import { formatMs, formatTime } from '../../lib/format'
 import { useComposition } from '../../lib/use-composition'
 import { useS, useStores } from '../../stores'
 import { replayMessages } from '../../stores/traces-store'
+import { AddToEvalSet } from '../eval/AddToEvalSet'
 
 function Detail(): React.JSX.Element | null {
   const s = useStores()
@@ -31,6 +32,7 @@ function Detail(): React.JSX.Element | null {
           from {trace.app ? <strong>{trace.app}</strong> : 'an unnamed client'}
         </span>
         <span className="grow" />
+        <AddToEvalSet key={trace.id} trace={trace} />
         <button
           className="primary"
           disabled={!messages || replay?.running}

@@ -1,0 +1,248 @@
+/**
+ * @module Evaluation sets: the list (with each set's last run), one set's JSONL draft validated
+ * as it is typed (the same parser main uses, so marks sit at the line main would refuse), saving,
+ * adding a case from a trace, runs with live progress (`eval.progress`, `eval.done`), the run
+ * history of a set and one run's stored report.
+ */
+import type { z } from 'zod'
+import { createStore, type StoreApi } from 'zustand/vanilla'
+import type {
+  EvalRunSchema,
+  EvalRunSummarySchema,
+  EvalSetSummarySchema,
+  EvalTarget
+} from '../../../shared/contract/evals'
+import { parseEvalCases } from '../../../shared/eval/cases'
+import type { PipelineDiagnostic } from '../lib/diagnostics'
+import { call, type StoreDeps } from './call'
+
+export type EvalSetSummary = z.infer<typeof EvalSetSummarySchema>
+export type EvalRunSummary = z.infer<typeof EvalRunSummarySchema>
+export type EvalRun = z.infer<typeof EvalRunSchema>
+
+export interface EvalDraft {
+  name: string
+  text: string
+  /** The text as last loaded or saved; `text !== savedText` means unsaved changes. */
+  savedText: string
+  isNew: boolean
+  diagnostics: PipelineDiagnostic[]
+  /** Cases the text holds now (valid lines). */
+  cases: number
+}
+
+/** A run started here and not finished yet. */
+export interface ActiveRun {
+  id: string
+  set: string
+  done: number
+  total: number
+  passed: number
+}
+
+export interface EvalsState {
+  sets: EvalSetSummary[]
+  loaded: boolean
+  loading: boolean
+  /** Why the list could not be loaded (shown in place of the list). */
+  error: string | null
+  draft: EvalDraft | null
+  /** The open set's run history, newest first. */
+  runs: EvalRunSummary[]
+  active: ActiveRun | null
+  /** The run shown in full. */
+  run: EvalRun | null
+  /** Stored versions by pipeline name (library pipelines have them; files have none). */
+  versions: Record<string, number[]>
+  loadVersions(pipeline: string): Promise<void>
+  refresh(): Promise<void>
+  open(name: string): Promise<void>
+  newSet(name: string): void
+  close(): void
+  setText(text: string): void
+  save(): Promise<boolean>
+  remove(name: string): Promise<void>
+  /** Appends a case from a trace; `route` corrects the expected route. */
+  addCase(set: string, traceId: string, route?: string): Promise<boolean>
+  start(target: EvalTarget, against?: EvalTarget): Promise<void>
+  cancel(): Promise<void>
+  loadRuns(set: string): Promise<void>
+  openRun(id: string): Promise<void>
+  closeRun(): void
+  attach(): () => void
+}
+
+export type EvalsStore = StoreApi<EvalsState>
+
+/** Diagnostics of a draft, from the shared parser; an empty text is an empty set, not an error. */
+function check(text: string): { diagnostics: PipelineDiagnostic[]; cases: number } {
+  const parsed = parseEvalCases(text)
+  return {
+    diagnostics: parsed.diagnostics.map((d) => ({ ...d, path: [...d.path] })),
+    cases: parsed.cases.length
+  }
+}
+
+/** The evaluation store. */
+export function createEvalsStore(deps: StoreDeps): EvalsStore {
+  // A run's events can overtake the answer to `evals.run` (a small set ends in milliseconds):
+  // while a start is in flight, events of an unknown run are taken as its own.
+  let starting = 0
+  const ended = new Set<string>()
+  return createStore<EvalsState>((set, get) => ({
+    sets: [],
+    loaded: false,
+    loading: false,
+    error: null,
+    draft: null,
+    runs: [],
+    active: null,
+    run: null,
+    versions: {},
+    async loadVersions(pipeline) {
+      // A quiet call: a watched-file pipeline has no versions, which is not an error to show.
+      const res = await deps.platform.request('pipelines.versions', { name: pipeline })
+      const list = res.ok ? res.data.versions.map((v) => v.version).sort((a, b) => b - a) : []
+      set({ versions: { ...get().versions, [pipeline]: list } })
+    },
+    async refresh() {
+      set({ loading: true })
+      const res = await deps.platform.request('evals.list')
+      if (res.ok) set({ sets: res.data.sets, loaded: true, loading: false, error: null })
+      else set({ loading: false, loaded: true, error: res.error.message })
+    },
+    async open(name) {
+      const data = await call(deps, `Could not open the set ${name}`, 'evals.get', { name })
+      if (!data) return
+      set({
+        draft: {
+          name,
+          text: data.text,
+          savedText: data.text,
+          isNew: false,
+          ...check(data.text)
+        },
+        run: null
+      })
+      await get().loadRuns(name)
+    },
+    newSet(name) {
+      // An existing name opens that set: a blank draft saved over it would lose its cases.
+      if (get().sets.some((x) => x.name === name)) return void get().open(name)
+      set({
+        draft: { name, text: '', savedText: '', isNew: true, diagnostics: [], cases: 0 },
+        runs: [],
+        run: null
+      })
+    },
+    close() {
+      set({ draft: null, runs: [], run: null })
+    },
+    setText(text) {
+      const draft = get().draft
+      if (draft) set({ draft: { ...draft, text, ...check(text) } })
+    },
+    async save() {
+      const draft = get().draft
+      if (!draft) return false
+      const res = await deps.platform.request('evals.save', { name: draft.name, text: draft.text })
+      if (!res.ok) {
+        const diagnostics = (res.error.details?.diagnostics ?? null) as PipelineDiagnostic[] | null
+        if (diagnostics) set({ draft: { ...draft, diagnostics } })
+        deps.toasts.getState().error(res.error, `Could not save ${draft.name}`)
+        return false
+      }
+      const now = get().draft
+      if (now?.name === draft.name)
+        set({ draft: { ...now, savedText: draft.text, isNew: false, cases: res.data.cases } })
+      deps.toasts.getState().push('info', `Saved ${draft.name} (${res.data.cases} cases)`)
+      await get().refresh()
+      return true
+    },
+    async remove(name) {
+      const data = await call(deps, `Could not delete ${name}`, 'evals.delete', { name })
+      if (!data) return
+      if (get().draft?.name === name) get().close()
+      await get().refresh()
+    },
+    async addCase(setName, traceId, route) {
+      const data = await call(deps, 'Could not add the case', 'evals.addCase', {
+        set: setName,
+        traceId,
+        ...(route ? { route } : {})
+      })
+      if (!data) return false
+      deps.toasts
+        .getState()
+        .push('info', `Added ${data.id} to ${data.set} (line ${data.line}, ${data.cases} cases)`)
+      await get().refresh()
+      if (get().draft?.name === setName && get().draft?.text === get().draft?.savedText)
+        await get().open(setName)
+      return true
+    },
+    async start(target, against) {
+      const draft = get().draft
+      if (!draft) return
+      starting++
+      const data = await call(deps, 'Could not start the run', 'evals.run', {
+        set: draft.name,
+        target,
+        ...(against ? { against } : {})
+      }).finally(() => starting--)
+      if (!data) return
+      if (ended.has(data.id)) {
+        // It finished before its id came back: show it, as `eval.done` would have.
+        set({ active: null })
+        await Promise.all([get().loadRuns(draft.name), get().openRun(data.id)])
+        return
+      }
+      // Progress may have arrived before this answer: keep what it says.
+      const seen = get().active
+      set({
+        active:
+          seen?.id === data.id
+            ? seen
+            : { id: data.id, set: draft.name, done: 0, total: data.total, passed: 0 },
+        run: null
+      })
+      await get().loadRuns(draft.name)
+    },
+    async cancel() {
+      const active = get().active
+      if (active) await call(deps, 'Could not cancel the run', 'evals.cancel', { id: active.id })
+    },
+    async loadRuns(name) {
+      const data = await call(deps, 'Could not list runs', 'evals.runs', { set: name, limit: 50 })
+      if (data && get().draft?.name === name) set({ runs: data.runs })
+    },
+    async openRun(id) {
+      const data = await call(deps, 'Could not open the run', 'evals.runGet', { id })
+      if (data) set({ run: data })
+    },
+    closeRun() {
+      set({ run: null })
+    },
+    attach() {
+      const offProgress = deps.platform.on('eval.progress', (p) => {
+        const active = get().active
+        if (active ? active.id !== p.id : starting === 0) return
+        const setName = active?.set ?? get().draft?.name ?? ''
+        set({ active: { id: p.id, set: setName, done: p.done, total: p.total, passed: p.passed } })
+      })
+      const offDone = deps.platform.on('eval.done', (summary) => {
+        const mine = get().active?.id === summary.id
+        if (starting > 0) ended.add(summary.id)
+        if (mine) set({ active: null })
+        void get().refresh()
+        if (get().draft?.name === summary.set) {
+          void get().loadRuns(summary.set)
+          if (mine) void get().openRun(summary.id)
+        }
+      })
+      return () => {
+        offProgress()
+        offDone()
+      }
+    }
+  }))
+}
