@@ -471,6 +471,7 @@ describe.skipIf(!CHROMIUM)('the UI against llmnet serve --ui', () => {
       'secrets',
       'chat',
       'requests',
+      'eval',
       'settings'
     ] as const
     const problems: string[] = []

@@ -25,6 +25,7 @@ const TITLES: Record<Page, string> = {
   chat: 'Chat',
   requests: 'Requests',
   settings: 'Settings',
+  eval: 'Eval',
   welcome: 'Welcome'
 }
 

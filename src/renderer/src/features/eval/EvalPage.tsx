@@ -180,7 +180,7 @@ function SetDetail(): React.JSX.Element | null {
   return (
     <section className="detail eval-set" data-testid="eval-set" aria-label={`Set ${draft.name}`}>
       <div className="toolbar wrap">
-        <h3 className="title">{draft.name}</h3>
+        <h2 className="title">{draft.name}</h2>
         <span className="muted small" data-testid="set-status">
           {draft.cases} {draft.cases === 1 ? 'case' : 'cases'}
           {errors.length > 0 && (
@@ -323,7 +323,7 @@ export function EvalPage(): React.JSX.Element {
   return (
     <div className="page eval-page" data-testid="page-eval">
       <div className="toolbar wrap">
-        <h2>Eval</h2>
+        <h1 tabIndex={-1}>Eval</h1>
         <span className="grow" />
         <NewSet />
       </div>

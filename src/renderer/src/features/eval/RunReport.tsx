@@ -165,10 +165,10 @@ export function RunReport(props: { run: EvalRun; onClose?: () => void }): React.
   return (
     <section className="eval-run" data-testid="eval-run" aria-label="Run report" ref={ref}>
       <div className="toolbar wrap">
-        <h3 className="title">
+        <h2 className="title">
           Run of {run.set} on {targetLabel(run.target)}
           {run.against && <> against {targetLabel(run.against)}</>}
-        </h3>
+        </h2>
         <span className="muted small">
           {formatTime(run.startedAt)}
           {run.durationMs !== null && <> · {formatMs(run.durationMs)}</>}
