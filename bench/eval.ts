@@ -131,7 +131,7 @@ async function evalRun(base: string, token: string, cases: string): Promise<numb
     concurrency: CONCURRENCY
   })
   for (;;) {
-    const run = await call('evals.runGet', { id: started.id })
+    const run = await call('evals.run_get', { id: started.id })
     if (run.status === 'done') {
       const report = run.report as { durationMs: number; errors: number; total: number }
       if (report.errors > 0)

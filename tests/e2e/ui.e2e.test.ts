@@ -542,7 +542,7 @@ describe.skipIf(!CHROMIUM)('the UI against llmnet serve --ui', () => {
     await page.getByRole('button', { name: 'Download', exact: true }).click()
     await app.toast(/source: unsupported model source/).waitFor()
     const refused = await page.evaluate<{ status: number; code: string }>(
-      `fetch('/api/models.pull', { method: 'POST', headers: { 'content-type': 'application/json' },
+      `fetch('/api/models.pull', { method: 'POST', headers: { 'content-type': 'application/json', 'x-llmnet-session': sessionStorage.getItem('llmnet.session') },
         body: JSON.stringify({ source: 's3://bucket/m.gguf', runner: 'llama-cpp' }) })
         .then(async (r) => ({ status: r.status, code: (await r.json()).error.code }))`
     )

@@ -39,6 +39,9 @@ export async function serveAppCommand(
   io: CliIO,
   untilSignal: () => Promise<string>
 ): Promise<number> {
+  // Caught from the start: a SIGTERM while the store opens or the server starts still shuts
+  // down cleanly instead of killing the process by the signal's default action.
+  const signalled = untilSignal()
   const host = flags.host
   const apiKey = checkExposure({ ...flags, host: host ?? '127.0.0.1' }, io)
   if (typeof apiKey === 'number') return apiKey
@@ -71,7 +74,7 @@ export async function serveAppCommand(
       },
       io,
       log,
-      untilSignal
+      () => signalled
     )
   }
   let uiDir: string | undefined
@@ -151,7 +154,7 @@ export async function serveAppCommand(
       })
     )
   }
-  const signal = await untilSignal()
+  const signal = await signalled
   const graceMs = Number(flags.shutdownGrace ?? 10) * 1000
   log('warn', 'server.stopping', `${signal}, shutting down (grace ${graceMs / 1000} s)`, {
     signal,

@@ -186,6 +186,9 @@ export async function serveCommand(
   io: CliIO,
   untilSignal: () => Promise<string>
 ): Promise<number> {
+  // Caught from the start: a SIGTERM during the model checks or before listening still shuts
+  // down cleanly instead of killing the process by the signal's default action.
+  const signalled = untilSignal()
   if (flags.envFile && !(await loadEnvFile(flags.envFile, io))) return EXIT.INVALID
   const apiKey = checkExposure(flags, io)
   if (typeof apiKey === 'number') return apiKey
@@ -244,7 +247,7 @@ export async function serveCommand(
   )
   io.stdout.write(`OpenAI-compatible API: ${server.url}/v1\n`)
   if (apiKey) io.stdout.write('API key required (Authorization: Bearer …)\n')
-  const signal = await untilSignal()
+  const signal = await signalled
   const graceMs = Number(flags.shutdownGrace ?? 10) * 1000
   // Printed once stop() has stopped accepting (its synchronous part).
   const stopped = runtime.stop({ graceMs })

@@ -11,7 +11,7 @@ import { parseEvalCases } from '../../../shared/eval/cases'
 import { changedCases, type EvalReport } from '../../../shared/eval/score'
 import type { Trace } from '../../../shared/trace'
 
-type EvalRunOut = OutputOf<'evals.runGet'>
+type EvalRunOut = OutputOf<'evals.run_get'>
 
 /** A route's fake handler: its output, or throw a `FakeError` to answer an error envelope. */
 export type FakeHandlers = {
@@ -83,7 +83,7 @@ export function createFakePlatform(handlers: FakeHandlers = {}): FakePlatform {
 /**
  * An in-memory `evals` domain over the same parser main uses: sets as JSONL text, `evals.save`
  * refused with the diagnostics when a line is invalid ("refused (400, with the diagnostics)",
- * contract/evals.ts), `evals.addCase` appending a case from a trace with the route it took or the
+ * contract/evals.ts), `evals.add_case` appending a case from a trace with the route it took or the
  * given one, `evals.run` answering at once with a running run ("returns its id at once") that
  * the test finishes with `finish` (then emits `eval.done` itself).
  */
@@ -143,7 +143,7 @@ export function fakeEvals(init: { sets?: Record<string, string>; traces?: Trace[
     },
     'evals.save': ({ name, text }) => ({ name, cases: save(name, text) }),
     'evals.delete': ({ name }) => ({ deleted: sets.delete(name) }),
-    'evals.addCase': ({ set, traceId, route }) => {
+    'evals.add_case': ({ set, traceId, route }) => {
       const t = traces.get(traceId)
       if (!t) throw new FakeError('not_found', `no stored trace with id "${traceId}"`)
       const expected =
@@ -191,7 +191,7 @@ export function fakeEvals(init: { sets?: Record<string, string>; traces?: Trace[
         .reverse()
         .map(summary)
     }),
-    'evals.runGet': ({ id }) => {
+    'evals.run_get': ({ id }) => {
       const r = runs.find((x) => x.id === id)
       if (!r) throw new FakeError('not_found', `no evaluation run "${id}"`)
       return r

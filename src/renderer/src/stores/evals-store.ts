@@ -166,7 +166,7 @@ export function createEvalsStore(deps: StoreDeps): EvalsStore {
       await get().refresh()
     },
     async addCase(setName, traceId, route) {
-      const data = await call(deps, 'Could not add the case', 'evals.addCase', {
+      const data = await call(deps, 'Could not add the case', 'evals.add_case', {
         set: setName,
         traceId,
         ...(route ? { route } : {})
@@ -216,7 +216,7 @@ export function createEvalsStore(deps: StoreDeps): EvalsStore {
       if (data && get().draft?.name === name) set({ runs: data.runs })
     },
     async openRun(id) {
-      const data = await call(deps, 'Could not open the run', 'evals.runGet', { id })
+      const data = await call(deps, 'Could not open the run', 'evals.run_get', { id })
       if (data) set({ run: data })
     },
     closeRun() {

@@ -69,7 +69,7 @@ describe('Add to eval set', () => {
     expect([...route.options].map((o) => o.value)).toEqual(['billing', 'tech'])
     await userEvent.click(within(form).getByTestId('add-case'))
     await waitFor(() => expect(screen.queryByTestId('add-to-eval-form')).toBeNull())
-    expect(platform.calls.find((c) => c.route === 'evals.addCase')?.input).toEqual({
+    expect(platform.calls.find((c) => c.route === 'evals.add_case')?.input).toEqual({
       set: 'support',
       traceId: routed.id
     })
@@ -93,7 +93,7 @@ describe('Add to eval set', () => {
     await userEvent.selectOptions(screen.getByTestId('eval-route'), 'billing')
     await userEvent.click(screen.getByTestId('add-case'))
     await waitFor(() => expect(evals.sets.has('corrections')).toBe(true))
-    expect(platform.calls.find((c) => c.route === 'evals.addCase')?.input).toEqual({
+    expect(platform.calls.find((c) => c.route === 'evals.add_case')?.input).toEqual({
       set: 'corrections',
       traceId: routed.id,
       route: 'billing'

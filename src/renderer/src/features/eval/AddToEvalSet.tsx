@@ -9,7 +9,7 @@ import { useS, useStores } from '../../stores'
 import { replayMessages } from '../../stores/traces-store'
 import './eval.css'
 
-/** The route a case made of this trace expects unless corrected (as `evals.addCase` derives it). */
+/** The route a case made of this trace expects unless corrected (as `evals.add_case` derives it). */
 export function routeTaken(trace: Trace): string | undefined {
   return trace.hops.find((h) => h.action === 'route' && h.decision)?.decision ?? trace.route[1]
 }
