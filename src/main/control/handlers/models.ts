@@ -15,6 +15,7 @@ import { catalogFor } from '../../core/models/catalog'
 import type { ModelLibrary } from '../../core/models/library'
 import type { PipelineRegistry } from '../../core/pipelines/registry'
 import type { EventHub } from '../events'
+import { discoverHandlers } from './models-discover'
 import type { DomainHandlers } from './types'
 
 type PullProgress = z.infer<typeof PullProgressSchema>
@@ -222,6 +223,7 @@ export function modelsHandlers(deps: ModelsDeps): DomainHandlers<'models'> {
     },
     async 'models.catalog'() {
       return { models: catalogFor(deps.env).map(({ sha256: _sha, ...m }) => m) }
-    }
+    },
+    ...discoverHandlers(deps, (source, run) => pulls.start(source, run))
   }
 }
