@@ -21,7 +21,8 @@ if (!('groupBy' in Map)) {
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'tests/**/*.test.ts'],
+    // Renderer component tests are .test.tsx and choose happy-dom in their first line.
+    include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'tests/**/*.test.ts'],
     reporters: ['default', new SummaryReporter()],
     // Real child processes, sockets and (later) SQLite files: isolate in forks.
     pool: 'forks',

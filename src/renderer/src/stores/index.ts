@@ -6,6 +6,7 @@ import type { StoreApi } from 'zustand/vanilla'
 import type { Platform } from '../platform/client'
 import { createAppStore } from './app-store'
 import { createChatStore } from './chat-store'
+import { createDiscoverStore } from './discover-store'
 import { createFirstRunStore } from './first-run-store'
 import { createModelsStore } from './models-store'
 import { createPipelinesStore } from './pipelines-store'
@@ -30,6 +31,7 @@ export function createStores(platform: Platform) {
     pipelines,
     models,
     firstRun: createFirstRunStore(deps, models, pipelines),
+    discover: createDiscoverStore(deps, models, pipelines),
     secrets: createSecretsStore(deps),
     chat: createChatStore(deps),
     traces: createTracesStore(deps),
