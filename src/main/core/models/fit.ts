@@ -10,6 +10,7 @@
  */
 import { freemem, totalmem } from 'node:os'
 import type { Llama } from 'node-llama-cpp'
+import { formatBytes as GB } from './download'
 
 /** The context size fit is judged at: the one a new pipeline's model gets. */
 export const FIT_CONTEXT_SIZE = 4096
@@ -118,8 +119,6 @@ async function insightsNeeds(
 export function estimateFromSize(sizeBytes: number): Need {
   return { ram: Math.round(sizeBytes + Math.max(256 * 2 ** 20, sizeBytes * 0.1)), vram: 0 }
 }
-
-const GB = (n: number): string => `${(n / 1e9).toFixed(n < 1e10 ? 1 : 0)} GB`
 
 /**
  * Judges a model file: fits (within 80 % of what is free), tight (fits, but little is left),

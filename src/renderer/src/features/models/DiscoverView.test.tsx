@@ -206,7 +206,9 @@ describe('Models → Discover', () => {
     })
     await search()
     const banner = await screen.findByTestId('hub-offline')
-    expect(banner.textContent).toMatch(/Hugging Face cannot be reached.*ECONNREFUSED/)
+    expect(banner.textContent).toMatch(
+      /^Offline: search is unavailable\..*cannot be reached: ECONNREFUSED/
+    )
     const catalog = screen.getByTestId('discover-catalog')
     await waitFor(() => expect(within(catalog).getByTestId('fit').textContent).toMatch(/^Fits/))
     fireEvent.click(within(catalog).getByRole('button', { name: 'Download' }))

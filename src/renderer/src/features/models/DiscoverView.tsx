@@ -216,8 +216,8 @@ export function DiscoverView(): React.JSX.Element {
         </form>
         {d.offline && (
           <div className="banner warning" role="status" data-testid="hub-offline">
-            <strong>Hugging Face cannot be reached</strong>, so search is unavailable ({d.offline}).
-            The starter models below may still download from their own address.
+            <strong>Offline: search is unavailable.</strong> {d.offline}. The starter models below
+            still download from their own address.
           </div>
         )}
         {d.searched && !d.offline && d.repos.length === 0 && (
