@@ -66,7 +66,8 @@ export function createDiscoverStore(
     const setFit = (key: string, value: Fit | 'loading' | 'failed'): void =>
       set({ fits: { ...get().fits, [key]: value } })
     const fitWith = async (key: string, input: Parameters<typeof deps.platform.request>[1]) => {
-      if (get().fits[key] === 'loading') return
+      const known = get().fits[key]
+      if (known === 'loading' || typeof known === 'object') return // judged once per session
       setFit(key, 'loading')
       const res = await deps.platform.request('models.fit', input as never)
       setFit(key, res.ok ? res.data : 'failed')
@@ -104,8 +105,14 @@ export function createDiscoverStore(
         if (get().repo !== repo) return
         if (!res.ok) return set({ filesLoading: false, filesError: res.error.message })
         set({ filesLoading: false, files: res.data.files })
-        // Fit is judged for every downloadable file at once (header reads are a few kB each).
-        for (const f of res.data.files) if (!f.split && !f.projector) void get().fit(repo, f.path)
+        // Fit is judged for every downloadable file, two header reads at a time (a header with
+        // a large vocabulary is a few MB; a repository may hold dozens of quantisations).
+        const queue = res.data.files.filter((f) => !f.split && !f.projector)
+        const worker = async (): Promise<void> => {
+          for (let f = queue.shift(); f && get().repo === repo; f = queue.shift())
+            await get().fit(repo, f.path)
+        }
+        void Promise.all([worker(), worker()])
       },
       close() {
         set({ repo: null, files: [], filesError: null })
