@@ -13,7 +13,13 @@ import { type Browser, type Page, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTinyGguf } from '../../src/main/core/local/tiny-gguf'
 import { type FakeHub, startFakeHub } from '../support/fake-huggingface'
-import { ensureRendererBuilt, findChromium, startServeUi, type ServeUi } from './support/browser'
+import {
+  ensureRendererBuilt,
+  findChromium,
+  ROOT,
+  startServeUi,
+  type ServeUi
+} from './support/browser'
 import { AppPage } from './support/pages'
 
 const SHOTS = path.join(__dirname, 'artifacts', 'discover')
@@ -133,6 +139,40 @@ describe.skipIf(!CHROMIUM && !REQUIRED)('Models → Discover against llmnet serv
     )
     await app.shot(SHOTS, 'chat-light')
   }, 240_000)
+
+  it('has no serious or critical axe violation in the Discover view, light and dark', async () => {
+    // axe is injected as a script: a context that bypasses the page's CSP, with the session.
+    const context = await browser.newContext({
+      bypassCSP: true,
+      viewport: { width: 1024, height: 760 }
+    })
+    await context.addCookies(await page.context().cookies())
+    const p = await context.newPage()
+    p.setDefaultTimeout(20_000)
+    await p.goto(`${server.base}/#/models/discover`)
+    await p.locator('[data-testid="page-discover"]').waitFor()
+    await p.fill('input[type="search"]', 'tiny')
+    await p.click('button:has-text("Search")')
+    await p.locator('[data-testid="hub-repos"] button', { hasText: REPO }).click()
+    await p.locator('[data-testid="use-model"]').waitFor()
+    await p.click('button:has-text("as an expert")')
+    await p.addScriptTag({ path: path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js') })
+    const problems: string[] = []
+    for (const scheme of ['light', 'dark'] as const) {
+      await p.emulateMedia({ colorScheme: scheme })
+      const found = await p.evaluate<{ passes: number; violations: string[] }>(
+        `axe.run({ include: [['[data-testid="page-discover"]'], ['.models-views']] })
+          .then((r) => ({ passes: r.passes.length, violations: r.violations
+            .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+            .map((v) => v.impact + ' ' + v.id + ' at ' + String(v.nodes[0].target)) }))`
+      )
+      // axe checked something (a wrong include would pass vacuously).
+      expect(found.passes).toBeGreaterThan(5)
+      problems.push(...found.violations.map((f) => `${scheme}: ${f}`))
+    }
+    await context.close()
+    expect(problems).toEqual([])
+  }, 120_000)
 
   it('offline: the view says Hugging Face cannot be reached and the catalog still lists its models', async () => {
     await hub.close()
