@@ -140,6 +140,67 @@ describe.skipIf(!CHROMIUM && !REQUIRED)('Models → Discover against llmnet serv
     await app.shot(SHOTS, 'chat-light')
   }, 240_000)
 
+  it('adds the downloaded file to a router pipeline as an expert with the use-case typed', async () => {
+    // A router pipeline, saved through the control API with the page's session.
+    const router = JSON.stringify({
+      models: { m: { type: 'external', url: 'http://127.0.0.1:9/v1' } },
+      architecture: [
+        { name: 'triage', layer: 0, model: 'm', adapter: 'openai-api', 'output-to': [1] },
+        {
+          name: 'billing',
+          layer: 1,
+          model: 'm',
+          adapter: 'openai-api',
+          'use-case': 'Invoices',
+          'output-to': ['output']
+        },
+        {
+          name: 'support',
+          layer: 1,
+          model: 'm',
+          adapter: 'openai-api',
+          'use-case': 'Bugs',
+          'output-to': ['output']
+        },
+        { name: 'output', adapter: 'output' }
+      ]
+    })
+    const api = (route: string, body: unknown) =>
+      page.evaluate<{ ok: boolean; data?: { text?: string } }>(
+        `fetch('/api/${route}', { method: 'POST', headers: { 'content-type': 'application/json' }, body: ${JSON.stringify(JSON.stringify(body))} }).then((r) => r.json())`
+      )
+    expect(
+      (await api('pipelines.save', { name: 'helpdesk', text: router, format: 'json' })).ok
+    ).toBe(true)
+    await app.go('models')
+    await page.click('[data-testid="discover-link"]')
+    await page.fill('input[type="search"]', 'tiny')
+    await page.click('button:has-text("Search")')
+    await page.locator('[data-testid="hub-repos"] button', { hasText: REPO }).click()
+    const row = page.locator(`[data-testid="hub-file"][data-path="${FILE}"]`)
+    await row.locator('button', { hasText: 'as an expert' }).click()
+    const form = row.locator('[data-testid="expert-form"]')
+    await form.locator('select').selectOption('helpdesk')
+    await form.getByLabel(/Use-case/).fill('Questions about tiny language models')
+    await form.locator('button', { hasText: 'Add expert' }).click()
+    await expect
+      .poll(() => row.locator('[data-testid="expert-added"]').textContent())
+      .toMatch(/helpdesk/)
+    await shots('expert-added')
+    const saved = await api('pipelines.get', { name: 'helpdesk' })
+    const composition = JSON.parse(saved.data!.text!) as {
+      architecture: Record<string, unknown>[]
+      models: Record<string, Record<string, unknown>>
+    }
+    expect(composition.architecture.at(-1)).toMatchObject({
+      name: 'tiny-chat-q8_0',
+      layer: 1,
+      'use-case': 'Questions about tiny language models',
+      'output-to': ['output']
+    })
+    expect(composition.models['tiny-chat-q8_0']).toMatchObject({ runner: 'llama-cpp' })
+  }, 120_000)
+
   it('has no serious or critical axe violation in the Discover view, light and dark', async () => {
     // axe is injected as a script: a context that bypasses the page's CSP, with the session.
     const context = await browser.newContext({
