@@ -4,7 +4,7 @@
  * fit from the GGUF header read over HTTP ranges, download with the SHA-256 check, offline.
  */
 import { createServer } from 'node:net'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTinyGguf } from '../src/main/core/local/tiny-gguf'
@@ -214,6 +214,27 @@ describe('download', () => {
   })
 })
 
+describe('resume', () => {
+  it('resumes a partial hub download with a Range request through the redirect, and the sha256 still holds', async () => {
+    const tmp = tempDir('llmnet-hf-resume-')
+    try {
+      const library = new ModelLibrary({ dataDir: tmp.dir, env: {} })
+      const file = await downloadableFile(client, 'tiny-org/Tiny-Chat-GGUF', 'tiny-chat-Q8_0.gguf')
+      mkdirSync(library.dir, { recursive: true })
+      const half = Math.floor(tiny.length / 2)
+      writeFileSync(path.join(library.dir, 'tiny-chat-Q8_0.gguf.part'), tiny.subarray(0, half))
+      const before = hub.log.length
+      await library.ensure(file.url, { sha256: file.sha256 ?? undefined })
+      expect(hub.log.slice(before)).toContain(
+        `GET /cdn/tiny-org/Tiny-Chat-GGUF/tiny-chat-Q8_0.gguf bytes=${half}-`
+      )
+      expect((await library.info('tiny-chat-Q8_0.gguf')).sha256).toBe(file.sha256)
+    } finally {
+      tmp.remove()
+    }
+  })
+})
+
 describe('offline', () => {
   it('is a HubError "offline" naming the endpoint, and fit falls back to the size estimate', async () => {
     const port = await new Promise<number>((resolve) => {
@@ -226,7 +247,9 @@ describe('offline', () => {
     const err = await away.search('tiny').catch((e: unknown) => e)
     expect(err).toBeInstanceOf(HubError)
     expect(err).toMatchObject({ code: 'offline' })
-    expect((err as Error).message).toContain(`Hugging Face (http://127.0.0.1:${port}) cannot be reached`)
+    expect((err as Error).message).toContain(
+      `Hugging Face (http://127.0.0.1:${port}) cannot be reached`
+    )
     const fit = await fitModel({
       url: away.fileUrl('a/b', 'c-Q4_0.gguf'),
       sizeBytes: 1e9,
