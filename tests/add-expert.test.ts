@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { addExpert, findRouter, pipelineNameFor, singleModelComposition } from '../src/shared/config/add-expert'
+import {
+  addExpert,
+  findRouter,
+  pipelineNameFor,
+  singleModelComposition
+} from '../src/shared/config/add-expert'
 import { parseSource } from '../src/shared/config/source'
 import { validateText } from '../src/shared/config/validate'
 
