@@ -128,6 +128,7 @@ describe('model discovery over /api', () => {
     expect(JSON.stringify(badRepo.body)).toMatch(/repo/)
     const badPath = await call('models.fit', { repo: REPO, path: 'README.md' })
     expect(badPath.status).toBe(400)
+    expect(JSON.stringify(badPath.body)).toMatch(/path: must name a .gguf file/)
     const noQuery = await call('models.search', { query: '  ' })
     expect(noQuery.status).toBe(400)
     expect(JSON.stringify(noQuery.body)).toMatch(/query/)
