@@ -14,8 +14,8 @@ export function FitBadge(props: {
 }): React.JSX.Element {
   const { fit } = props
   if (fit === undefined || fit === 'loading')
-    return <span className="fit muted small">checking fit…</span>
-  if (fit === 'failed') return <span className="fit muted small">fit unknown</span>
+    return <span className="muted small">checking fit…</span>
+  if (fit === 'failed') return <span className="muted small">fit unknown</span>
   const need = fit.runsOn === 'gpu' ? fit.vramBytes : fit.ramBytes
   return (
     <span
