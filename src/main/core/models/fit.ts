@@ -43,15 +43,30 @@ export interface FitReport {
 }
 
 let llamaPromise: Promise<Llama | null> | null = null
+let idleTimer: ReturnType<typeof setTimeout> | undefined
+/** How long the backend stays after its last use (a GPU backend holds VRAM in this process). */
+const BACKEND_IDLE_MS = 60_000
 
-/** The shared llama.cpp backend for estimates (never compiled here; null when none loads). */
+/**
+ * The shared llama.cpp backend for estimates (never compiled here; null when none loads). It is
+ * disposed a minute after its last use, so the app's own process does not keep a GPU context
+ * (and its VRAM) that the model workers need.
+ */
 function backend(): Promise<Llama | null> {
   llamaPromise ??= import('node-llama-cpp')
     .then(({ getLlama, LlamaLogLevel }) =>
       getLlama({ gpu: 'auto', build: 'never', progressLogs: false, logLevel: LlamaLogLevel.error })
     )
     .catch(() => null)
-  return llamaPromise
+  clearTimeout(idleTimer)
+  const current = llamaPromise
+  idleTimer = setTimeout(() => {
+    if (llamaPromise !== current) return
+    llamaPromise = null
+    void current.then((llama) => llama?.dispose()).catch(() => undefined)
+  }, BACKEND_IDLE_MS)
+  idleTimer.unref?.()
+  return current
 }
 
 /** Free and total RAM and VRAM, and the GPU llama.cpp would use. */
