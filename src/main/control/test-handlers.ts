@@ -11,6 +11,15 @@ import { AppError } from '../core/errors'
 import { ControlFailure } from './dispatch'
 import type { EventHub } from './events'
 
+const machine = {
+  gpu: false as const,
+  ramTotalBytes: 2 ** 33,
+  ramFreeBytes: 2 ** 32,
+  vramTotalBytes: 0,
+  vramFreeBytes: 0,
+  source: 'os' as const
+}
+
 interface Stored {
   versions: { text: string; format: 'json' | 'yaml'; createdAt: number; message: string | null }[]
   enabled: boolean
@@ -225,6 +234,22 @@ export function createTestHandlers(hub: EventHub): ContractHandlers {
         }
       ]
     }),
+    'models.search': async () => ({ endpoint: 'http://127.0.0.1:9', offline: null, repos: [] }),
+    'models.files': async ({ repo }) => {
+      throw new AppError('not_found', `${repo}: not found`)
+    },
+    'models.machine': async () => machine,
+    'models.fit': async () => ({
+      verdict: 'fits',
+      runsOn: 'cpu',
+      ramBytes: 1024,
+      vramBytes: 0,
+      contextSize: 4096,
+      method: 'estimate',
+      machine,
+      summary: 'test'
+    }),
+    'models.download': async () => ({ pullId: 'pull-1', source: 'http://127.0.0.1:9/tiny.gguf' }),
     'functions.list': async ({ pipeline }) => {
       find(pipeline)
       return { functions: [] }

@@ -32,6 +32,72 @@ export const CatalogModelSchema = z.object({
   sizeBytes: z.number()
 })
 
+/** A GGUF repository on Hugging Face, as `models.search` lists it. */
+export const HubRepoSchema = z.object({
+  id: z.string(),
+  downloads: z.number(),
+  likes: z.number(),
+  updatedAt: z.string().nullable(),
+  /** Downloads need a licence accepted on huggingface.co (and `HF_TOKEN`). */
+  gated: z.boolean()
+})
+
+/** One `.gguf` file of a Hugging Face repository. */
+export const HubFileSchema = z.object({
+  path: z.string(),
+  sizeBytes: z.number(),
+  /** The LFS SHA-256 the download is checked against (null when the hub gives none). */
+  sha256: z.string().nullable(),
+  quantisation: z.string().nullable(),
+  split: z.object({ part: z.number(), of: z.number() }).nullable(),
+  projector: z.boolean(),
+  /** What a composition's llama.cpp `source` names once it is downloaded. */
+  source: z.string(),
+  /** The file's name in the models folder after download. */
+  fileName: z.string()
+})
+
+/** This machine's memory as llama.cpp sees it. */
+export const MachineSchema = z.object({
+  /** `cuda`, `vulkan`, `metal`, or false: CPU and RAM only. */
+  gpu: z.union([z.string(), z.literal(false)]),
+  ramTotalBytes: z.number(),
+  ramFreeBytes: z.number(),
+  vramTotalBytes: z.number(),
+  vramFreeBytes: z.number(),
+  source: z.enum(['node-llama-cpp', 'os'])
+})
+
+/** Whether a model fits this machine, before it is downloaded. */
+export const FitSchema = z.object({
+  verdict: z.enum(['fits', 'tight', 'too_big']),
+  runsOn: z.enum(['gpu', 'cpu']),
+  ramBytes: z.number(),
+  vramBytes: z.number(),
+  contextSize: z.number(),
+  /** `insights`: node-llama-cpp read the GGUF header; `estimate`: from the file size alone. */
+  method: z.enum(['insights', 'estimate']),
+  machine: MachineSchema,
+  summary: z.string()
+})
+
+const RepoId = z
+  .string()
+  .trim()
+  .regex(
+    /^[A-Za-z0-9][\w.-]{0,95}\/[A-Za-z0-9][\w.-]{0,95}$/,
+    'must be a Hugging Face repository id (owner/name)'
+  )
+const HubFileRef = z.strictObject({
+  repo: RepoId,
+  path: z
+    .string()
+    .trim()
+    .min(1)
+    .max(1000)
+    .regex(/\.gguf$/i, 'must name a .gguf file')
+})
+
 const OllamaStatusSchema = z.object({
   installed: z.boolean(),
   running: z.boolean(),
@@ -80,5 +146,34 @@ export const modelsRoutes = defineRoutes('models', {
   /** Stops the Ollama llmnet started; one started elsewhere is not ours to stop. */
   'models.ollama_stop': route(NoInput, OllamaStatusSchema),
   /** The starter models (plus `LLMNET_CATALOG`'s entries). */
-  'models.catalog': route(NoInput, z.object({ models: z.array(CatalogModelSchema) }))
+  'models.catalog': route(NoInput, z.object({ models: z.array(CatalogModelSchema) })),
+  /**
+   * GGUF repositories on Hugging Face (`LLMNET_HF_ENDPOINT`), most downloaded first. An
+   * unreachable hub is not an error: `offline` says why and `repos` is empty.
+   */
+  'models.search': route(
+    z.strictObject({
+      query: z.string().trim().min(1).max(200),
+      limit: z.number().int().min(1).max(50).optional()
+    }),
+    z.object({
+      endpoint: z.string(),
+      offline: z.string().nullable(),
+      repos: z.array(HubRepoSchema)
+    })
+  ),
+  /** A repository's `.gguf` files with quantisation, size and SHA-256. */
+  'models.files': route(
+    z.strictObject({ repo: RepoId }),
+    z.object({ repo: z.string(), files: z.array(HubFileSchema) })
+  ),
+  /** Free RAM and VRAM and the GPU llama.cpp would use. */
+  'models.machine': route(NoInput, MachineSchema),
+  /** Whether a hub file or a catalog model fits this machine (GGUF insights, else an estimate). */
+  'models.fit': route(
+    z.union([HubFileRef, z.strictObject({ catalog: z.string().min(1) })]),
+    FitSchema
+  ),
+  /** Downloads a hub file into the models folder, checked against its LFS SHA-256. */
+  'models.download': route(HubFileRef, z.object({ pullId: z.string(), source: z.string() }))
 })

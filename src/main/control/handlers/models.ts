@@ -17,6 +17,7 @@ import { OllamaError } from '../../core/models/ollama-error'
 import type { ErrorCode } from '../../../shared/openai/error'
 import type { PipelineRegistry } from '../../core/pipelines/registry'
 import type { EventHub } from '../events'
+import { discoverHandlers } from './models-discover'
 import type { DomainHandlers } from './types'
 
 type PullProgress = z.infer<typeof PullProgressSchema>
@@ -255,6 +256,7 @@ export function modelsHandlers(deps: ModelsDeps): DomainHandlers<'models'> {
     },
     async 'models.catalog'() {
       return { models: catalogFor(deps.env).map(({ sha256: _sha, ...m }) => m) }
-    }
+    },
+    ...discoverHandlers(deps, (source, run) => pulls.start(source, run))
   }
 }

@@ -7,6 +7,7 @@ import type { Platform } from '../platform/client'
 import { createAppStore } from './app-store'
 import { createChatStore } from './chat-store'
 import { createEvalsStore } from './evals-store'
+import { createDiscoverStore } from './discover-store'
 import { createFirstRunStore } from './first-run-store'
 import { createModelsStore } from './models-store'
 import { createPipelinesStore } from './pipelines-store'
@@ -31,6 +32,7 @@ export function createStores(platform: Platform) {
     pipelines,
     models,
     firstRun: createFirstRunStore(deps, models, pipelines),
+    discover: createDiscoverStore(deps, models, pipelines),
     secrets: createSecretsStore(deps),
     chat: createChatStore(deps),
     traces: createTracesStore(deps),

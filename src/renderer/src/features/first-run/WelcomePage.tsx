@@ -8,6 +8,7 @@ import { formatBytes } from '../../lib/format'
 import { buildSnippets } from '../../lib/snippets'
 import { useS, useStores } from '../../stores'
 import { ImportPanel } from '../pipelines/ImportPanel'
+import { FitBadge } from '../models/FitBadge'
 import { PullProgressBar } from '../models/PullProgressBar'
 
 type Choice = 'starter' | 'ollama' | 'example' | null
@@ -18,11 +19,17 @@ function Starter(): React.JSX.Element {
   const catalogLoaded = useS(s.models, (m) => m.catalogLoaded)
   const pullId = useS(s.firstRun, (f) => f.pullId)
   const pull = useS(s.models, (m) => m.pulls.find((p) => p.pullId === pullId))
+  const fits = useS(s.discover, (d) => d.fits)
   const [picked, setPicked] = useState<string | null>(null)
   const entry = catalog.find((c) => c.source === picked) ?? catalog[0]
   useEffect(() => {
-    void s.models.getState().loadCatalog()
-  }, [s.models])
+    void s.models
+      .getState()
+      .loadCatalog()
+      .then(() => {
+        for (const c of s.models.getState().catalog) void s.discover.getState().fitCatalog(c.name)
+      })
+  }, [s.models, s.discover])
   if (!entry)
     return (
       <p className="muted">
@@ -46,7 +53,8 @@ function Starter(): React.JSX.Element {
                   data-testid="catalog-entry"
                 />
                 <span>
-                  <strong>{c.name}</strong> · {formatBytes(c.sizeBytes)}
+                  <strong>{c.name}</strong> · {formatBytes(c.sizeBytes)}{' '}
+                  <FitBadge fit={fits[`catalog:${c.name}`]} />
                   <br />
                   <span className="muted small">{c.description}</span>
                 </span>
@@ -68,7 +76,7 @@ function Starter(): React.JSX.Element {
       )}
       <p className="muted small">
         When the download finishes, a pipeline named <code>assistant</code> is created on the
-        built-in llama.cpp and made the default.
+        built-in llama.cpp and made the default. More models: Models → Discover.
       </p>
     </div>
   )

@@ -3,14 +3,25 @@
  * library (GGUF files and Ollama models) with delete; downloads with progress and cancel; Ollama.
  */
 import { useEffect, useState } from 'react'
+import { DiscoverView, ModelsViews } from './DiscoverView'
 import { EmptyState } from '../../components/EmptyState'
 import { formatBytes } from '../../lib/format'
 import { useS, useStores } from '../../stores'
 import { runtimeOf, sourceFileName, type Runner } from '../../stores/models-store'
 import { PullProgressBar } from './PullProgressBar'
 
-/** The Models page. */
+/** The Models page: the models on this computer, or `#/models/discover`. */
 export function ModelsPage(): React.JSX.Element {
+  const view = useS(useStores().app, (a) => (a.rest[0] === 'discover' ? 'discover' : 'library'))
+  return (
+    <>
+      <ModelsViews current={view} />
+      {view === 'discover' ? <DiscoverView /> : <LibraryView />}
+    </>
+  )
+}
+
+function LibraryView(): React.JSX.Element {
   const s = useStores()
   const m = useS(s.models, (x) => x)
   const [source, setSource] = useState('')
