@@ -458,6 +458,11 @@ describe.skipIf(!CHROMIUM)('the UI against llmnet serve --ui', () => {
     // axe is injected as a script: a context that bypasses the page's CSP, with the session.
     const context = await browser.newContext({ bypassCSP: true })
     await context.addCookies(await page.context().cookies())
+    // The session's second half lives in the tab (sessionStorage), not in a cookie: hand it over.
+    const key = await page.evaluate(() => sessionStorage.getItem('llmnet.session'))
+    await context.addInitScript({
+      content: `try { if (location.protocol.startsWith('http')) sessionStorage.setItem('llmnet.session', ${JSON.stringify(key)}) } catch {}`
+    })
     const p = await context.newPage()
     p.setDefaultTimeout(15_000)
     const a = new AppPage(p)

@@ -4,16 +4,13 @@
  * (e2e tests wait for it, never for a timer).
  */
 import { useEffect, useRef } from 'react'
+import { EvalPage, RequestsPage, SecretsPage, SettingsPage } from './components/lazy'
 import { StatusBar } from './components/StatusBar'
 import { Toasts } from './components/Toasts'
-import { EvalPage } from './features/eval/EvalPage'
 import { ChatPage } from './features/chat/ChatPage'
 import { WelcomePage } from './features/first-run/WelcomePage'
 import { ModelsPage } from './features/models/ModelsPage'
 import { PipelinesPage } from './features/pipelines/PipelinesPage'
-import { RequestsPage } from './features/requests/RequestsPage'
-import { SecretsPage } from './features/secrets/SecretsPage'
-import { SettingsPage } from './features/settings/SettingsPage'
 import { useS, useStores } from './stores'
 import type { Page } from './stores/app-store'
 
@@ -93,7 +90,23 @@ export function App(): React.JSX.Element {
     if (shown.current === page) return
     shown.current = page
     if (first) return
-    document.querySelector<HTMLElement>('#main h1')?.focus()
+    // A page loaded on demand has its heading only once its chunk is in: watch for it a while.
+    const main = document.getElementById('main')
+    const focusHeading = (): boolean => {
+      const heading = main?.querySelector<HTMLElement>('h1')
+      heading?.focus()
+      return Boolean(heading)
+    }
+    if (focusHeading() || !main) return
+    const watch = new MutationObserver(() => {
+      if (focusHeading()) watch.disconnect()
+    })
+    watch.observe(main, { childList: true, subtree: true })
+    const stop = setTimeout(() => watch.disconnect(), 5000)
+    return () => {
+      watch.disconnect()
+      clearTimeout(stop)
+    }
   }, [page, ready])
 
   return (

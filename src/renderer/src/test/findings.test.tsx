@@ -306,7 +306,8 @@ describe('13. structure: one main, one h1, a title per page, focus on the headin
       expect(h1).toHaveLength(1)
       expect(document.title).toMatch(/ · llmnet$/)
       expect(document.title).not.toBe('llmnet desktop')
-      await waitFor(() => expect(document.activeElement).toBe(h1[0]))
+      // Pages loaded on demand get focus once their chunk is in.
+      await waitFor(() => expect(document.activeElement).toBe(h1[0]), { timeout: 5000 })
     }
   )
 })

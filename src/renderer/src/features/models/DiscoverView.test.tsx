@@ -161,7 +161,8 @@ function setup(handlers: FakeHandlers = {}) {
 }
 
 async function search(q = 'tiny'): Promise<void> {
-  fireEvent.change(screen.getByRole('searchbox', { name: /search hugging face/i }), {
+  // The view is its own chunk (loaded on first use): wait for it.
+  fireEvent.change(await screen.findByRole('searchbox', { name: /search hugging face/i }), {
     target: { value: q }
   })
   fireEvent.click(screen.getByRole('button', { name: 'Search' }))
@@ -170,7 +171,7 @@ async function search(q = 'tiny'): Promise<void> {
 describe('Models → Discover', () => {
   it('shows the machine, then the repositories a search found, then files with quantisation, size and fit before download', async () => {
     setup()
-    expect(screen.getByRole('heading', { level: 1, name: 'Discover models' })).toBeTruthy()
+    expect(await screen.findByRole('heading', { level: 1, name: 'Discover models' })).toBeTruthy()
     await screen.findByText(/no GPU found: models run on the CPU from RAM/)
     await search()
     fireEvent.click(await screen.findByRole('button', { name: /org\/Tiny-GGUF/ }))

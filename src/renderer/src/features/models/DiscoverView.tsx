@@ -15,23 +15,6 @@ import { UseModel } from './UseModel'
 import './discover.css'
 
 /** The Models page's two views, as links. */
-export function ModelsViews(props: { current: 'library' | 'discover' }): React.JSX.Element {
-  return (
-    <nav className="models-views" aria-label="Models views">
-      <a href="#/models" aria-current={props.current === 'library' ? 'page' : undefined}>
-        On this computer
-      </a>
-      <a
-        href="#/models/discover"
-        aria-current={props.current === 'discover' ? 'page' : undefined}
-        data-testid="discover-link"
-      >
-        Discover
-      </a>
-    </nav>
-  )
-}
-
 function FileRow(props: { repo: string; file: HubFile }): React.JSX.Element {
   const s = useStores()
   const { repo, file } = props

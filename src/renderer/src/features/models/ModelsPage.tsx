@@ -3,7 +3,8 @@
  * library (GGUF files and Ollama models) with delete; downloads with progress and cancel; Ollama.
  */
 import { useEffect, useState } from 'react'
-import { DiscoverView, ModelsViews } from './DiscoverView'
+import { DiscoverView } from '../../components/lazy'
+import { ModelsViews } from './ModelsViews'
 import { EmptyState } from '../../components/EmptyState'
 import { formatBytes } from '../../lib/format'
 import { useS, useStores } from '../../stores'
