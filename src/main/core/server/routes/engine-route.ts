@@ -14,7 +14,7 @@ import { AppError } from '../../errors'
 import { directPipeline, pipelineFor, requireAddress } from '../../pipelines/addressing'
 import type { PipelineRegistry } from '../../pipelines/registry'
 import { type EndpointProvider, hasEndpoints } from '../../providers/provider'
-import { providerForNode } from '../../providers/redacting-provider'
+import { providerForNode } from '../../engine/redacting-provider'
 import { requestApp } from '../app-access'
 import type { ChatRouteDeps } from './chat-completions'
 
