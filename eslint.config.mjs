@@ -50,6 +50,42 @@ const MAIN_NO_ELECTRON = {
   ]
 }
 
+/** What src/main/core may not import: Electron, and nothing that sits above it. */
+const CORE_PATTERNS = [
+  ...MAIN_NO_ELECTRON.patterns,
+  {
+    group: ['**/cli', '**/cli/**', '**/cli.ts', '**/cli.js'],
+    message: 'The core never imports the CLI.'
+  },
+  // `**/shell/**`, not `**/shell`: core/functions/shell.ts is the shell-function runner.
+  { group: ['**/shell/**'], message: 'The core never imports src/main/shell.' },
+  {
+    group: ['**/runtime', '**/runtime.ts', '**/runtime.js'],
+    message: 'The core never imports the composition root (runtime.ts).'
+  },
+  {
+    group: ['**/control', '**/control/**', '**/preload', '**/preload/**'],
+    message: 'The core never imports the transports or preload.'
+  }
+]
+
+/**
+ * The engine is the inner ring (docs/architecture.md, "Ports"): it imports its own folder,
+ * src/shared, node: builtins and core's kernel (errors, cancel, secrets/redact, which import only
+ * src/shared), and reaches everything else through the interfaces of engine/ports.ts.
+ */
+const ENGINE_ONLY = {
+  regex: '^(?!\\./|\\.\\./\\.\\./\\.\\./shared/|\\.\\./(errors|cancel|secrets/redact)$|node:)',
+  message:
+    'core/engine imports only its own folder, src/shared and the kernel (errors, cancel, secrets/redact); declare what it needs in engine/ports.ts.'
+}
+
+/** Dynamic import() in core goes through core/lazy.ts, the one documented lazy loader. */
+const NO_DYNAMIC_IMPORT = {
+  selector: 'ImportExpression',
+  message: 'No dynamic import() in src/main/core: load packages on first use through core/lazy.ts.'
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -103,9 +139,57 @@ export default tseslint.config(
   },
   {
     // The headless core: no Electron, and nothing that sits above it (CLI, shell, composition
-    // root). Its tests may reach the runtime's types to build one.
+    // root). Its tests may reach the runtime's types to build one. Packages that cost start-up
+    // time load on first use, through core/lazy.ts only.
     files: ['src/main/core/**/*.ts'],
     ignores: ['src/main/core/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: MAIN_NO_ELECTRON.paths, patterns: CORE_PATTERNS }
+      ],
+      'no-restricted-syntax': ['error', NO_DYNAMIC_IMPORT]
+    }
+  },
+  {
+    files: ['src/main/core/lazy.ts'],
+    rules: { 'no-restricted-syntax': 'off' }
+  },
+  {
+    // The engine: its folder, src/shared and the kernel; the rest through its ports.
+    files: ['src/main/core/engine/**/*.ts'],
+    ignores: ['src/main/core/engine/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: MAIN_NO_ELECTRON.paths, patterns: [...CORE_PATTERNS, ENGINE_ONLY] }
+      ]
+    }
+  },
+  {
+    // The HTTP server serves; it reads the store only through what the runtime hands it.
+    files: ['src/main/core/server/**/*.ts'],
+    ignores: ['src/main/core/server/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: MAIN_NO_ELECTRON.paths,
+          patterns: [
+            ...CORE_PATTERNS,
+            {
+              group: ['**/storage', '**/storage/**'],
+              message: 'core/server never imports core/storage.'
+            }
+          ]
+        }
+      ]
+    }
+  },
+  {
+    // The control layer (handlers, IPC and /api adapters) never reaches into the Electron shell.
+    files: ['src/main/control/**/*.ts'],
+    ignores: ['src/main/control/**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -114,18 +198,8 @@ export default tseslint.config(
           patterns: [
             ...MAIN_NO_ELECTRON.patterns,
             {
-              group: ['**/cli', '**/cli/**', '**/cli.ts', '**/cli.js'],
-              message: 'The core never imports the CLI.'
-            },
-            // `**/shell/**`, not `**/shell`: core/functions/shell.ts is the shell-function runner.
-            { group: ['**/shell/**'], message: 'The core never imports src/main/shell.' },
-            {
-              group: ['**/runtime', '**/runtime.ts', '**/runtime.js'],
-              message: 'The core never imports the composition root (runtime.ts).'
-            },
-            {
-              group: ['**/control', '**/control/**', '**/preload', '**/preload/**'],
-              message: 'The core never imports the transports or preload.'
+              regex: '^(\\.\\./)+shell(/|$)',
+              message: 'src/main/control never imports src/main/shell.'
             }
           ]
         }

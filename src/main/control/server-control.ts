@@ -5,11 +5,29 @@
 import type { FastifyInstance } from 'fastify'
 import type { ServerState } from '../../shared/contract/server'
 import type { Authorizer } from '../core/server/app'
-import type { Runtime } from '../runtime'
+import type { Listening } from '../core/server/listen'
 import type { EventHub } from './events'
 
+/**
+ * The server that {@link ServerControl} starts and stops: the runtime's (runtime.ts's `Runtime`
+ * is one). Declared here so that the control layer does not import the composition root.
+ */
+export interface ServerHost {
+  readonly server: Listening | undefined
+  listen(
+    port: number,
+    opts: {
+      host: string
+      corsOrigins?: readonly string[]
+      extend?: (app: FastifyInstance) => void | Promise<void>
+      authorize?: Authorizer
+    }
+  ): Promise<Listening>
+  closeServer(graceMs?: number): Promise<void>
+}
+
 export interface ServerControlOptions {
-  runtime: Runtime
+  runtime: ServerHost
   hub: EventHub
   /** Where to listen when `start` is given nothing (the settings). */
   defaults: () => { host: string; port: number; corsOrigins?: readonly string[] }

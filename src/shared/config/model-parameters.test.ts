@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { describeModel } from './models'
-import { idleSeconds } from './model-parameters'
+import { idleSeconds } from './idle-timeout'
 import type { ModelDefinition } from './schema'
 import { validateText } from './validate'
 

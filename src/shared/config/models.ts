@@ -2,7 +2,7 @@
  * @module How a model definition, legacy or unified, maps to a backend: its runner, the base URL
  * the engine calls, and the model id it sends. Shared by the engine, the dry-run and the UI.
  */
-import { modelIdleTimeoutMs } from './model-parameters'
+import { modelIdleTimeoutMs } from './idle-timeout'
 import type { ArchitectureNode, ModelDefinition, Runner } from './schema'
 
 export interface ModelInfo {

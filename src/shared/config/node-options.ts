@@ -9,7 +9,7 @@ import { describeModel, explicitEndpoint } from './models'
 import type { ArchitectureNode, Composition, ModelDefinition } from './schema'
 import type { JsonPath } from './source'
 import { didYouMean } from './suggest'
-import type { Reporter } from './validate'
+import type { Reporter } from './reporter'
 
 /** Whole numbers of at least 1. */
 const COUNTS = ['max_tokens', 'max_completion_tokens'] as const

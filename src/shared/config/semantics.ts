@@ -11,7 +11,7 @@ import { ADAPTERS, type ArchitectureNode, type Composition, type ModelDefinition
 import type { JsonPath } from './source'
 import { didYouMean } from './suggest'
 import { analyzeTopology, findCycles, nodeKind, type Topology } from './topology'
-import type { Reporter } from './validate'
+import type { Reporter } from './reporter'
 import { HOOK_VARIABLES, ROUTING_VARIABLES } from './variables'
 
 export interface SemanticContext {

@@ -8,7 +8,7 @@
  */
 import type { Composition } from './schema'
 import type { JsonPath } from './source'
-import type { Reporter } from './validate'
+import type { Reporter } from './reporter'
 import { findVariables, HOOK_VARIABLES, type VariableUse } from './variables'
 
 type ShellFunction = Extract<Composition['functions'][string], { type: 'shell' }>

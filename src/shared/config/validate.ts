@@ -3,20 +3,14 @@
  * once with a JSON path and `line:column`. Pure, so the editor can run it on every keystroke.
  */
 import type { z } from 'zod'
-import type { Diagnostic, Severity } from './diagnostics'
+import type { Diagnostic } from './diagnostics'
 import { formatPath } from './diagnostics'
 import { CompositionSchema, type Composition } from './schema'
 import { knownKeysAt } from './schema-keys'
+import { Reporter } from './reporter'
 import { checkSemantics } from './semantics'
 import { didYouMean } from './suggest'
-import {
-  formatForFile,
-  type JsonPath,
-  type LocateOptions,
-  parseSource,
-  type ParsedSource,
-  type SourceFormat
-} from './source'
+import { formatForFile, type JsonPath, parseSource, type SourceFormat } from './source'
 
 export interface ValidateOptions {
   /** Used to pick the format (`.yaml`/`.yml` → YAML) when `format` is not given. */
@@ -31,29 +25,6 @@ export interface ValidationResult {
   /** Present when the composition parsed; unknown keys are dropped. */
   composition?: Composition
   diagnostics: Diagnostic[]
-}
-
-/** Collects diagnostics with their file position. */
-export class Reporter {
-  readonly diagnostics: Diagnostic[] = []
-  constructor(readonly source: Pick<ParsedSource, 'locate'>) {}
-
-  report(
-    severity: Severity,
-    code: string,
-    path: JsonPath,
-    message: string,
-    at?: LocateOptions
-  ): void {
-    const pos = this.source.locate(path, at)
-    this.diagnostics.push({ severity, code, message, path: [...path], ...pos })
-  }
-  error(code: string, path: JsonPath, message: string, at?: LocateOptions): void {
-    this.report('error', code, path, message, at)
-  }
-  warn(code: string, path: JsonPath, message: string, at?: LocateOptions): void {
-    this.report('warning', code, path, message, at)
-  }
 }
 
 export function validateText(text: string, opts: ValidateOptions = {}): ValidationResult {

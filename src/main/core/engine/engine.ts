@@ -10,61 +10,15 @@
  * The final answer goes into an EngineSink; failures are AppErrors; every run emits one Trace.
  * A run's steps are in run.ts, its routing decisions in decide.ts.
  */
-import type { ArchitectureNode } from '../../../shared/config/schema'
-import type { ChatCompletionRequest, Usage } from '../../../shared/openai/chat'
-import type { CancelSignal } from '../cancel'
 import { AppError } from '../errors'
-import type { EventBus } from '../events'
-import type { Provider, StreamDelta } from '../providers/provider'
 import { redactDeep, redactError, StreamRedactor } from '../secrets/redact'
-import type { FunctionRunner, ObserveQueue } from './hooks'
-import type { CompiledPipeline } from './pipeline'
+import type { CompiledPipeline, StreamDelta } from './ports'
 import { PipelineRun } from './run'
 import type { Trace } from './trace'
+import type { EngineDeps, EngineResult, EngineSink, RunInput } from './types'
 
-/** Finds the provider and upstream model id for a node; throws AppError (e.g. model_not_ready). */
-export interface ProviderResolver {
-  forNode(pipeline: CompiledPipeline, node: ArchitectureNode): { provider: Provider; model: string }
-}
-
-export interface EngineDeps {
-  providers: ProviderResolver
-  events: EventBus
-  /** Runs hook functions and ws outputs; required when a pipeline has hooks or ws nodes. */
-  hooks?: { run: FunctionRunner; queue: ObserveQueue }
-  /**
-   * Keep each request's messages and final answer in its trace (for the request log and replay).
-   * Off by default: the answer is then never accumulated on the request path.
-   */
-  recordExchanges?: boolean
-}
-
-export interface RunInput {
-  pipeline: CompiledPipeline
-  request: ChatCompletionRequest
-  requestId: string
-  headers: Readonly<Record<string, string | string[] | undefined>>
-  signal: CancelSignal
-  stream: boolean
-  /** The app that asked (per-app access), recorded in the trace. */
-  app?: string
-}
-
-/** Where the final answer goes: `start` once with the route, then the deltas. */
-export interface EngineSink {
-  /** `systemFingerprint`: the answering backend's, when it sent one. */
-  start(route: string[], systemFingerprint?: string): void | Promise<void>
-  /** A returned promise (backpressure) is awaited before the engine reads on. */
-  delta(delta: StreamDelta): void | Promise<void>
-}
-
-export interface EngineResult {
-  finishReason: string | null
-  usage: Usage
-  route: string[]
-  trace: Trace
-  systemFingerprint?: string
-}
+export type { ProviderResolver } from './ports'
+export type { EngineDeps, EngineResult, EngineSink, RunInput } from './types'
 
 /**
  * Runs a request, writing the final answer into `sink`. Resolves when the answer is complete;

@@ -13,7 +13,7 @@ import { conditionHolds, type Variables } from '../../../shared/config/condition
 import type { FunctionDefinition, Hook } from '../../../shared/config/schema'
 import type { CancelSignal } from '../cancel'
 import { AppError } from '../errors'
-import type { SecretLookup } from '../providers/resolver'
+import type { SecretLookup } from './ports'
 import type { HopTrace } from './trace'
 
 export interface FunctionOutcome {

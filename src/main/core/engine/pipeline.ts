@@ -1,15 +1,11 @@
 import { DEFAULT_MAX_HOPS } from '../../../shared/config/semantics'
 import type { Composition } from '../../../shared/config/schema'
-import { analyzeTopology, type Topology } from '../../../shared/config/topology'
-import { modelCredentials, type SecretLookup } from '../providers/resolver'
+import { analyzeTopology } from '../../../shared/config/topology'
+import { modelCredentials } from './credentials'
+import type { CompiledPipeline, PipelineSecrets } from './ports'
 import { createRedactor, type Redactor } from '../secrets/redact'
 
-/** Loaded secret values of a pipeline, with the list of values for redaction. */
-export interface PipelineSecrets extends SecretLookup {
-  values(): string[]
-  /** Every loaded `<name>.<VARIABLE>` key (what a source that lists no variables resolved to). */
-  keys?(): string[]
-}
+export type { CompiledPipeline, PipelineSecrets } from './ports'
 
 export const NO_SECRETS: PipelineSecrets = {
   get: () => undefined,
@@ -18,24 +14,6 @@ export const NO_SECRETS: PipelineSecrets = {
 }
 /** The identity redactor, used when a pipeline has no secrets. */
 export const NO_REDACTION: Redactor = createRedactor([])
-
-/** A validated composition, analysed once at load time and shared by every request. */
-export interface CompiledPipeline {
-  id: string
-  path?: string
-  /** Where relative paths in the composition (proto files, shell cwd, env files) start. */
-  baseDir: string
-  composition: Composition
-  topology: Topology
-  /** Every `extra-options.UseHeaderKeys` entry of the pipeline. */
-  headerKeys: string[]
-  maxHops: number
-  secrets: PipelineSecrets
-  /** The loaded secret values, computed once (the request path reads them). */
-  secretValues: readonly string[]
-  /** Replaces secret values in text (errors, traces, logs). */
-  redact: (text: string) => string
-}
 
 /** Where a compiled pipeline came from. */
 export interface CompileOptions {

@@ -3,7 +3,7 @@
  * over a WebSocket, through the observe queue, so the HTTP client is not kept waiting.
  */
 import type { ArchitectureNode } from '../../../shared/config/schema'
-import type { EngineDeps } from './engine'
+import type { EngineDeps } from './types'
 import type { CompiledPipeline } from './pipeline'
 import type { HopTrace } from './trace'
 

@@ -9,6 +9,7 @@ import type * as grpc from '@grpc/grpc-js'
 import type * as protoLoader from '@grpc/proto-loader'
 import type { Client as ReflectionClientType } from 'grpc-reflection-js'
 import type { FunctionDefinition } from '../../../shared/config/schema'
+import { loadGrpc } from '../lazy'
 import { type Deadline, startDeadline } from './deadline'
 import { substituteJson, substituteString } from './substitute'
 import { type FunctionContext, FunctionError, type RunnerOutput } from './types'
@@ -39,11 +40,7 @@ interface GrpcLibs {
 let libs: Promise<GrpcLibs> | undefined
 
 function loadLibs(): Promise<GrpcLibs> {
-  libs ??= Promise.all([
-    import('@grpc/grpc-js'),
-    import('@grpc/proto-loader'),
-    import('grpc-reflection-js')
-  ]).then(([grpcLib, loader, reflection]) => ({
+  libs ??= loadGrpc().then(([grpcLib, loader, reflection]) => ({
     grpc: grpcLib,
     protoLoader: loader,
     ReflectionClient: reflection.Client

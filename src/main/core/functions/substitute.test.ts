@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { SecretLookup } from '../providers/resolver'
+import type { SecretLookup } from '../engine/ports'
 import { renderValue, substituteJson, substituteString, UnresolvedSecretError } from './substitute'
 
 const SECRET_VALUE = 's3cr3t-value'

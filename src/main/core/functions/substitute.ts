@@ -8,7 +8,7 @@
  * `$secrets.NAME.VAR` is an error instead of an empty string, and REST urls can be encoded.
  */
 import { VARIABLE_TOKEN_SOURCE } from '../../../shared/config/variables'
-import type { SecretLookup } from '../providers/resolver'
+import type { SecretLookup } from '../engine/ports'
 
 /** Variables visible to a function: `$NAME` / `${NAME}`. */
 export type Variables = Readonly<Record<string, unknown>>

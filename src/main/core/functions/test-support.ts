@@ -1,7 +1,7 @@
 /**
  * @module Helpers shared by the functions tests (not imported by production code).
  */
-import type { SecretLookup } from '../providers/resolver'
+import type { SecretLookup } from '../engine/ports'
 import type { FunctionContext } from './types'
 
 /** The value of `$secrets.api.TOKEN` in tests; asserted never to appear in error messages. */

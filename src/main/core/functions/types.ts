@@ -2,7 +2,7 @@
  * @module The contract between hooks and the function runners (rest, shell, websocket, grpc).
  */
 import type { CancelSignal } from '../cancel'
-import type { SecretLookup } from '../providers/resolver'
+import type { SecretLookup } from '../engine/ports'
 
 /** What a function call can see. */
 export interface FunctionContext {

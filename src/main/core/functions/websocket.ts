@@ -5,6 +5,7 @@
  */
 import type { RawData, WebSocket } from 'ws'
 import type { FunctionDefinition } from '../../../shared/config/schema'
+import { loadWs } from '../lazy'
 import { startDeadline } from './deadline'
 import { substituteUrl } from './rest'
 import { substituteJson, substituteString } from './substitute'
@@ -58,8 +59,8 @@ export async function runWebSocket(
         ? message
         : JSON.stringify(message)
   const expectReply = options.expectReply === true
-  // Imported here, not at the top: `llmnet` start-up does not pay for a client it may never use.
-  const { WebSocket: WebSocketClient } = await import('ws')
+  // Loaded here, not at the top: `llmnet` start-up does not pay for a client it may never use.
+  const { WebSocket: WebSocketClient } = await loadWs()
 
   const deadline = startDeadline(def.timeout, ctx.signal)
   if (deadline.signal.aborted) {

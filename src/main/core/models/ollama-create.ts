@@ -8,9 +8,27 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { Readable } from 'node:stream'
 import { sha256File } from './download'
-import type { EnsureModelOptions } from './ollama'
 import { OllamaError } from './ollama-error'
 import { hfToHttps } from './sources'
+
+/** One line of pull or create progress. */
+export interface OllamaProgress {
+  status: string
+  digest?: string
+  completed?: number
+  total?: number
+}
+
+export interface EnsureModelOptions {
+  /** Name for a model created from a Modelfile (default: the file name without extension). */
+  name?: string
+  /** Folder relative Modelfile paths are read from (the composition's folder). */
+  baseDir?: string
+  /** The composition's `parameters`, merged into the Modelfile. */
+  parameters?: Record<string, unknown>
+  onProgress?(p: OllamaProgress): void
+  signal?: AbortSignal
+}
 
 export async function readModelfile(
   src: string,

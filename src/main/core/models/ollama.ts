@@ -21,10 +21,14 @@ import {
   postStream,
   pushBlob,
   readModelfile,
-  sanitiseName
+  sanitiseName,
+  type EnsureModelOptions,
+  type OllamaProgress
 } from './ollama-create'
 import { mergeParameters, type ModelfileSpec, parseModelfile } from './ollama-modelfile'
 import { OllamaProvider, type OllamaProviderOptions } from './ollama-provider'
+
+export type { EnsureModelOptions, OllamaProgress } from './ollama-create'
 
 // ── the manager ─────────────────────────────────────────────────────────────────────────────────
 
@@ -43,14 +47,6 @@ export interface OllamaRunningModel extends OllamaModel {
   expiresAt?: string
 }
 
-/** One line of pull or create progress. */
-export interface OllamaProgress {
-  status: string
-  digest?: string
-  completed?: number
-  total?: number
-}
-
 export interface OllamaManagerOptions {
   /** Explicit host (same forms as OLLAMA_HOST); default from `env.OLLAMA_HOST`. */
   host?: string
@@ -62,17 +58,6 @@ export interface OllamaManagerOptions {
   /** Time between SIGTERM and SIGKILL when stopping a managed server (default 5 s). */
   stopTimeoutMs?: number
   fetch?: typeof fetch
-}
-
-export interface EnsureModelOptions {
-  /** Name for a model created from a Modelfile (default: the file name without extension). */
-  name?: string
-  /** Folder relative Modelfile paths are read from (the composition's folder). */
-  baseDir?: string
-  /** The composition's `parameters`, merged into the Modelfile. */
-  parameters?: Record<string, unknown>
-  onProgress?(p: OllamaProgress): void
-  signal?: AbortSignal
 }
 
 /** `llama3` and `llama3:latest` are the same model. */

@@ -8,14 +8,24 @@ import type { Composition, ModelDefinition } from '../../../shared/config/schema
 import { analyzeTopology } from '../../../shared/config/topology'
 import type { CompiledPipeline } from '../engine/pipeline'
 import { AppError } from '../errors'
-import { DEFAULT_ALIAS, type PipelineRegistry } from './registry'
+
+/** The name of the default pipeline: `llmnet` answers whenever any pipeline is served. */
+export const DEFAULT_ALIAS = 'llmnet'
+
+/** What addressing reads of the served pipelines (a PipelineRegistry, registry.ts). */
+export interface ServedPipelines {
+  /** A pipeline id, or {@link DEFAULT_ALIAS} for the default pipeline. */
+  resolvePipeline(id: string): CompiledPipeline | undefined
+  list(): CompiledPipeline[]
+  default(): CompiledPipeline | undefined
+}
 
 export type Addressed =
   | { kind: 'pipeline'; pipeline: CompiledPipeline }
   | { kind: 'model'; pipeline: CompiledPipeline; modelKey: string; def: ModelDefinition }
 
 /** The pipeline or model that `model` names, or undefined when nothing served matches. */
-export function resolveAddress(registry: PipelineRegistry, model: string): Addressed | undefined {
+export function resolveAddress(registry: ServedPipelines, model: string): Addressed | undefined {
   const pipeline = registry.resolvePipeline(model)
   if (pipeline) return { kind: 'pipeline', pipeline }
   const slash = model.indexOf('/')
@@ -32,7 +42,7 @@ export function resolveAddress(registry: PipelineRegistry, model: string): Addre
 
 /** The synthetic pipeline of a `PIPELINE/MODEL` name, or undefined (see {@link directPipeline}). */
 export function resolveDirect(
-  registry: PipelineRegistry,
+  registry: ServedPipelines,
   model: string
 ): CompiledPipeline | undefined {
   const found = resolveAddress(registry, model)
@@ -40,14 +50,14 @@ export function resolveDirect(
 }
 
 /** Like {@link resolveAddress}, but a miss is a 404 `model_not_found` listing what is served. */
-export function requireAddress(registry: PipelineRegistry, model: string): Addressed {
+export function requireAddress(registry: ServedPipelines, model: string): Addressed {
   const found = resolveAddress(registry, model)
   if (found) return found
   throw notServed(registry, model)
 }
 
 /** The 404 for a `model` nothing served matches; it lists only ids that resolve. */
-export function notServed(registry: PipelineRegistry, model: string): AppError {
+export function notServed(registry: ServedPipelines, model: string): AppError {
   const known = registry.list().map((p) => p.id)
   if (registry.default() && !known.includes(DEFAULT_ALIAS)) known.push(DEFAULT_ALIAS)
   return new AppError(

@@ -1,5 +1,7 @@
 import type { CompiledPipeline } from '../engine/pipeline'
-import { resolveDirect } from './addressing'
+import { DEFAULT_ALIAS, resolveDirect } from './addressing'
+
+export { DEFAULT_ALIAS }
 
 /**
  * The pipelines being served, by id. The default pipeline (alias `llmnet`) is the one named by
@@ -48,5 +50,3 @@ export class PipelineRegistry {
     return this.byId.get(id) ?? (id === DEFAULT_ALIAS ? this.default() : undefined)
   }
 }
-
-export const DEFAULT_ALIAS = 'llmnet'

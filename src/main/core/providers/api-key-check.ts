@@ -6,7 +6,8 @@
  */
 import { describeModel, explicitEndpoint } from '../../../shared/config/models'
 import type { Composition, ModelDefinition } from '../../../shared/config/schema'
-import { expandApiKey, type SecretLookup } from './resolver'
+import { expandApiKey } from '../engine/credentials'
+import type { SecretLookup } from '../engine/ports'
 
 export interface ApiKeyProblem {
   /** The model's key in the composition. */

@@ -8,14 +8,15 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Dispatcher, Pool } from 'undici'
 import type { CancelSignal } from '../cancel'
+import { loadUndici as importUndici } from '../lazy'
 
-// undici is imported with the first upstream call: loading it costs more start-up time than
+// undici is imported with the first upstream call (through lazy.ts): loading it costs more start-up time than
 // the rest of `llmnet run` put together, and a server answering /health needs none of it.
 let PoolClass: typeof Pool | undefined
 let loadingUndici: Promise<typeof Pool> | undefined
 
 function loadUndici(): Promise<typeof Pool> {
-  loadingUndici ??= import('undici').then((mod) => (PoolClass = mod.Pool))
+  loadingUndici ??= importUndici().then((mod) => (PoolClass = mod.Pool))
   return loadingUndici
 }
 

@@ -5,27 +5,12 @@
  * configured (the llama.cpp and Ollama managers).
  */
 import { describeModel, explicitEndpoint, upstreamModelName } from '../../../shared/config/models'
-import type { ArchitectureNode, Composition, ModelDefinition } from '../../../shared/config/schema'
-import type { ProviderResolver } from '../engine/engine'
-import type { CompiledPipeline } from '../engine/pipeline'
+import type { ArchitectureNode } from '../../../shared/config/schema'
+import { expandApiKey } from '../engine/credentials'
+import type { CompiledPipeline, LocalModels, Provider, ProviderResolver } from '../engine/ports'
 import { AppError } from '../errors'
 import type { UpstreamPools } from './http-transport'
 import { OpenAICompatibleProvider, type OpenAICompatibleOptions } from './openai-compatible'
-import type { Provider } from './provider'
-
-/** Resolves `$secrets.NAME.VAR` references (defined by the secrets subsystem). */
-export interface SecretLookup {
-  get(name: string, variable: string): string | undefined
-}
-
-/** Serves models that llmnet runs itself (llama.cpp child processes, a managed Ollama). */
-export interface LocalModels {
-  providerFor(
-    pipeline: CompiledPipeline,
-    modelKey: string,
-    model: ModelDefinition
-  ): Provider | undefined
-}
 
 export interface ResolverOptions {
   env: NodeJS.ProcessEnv
@@ -36,60 +21,6 @@ export interface ResolverOptions {
     OpenAICompatibleOptions,
     'connectTimeoutMs' | 'readTimeoutMs' | 'maxRetries' | 'retryBaseMs'
   >
-}
-
-const ENV_REF = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/
-const SECRET_REF = /\$\{?secrets\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_]+)\}?/g
-
-/**
- * Expands an `api-key`: `$ENV_VAR` / `${ENV_VAR}` from the environment and `$secrets.NAME.VAR`
- * from the secret store. An unresolved reference is an error, never sent literally.
- */
-export function expandApiKey(raw: string, env: NodeJS.ProcessEnv, secrets?: SecretLookup): string {
-  const envMatch = ENV_REF.exec(raw.trim())
-  if (envMatch?.[1] && !raw.includes('secrets.')) {
-    const value = env[envMatch[1]]
-    if (value === undefined || value === '') {
-      throw new AppError(
-        'model_not_ready',
-        `api-key refers to $${envMatch[1]}, which is not set in the environment`
-      )
-    }
-    return value
-  }
-  return raw.replace(SECRET_REF, (_m, name: string, variable: string) => {
-    const value = secrets?.get(name, variable)
-    if (value === undefined) {
-      throw new AppError(
-        'model_not_ready',
-        `api-key refers to $secrets.${name}.${variable}, which is not loaded`
-      )
-    }
-    return value
-  })
-}
-
-/**
- * Every credential the models of a composition send upstream, expanded as the resolver will
- * expand them (literal keys too), so they can be redacted from answers, errors and traces. A key
- * that cannot be resolved yet is skipped: the request that needs it fails before sending it.
- */
-export function modelCredentials(
-  composition: Composition,
-  env: NodeJS.ProcessEnv,
-  secrets?: SecretLookup
-): string[] {
-  const found = new Set<string>()
-  for (const model of Object.values(composition.models)) {
-    const raw = describeModel(model).apiKey
-    if (!raw) continue
-    try {
-      found.add(expandApiKey(raw, env, secrets))
-    } catch {
-      // unresolved: never sent, so nothing to hide
-    }
-  }
-  return [...found]
 }
 
 export class DefaultProviderResolver implements ProviderResolver {

@@ -43,7 +43,7 @@ export function upstreamMessage(text: string): string {
 
 /**
  * The refusal as an AppError carrying the upstream's status, code, type and param; `who` names
- * the upstream in the message (the engine adds the node and model).
+ * the upstream in the message (the engine adds the node and model: engine/node-failure.ts).
  */
 export function upstreamRefusal(status: number, text: string, who: string): AppError {
   const f = fieldsOf(text)
@@ -63,14 +63,4 @@ export function upstreamRefusal(status: number, text: string, who: string): AppE
     param,
     upstream: { status, code, type }
   })
-}
-
-/** An upstream's refusal, re-thrown naming the node and model that sent it; others unchanged. */
-export function nodeFailure(err: unknown, node: string, model: string): never {
-  if (err instanceof AppError && err.options.upstream)
-    throw new AppError(err.code, `node "${node}" (model "${model}"): ${err.message}`, {
-      ...err.options,
-      cause: err
-    })
-  throw err
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Composition } from '../../../shared/config/schema'
-import { expandApiKey } from '../providers/resolver'
+import { expandApiKey } from '../engine/credentials'
 import type { SecretStore } from './types'
 import {
   InMemorySecretStore,

@@ -2,7 +2,7 @@
  * @module The secrets interfaces shared by the loader, the engine, functions and the provider
  * resolver. Values are looked up by `<secret name>.<VARIABLE>`.
  */
-import type { SecretLookup } from '../providers/resolver'
+import type { SecretLookup } from '../engine/ports'
 
 export type { SecretLookup }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import Fastify from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import { tempDir } from '../../../../tests/support/harness'
-import { loadAccessToken } from './access-token'
+import { loadAccessToken } from '../storage/access-token'
 import {
   cookieValue,
   DEFAULT_SESSION_IDLE_MS,

@@ -10,23 +10,14 @@ import type { FunctionCall } from '../../providers/provider'
 import { runPipeline, type EngineDeps, type EngineSink, type RunInput } from '../../engine/engine'
 import { AppError } from '../../errors'
 import { notServed } from '../../pipelines/addressing'
-import type { PipelineRegistry } from '../../pipelines/registry'
 import { requestApp } from '../app-access'
 import { parseChatRequest } from '../request-body'
-import type { InFlight } from '../in-flight'
 import { shuttingDown } from '../in-flight'
 import { ChunkWriter } from '../sse'
-import { RouteGate } from './engine-route'
+import { type EngineRouteDeps, RouteGate } from './engine-route'
 
-export interface ChatRouteDeps {
-  pipelines: PipelineRegistry
-  engine: EngineDeps
-  maxConcurrent: number
-  /** Requests being answered, for the shutdown drain. */
-  inflight: InFlight
-  /** Errors the engine already recorded in a trace (so metrics do not count them again). */
-  traced: WeakSet<object>
-}
+/** What the chat route needs: the same as every engine route. */
+export type ChatRouteDeps = EngineRouteDeps
 
 export function registerChatCompletions(app: FastifyInstance, deps: ChatRouteDeps): void {
   // The server's one admission gate, shared with every other /v1 route (see in-flight.ts).

@@ -8,18 +8,31 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ChatCompletionRequest } from '../../../../shared/openai/chat'
 import { Cancellation } from '../../cancel'
-import { type EngineResult, type EngineSink, runPipeline } from '../../engine/engine'
+import {
+  type EngineDeps,
+  type EngineResult,
+  type EngineSink,
+  runPipeline
+} from '../../engine/engine'
 import type { CompiledPipeline } from '../../engine/pipeline'
 import { AppError } from '../../errors'
 import { directPipeline, pipelineFor, requireAddress } from '../../pipelines/addressing'
 import type { PipelineRegistry } from '../../pipelines/registry'
 import { type EndpointProvider, hasEndpoints } from '../../providers/provider'
-import { providerForNode } from '../../providers/redacting-provider'
+import { providerForNode } from '../../engine/redacting-provider'
 import { requestApp } from '../app-access'
-import type { ChatRouteDeps } from './chat-completions'
+import type { InFlight } from '../in-flight'
 
-/** The same dependencies as the chat route's. */
-export type EngineRouteDeps = ChatRouteDeps
+/** What every route over the engine needs (chat, Responses, Messages, completions, embeddings). */
+export interface EngineRouteDeps {
+  pipelines: PipelineRegistry
+  engine: EngineDeps
+  maxConcurrent: number
+  /** Requests being answered, for the shutdown drain. */
+  inflight: InFlight
+  /** Errors the engine already recorded in a trace (so metrics do not count them again). */
+  traced: WeakSet<object>
+}
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 

@@ -8,11 +8,16 @@
  * redacted data. Without secrets the provider is returned as it is, at no cost.
  */
 import type { ArchitectureNode } from '../../../shared/config/schema'
-import type { ProviderResolver } from '../engine/engine'
-import type { CompiledPipeline } from '../engine/pipeline'
 import { AppError } from '../errors'
 import { redactDeep, redactError, type Redactor } from '../secrets/redact'
-import { type DeltaHandler, type EndpointProvider, hasEndpoints, type Provider } from './provider'
+import {
+  type CompiledPipeline,
+  type DeltaHandler,
+  type EndpointProvider,
+  hasEndpoints,
+  type Provider,
+  type ProviderResolver
+} from './ports'
 import { DeltaGuard, TextGuard, wholeLogprobs } from './stream-guards'
 
 /** The provider and upstream model for a node, redacting when the pipeline has secrets. */

@@ -8,7 +8,7 @@
  */
 import type { ChoiceLogprobs } from '../../../shared/openai/chat'
 import { type Redactor, StreamRedactor } from '../secrets/redact'
-import type { StreamDelta } from './provider'
+import type { StreamDelta } from './ports'
 
 interface CallPiece {
   index?: number

@@ -6,11 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { chmod, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import {
-  ensurePrivateDir,
-  PRIVATE_FILE_MODE,
-  refuseSharedCredential
-} from '../storage/private-files'
+import { ensurePrivateDir, PRIVATE_FILE_MODE, refuseSharedCredential } from './private-files'
 
 export const TOKEN_FILE = 'access-token'
 

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { AppError } from '../errors'
 import { createRedactor, REDACTED } from '../secrets/redact'
-import type { EndpointProvider, Provider, StreamDelta } from './provider'
+import type { EndpointProvider, Provider, StreamDelta } from './ports'
 import { redactingProvider } from './redacting-provider'
 
 const KEY = 'sk-unit-0123456789'

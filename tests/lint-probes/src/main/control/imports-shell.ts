@@ -1,0 +1,4 @@
+// @ts-nocheck
+// expect: no-restricted-imports
+import { createTray } from '../shell/tray'
+export const t = createTray

@@ -1,0 +1,3 @@
+// @ts-nocheck
+// expect: no-restricted-syntax
+export const loadWs = () => import('ws')

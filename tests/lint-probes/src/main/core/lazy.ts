@@ -1,0 +1,3 @@
+// @ts-nocheck
+// expect: clean
+export const loadUndici = () => import('undici')
