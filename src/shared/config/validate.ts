@@ -58,7 +58,14 @@ export class Reporter {
 
 export function validateText(text: string, opts: ValidateOptions = {}): ValidationResult {
   const format = opts.format ?? formatForFile(opts.fileName ?? '')
-  const source = parseSource(text, format)
+  return validateSource(parseSource(text, format), opts)
+}
+
+/** {@link validateText} over text already parsed (a caller that keeps the parse to place more). */
+export function validateSource(
+  source: ParsedSource,
+  opts: Pick<ValidateOptions, 'strict'> = {}
+): ValidationResult {
   const reporter = new Reporter(source)
   if (source.syntaxErrors.length > 0 || source.value === undefined) {
     const diagnostics = source.syntaxErrors.map((e): Diagnostic => ({
