@@ -32,6 +32,8 @@ export function controlFixture(opts: { examplesDir?: string } = {}): ControlFixt
   const tmp = tempDir('llmnet-control-')
   const env = { LLMNET_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') }
   const store = openMemoryStore({ settingsSchema: StoredSettingsSchema })
+  // A started server picks a free port, never the default 8080.
+  store.settings.set('server', { ...store.settings.get('server'), port: 0 })
   const runtime = createRuntime({ dataDir: tmp.dir, env, secretStore: store.secrets })
   const hub = createEventHub()
   const services = createServices({
