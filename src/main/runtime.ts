@@ -271,8 +271,9 @@ export interface AppRuntime {
 }
 
 /**
- * Opens the data folder (lock, database, secret key) and builds the runtime over it. Throws a
- * StorageError when another process holds the folder or the database is corrupt or newer.
+ * Opens the data folder (lock, database, secret key) and builds the runtime over it, in named
+ * steps: open the store, the runtime over it, the services, the server, the events' wiring.
+ * Throws a StorageError when another process holds the folder or the database is corrupt or newer.
  */
 export async function createAppRuntime(opts: AppRuntimeOptions): Promise<AppRuntime> {
   const env = opts.env ?? process.env
@@ -282,6 +283,7 @@ export async function createAppRuntime(opts: AppRuntimeOptions): Promise<AppRunt
     const hub = createEventHub()
     const live = liveSettings(store.settings.all())
     const tokens = new AppTokenRepository(store.db)
+    // Step 3: the services the control routes call (see core/services/services.ts).
     const services = createServices({
       store,
       tokens,
@@ -385,7 +387,7 @@ function appAuthorizer(
       : undefined
 }
 
-/** Step 3: the server control, whose servers carry the control API and (asked for) the UI. */
+/** Step 4: the server control, whose servers carry the control API and (asked for) the UI. */
 function buildServer(parts: {
   runtime: Runtime
   hub: EventHub
@@ -417,7 +419,7 @@ function buildServer(parts: {
   })
 }
 
-/** Step 4: traces to the store (when on), their counters, core events as contract events. */
+/** Step 5: traces to the store (when on), their counters, core events as contract events. */
 function wireEvents(parts: {
   runtime: Runtime
   hub: EventHub

@@ -27,7 +27,7 @@ export function createHandlers({ services, models, server }: HandlerDeps): Contr
   return {
     ...pipelinesHandlers(services.pipelines),
     ...modelsHandlers(models),
-    ...functionsHandlers({ pipelines: models.registry }),
+    ...functionsHandlers(services.functions),
     ...secretsHandlers(services.secrets),
     ...tracesHandlers(services.traces),
     ...settingsHandlers(services.settings),

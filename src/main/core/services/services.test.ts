@@ -223,6 +223,37 @@ describe('AccessService', () => {
   })
 })
 
+describe('FunctionsService', () => {
+  it("lists a served pipeline's functions with the hooks that call them, and tests one", async () => {
+    const { services } = setup()
+    const base = JSON.parse(echoComposition(upstream.url)) as {
+      architecture: Record<string, unknown>[]
+    }
+    const echo = {
+      type: 'shell',
+      command: process.execPath,
+      args: ['-e', 'process.stdin.pipe(process.stdout)'],
+      stdin: true
+    }
+    const bot = { ...base.architecture[0], hooks: { pre: [{ function: 'echo' }] } }
+    const text = JSON.stringify({
+      ...base,
+      functions: { echo },
+      architecture: [bot, base.architecture[1]]
+    })
+    await services.pipelines.save({ name: 'fn', text, format: 'json' })
+    expect(services.functions.list('fn').functions).toEqual([
+      { name: 'echo', type: 'shell', usedBy: ['bot:pre'] }
+    ])
+    const tested = await services.functions.test({ pipeline: 'fn', name: 'echo', input: 'ping' })
+    expect(tested).toMatchObject({ ok: true, output: 'ping', error: null })
+    await expect(
+      services.functions.test({ pipeline: 'fn', name: 'nope', input: 'x' })
+    ).rejects.toThrow(/defines: echo/)
+    expect(() => services.functions.list('ghost')).toThrow(/not being served/)
+  })
+})
+
 describe('ChatService', () => {
   it('answers with an id, then streams deltas and one chat.done with the trace', async () => {
     const { services } = setup()

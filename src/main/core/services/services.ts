@@ -15,6 +15,7 @@ import type { Repositories } from '../storage/store'
 import { AccessService } from './access-service'
 import { ChatService } from './chat-service'
 import type { EmitEvent } from './emit'
+import { FunctionsService } from './functions-service'
 import { PipelinesService } from './pipelines-service'
 import { SecretsService } from './secrets-service'
 import { SettingsService } from './settings-service'
@@ -38,6 +39,7 @@ export interface Services {
   /** The library as a pipeline source: `loadAll()` at start serves what it holds. */
   source: LibrarySource
   pipelines: PipelinesService
+  functions: FunctionsService
   secrets: SecretsService
   traces: TracesService
   settings: SettingsService
@@ -62,6 +64,7 @@ export function createServices(deps: ServicesDeps): Services {
         registry.setDefault(name ?? undefined)
       }
     }),
+    functions: new FunctionsService(registry),
     secrets: new SecretsService({
       secrets: store.secrets,
       registry,
