@@ -1,5 +1,5 @@
 /**
- * openDatabase against real temporary files: pragmas, migrations (applied once, hashed, never
+ * openDatabase against real temporary files (and `:memory:`): pragmas, migrations (applied once, hashed, never
  * edited), a database from a newer llmnet, and corrupt files.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -35,6 +35,16 @@ describe('openDatabase', () => {
     expect(db.pragma('synchronous', { simple: true })).toBe(2)
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1)
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000)
+  })
+
+  it('opens `:memory:` migrated, each open its own empty database (WAL is not asked of it)', () => {
+    const a = open(':memory:')
+    expect(a.applied).toEqual(MIGRATIONS.map((m) => m.id))
+    expect(a.db.pragma('journal_mode', { simple: true })).toBe('memory')
+    expect(a.db.pragma('foreign_keys', { simple: true })).toBe(1)
+    a.db.prepare("INSERT INTO settings (key, value, updated_at) VALUES ('k', '1', 0)").run()
+    const b = open(':memory:')
+    expect(b.db.prepare('SELECT count(*) AS n FROM settings').get()).toEqual({ n: 0 })
   })
 
   it('applies the migrations once, records their hashes, and is idempotent on reopen', () => {

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { StorageError } from '../src/main/core/storage/errors'
-import { openStore } from '../src/main/core/storage/store'
+import { openMemoryStore, openStore } from '../src/main/core/storage/store'
 import { tempDir } from './support/harness'
 
 const Settings = z.object({ defaultPipeline: z.string().optional() })
@@ -61,5 +61,20 @@ describe('openStore', () => {
       StorageError
     )
     expect(existsSync(path.join(dir, 'llmnet.lock'))).toBe(false)
+  })
+
+  it('openMemoryStore: every repository over a private in-memory database, sealed secrets', () => {
+    const store = openMemoryStore({ settingsSchema: Settings })
+    cleanups.unshift(() => store.close())
+    store.pipelines.save({ name: 'chat', text: '{}', format: 'json' })
+    store.secrets.set('openai.API_KEY', 'k')
+    expect(store.secrets.resolve('openai.API_KEY')).toBe('k')
+    const raw = store.db.prepare('SELECT value FROM secrets').get() as { value: Buffer | string }
+    expect(String(raw.value)).not.toBe('k')
+    const other = openMemoryStore({ settingsSchema: Settings })
+    cleanups.unshift(() => other.close())
+    expect(other.pipelines.list()).toEqual([])
+    store.close()
+    store.close()
   })
 })

@@ -8,13 +8,11 @@ import type { FastifyInstance } from 'fastify'
 import pkg from '../../package.json' with { type: 'json' }
 import type { ContractHandlers } from '../shared/contract/handlers'
 import type { ServerState } from '../shared/contract/server'
-import { StoredSettingsSchema } from '../shared/contract/settings'
+import { type Settings, StoredSettingsSchema } from '../shared/contract/settings'
 import { createEventHub, type EventHub } from './control/events'
-import { ChatSessions } from './control/handlers/chat'
 import { createHandlers } from './control/handlers'
 import { controlApiPlugin } from './control/http'
 import { ServerControl } from './control/server-control'
-import { LibrarySource } from './core/pipelines/library-source'
 import { loadAccessToken } from './core/storage/access-token'
 import { registerUi, Sessions } from './core/server/ui'
 import type { Encryptor } from './core/storage/encryption'
@@ -25,8 +23,7 @@ import { AccessPolicy, type AskUser } from './core/access/access-policy'
 import { AppTokenRepository } from './core/storage/app-token-repository'
 import type { Authorizer } from './core/server/app'
 import type { EngineDeps } from './core/engine/engine'
-import { EvalService } from './core/eval/eval-service'
-import { createJsonValidator } from './core/eval/json-schema'
+import { createServices, type Services } from './core/services/services'
 import { type FunctionRunner, ObserveQueue } from './core/engine/hooks'
 import { runFunction } from './core/functions/run-function'
 import { EventBus } from './core/events'
@@ -274,181 +271,224 @@ export interface AppRuntime {
 }
 
 /**
- * Opens the data folder (lock, database, secret key) and builds the runtime over it. Throws a
- * StorageError when another process holds the folder or the database is corrupt or newer.
+ * Opens the data folder (lock, database, secret key) and builds the runtime over it, in named
+ * steps: open the store, the runtime over it, the services, the server, the events' wiring.
+ * Throws a StorageError when another process holds the folder or the database is corrupt or newer.
  */
 export async function createAppRuntime(opts: AppRuntimeOptions): Promise<AppRuntime> {
   const env = opts.env ?? process.env
-  const { dataDir } = opts
-  const store = openStore({
-    dataDir,
+  const store = openAppStore(opts, env)
+  try {
+    const runtime = runtimeOverStore(store, opts, env)
+    const hub = createEventHub()
+    const live = liveSettings(store.settings.all())
+    const tokens = new AppTokenRepository(store.db)
+    // Step 3: the services the control routes call (see core/services/services.ts).
+    const services = createServices({
+      store,
+      tokens,
+      registry: runtime.pipelines,
+      pipelineService: runtime.pipelineService,
+      engine: runtime.engine,
+      emit: hub.emit,
+      env,
+      apply: live.apply
+    })
+    const { token } = await loadAccessToken(opts.dataDir, { rotate: opts.rotateToken })
+    // The server's routes need the handlers, and the server routes' handlers need the server.
+    const ready: { handlers?: ContractHandlers } = {}
+    const server = buildServer({
+      runtime,
+      hub,
+      store,
+      token,
+      uiDir: opts.uiDir,
+      authorize: appAuthorizer(tokens, store, live, opts.access?.ask),
+      handlers: () => ready.handlers
+    })
+    const models = { registry: runtime.pipelines, models: runtime.models, library: runtime.library }
+    ready.handlers = createHandlers({ services, models: { ...models, hub, env }, server })
+    wireEvents({ runtime, hub, store, live, dataDir: opts.dataDir })
+    return appRuntime({ runtime, store, hub, server, token, services, handlers: ready.handlers })
+  } catch (err) {
+    store.close()
+    throw err
+  }
+}
+
+/** Step 1: the data folder's store (lock, database, secret key), with Electron's binding if given. */
+function openAppStore(opts: AppRuntimeOptions, env: NodeJS.ProcessEnv): AppStore {
+  return openStore({
+    dataDir: opts.dataDir,
     settingsSchema: StoredSettingsSchema,
     encryptor: opts.encryptor,
     env,
     database: opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : undefined
   })
-  try {
-    const settings = store.settings.all()
-    const idle = settings.models.idleUnloadSeconds
-    const runtime = createRuntime({
-      ...opts,
-      env,
-      dataDir,
-      secretStore: store.secrets,
-      responseStore: new SqliteResponseStore(store.db),
-      // 0 keeps models loaded, as the setting says (LlamaCppProcess reads 0 as never).
-      idleTtlMs: opts.idleTtlMs ?? idle * 1000
-    })
-    runtime.engine.recordExchanges = true
-    runtime.pipelines.setDefault(settings.defaultPipeline ?? undefined)
-    const hub = createEventHub()
-    bridgeEvents(runtime.events, hub)
-    let tracesOn = settings.traces.enabled
-    runtime.events.on('trace', (t) => {
-      if (tracesOn) store.traceWriter.push(t)
-    })
-    runtime.metrics.addCounters([
-      {
-        name: 'llmnet_traces_dropped_total',
-        help: 'Traces not stored because the writer queue was full',
-        value: () => store.traceWriter.stats.dropped
-      },
-      {
-        name: 'llmnet_traces_skipped_total',
-        help: 'Successful traces not stored because more than the per-second limit finished',
-        value: () => store.traceWriter.stats.skipped
-      },
-      {
-        name: 'llmnet_traces_failed_total',
-        help: 'Traces lost to a failed batch write',
-        value: () => store.traceWriter.stats.failed
-      }
-    ])
-    const source = new LibrarySource(store.pipelines, runtime.pipelineService)
-    const tokens = new AppTokenRepository(store.db)
-    const policy = new AccessPolicy({
-      tokens,
-      requireKeys: () => store.settings.get('access').requireKeys,
-      ask: opts.access?.ask
-    })
-    let requireKeys = settings.access.requireKeys
-    // Open access with no token to name an app: nothing to look up, no promise per request.
-    const authorize: Authorizer = (headers) =>
-      requireKeys || headers.authorization !== undefined || headers['x-api-key'] !== undefined
-        ? policy.authorize(headers)
-        : undefined
-    const { token } = await loadAccessToken(dataDir, { rotate: opts.rotateToken })
-    const sessions = new Sessions()
-    const chatSessions = new ChatSessions()
-    // The server's routes need the handlers, and the server routes' handlers need the server.
-    const ready: { handlers?: ContractHandlers } = {}
-    const server = new ServerControl({
-      runtime,
-      hub,
-      defaults: () => store.settings.get('server'),
-      authorize,
-      extend: async (app) => {
-        if (!ready.handlers) throw new Error('the control API is not ready')
-        await app.register(controlApiPlugin, {
-          prefix: '/api',
-          handlers: ready.handlers,
-          token,
-          events: hub,
-          sessions
-        })
-        if (opts.uiDir) registerUi(app, { dir: opts.uiDir, token, sessions })
-      }
-    })
-    const registry = runtime.pipelines
-    const service = runtime.pipelineService
-    const evals = new EvalService({
-      repo: store.evals,
-      engine: runtime.engine,
-      trace: (id) => store.traces.get(id),
-      served: (name) => registry.get(name),
-      version: (name, version) => {
-        const v = store.pipelines.getVersion(name, version)
-        return service.compileDetached(name, `${name}@v${version}`, v.text, v.format)
-      },
-      validateJson: createJsonValidator(),
-      emitProgress: (p) => hub.emit('eval.progress', p),
-      emitDone: ({ report: _r, againstReport: _a, ...run }) => hub.emit('eval.done', run)
-    })
-    const handlers = createHandlers({
-      pipelines: {
-        registry,
-        service,
-        library: store.pipelines,
-        source,
-        setDefault: (name) => {
-          store.settings.set('defaultPipeline', name)
-          registry.setDefault(name ?? undefined)
-        }
-      },
-      models: { registry, models: runtime.models, library: runtime.library, hub, env },
-      secrets: {
-        secrets: store.secrets,
-        registry,
-        service,
-        source,
-        hub,
-        storage: {
-          kind:
-            store.secrets.kind === 'electron-safe-storage'
-              ? 'safe-storage'
-              : env.LLMNET_SECRET_KEY || env.LLMNET_SECRET_KEY_FILE
-                ? 'env-key'
-                : 'key-file',
-          warning: store.secrets.warning ?? null
-        }
-      },
-      chat: { pipelines: registry, engine: runtime.engine, hub, sessions: chatSessions },
-      settings: {
-        settings: store.settings,
-        hub,
-        apply: (s) => {
-          registry.setDefault(s.defaultPipeline ?? undefined)
-          tracesOn = s.traces.enabled
-          requireKeys = s.access.requireKeys
-        }
-      },
-      traces: store.traces,
-      server,
-      tokens,
-      evals
-    })
-    ready.handlers = handlers
-    // `<data folder>/server.json` tells the CLI's `local` context where this server listens.
-    hub.subscribe((event, payload) => {
-      if (event === 'server.state') void recordServer(dataDir, payload as ServerState)
-    })
-    const control = { handlers, hub }
-    return {
-      runtime,
-      store,
-      control,
-      server,
-      token,
-      async start(at) {
-        await source.loadAll()
-        if (at || store.settings.get('server').autostart) return server.start(at)
-        return server.status()
-      },
-      async stop(stopOpts = {}) {
-        chatSessions.stopAll()
-        evals.cancelAll()
-        await evals.idle()
-        const graceMs = stopOpts.graceMs ?? 2000
-        const deadline = Date.now() + graceMs
-        await server.stop(graceMs)
-        await rm(join(dataDir, SERVER_FILE), { force: true }).catch(() => undefined)
-        await runtime.stop({ graceMs: Math.max(0, deadline - Date.now()) })
-        store.close()
-      }
+}
+
+type AppStore = Store<typeof StoredSettingsSchema>
+
+/** Step 2: the runtime over the store: its secrets, stored responses, idle setting and default. */
+function runtimeOverStore(
+  store: AppStore,
+  opts: AppRuntimeOptions,
+  env: NodeJS.ProcessEnv
+): Runtime {
+  const settings = store.settings.all()
+  const runtime = createRuntime({
+    ...opts,
+    env,
+    secretStore: store.secrets,
+    responseStore: new SqliteResponseStore(store.db),
+    // 0 keeps models loaded, as the setting says (LlamaCppProcess reads 0 as never).
+    idleTtlMs: opts.idleTtlMs ?? settings.models.idleUnloadSeconds * 1000
+  })
+  runtime.engine.recordExchanges = true
+  runtime.pipelines.setDefault(settings.defaultPipeline ?? undefined)
+  return runtime
+}
+
+/** The settings read on every request, kept in memory and replaced when the settings change. */
+interface LiveSettings {
+  tracesOn: boolean
+  requireKeys: boolean
+  apply(settings: Settings): void
+}
+
+function liveSettings(settings: Settings): LiveSettings {
+  const live: LiveSettings = {
+    tracesOn: settings.traces.enabled,
+    requireKeys: settings.access.requireKeys,
+    apply: (s) => {
+      live.tracesOn = s.traces.enabled
+      live.requireKeys = s.access.requireKeys
     }
-  } catch (err) {
-    store.close()
-    throw err
+  }
+  return live
+}
+
+/** Per-app access on `/v1`: open access with no token to name an app looks nothing up. */
+function appAuthorizer(
+  tokens: AppTokenRepository,
+  store: AppStore,
+  live: LiveSettings,
+  ask: AskUser | undefined
+): Authorizer {
+  const policy = new AccessPolicy({
+    tokens,
+    requireKeys: () => store.settings.get('access').requireKeys,
+    ask
+  })
+  // No promise per request when there is nothing to check.
+  return (headers) =>
+    live.requireKeys || headers.authorization !== undefined || headers['x-api-key'] !== undefined
+      ? policy.authorize(headers)
+      : undefined
+}
+
+/** Step 4: the server control, whose servers carry the control API and (asked for) the UI. */
+function buildServer(parts: {
+  runtime: Runtime
+  hub: EventHub
+  store: AppStore
+  token: string
+  uiDir?: string
+  authorize: Authorizer
+  handlers: () => ContractHandlers | undefined
+}): ServerControl {
+  const { token, uiDir } = parts
+  const sessions = new Sessions()
+  return new ServerControl({
+    runtime: parts.runtime,
+    hub: parts.hub,
+    defaults: () => parts.store.settings.get('server'),
+    authorize: parts.authorize,
+    extend: async (app) => {
+      const handlers = parts.handlers()
+      if (!handlers) throw new Error('the control API is not ready')
+      await app.register(controlApiPlugin, {
+        prefix: '/api',
+        handlers,
+        token,
+        events: parts.hub,
+        sessions
+      })
+      if (uiDir) registerUi(app, { dir: uiDir, token, sessions })
+    }
+  })
+}
+
+/** Step 5: traces to the store (when on), their counters, core events as contract events. */
+function wireEvents(parts: {
+  runtime: Runtime
+  hub: EventHub
+  store: AppStore
+  live: LiveSettings
+  dataDir: string
+}): void {
+  const { runtime, hub, store, live, dataDir } = parts
+  bridgeEvents(runtime.events, hub)
+  runtime.events.on('trace', (t) => {
+    if (live.tracesOn) store.traceWriter.push(t)
+  })
+  const stats = store.traceWriter.stats
+  runtime.metrics.addCounters([
+    {
+      name: 'llmnet_traces_dropped_total',
+      help: 'Traces not stored because the writer queue was full',
+      value: () => stats.dropped
+    },
+    {
+      name: 'llmnet_traces_skipped_total',
+      help: 'Successful traces not stored because more than the per-second limit finished',
+      value: () => stats.skipped
+    },
+    {
+      name: 'llmnet_traces_failed_total',
+      help: 'Traces lost to a failed batch write',
+      value: () => stats.failed
+    }
+  ])
+  // `<data folder>/server.json` tells the CLI's `local` context where this server listens.
+  hub.subscribe((event, payload) => {
+    if (event === 'server.state') void recordServer(dataDir, payload as ServerState)
+  })
+}
+
+/** The assembled app runtime: start loads the library then serves; stop undoes it all. */
+function appRuntime(parts: {
+  runtime: Runtime
+  store: AppStore
+  hub: EventHub
+  server: ServerControl
+  token: string
+  services: Services
+  handlers: ContractHandlers
+}): AppRuntime {
+  const { runtime, store, server, services } = parts
+  return {
+    runtime,
+    store,
+    control: { handlers: parts.handlers, hub: parts.hub },
+    server,
+    token: parts.token,
+    async start(at) {
+      await services.source.loadAll()
+      if (at || store.settings.get('server').autostart) return server.start(at)
+      return server.status()
+    },
+    async stop(stopOpts = {}) {
+      services.chat.stopAll()
+      services.evals.cancelAll()
+      await services.evals.idle()
+      const graceMs = stopOpts.graceMs ?? 2000
+      const deadline = Date.now() + graceMs
+      await server.stop(graceMs)
+      await rm(join(store.dataDir, SERVER_FILE), { force: true }).catch(() => undefined)
+      await runtime.stop({ graceMs: Math.max(0, deadline - Date.now()) })
+      store.close()
+    }
   }
 }
 

@@ -3,19 +3,29 @@
  * bad input reaching a handler, a result leaking fields beyond the contract (a secret's value),
  * and stacks crossing the boundary.
  */
-import { describe, expect, it } from 'vitest'
-import type { HandlerContext } from '../../shared/contract/handlers'
+import { afterEach, describe, expect, it } from 'vitest'
 import { statusOf } from '../../shared/contract/errors'
+import {
+  type ControlFixture,
+  controlFixture,
+  ctx,
+  echoComposition
+} from '../../../tests/support/control-services'
 import { dispatch } from './dispatch'
-import { createEventHub } from './events'
-import { createTestHandlers } from './test-handlers'
 
-const ctx: HandlerContext = { transport: 'ipc', signal: new AbortController().signal }
+const fixtures: ControlFixture[] = []
+afterEach(async () => {
+  for (const f of fixtures.splice(0)) await f.close()
+})
 
+/** The real handlers over an in-memory store, serving nothing yet. */
 function setup() {
-  const hub = createEventHub()
-  return createTestHandlers(hub)
+  const fixture = controlFixture()
+  fixtures.push(fixture)
+  return fixture.handlers
 }
+
+const TEXT = echoComposition('http://127.0.0.1:9')
 
 describe('dispatch', () => {
   it('runs the handler with the parsed input, defaults filled in', async () => {
@@ -23,7 +33,7 @@ describe('dispatch', () => {
     const saved = await dispatch(
       handlers,
       'pipelines.save',
-      { name: 'a', text: 'x: 1', format: 'yaml' },
+      { name: 'a', text: TEXT, format: 'json' },
       ctx
     )
     expect(saved).toEqual({ ok: true, data: { name: 'a', version: 1, diagnostics: [] } })
@@ -75,7 +85,7 @@ describe('dispatch', () => {
     )
     expect(!bad.ok && bad.error).toMatchObject({
       code: 'invalid_request',
-      details: { diagnostics: [{ code: 'empty', line: 1, column: 1 }] }
+      details: { diagnostics: [{ code: 'syntax', line: 1, column: 2 }] }
     })
   })
 
@@ -99,8 +109,15 @@ describe('dispatch', () => {
   })
 
   it("strips what a handler returns beyond the contract: a secret's value never leaves", async () => {
+    const real = setup()
+    // A handler that lets the value ride along: dispatch's output parse must strip it.
+    const leaky = {
+      ...real,
+      'secrets.set': async (input: { name: string; value: string }, c: typeof ctx) =>
+        ({ ...(await real['secrets.set'](input, c)), value: input.value }) as never
+    }
     const out = await dispatch(
-      setup(),
+      leaky,
       'secrets.set',
       { name: 'openai.API_KEY', value: 'hunter2' },
       ctx

@@ -4,19 +4,17 @@
  * schema, and wrap it all in an envelope. Nothing here throws.
  */
 import type { z } from 'zod'
-import type { ControlError, Envelope, Issue } from '../../shared/contract/errors'
+import type { Envelope, Issue } from '../../shared/contract/errors'
 import type { ContractHandlers, HandlerContext } from '../../shared/contract/handlers'
 import { ROUTES, isRouteName } from '../../shared/contract/routes'
 import type { ErrorCode } from '../../shared/openai/error'
-import { AppError, ControlFailure } from '../core/errors'
-import { StorageError } from '../core/storage/errors'
+import { type ControlErrorOptions, toControlError } from '../core/control-error'
+import { ControlFailure } from '../core/errors'
 
-export { ControlFailure }
+export { ControlFailure, toControlError }
 
-export interface DispatchOptions {
-  /** Sees every unexpected failure (a handler's bug, a bad result) with its stack, for the logs. */
-  onError?: (err: unknown, route: string) => void
-}
+/** `onError` sees every unexpected failure (a handler's bug, a bad result) with its stack. */
+export type DispatchOptions = ControlErrorOptions
 
 /** Carries out one request; the envelope holds the output or a {@link ControlError}. */
 export async function dispatch(
@@ -53,34 +51,6 @@ export async function dispatch(
     return fail('internal_error', `the ${route} handler returned a result outside the contract`)
   }
   return { ok: true, data: output.data }
-}
-
-/** Any thrown value as the contract's error shape: code and message, never a stack. */
-export function toControlError(
-  err: unknown,
-  route: string,
-  options: DispatchOptions = {}
-): ControlError {
-  const storage = err instanceof StorageError ? fromStorage(err) : undefined
-  if (!(err instanceof AppError) && !storage) options.onError?.(err, route)
-  const e = storage ?? AppError.from(err)
-  const error: ControlError = { code: e.code, message: e.message }
-  if (err instanceof ControlFailure) error.details = err.details
-  else if (e.options.param) error.details = { param: e.options.param }
-  return error
-}
-
-/** Store failures a caller can act on keep their meaning; the rest are internal errors. */
-function fromStorage(err: StorageError): AppError | undefined {
-  const code: ErrorCode | undefined =
-    err.code === 'NOT_FOUND'
-      ? 'not_found'
-      : err.code === 'NAME_TAKEN' || err.code === 'VERSION_CONFLICT'
-        ? 'conflict'
-        : err.code === 'INVALID_INPUT' || err.code === 'SETTING_INVALID'
-          ? 'invalid_request'
-          : undefined
-  return code ? new AppError(code, err.message) : undefined
 }
 
 function fail(

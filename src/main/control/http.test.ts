@@ -6,23 +6,36 @@
 import { request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createEventHub, type EventHub } from './events'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import {
+  type ControlFixture,
+  controlFixture,
+  echoComposition
+} from '../../../tests/support/control-services'
+import { type FakeUpstream, startFakeUpstream } from '../../../tests/support/fake-openai'
+import type { EventHub } from './events'
 import { controlApiPlugin } from './http'
-import { createTestHandlers } from './test-handlers'
 
 const TOKEN = 'test-token-0123456789abcdef'
 const auth = { authorization: `Bearer ${TOKEN}` }
 let app: FastifyInstance | undefined
+let fixture: ControlFixture | undefined
+let upstream: FakeUpstream
+beforeAll(async () => {
+  upstream = await startFakeUpstream()
+})
+afterAll(() => upstream.close())
 
+/** The plugin over the real handlers (an in-memory store, nothing served yet). */
 async function setup(
   opts: { bodyLimitBytes?: number } = {}
 ): Promise<{ app: FastifyInstance; hub: EventHub }> {
-  const hub = createEventHub()
+  fixture = controlFixture()
+  const { hub } = fixture
   app = Fastify()
   await app.register(controlApiPlugin, {
     prefix: '/api',
-    handlers: createTestHandlers(hub),
+    handlers: fixture.handlers,
     token: TOKEN,
     events: hub,
     ...opts
@@ -32,7 +45,9 @@ async function setup(
 
 afterEach(async () => {
   await app?.close()
+  await fixture?.close()
   app = undefined
+  fixture = undefined
 })
 
 describe('controlApiPlugin', () => {
@@ -128,9 +143,10 @@ describe('controlApiPlugin', () => {
       method: 'POST',
       url: '/api/pipelines.save',
       headers: auth,
-      payload: { name: 'p', text: 'a: 1', format: 'yaml' }
+      payload: { name: 'p', text: echoComposition(upstream.url), format: 'json' }
     })
     expect(save.statusCode).toBe(200)
+    let chatId: Promise<string> | undefined
 
     const frames: string[] = []
     const done = new Promise<void>((resolve, reject) => {
@@ -146,7 +162,7 @@ describe('controlApiPlugin', () => {
             while ((end = buffer.indexOf('\n\n')) >= 0) {
               const frame = buffer.slice(0, end)
               buffer = buffer.slice(end + 2)
-              if (frame === ': connected') void startChat()
+              if (frame === ': connected') chatId = startChat()
               else frames.push(frame)
               if (frame.startsWith('event: chat.done')) {
                 req.destroy()
@@ -159,14 +175,15 @@ describe('controlApiPlugin', () => {
       req.on('error', reject)
       req.end()
     })
-    const startChat = async (): Promise<void> => {
+    const startChat = async (): Promise<string> => {
       const res = await app!.inject({
         method: 'POST',
         url: '/api/chat.start',
         headers: auth,
         payload: { pipeline: 'p', messages: [{ role: 'user', content: 'hi' }] }
       })
-      expect(res.json()).toEqual({ ok: true, data: { chatId: 'chat-1' } })
+      expect(res.json()).toMatchObject({ ok: true, data: { chatId: expect.any(String) } })
+      return res.json().data.chatId
     }
     await done
     const parsed = frames.map((f) => {
@@ -176,15 +193,16 @@ describe('controlApiPlugin', () => {
         data: JSON.parse(data!.slice('data: '.length))
       }
     })
-    expect(parsed.map((p) => p.event)).toEqual(['chat.delta', 'chat.delta', 'chat.done'])
-    expect(
-      parsed
-        .slice(0, 2)
-        .map((p) => p.data.content)
-        .join('')
-    ).toBe('echo: hi')
-    expect(parsed[2]!.data).toMatchObject({
-      chatId: 'chat-1',
+    const id = await chatId
+    const last = parsed.at(-1)!
+    expect(last.event).toBe('chat.done')
+    const deltas = parsed.slice(0, -1)
+    expect(deltas.length).toBeGreaterThan(0)
+    expect(deltas.every((p) => p.event === 'chat.delta' && p.data.chatId === id)).toBe(true)
+    // The fake upstream answers "<model> says: <last user text>".
+    expect(deltas.map((p) => p.data.content).join('')).toMatch(/ says: hi$/)
+    expect(last.data).toMatchObject({
+      chatId: id,
       error: null,
       trace: { pipeline: 'p', status: 'ok' }
     })

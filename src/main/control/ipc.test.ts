@@ -4,7 +4,7 @@
  * listens (lost), and a file URL outside the app's folder being trusted.
  */
 import { EventEmitter } from 'node:events'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { EVENT_CHANNEL, REQUEST_CHANNEL } from '../../shared/contract/channels'
 import { createEventHub } from './events'
 import {
@@ -17,7 +17,23 @@ import {
   createEventBridge,
   isTrustedSender
 } from './ipc'
-import { createTestHandlers } from './test-handlers'
+import {
+  type ControlFixture,
+  controlFixture,
+  echoComposition
+} from '../../../tests/support/control-services'
+
+const fixtures: ControlFixture[] = []
+afterEach(async () => {
+  for (const f of fixtures.splice(0)) await f.close()
+})
+
+/** The real handlers over an in-memory store, serving nothing yet. */
+function realHandlers(): ControlFixture['handlers'] {
+  const fixture = controlFixture()
+  fixtures.push(fixture)
+  return fixture.handlers
+}
 
 const APP: AppUrls = {
   rendererDir: 'file:///opt/llmnet/out/renderer/',
@@ -102,7 +118,7 @@ describe('bindIpc', () => {
   function setup() {
     const ipc = new FakeIpcMain()
     const hub = createEventHub()
-    const unbind = bindIpc(ipc, createTestHandlers(hub), { isTrustedSender: trusted })
+    const unbind = bindIpc(ipc, realHandlers(), { isTrustedSender: trusted })
     return { ipc, hub, unbind, win: new FakeWindow() }
   }
 
@@ -110,8 +126,8 @@ describe('bindIpc', () => {
     const { ipc, win } = setup()
     const saved = await ipc.invoke(eventFrom(win, PAGE), 'pipelines.save', {
       name: 'p',
-      text: 'a: 1',
-      format: 'yaml'
+      text: echoComposition('http://127.0.0.1:9'),
+      format: 'json'
     })
     expect(saved).toEqual({ ok: true, data: { name: 'p', version: 1, diagnostics: [] } })
     const bad = await ipc.invoke(eventFrom(win, PAGE), 'pipelines.get', { name: 'has/slash' })
@@ -135,7 +151,7 @@ describe('bindIpc', () => {
 
   it('never rejects, even when the sender check itself throws', async () => {
     const ipc = new FakeIpcMain()
-    bindIpc(ipc, createTestHandlers(createEventHub()), {
+    bindIpc(ipc, realHandlers(), {
       isTrustedSender: () => {
         throw new Error('bad check')
       }
@@ -147,7 +163,7 @@ describe('bindIpc', () => {
   it('aborts the ctx signal when the window is destroyed', async () => {
     const ipc = new FakeIpcMain()
     let seen: AbortSignal | undefined
-    const handlers = createTestHandlers(createEventHub())
+    const handlers = realHandlers()
     bindIpc(
       ipc,
       {

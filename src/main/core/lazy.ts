@@ -7,10 +7,12 @@
  * - `undici`: the upstream HTTP pools (providers/http-transport.ts);
  * - `ollama`: the Ollama client (models/ollama-client.ts);
  * - `@grpc/grpc-js`, `@grpc/proto-loader`, `grpc-reflection-js`: gRPC functions (functions/grpc.ts);
- * - `ws`: WebSocket functions and outputs (functions/websocket.ts).
+ * - `ws`: WebSocket functions and outputs (functions/websocket.ts);
+ * - `node-llama-cpp`: GGUF insights for the fit of a model before download (models/fit.ts).
  */
 
 import type * as grpc from '@grpc/grpc-js'
+import type * as llamaCpp from 'node-llama-cpp'
 import type * as protoLoader from '@grpc/proto-loader'
 import type * as grpcReflection from 'grpc-reflection-js'
 import type * as ollama from 'ollama'
@@ -25,3 +27,5 @@ export const loadGrpc = (): Promise<[typeof grpc, typeof protoLoader, typeof grp
   Promise.all([import('@grpc/grpc-js'), import('@grpc/proto-loader'), import('grpc-reflection-js')])
 
 export const loadWs = (): Promise<typeof ws> => import('ws')
+
+export const loadLlamaCpp = (): Promise<typeof llamaCpp> => import('node-llama-cpp')

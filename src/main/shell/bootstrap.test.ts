@@ -1,5 +1,6 @@
 /**
- * The shell's wiring against the fake electron module and the in-memory handler map. Catches: a
+ * The shell's wiring against the fake electron module and the real handlers over an in-memory
+ * store. Catches: a
  * second instance starting its own runtime, closing the window quitting the app (it should hide
  * to the tray), IPC served to any frame, a permission granted, links opened from any scheme or
  * host, the login item ignoring settings, and a quit that does not drain the runtime first.
@@ -7,7 +8,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
   FakeBrowserWindow,
   FakeEvent,
@@ -17,8 +18,7 @@ import {
   resetFakeElectron
 } from '../../../tests/support/fake-electron'
 import { REQUEST_CHANNEL } from '../../shared/contract/channels'
-import { createEventHub } from '../control/events'
-import { createTestHandlers } from '../control/test-handlers'
+import { type ControlFixture, controlFixture } from '../../../tests/support/control-services'
 import { type ShellRuntime, type ShellRuntimeOptions, bootstrap } from './bootstrap'
 import { utilityFork } from './utility-fork'
 
@@ -32,13 +32,24 @@ interface Started {
   finishStop(): void
 }
 
+const fixtures: ControlFixture[] = []
+afterEach(async () => {
+  for (const f of fixtures.splice(0)) await f.close()
+})
+
+/** The real handlers and their event hub, over an in-memory store. */
+function control(): ShellRuntime['control'] {
+  const fixture = controlFixture()
+  fixtures.push(fixture)
+  return { handlers: fixture.handlers, hub: fixture.hub }
+}
+
 async function start(): Promise<Started> {
   const given: ShellRuntimeOptions[] = []
   const log: string[] = []
   let finishStop: () => void = () => undefined
-  const hub = createEventHub()
   const runtime: ShellRuntime = {
-    control: { handlers: createTestHandlers(hub), hub },
+    control: control(),
     start: async () => void log.push('start'),
     stop: (opts) => {
       log.push(`stop(${opts?.graceMs})`)
@@ -94,13 +105,12 @@ describe('bootstrap', () => {
 
   it('LLMNET_USER_DATA moves the data folder before the single-instance lock is taken', async () => {
     const given: ShellRuntimeOptions[] = []
-    const hub = createEventHub()
     const shell = bootstrap({
       userData: '/tmp/llmnet-profile',
       createRuntime: (opts) => {
         given.push(opts)
         return {
-          control: { handlers: createTestHandlers(hub), hub },
+          control: control(),
           start: async () => undefined,
           stop: async () => undefined
         }
@@ -251,7 +261,7 @@ describe('bootstrap', () => {
   it('a runtime that cannot start (data folder locked) is reported and the app exits', async () => {
     const shell = bootstrap({
       createRuntime: () => ({
-        control: { handlers: createTestHandlers(createEventHub()), hub: createEventHub() },
+        control: control(),
         start: () => Promise.reject(new Error('another llmnet uses /fake/userData')),
         stop: async () => undefined
       })
@@ -297,10 +307,9 @@ describe('bootstrap', () => {
   it('secrets saved under another scheme are named to the user, not left to fail later', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
     try {
-      const hub = createEventHub()
       const shell = bootstrap({
         createRuntime: () => ({
-          control: { handlers: createTestHandlers(hub), hub },
+          control: control(),
           start: async () => undefined,
           stop: async () => undefined,
           store: {

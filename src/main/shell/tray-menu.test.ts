@@ -1,10 +1,10 @@
 /**
  * The tray menu: the pure model for each server state, and the Electron adapter against the fake
- * electron module and the in-memory handler map. Catches: a click calling the wrong route or
+ * electron module and the real handlers over an in-memory store. Catches: a click calling the wrong route or
  * input, a stale menu after an event, the endpoint copied wrong, a stopped server offering
  * "Stop", and an error state hiding its reason.
  */
-import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
   type FakeMenu,
   FakeTray,
@@ -13,8 +13,11 @@ import {
 } from '../../../tests/support/fake-electron'
 import type { ContractHandlers } from '../../shared/contract/handlers'
 import type { ServerState } from '../../shared/contract/server'
-import { createEventHub } from '../control/events'
-import { createTestHandlers } from '../control/test-handlers'
+import {
+  type ControlFixture,
+  controlFixture,
+  echoComposition
+} from '../../../tests/support/control-services'
 import { createAppTray, trayIconFile } from './tray'
 import {
   type TrayAction,
@@ -208,15 +211,21 @@ describe('performTrayAction', () => {
   })
 })
 
-describe('createAppTray (fake electron, in-memory handlers)', () => {
+describe('createAppTray (fake electron, real handlers over an in-memory store)', () => {
+  let fixture: ControlFixture | undefined
   beforeEach(() => resetFakeElectron())
+  afterEach(async () => {
+    await fixture?.close()
+    fixture = undefined
+  })
 
   const setup = async () => {
-    const hub = createEventHub()
-    const handlers = createTestHandlers(hub)
+    fixture = controlFixture()
+    const { hub, handlers } = fixture
     const ctx = { transport: 'ipc' as const, signal: new AbortController().signal }
-    await handlers['pipelines.save']({ name: 'chat', text: 'x', format: 'yaml' }, ctx)
-    await handlers['pipelines.save']({ name: 'code', text: 'x', format: 'yaml' }, ctx)
+    const text = echoComposition('http://127.0.0.1:9')
+    await handlers['pipelines.save']({ name: 'chat', text, format: 'json' }, ctx)
+    await handlers['pipelines.save']({ name: 'code', text, format: 'json' }, ctx)
     const opened: string[] = []
     const tray = createAppTray({
       handlers,
@@ -264,7 +273,7 @@ describe('createAppTray (fake electron, in-memory handlers)', () => {
   it('switching the default pipeline goes through pipelines.set_default', async () => {
     const t = await setup()
     t.click('pipeline:code')
-    // set_default in the test handlers emits settings.changed; wait for the settings to show it.
+    // The click's handler call is not awaited: wait for the stored setting to show it.
     await vi.waitFor(async () => {
       expect((await t.handlers['settings.get']({}, t.ctx)).defaultPipeline).toBe('code')
     })

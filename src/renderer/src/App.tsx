@@ -4,7 +4,7 @@
  * (e2e tests wait for it, never for a timer).
  */
 import { useEffect, useRef } from 'react'
-import { EvalPage, RequestsPage, SecretsPage, SettingsPage } from './components/lazy'
+import { EvalPage, RequestsPage, SecretsPage, SettingsPage } from './components/lazy-pages'
 import { StatusBar } from './components/StatusBar'
 import { Toasts } from './components/Toasts'
 import { ChatPage } from './features/chat/ChatPage'

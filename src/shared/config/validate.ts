@@ -10,7 +10,13 @@ import { knownKeysAt } from './schema-keys'
 import { Reporter } from './reporter'
 import { checkSemantics } from './semantics'
 import { didYouMean } from './suggest'
-import { formatForFile, type JsonPath, parseSource, type SourceFormat } from './source'
+import {
+  formatForFile,
+  type JsonPath,
+  parseSource,
+  type ParsedSource,
+  type SourceFormat
+} from './source'
 
 export interface ValidateOptions {
   /** Used to pick the format (`.yaml`/`.yml` → YAML) when `format` is not given. */
@@ -29,7 +35,14 @@ export interface ValidationResult {
 
 export function validateText(text: string, opts: ValidateOptions = {}): ValidationResult {
   const format = opts.format ?? formatForFile(opts.fileName ?? '')
-  const source = parseSource(text, format)
+  return validateSource(parseSource(text, format), opts)
+}
+
+/** {@link validateText} over text already parsed (a caller that keeps the parse to place more). */
+export function validateSource(
+  source: ParsedSource,
+  opts: Pick<ValidateOptions, 'strict'> = {}
+): ValidationResult {
   const reporter = new Reporter(source)
   if (source.syntaxErrors.length > 0 || source.value === undefined) {
     const diagnostics = source.syntaxErrors.map((e): Diagnostic => ({

@@ -1,29 +1,11 @@
-/** @module Per-app tokens: create (shown once), list (hints only), revoke. */
-import type { AppTokenEntry, AppTokenRepository } from '../../core/storage/app-token-repository'
+/** @module Per-app token routes: each a call into the access service. */
+import type { AccessService } from '../../core/services/access-service'
 import type { DomainHandlers } from './types'
 
-function info(e: AppTokenEntry) {
+export function accessHandlers(access: AccessService): DomainHandlers<'access'> {
   return {
-    name: e.name,
-    hint: e.hint,
-    origin: e.origin,
-    createdAt: e.createdAt,
-    lastUsedAt: e.lastUsedAt,
-    revokedAt: e.revokedAt
-  }
-}
-
-export function accessHandlers(deps: { tokens: AppTokenRepository }): DomainHandlers<'access'> {
-  return {
-    async 'access.list'() {
-      return { apps: deps.tokens.list().map(info) }
-    },
-    async 'access.create'(input) {
-      const { token, app } = deps.tokens.create(input.name)
-      return { app: info(app), token }
-    },
-    async 'access.revoke'(input) {
-      return { name: input.name, revoked: deps.tokens.revoke(input.name) }
-    }
+    'access.list': async () => access.list(),
+    'access.create': async (input) => access.create(input.name),
+    'access.revoke': async (input) => access.revoke(input.name)
   }
 }

@@ -16,7 +16,7 @@ import {
   HuggingFaceHub
 } from '../../core/models/huggingface'
 import { fileNameFromUrl } from '../../core/models/sources'
-import type { ModelsDeps } from './models'
+import type { ModelsDeps } from './models-deps'
 import type { DomainHandlers } from './types'
 
 type DiscoverRoutes =

@@ -10,26 +10,19 @@ import type { ModelRuntimeStatus } from '../../../shared/models/status'
 import type { CompiledPipeline } from '../../core/engine/pipeline'
 import { blankStatus } from '../../core/local/model-status'
 import { AppError } from '../../core/errors'
-import type { LocalModelManager } from '../../core/local/manager'
 import { catalogFor } from '../../core/models/catalog'
-import { type ModelLibrary, ModelLibraryError } from '../../core/models/library'
+import { ModelLibraryError } from '../../core/models/library'
 import { OllamaError } from '../../core/models/ollama-error'
 import type { ErrorCode } from '../../../shared/openai/error'
-import type { PipelineRegistry } from '../../core/pipelines/registry'
 import type { EventHub } from '../events'
 import { discoverHandlers } from './models-discover'
+import type { ModelsDeps } from './models-deps'
 import type { DomainHandlers } from './types'
 
 type PullProgress = z.infer<typeof PullProgressSchema>
 type LocalModel = z.infer<typeof LocalModelSchema>
 
-export interface ModelsDeps {
-  registry: PipelineRegistry
-  models: LocalModelManager
-  library: ModelLibrary
-  hub: EventHub
-  env: NodeJS.ProcessEnv
-}
+export type { ModelsDeps }
 
 /** Downloads under way or finished in this session, with their cancel switches. */
 class Pulls {

@@ -1,29 +1,10 @@
-/** @module Stored request traces, newest first, and one by id. */
-import { AppError } from '../../core/errors'
-import type { TraceRepository } from '../../core/storage/trace-repository'
+/** @module Trace routes: each a call into the traces service. */
+import type { TracesService } from '../../core/services/traces-service'
 import type { DomainHandlers } from './types'
 
-export function tracesHandlers(deps: { traces: TraceRepository }): DomainHandlers<'traces'> {
+export function tracesHandlers(traces: TracesService): DomainHandlers<'traces'> {
   return {
-    async 'traces.list'(input) {
-      const page = deps.traces.list({
-        pipeline: input.pipeline,
-        status: input.status,
-        node: input.node,
-        since: input.since,
-        limit: input.limit,
-        cursor: input.cursor
-      })
-      const traces = page.items
-        .map((i) => i.trace)
-        .filter((t) => input.until === undefined || t.startedAt <= input.until)
-        .map(({ hops: _hops, ...summary }) => summary)
-      return { traces, nextCursor: page.nextCursor ?? null }
-    },
-    async 'traces.get'(input) {
-      const trace = deps.traces.get(input.id)
-      if (!trace) throw new AppError('not_found', `no stored trace with id "${input.id}"`)
-      return trace
-    }
+    'traces.list': async (input) => traces.list(input),
+    'traces.get': async (input) => traces.get(input.id)
   }
 }

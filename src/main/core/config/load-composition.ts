@@ -1,7 +1,16 @@
 import { open } from 'node:fs/promises'
 import { basename, dirname, extname } from 'node:path'
-import { formatForFile, parseSource, type SourceFormat } from '../../../shared/config/source'
-import { validateText, type ValidationResult } from '../../../shared/config/validate'
+import {
+  formatForFile,
+  type ParsedSource,
+  parseSource,
+  type SourceFormat
+} from '../../../shared/config/source'
+import {
+  validateSource,
+  validateText,
+  type ValidationResult
+} from '../../../shared/config/validate'
 import { type LoadedSecrets, loadSecrets } from '../secrets/loader'
 import { createRedactor, type Redactor } from '../secrets/redact'
 import type { SecretStore } from '../secrets/types'
@@ -134,23 +143,46 @@ export interface TextOrigin {
   baseDir: string
 }
 
+/** A composition's text parsed and validated once, kept to load it without doing either again. */
+export interface CheckedText {
+  text: string
+  format: SourceFormat
+  source: ParsedSource
+  result: ValidationResult
+}
+
+/** Parses and validates a composition's text (once: {@link loadPipelineText} takes the result). */
+export function checkText(text: string, format: SourceFormat, strict?: boolean): CheckedText {
+  const source = parseSource(text, format)
+  return { text, format, source, result: validateSource(source, { strict }) }
+}
+
 /**
  * Validates a composition's text and resolves its secrets. A secret that cannot be resolved is
- * an error at `secrets.<name>` (the message never holds a value).
+ * an error at `secrets.<name>` (the message never holds a value). `checked` is the text already
+ * validated by {@link checkText}: it is not parsed or validated again.
  */
 export async function loadPipelineText(
   text: string,
   origin: TextOrigin,
-  opts: { strict?: boolean; secrets: SecretOptions }
+  opts: { strict?: boolean; secrets: SecretOptions; checked?: CheckedText }
 ): Promise<LoadedComposition> {
+  const checked =
+    opts.checked?.text === text && opts.checked.format === origin.format
+      ? opts.checked
+      : checkText(text, origin.format, opts.strict)
+  const { ok, composition, diagnostics } = checked.result
   const loaded: LoadedComposition = {
     path: origin.path,
     id: origin.id,
     baseDir: origin.baseDir,
-    ...validateText(text, { format: origin.format, strict: opts.strict }),
+    ok,
+    ...(composition !== undefined && { composition }),
+    // A copy: the secrets' problems are added to this load's list, not to the checked result.
+    diagnostics: [...diagnostics],
     text
   }
-  return resolveSecrets(loaded, origin.format, opts.secrets)
+  return resolveSecrets(loaded, origin.format, opts.secrets, checked.source)
 }
 
 /** Reads, validates and resolves the secrets of a composition file. */
@@ -165,7 +197,8 @@ export async function loadPipelineFile(
 async function resolveSecrets(
   loaded: LoadedComposition,
   format: SourceFormat,
-  opts: SecretOptions
+  opts: SecretOptions,
+  parsed?: ParsedSource
 ): Promise<LoadedComposition> {
   if (!loaded.ok || !loaded.composition) return loaded
   const secrets = await loadSecrets(loaded.composition.secrets, {
@@ -174,7 +207,7 @@ async function resolveSecrets(
     baseDir: loaded.baseDir
   })
   if (secrets.problems.length > 0) {
-    const source = parseSource(loaded.text ?? '', format)
+    const source = parsed ?? parseSource(loaded.text ?? '', format)
     for (const p of secrets.problems) {
       const at = ['secrets', p.name]
       loaded.diagnostics.push({

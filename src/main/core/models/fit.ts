@@ -11,6 +11,7 @@
 import { freemem, totalmem } from 'node:os'
 import type { Llama } from 'node-llama-cpp'
 import { formatBytes as GB } from './download'
+import { loadLlamaCpp } from '../lazy'
 
 /** The context size fit is judged at: the one a new pipeline's model gets. */
 export const FIT_CONTEXT_SIZE = 4096
@@ -53,7 +54,7 @@ const BACKEND_IDLE_MS = 60_000
  * (and its VRAM) that the model workers need.
  */
 function backend(): Promise<Llama | null> {
-  llamaPromise ??= import('node-llama-cpp')
+  llamaPromise ??= loadLlamaCpp()
     .then(({ getLlama, LlamaLogLevel }) =>
       getLlama({ gpu: 'auto', build: 'never', progressLogs: false, logLevel: LlamaLogLevel.error })
     )
@@ -106,7 +107,7 @@ async function insightsNeeds(
   gpu: boolean,
   signal?: AbortSignal
 ): Promise<{ cpu: Need; gpu: Need | null }> {
-  const { readGgufFileInfo, GgufInsights } = await import('node-llama-cpp')
+  const { readGgufFileInfo, GgufInsights } = await loadLlamaCpp()
   const llama = await backend()
   const info = await readGgufFileInfo(url, {
     sourceType: 'network',

@@ -4,17 +4,22 @@
  * explicitly by whoever made it (the control handlers), so nothing is loaded twice.
  */
 import type { SourceFormat } from '../../../shared/config/source'
-import type { LoadedComposition } from '../config/load-composition'
+import type { CheckedText, LoadedComposition } from '../config/load-composition'
 import type { PipelineService } from './service'
+
+/** A library pipeline as this source reads it. */
+export interface LibraryEntry {
+  name: string
+  enabled: boolean
+  version: number
+  format: SourceFormat
+  text: string
+}
 
 /** What this source needs from the library repository. */
 export interface LibraryReader {
-  list(): { name: string; enabled: boolean; version: number; format: SourceFormat; text: string }[]
-  get(
-    name: string
-  ):
-    | { name: string; enabled: boolean; version: number; format: SourceFormat; text: string }
-    | undefined
+  list(): LibraryEntry[]
+  get(name: string): LibraryEntry | undefined
 }
 
 /** Why a library pipeline is not being served, if it is not. */
@@ -33,14 +38,21 @@ export class LibrarySource {
     private readonly service: PipelineService
   ) {}
 
-  /** Loads every enabled library pipeline (at start). */
+  /** Loads every enabled library pipeline (at start), each from the one list read. */
   async loadAll(): Promise<void> {
-    for (const p of this.library.list()) await this.sync(p.name)
+    for (const p of this.library.list()) await this.sync(p.name, { stored: p })
   }
 
-  /** Brings one pipeline's serving state in line with the library. */
-  async sync(name: string): Promise<LibraryStatus> {
-    const stored = this.library.get(name)
+  /**
+   * Brings one pipeline's serving state in line with the library. `known` saves the reads a
+   * caller already made: `stored` is the pipeline as just written (it is not read again), and
+   * `checked` its text already validated.
+   */
+  async sync(
+    name: string,
+    known: { stored?: LibraryEntry; checked?: CheckedText } = {}
+  ): Promise<LibraryStatus> {
+    const stored = known.stored ?? this.library.get(name)
     let status: LibraryStatus
     if (!stored) {
       await this.service.remove(name)
@@ -53,7 +65,8 @@ export class LibrarySource {
     } else {
       const loaded = await this.service.loadText(stored.name, stored.text, stored.format, {
         version: stored.version,
-        reloaded: this.status.get(name)?.state === 'loaded'
+        reloaded: this.status.get(name)?.state === 'loaded',
+        checked: known.checked
       })
       const error = loaded.diagnostics.find((d) => d.severity === 'error')
       status = loaded.ok

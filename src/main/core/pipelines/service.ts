@@ -9,6 +9,7 @@ import { mkdir } from 'node:fs/promises'
 import { dirname, isAbsolute, join } from 'node:path'
 import type { SourceFormat } from '../../../shared/config/source'
 import {
+  type CheckedText,
   type LoadedComposition,
   loadPipelineFile,
   loadPipelineText,
@@ -85,12 +86,15 @@ export class PipelineService {
     )
   }
 
-  /** Loads (or replaces) a library pipeline from its text; its workspace folder is created. */
+  /**
+   * Loads (or replaces) a library pipeline from its text; its workspace folder is created.
+   * `checked`: the same text already validated (a save), so it is not validated again.
+   */
   async loadText(
     name: string,
     text: string,
     format: SourceFormat,
-    opts: { version?: number; reloaded?: boolean } = {}
+    opts: { version?: number; reloaded?: boolean; checked?: CheckedText } = {}
   ): Promise<LoadedComposition> {
     const origin: PipelineOrigin = { kind: 'library', name, version: opts.version }
     const loaded = await this.guard(name, origin, opts.reloaded ?? false, async () => {
@@ -106,7 +110,7 @@ export class PipelineService {
       return loadPipelineText(
         text,
         { id: name, path: originLabel(origin), format, baseDir },
-        { secrets: this.opts.secrets }
+        { secrets: this.opts.secrets, checked: opts.checked }
       )
     })
     if (loaded.ok) this.texts.set(name, { text, format })

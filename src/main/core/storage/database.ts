@@ -1,5 +1,5 @@
 /**
- * @module Opens llmnet's SQLite database: WAL, foreign keys, a busy timeout, synchronous=FULL,
+ * @module Opens llmnet's SQLite database (or `:memory:` for tests): WAL, foreign keys, a busy timeout, synchronous=FULL,
  * then the numbered migrations. A file from a newer llmnet is refused untouched; a corrupt file is
  * copied aside and refused (or, when asked, replaced by an empty one), never silently reset.
  */
@@ -58,13 +58,20 @@ export function migrationHash(sql: string): string {
   return createHash('sha256').update(sql, 'utf8').digest('hex')
 }
 
-/** Opens (creating if needed) and migrates the database at `file`. */
+/** SQLite's name for a private database that lives in memory and ends with its connection. */
+export const MEMORY = ':memory:'
+
+/**
+ * Opens (creating if needed) and migrates the database at `file`; {@link MEMORY} opens an empty
+ * in-memory one (the services' tests), migrated the same way.
+ */
 export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): OpenedDatabase {
   const migrations = opts.migrations ?? MIGRATIONS
   const now = opts.now ?? Date.now
   const known = migrations.at(-1)?.id ?? 0
   let corruptBackup: string | undefined
-  if (existsSync(file)) {
+  const memory = file === MEMORY
+  if (!memory && existsSync(file)) {
     const problem = preflight(file, known, opts.integrityCheck ?? 'quick', opts.nativeBinding)
     if (problem !== undefined) {
       if ((opts.onCorrupt ?? 'refuse') === 'refuse') throw corruptError(file, problem, now())
@@ -74,8 +81,10 @@ export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Open
   }
   const db = new Database(file, { nativeBinding: opts.nativeBinding })
   try {
+    // An in-memory database (tests) has no file to journal beside: SQLite keeps `memory` there.
     const mode = db.pragma('journal_mode = WAL', { simple: true })
-    if (mode !== 'wal') throw new Error(`${file}: SQLite refused WAL mode (got ${String(mode)})`)
+    if (mode !== (memory ? 'memory' : 'wal'))
+      throw new Error(`${file}: SQLite refused WAL mode (got ${String(mode)})`)
     db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`)
     db.pragma('foreign_keys = ON')
     db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`)

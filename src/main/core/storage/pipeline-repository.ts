@@ -30,6 +30,11 @@ export interface PipelineVersionInfo {
   createdAt: number
 }
 
+/** One saved version with its size in bytes (UTF-8), measured by SQLite: the text stays there. */
+export interface PipelineVersionSize extends PipelineVersionInfo {
+  sizeBytes: number
+}
+
 /** One saved version with its text. */
 export interface PipelineVersion extends PipelineVersionInfo {
   name: string
@@ -72,6 +77,15 @@ interface VersionRow {
   note: string | null
   created_at: number
   text?: string
+  size?: number
+}
+
+/** What a save needs to know of the pipeline it adds a version to (its text is not read). */
+interface HeadRow {
+  id: number
+  enabled: number
+  current_version: number
+  created_at: number
 }
 
 /** The library over an open database (see `openDatabase`). */
@@ -93,7 +107,7 @@ export class PipelineRepository {
   create(input: SavePipelineInput): LibraryPipeline {
     checkName(input.name)
     const saved = this.db.transaction(() => {
-      if (this.row(input.name)) {
+      if (this.head(input.name)) {
         throw new StorageError('NAME_TAKEN', `a pipeline named "${input.name}" already exists`)
       }
       return this.insertNew(input)
@@ -105,8 +119,8 @@ export class PipelineRepository {
   /** Saves `text` as the next version of `name`, creating the pipeline (version 1) if needed. */
   save(input: SavePipelineInput): LibraryPipeline {
     checkName(input.name)
-    const saved = this.db.transaction(() => {
-      const row = this.row(input.name)
+    const saved = this.db.transaction((): LibraryPipeline => {
+      const row = this.head(input.name)
       if (!row) {
         if (input.expectedVersion !== undefined && input.expectedVersion !== 0) {
           throw new StorageError('NOT_FOUND', `no pipeline named "${input.name}"`)
@@ -126,7 +140,7 @@ export class PipelineRepository {
       this.db
         .prepare('UPDATE pipelines SET current_version = ?, updated_at = ? WHERE id = ?')
         .run(version, at, row.id)
-      return this.mustGet(input.name)
+      return stored(input, { ...row, current_version: version }, at)
     })()
     this.emit({ kind: 'saved', name: saved.name, version: saved.version })
     return saved
@@ -144,15 +158,21 @@ export class PipelineRepository {
     return row ? toPipeline(row) : undefined
   }
 
-  /** Every version of `name`, oldest first (NOT_FOUND if there is no such pipeline). */
-  versions(name: string): PipelineVersionInfo[] {
-    const id = this.mustRow(name).id
+  /**
+   * Every version of `name`, oldest first, each with its size in bytes (NOT_FOUND if there is no
+   * such pipeline). One query; SQLite measures the texts without handing them over.
+   */
+  versions(name: string): PipelineVersionSize[] {
     const rows = this.db
       .prepare(
-        'SELECT version, format, note, created_at FROM pipeline_versions WHERE pipeline_id = ? ORDER BY version'
+        'SELECT v.version, v.format, v.note, v.created_at, octet_length(v.text) AS size ' +
+          'FROM pipeline_versions v JOIN pipelines p ON p.id = v.pipeline_id ' +
+          'WHERE p.name = ? ORDER BY v.version'
       )
-      .all(id) as VersionRow[]
-    return rows.map((r) => toVersionInfo(r))
+      .all(name) as VersionRow[]
+    // Every pipeline has its version 1, so no rows means no pipeline.
+    if (rows.length === 0) throw new StorageError('NOT_FOUND', `no pipeline named "${name}"`)
+    return rows.map((r) => ({ ...toVersionInfo(r), sizeBytes: r.size ?? 0 }))
   }
 
   /** Version `n` of `name` with its text (NOT_FOUND if either is missing). */
@@ -208,8 +228,9 @@ export class PipelineRepository {
         'INSERT INTO pipelines (name, enabled, current_version, created_at, updated_at) VALUES (?, 1, 1, ?, ?)'
       )
       .run(input.name, at, at)
-    this.insertVersion(Number(lastInsertRowid), 1, input, at)
-    return this.mustGet(input.name)
+    const id = Number(lastInsertRowid)
+    this.insertVersion(id, 1, input, at)
+    return stored(input, { id, enabled: 1, current_version: 1, created_at: at }, at)
   }
 
   private insertVersion(id: number, version: number, input: SavePipelineInput, at: number): void {
@@ -226,6 +247,12 @@ export class PipelineRepository {
       .run(id, version, input.format, input.text, input.note ?? null, at)
   }
 
+  private head(name: string): HeadRow | undefined {
+    return this.db
+      .prepare('SELECT id, enabled, current_version, created_at FROM pipelines WHERE name = ?')
+      .get(name) as HeadRow | undefined
+  }
+
   private row(name: string): PipelineRow | undefined {
     return this.db.prepare(`${SELECT_PIPELINE} WHERE p.name = ?`).get(name) as
       PipelineRow | undefined
@@ -235,10 +262,6 @@ export class PipelineRepository {
     const row = this.row(name)
     if (!row) throw new StorageError('NOT_FOUND', `no pipeline named "${name}"`)
     return row
-  }
-
-  private mustGet(name: string): LibraryPipeline {
-    return toPipeline(this.mustRow(name))
   }
 
   private emit(change: LibraryChange): void {
@@ -276,6 +299,17 @@ function toPipeline(row: PipelineRow): LibraryPipeline {
     createdAt: row.created_at,
     updatedAt: row.updated_at
   }
+}
+
+/** What a save stored, without reading it back. */
+function stored(input: SavePipelineInput, row: HeadRow, at: number): LibraryPipeline {
+  return toPipeline({
+    ...row,
+    name: input.name,
+    updated_at: at,
+    format: input.format,
+    text: input.text
+  })
 }
 
 function toVersionInfo(row: VersionRow): PipelineVersionInfo {

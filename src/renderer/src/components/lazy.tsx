@@ -15,17 +15,9 @@ const VersionHistoryChunk = lazy(() =>
   import('../features/pipelines/VersionHistory').then((m) => ({ default: m.VersionHistory }))
 )
 
-const EvalPageChunk = lazy(() =>
-  import('../features/eval/EvalPage').then((m) => ({ default: m.EvalPage }))
-)
-
-const DiscoverViewChunk = lazy(() =>
-  import('../features/models/DiscoverView').then((m) => ({ default: m.DiscoverView }))
-)
-
 const MarkdownChunk = lazy(() => import('./Markdown').then((m) => ({ default: m.Markdown })))
 
-const Loading = (props: { height?: number }): React.JSX.Element => (
+export const Loading = (props: { height?: number }): React.JSX.Element => (
   <div className="chunk-loading muted" style={{ minHeight: props.height }}>
     Loading…
   </div>
@@ -63,61 +55,6 @@ export function Markdown(props: { text: string }): React.JSX.Element {
   return (
     <Suspense fallback={<div className="msg-text">{props.text}</div>}>
       <MarkdownChunk {...props} />
-    </Suspense>
-  )
-}
-
-/** The Eval page (its editor, reports and grids), loaded when it is first opened. */
-export function EvalPage(): React.JSX.Element {
-  return (
-    <Suspense fallback={<Loading height={200} />}>
-      <EvalPageChunk />
-    </Suspense>
-  )
-}
-
-/** Models → Discover (Hugging Face search, fit, download), loaded when it is first opened. */
-export function DiscoverView(): React.JSX.Element {
-  return (
-    <Suspense fallback={<Loading height={200} />}>
-      <DiscoverViewChunk />
-    </Suspense>
-  )
-}
-
-const SecretsPageChunk = lazy(() =>
-  import('../features/secrets/SecretsPage').then((m) => ({ default: m.SecretsPage }))
-)
-const SettingsPageChunk = lazy(() =>
-  import('../features/settings/SettingsPage').then((m) => ({ default: m.SettingsPage }))
-)
-const RequestsPageChunk = lazy(() =>
-  import('../features/requests/RequestsPage').then((m) => ({ default: m.RequestsPage }))
-)
-
-/** Hooks & secrets, loaded when it is first opened. */
-export function SecretsPage(): React.JSX.Element {
-  return (
-    <Suspense fallback={<Loading height={200} />}>
-      <SecretsPageChunk />
-    </Suspense>
-  )
-}
-
-/** Settings, loaded when it is first opened. */
-export function SettingsPage(): React.JSX.Element {
-  return (
-    <Suspense fallback={<Loading height={200} />}>
-      <SettingsPageChunk />
-    </Suspense>
-  )
-}
-
-/** Requests (the stored traces, replay, add to an eval set), loaded when it is first opened. */
-export function RequestsPage(): React.JSX.Element {
-  return (
-    <Suspense fallback={<Loading height={200} />}>
-      <RequestsPageChunk />
     </Suspense>
   )
 }

@@ -3,7 +3,7 @@
  * library (GGUF files and Ollama models) with delete; downloads with progress and cancel; Ollama.
  */
 import { useEffect, useState } from 'react'
-import { DiscoverView } from '../../components/lazy'
+import { DiscoverView } from '../../components/lazy-pages'
 import { ModelsViews } from './ModelsViews'
 import { EmptyState } from '../../components/EmptyState'
 import { formatBytes } from '../../lib/format'

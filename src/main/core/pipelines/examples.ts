@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import type { z } from 'zod'
 import type { ExampleSchema } from '../../../shared/contract/pipelines'
 import { formatForFile, parseSource } from '../../../shared/config/source'
-import { packageRoot } from '../../core/package-root'
+import { packageRoot } from '../package-root'
 
 type Example = z.infer<typeof ExampleSchema>
 

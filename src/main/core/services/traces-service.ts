@@ -1,0 +1,31 @@
+/** @module Stored request traces for the control routes: newest first, filtered, and one by id. */
+import type { InputOf, OutputOf } from '../../../shared/contract/routes'
+import { AppError } from '../errors'
+import type { TraceRepository } from '../storage/trace-repository'
+
+export class TracesService {
+  constructor(private readonly traces: TraceRepository) {}
+
+  /** A page of traces without their hops; `until` drops those started after it. */
+  list(input: InputOf<'traces.list'>): OutputOf<'traces.list'> {
+    const page = this.traces.list({
+      pipeline: input.pipeline,
+      status: input.status,
+      node: input.node,
+      since: input.since,
+      limit: input.limit,
+      cursor: input.cursor
+    })
+    const traces = page.items
+      .map((i) => i.trace)
+      .filter((t) => input.until === undefined || t.startedAt <= input.until)
+      .map(({ hops: _hops, ...summary }) => summary)
+    return { traces, nextCursor: page.nextCursor ?? null }
+  }
+
+  get(id: string): OutputOf<'traces.get'> {
+    const trace = this.traces.get(id)
+    if (!trace) throw new AppError('not_found', `no stored trace with id "${id}"`)
+    return trace
+  }
+}
