@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { type Command, Option } from 'commander'
 import { packageRoot } from '../core/package-root'
 import { defaultDataDir } from '../core/paths'
 import { DataDirLockedError } from '../core/storage/lock'
@@ -12,6 +13,7 @@ import { StorageError } from '../core/storage/errors'
 import { createAppRuntime } from '../runtime'
 import { EXIT } from './exit-codes'
 import type { CliIO } from './io'
+import { collect, parsePort, parseSeconds, type SetExit } from './options'
 import { checkExposure } from './serve-command'
 import { createServeLog, parseLogFormat } from './kubernetes/serve-log'
 import { serveStateless } from './kubernetes/stateless-serve'
@@ -159,4 +161,60 @@ export async function serveAppCommand(
   })
   await app.stop({ graceMs })
   return EXIT.OK
+}
+
+/** `llmnet serve`. */
+export function registerServeCommand(
+  program: Command,
+  io: CliIO,
+  setExit: SetExit,
+  signals: () => Promise<string>
+): void {
+  program
+    .command('serve')
+    .description(
+      'run the app runtime headless: the OpenAI API, the control API, and with --ui the web UI'
+    )
+    .addOption(
+      new Option('-p, --port <port>', 'port to listen on (default: the settings, 8080)').argParser(
+        parsePort
+      )
+    )
+    .option('--host <host>', 'address to bind (default: the settings, 127.0.0.1)')
+    .option('--ui', 'serve the web UI at / (opened with the printed ?token= URL)')
+    .option('--data-dir <dir>', 'the data folder (default: $LLMNET_DATA_DIR or the platform’s)')
+    .option('--new-token', 'replace the access token (the old URL and contexts stop working)')
+    .option('--api-key <key>', 'require this bearer key on /v1 (default: $LLMNET_API_KEY)')
+    .option(
+      '--insecure-no-key',
+      'serve a non-loopback --host without an API key (anyone on the network can use it)'
+    )
+    .option(
+      '--cors-origin <origin>',
+      'allow browser calls to /v1 from this origin (repeatable)',
+      collect
+    )
+    .option(
+      '--allow-host <name>',
+      'accept this Host header besides localhost (repeatable)',
+      collect
+    )
+    .addOption(
+      new Option(
+        '--shutdown-grace <seconds>',
+        'on SIGINT/SIGTERM, time requests in flight get to finish'
+      )
+        .default('10')
+        .argParser(parseSeconds)
+    )
+    .option(
+      '--stateless',
+      'a replica (Kubernetes): no database, lock or control API; traces to stdout as JSON'
+    )
+    .option('--pipelines <dir>', 'with --stateless: serve the compositions in this folder')
+    .option('--log-format <format>', 'text or json (one JSON object a line on stdout)', 'text')
+    .option('--no-watch', 'with --stateless: do not reload the folder’s files')
+    .action(async (flags: ServeAppFlags) => {
+      setExit(await serveAppCommand(flags, io, signals))
+    })
 }
