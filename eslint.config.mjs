@@ -133,6 +133,60 @@ export default tseslint.config(
     }
   },
   {
+    // Small rooms: no src/ file over 450 lines and no function over 100, blank lines and
+    // comments not counted. Probes: tests/lint-probes/src/main/core/too-many-*.ts.
+    files: ['src/**/*.{ts,tsx}'],
+    ignores: ['src/**/*.test.{ts,tsx}'],
+    rules: {
+      'max-lines': ['error', { max: 450, skipBlankLines: true, skipComments: true }],
+      'max-lines-per-function': ['error', { max: 100, skipBlankLines: true, skipComments: true }]
+    }
+  },
+  {
+    // Functions over 100 lines not split yet, each left to the work that reshapes it:
+    files: [
+      // handlers become one-liners over the service layer; test-handlers.ts goes away with it
+      'src/main/control/handlers/models.ts',
+      'src/main/control/handlers/pipelines.ts',
+      'src/main/control/test-handlers.ts',
+      // createAppRuntime and createRuntime are being split into named steps with the services
+      'src/main/runtime.ts',
+      // the route registrations in createApp are reworked with the request-path profile
+      'src/main/core/server/app.ts',
+      // Messages' stream shares its error handling with app.ts once there is one error handler
+      'src/main/core/server/routes/messages.ts',
+      // the Ollama routes move into one Ollama folder and split there
+      'src/main/core/server/routes/ollama-api.ts',
+      // bootstrap belongs to the shell's packaging work
+      'src/main/shell/bootstrap.ts',
+      // checkSemantics is reshaped with the validate/semantics import circle
+      'src/shared/config/semantics.ts',
+      // React components and the zustand store are one closure each; split with the UI work
+      'src/renderer/src/components/PipelineGraph.tsx',
+      'src/renderer/src/features/chat/ChatPage.tsx',
+      'src/renderer/src/features/models/ModelsPage.tsx',
+      'src/renderer/src/features/pipelines/PipelineDetail.tsx',
+      'src/renderer/src/features/requests/RequestsPage.tsx',
+      'src/renderer/src/features/secrets/SecretsPage.tsx',
+      'src/renderer/src/features/settings/AccessTokens.tsx',
+      'src/renderer/src/stores/pipelines-store.ts'
+    ],
+    rules: { 'max-lines-per-function': 'off' }
+  },
+  {
+    // Files over 450 lines not split yet:
+    files: [
+      // the process state machine (start, stop, crash, tree kill) is one class
+      'src/main/core/local/process.ts',
+      // the Responses route and its schemas: split with the Responses streaming work
+      'src/main/core/server/routes/responses.ts',
+      'src/shared/openai/responses.ts',
+      // Anthropic's Messages schemas, one per content block kind
+      'src/shared/anthropic/messages.ts'
+    ],
+    rules: { 'max-lines': 'off' }
+  },
+  {
     // Preload: electron, the channel names, and types from the contract; nothing else.
     files: ['src/preload/**/*.ts'],
     rules: {

@@ -10,12 +10,17 @@ import { packageRoot } from '../core/package-root'
 import { defaultDataDir } from '../core/paths'
 import { DataDirLockedError } from '../core/storage/lock'
 import { StorageError } from '../core/storage/errors'
-import { createAppRuntime } from '../runtime'
+import { type AppRuntime, createAppRuntime } from '../runtime'
 import { EXIT } from './exit-codes'
 import type { CliIO } from './io'
 import { collect, parsePort, parseSeconds, type SetExit } from './options'
 import { checkExposure } from './serve-command'
-import { createServeLog, parseLogFormat } from './kubernetes/serve-log'
+import {
+  createServeLog,
+  type LogFormat,
+  parseLogFormat,
+  type ServeLog
+} from './kubernetes/serve-log'
 import { serveStateless } from './kubernetes/stateless-serve'
 
 export interface ServeAppFlags {
@@ -47,35 +52,7 @@ export async function serveAppCommand(
   const format = parseLogFormat(flags.logFormat, io)
   if (!format) return EXIT.USAGE
   const log = createServeLog(format, io)
-  if (flags.stateless || flags.pipelines) {
-    if (!flags.stateless || !flags.pipelines || flags.ui || flags.newToken) {
-      io.stderr.write(
-        'llmnet: usage: llmnet serve --stateless --pipelines DIR (no --ui or --new-token: a stateless replica has no control API)\n'
-      )
-      return EXIT.USAGE
-    }
-    const server = {
-      host: host ?? '127.0.0.1',
-      apiKey,
-      allowNoKey: flags.insecureNoKey,
-      allowedHosts: flags.allowHost ?? [],
-      corsOrigins: flags.corsOrigin ?? []
-    }
-    return serveStateless(
-      {
-        pipelines: resolve(flags.pipelines),
-        host: server.host,
-        port: flags.port === undefined ? 8080 : Number(flags.port),
-        dataDir: flags.dataDir ? resolve(flags.dataDir) : undefined,
-        server,
-        watch: flags.watch !== false,
-        graceMs: Number(flags.shutdownGrace ?? 10) * 1000
-      },
-      io,
-      log,
-      untilSignal
-    )
-  }
+  if (flags.stateless || flags.pipelines) return serveReplica(flags, apiKey, io, log, untilSignal)
   let uiDir: string | undefined
   if (flags.ui) {
     const root = packageRoot()
@@ -117,16 +94,73 @@ export async function serveAppCommand(
     await app.stop({ graceMs: 0 })
     return EXIT.RUNTIME
   }
+  announce(app, { url: state.url, dataDir, ui: uiDir !== undefined, format }, io, log)
+  const signal = await untilSignal()
+  const graceMs = Number(flags.shutdownGrace ?? 10) * 1000
+  log('warn', 'server.stopping', `${signal}, shutting down (grace ${graceMs / 1000} s)`, {
+    signal,
+    graceMs
+  })
+  await app.stop({ graceMs })
+  return EXIT.OK
+}
+
+/** `--stateless --pipelines DIR`: a replica for a pod (kubernetes/stateless-serve.ts). */
+function serveReplica(
+  flags: ServeAppFlags,
+  apiKey: string | undefined,
+  io: CliIO,
+  log: ServeLog,
+  untilSignal: () => Promise<string>
+): Promise<number> | number {
+  const host = flags.host
+  if (!flags.stateless || !flags.pipelines || flags.ui || flags.newToken) {
+    io.stderr.write(
+      'llmnet: usage: llmnet serve --stateless --pipelines DIR (no --ui or --new-token: a stateless replica has no control API)\n'
+    )
+    return EXIT.USAGE
+  }
+  const server = {
+    host: host ?? '127.0.0.1',
+    apiKey,
+    allowNoKey: flags.insecureNoKey,
+    allowedHosts: flags.allowHost ?? [],
+    corsOrigins: flags.corsOrigin ?? []
+  }
+  return serveStateless(
+    {
+      pipelines: resolve(flags.pipelines),
+      host: server.host,
+      port: flags.port === undefined ? 8080 : Number(flags.port),
+      dataDir: flags.dataDir ? resolve(flags.dataDir) : undefined,
+      server,
+      watch: flags.watch !== false,
+      graceMs: Number(flags.shutdownGrace ?? 10) * 1000
+    },
+    io,
+    log,
+    untilSignal
+  )
+}
+
+/** What the running server says at start, and the pipeline events it logs from then on. */
+function announce(
+  app: AppRuntime,
+  at: { url: string; dataDir: string; ui: boolean; format: LogFormat },
+  io: CliIO,
+  log: ServeLog
+): void {
+  const { url, dataDir, format } = at
   const names = app.runtime.pipelines.list().map((p) => p.id)
   log('info', 'server.ready', `llmnet serving ${names.length} pipeline(s) from ${dataDir}`, {
     pipelines: names,
     dataDir
   })
-  log('info', 'server.listening', `OpenAI-compatible API: ${state.url}/v1`, { url: state.url })
+  log('info', 'server.listening', `OpenAI-compatible API: ${url}/v1`, { url })
   log(
     'info',
     'control.listening',
-    `Control API: ${state.url}/api (token in ${join(dataDir, 'access-token')})`
+    `Control API: ${url}/api (token in ${join(dataDir, 'access-token')})`
   )
   // A pipeline that cannot answer yet (an unset api-key variable…) is said at start and on each
   // load, not discovered by a client's 503.
@@ -140,7 +174,7 @@ export async function serveAppCommand(
   for (const id of names) warnNotReady(id)
   app.runtime.events.on('pipeline.loaded', (e) => warnNotReady(e.id))
   // The token-bearing URL is for the terminal only, never for a log collector.
-  if (uiDir && format === 'text') io.stdout.write(`Open the UI: ${state.url}/?token=${app.token}\n`)
+  if (at.ui && format === 'text') io.stdout.write(`Open the UI: ${url}/?token=${app.token}\n`)
   if (format === 'json') {
     const events = app.runtime.events
     events.on('pipeline.loaded', (e) =>
@@ -153,14 +187,6 @@ export async function serveAppCommand(
       })
     )
   }
-  const signal = await untilSignal()
-  const graceMs = Number(flags.shutdownGrace ?? 10) * 1000
-  log('warn', 'server.stopping', `${signal}, shutting down (grace ${graceMs / 1000} s)`, {
-    signal,
-    graceMs
-  })
-  await app.stop({ graceMs })
-  return EXIT.OK
 }
 
 /** `llmnet serve`. */
