@@ -20,11 +20,11 @@ import {
   estimateInputTokens,
   type MessagesRequest,
   MessagesRequestSchema,
-  refusedField,
   effectiveTools,
   stopReason,
   thinkingDisplay
 } from '../../../../shared/anthropic/messages'
+import { refusedField } from '../../../../shared/anthropic/messages-fields'
 import type { ChatCompletionRequest, Usage } from '../../../../shared/openai/chat'
 import type { EngineSink } from '../../engine/engine'
 import { AppError } from '../../errors'
