@@ -153,8 +153,6 @@ export default tseslint.config(
       'src/main/runtime.ts',
       // the route registrations in createApp are reworked with the request-path profile
       'src/main/core/server/app.ts',
-      // Messages' stream shares its error handling with app.ts once there is one error handler
-      'src/main/core/server/routes/messages.ts',
       // the Ollama routes move into one Ollama folder and split there
       'src/main/core/server/routes/ollama-api.ts',
       // bootstrap belongs to the shell's packaging work
