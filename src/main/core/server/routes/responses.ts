@@ -18,18 +18,16 @@ import {
 import {
   FieldError,
   itemType,
-  mapTools,
-  type MappedTools,
   refusedField,
   RESPONSES_OWNED_FIELDS,
   responseFormat,
   type ResponseInputItem,
-  type ResponseOutputItem,
   type ResponsesRequest,
   ResponsesRequestSchema,
-  type ResponseUsage,
   responsesToMessages
 } from '../../../../shared/openai/responses'
+import type { ResponseOutputItem, ResponseUsage } from '../../../../shared/openai/responses-output'
+import { mapTools, type MappedTools } from '../../../../shared/openai/responses-tools'
 import type { EngineSink } from '../../engine/engine'
 import { AppError } from '../../errors'
 import type { ResponseStore } from '../../responses/response-store'
