@@ -151,8 +151,6 @@ export default tseslint.config(
       'src/main/control/test-handlers.ts',
       // createAppRuntime and createRuntime are being split into named steps with the services
       'src/main/runtime.ts',
-      // the route registrations in createApp are reworked with the request-path profile
-      'src/main/core/server/app.ts',
       // the Ollama routes move into one Ollama folder and split there
       'src/main/core/server/routes/ollama-api.ts',
       // bootstrap belongs to the shell's packaging work
