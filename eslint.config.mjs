@@ -151,8 +151,6 @@ export default tseslint.config(
       'src/main/control/test-handlers.ts',
       // createAppRuntime and createRuntime are being split into named steps with the services
       'src/main/runtime.ts',
-      // the Ollama routes move into one Ollama folder and split there
-      'src/main/core/server/routes/ollama-api.ts',
       // bootstrap belongs to the shell's packaging work
       'src/main/shell/bootstrap.ts',
       // checkSemantics is reshaped with the validate/semantics import circle
