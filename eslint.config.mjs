@@ -207,6 +207,52 @@ export default tseslint.config(
     }
   },
   {
+    // Small rooms: no src/ file over 450 lines and no function over 100, blank lines and
+    // comments not counted. Probes: tests/lint-probes/src/main/core/too-many-*.ts.
+    files: ['src/**/*.{ts,tsx}'],
+    ignores: ['src/**/*.test.{ts,tsx}'],
+    rules: {
+      'max-lines': ['error', { max: 450, skipBlankLines: true, skipComments: true }],
+      'max-lines-per-function': ['error', { max: 100, skipBlankLines: true, skipComments: true }]
+    }
+  },
+  {
+    // Functions over 100 lines not split yet, each left to the work that reshapes it:
+    files: [
+      // the models handlers are next to move under the service layer (pipelines, secrets,
+      // traces, settings, access, chat and evals already have)
+      'src/main/control/handlers/models.ts',
+      // createRuntime (the headless root; createAppRuntime is already in named steps)
+      'src/main/runtime.ts',
+      // bootstrap belongs to the shell's packaging work
+      'src/main/shell/bootstrap.ts',
+      // checkSemantics is reshaped with the validate/semantics import circle
+      'src/shared/config/semantics.ts',
+      // React components and the zustand store are one closure each; split with the UI work
+      'src/renderer/src/components/PipelineGraph.tsx',
+      'src/renderer/src/features/chat/ChatPage.tsx',
+      'src/renderer/src/features/models/ModelsPage.tsx',
+      'src/renderer/src/features/pipelines/PipelineDetail.tsx',
+      'src/renderer/src/features/requests/RequestsPage.tsx',
+      'src/renderer/src/features/secrets/SecretsPage.tsx',
+      'src/renderer/src/features/settings/AccessTokens.tsx',
+      'src/renderer/src/stores/pipelines-store.ts',
+      'src/renderer/src/stores/evals-store.ts',
+      'src/renderer/src/stores/discover-store.ts',
+      // the fake platform's evals domain mirrors the routes in one closure (test support)
+      'src/renderer/src/platform/fake-client.ts'
+    ],
+    rules: { 'max-lines-per-function': 'off' }
+  },
+  {
+    // Files over 450 lines not split yet:
+    files: [
+      // the process state machine (start, stop, crash, tree kill) is one class
+      'src/main/core/local/process.ts'
+    ],
+    rules: { 'max-lines': 'off' }
+  },
+  {
     // Preload: electron, the channel names, and types from the contract; nothing else.
     files: ['src/preload/**/*.ts'],
     rules: {

@@ -3,12 +3,14 @@
  * prints the route taken.
  */
 import { randomUUID } from 'node:crypto'
+import type { Command } from 'commander'
 import { runPipeline } from '../core/engine/engine'
 import type { Trace } from '../core/engine/trace'
 import { Cancellation } from '../core/cancel'
 import { AppError } from '../core/errors'
 import { EXIT } from './exit-codes'
 import type { CliIO } from './io'
+import { type DotenvFlag, type SetExit, withDotenv } from './options'
 import { loadEnvFile, loadRuntime, preflightModels } from './serve-command'
 import { createStyle } from './style'
 import { formatTrace } from './trace-format'
@@ -82,4 +84,20 @@ export async function askCommand(
   }
   await runtime.stop()
   return code
+}
+
+/** `llmnet ask FILE PROMPT`. */
+export function registerAskCommand(program: Command, io: CliIO, setExit: SetExit): void {
+  program
+    .command('ask')
+    .description('answer one prompt through a pipeline and print the route')
+    .argument('<file>', 'composition file')
+    .argument('<prompt>', 'the user message')
+    .option('--trace', 'print the full trace (hops, times, tokens, router answers) to stderr')
+    .option('--system <text>', 'a system message to send first')
+    .option('--dotenv <file>', 'load environment variables from a dotenv file first')
+    .option('--env-file <file>', 'the same as --dotenv (Node 20 takes this name itself)')
+    .action(async (file: string, prompt: string, flags: AskFlags & DotenvFlag) => {
+      setExit(await askCommand(file, prompt, withDotenv(flags), io))
+    })
 }

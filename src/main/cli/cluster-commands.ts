@@ -1,9 +1,11 @@
 /**
- * @module The original's cluster verbs on our runtime: `context`, `deploy`, `get`, `delete`,
- * `status` and `logs` talk to a running desktop app or `llmnet serve` through its control API.
+ * @module The original's cluster verbs on our runtime: `deploy`, `default`, `get`, `delete`,
+ * `status` and `logs` talk to a running desktop app or `llmnet serve` through its control API
+ * (`context`, which picks that server, is context-command.ts).
  * Tables by default, `-o json` on request. On a context of kind `kubernetes` (or
  * `deploy --target kubernetes`) they go to kubernetes/commands.ts, loaded only then.
  */
+import { type Command, Option } from 'commander'
 import { readTextFile } from '../core/config/load-composition'
 import { basename, extname } from 'node:path'
 import { formatForFile } from '../../shared/config/source'
@@ -11,17 +13,11 @@ import { PipelineNameSchema } from '../../shared/contract/define'
 import type { Trace } from '../../shared/trace'
 import { DEFAULT_ALIAS } from '../core/pipelines/registry'
 import { EXIT } from './exit-codes'
-import {
-  ContextFileError,
-  type LlmnetContext,
-  contextFilePath,
-  LOCAL_CONTEXT,
-  readContexts,
-  writeContexts
-} from './contexts'
+import { ContextFileError, type LlmnetContext } from './contexts'
 import type { CliIO } from './io'
+import { parseSeconds, type SetExit } from './options'
 import type { KubeDeployFlags } from './kubernetes/commands'
-import { checkOutput, kubeContext, kubernetes, type Row } from './kubernetes/dispatch'
+import { checkOutput, kubeContext, kubernetes, type Row, scaleCommand } from './kubernetes/dispatch'
 import { ControlApiClient, RemoteError, resolveContext } from './remote'
 
 export interface RemoteFlags {
@@ -97,124 +93,6 @@ export async function remote(
         : EXIT.RUNTIME
     }
     throw err
-  }
-}
-
-// ── context ───────────────────────────────────────────────────────────────────────────────
-
-export async function contextCommand(
-  action: 'add' | 'use' | 'list' | 'current' | 'delete',
-  name: string | undefined,
-  flags: RemoteFlags & {
-    url?: string
-    token?: string
-    kubernetes?: boolean
-    kubeContext?: string
-    kubeconfig?: string
-  },
-  io: CliIO
-): Promise<number> {
-  const file = contextFilePath(io.env, flags.config)
-  let data
-  try {
-    data = await readContexts(file)
-  } catch (err) {
-    io.stderr.write(`llmnet: ${(err as Error).message}\n`)
-    return EXIT.INVALID
-  }
-  const current = data['current-context'] ?? LOCAL_CONTEXT
-  switch (action) {
-    case 'list':
-      printRows(
-        io,
-        flags,
-        [
-          {
-            current: current === LOCAL_CONTEXT ? '*' : '',
-            name: LOCAL_CONTEXT,
-            url: 'this machine'
-          },
-          ...Object.entries(data.contexts).map(([n, c]) => ({
-            current: n === current ? '*' : '',
-            name: n,
-            url:
-              c.kind === 'kubernetes'
-                ? `kubernetes: ${c.kubeContext ?? '(current kube context)'}/${c.namespace ?? '(its namespace)'}`
-                : c.url
-          }))
-        ],
-        { current, contexts: data.contexts }
-      )
-      return EXIT.OK
-    case 'current':
-      io.stdout.write(`${current}\n`)
-      return EXIT.OK
-    case 'add': {
-      if (!name || !flags.url === !flags.kubernetes) {
-        io.stderr.write(
-          'llmnet: usage: llmnet context add NAME --url URL [--token TOKEN], or NAME --kubernetes [--kube-context C] [--namespace N]\n'
-        )
-        return EXIT.USAGE
-      }
-      if (name === LOCAL_CONTEXT) {
-        io.stderr.write(`llmnet: "${LOCAL_CONTEXT}" is built in: pick another name\n`)
-        return EXIT.USAGE
-      }
-      if (flags.kubernetes) {
-        data.contexts[name] = {
-          kind: 'kubernetes',
-          ...(flags.kubeContext ? { kubeContext: flags.kubeContext } : {}),
-          ...(flags.namespace ? { namespace: flags.namespace } : {}),
-          ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {})
-        }
-        await writeContexts(file, data)
-        io.stdout.write(`context "${name}" (kubernetes) added (${file})\n`)
-        return EXIT.OK
-      }
-      if (!flags.url) return EXIT.USAGE
-      try {
-        const url = new URL(flags.url)
-        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http')
-      } catch {
-        io.stderr.write(`llmnet: --url must be an http(s) URL, got "${flags.url}"\n`)
-        return EXIT.USAGE
-      }
-      data.contexts[name] = {
-        kind: 'llmnet',
-        url: flags.url.replace(/\/+$/, ''),
-        token: flags.token
-      }
-      await writeContexts(file, data)
-      io.stdout.write(`context "${name}" added (${file})\n`)
-      return EXIT.OK
-    }
-    case 'use':
-    case 'delete': {
-      if (!name) {
-        io.stderr.write(`llmnet: usage: llmnet context ${action} NAME\n`)
-        return EXIT.USAGE
-      }
-      if (action === 'delete' && name === LOCAL_CONTEXT) {
-        io.stderr.write(
-          `llmnet: "${LOCAL_CONTEXT}" is the built-in context (the server on this machine's data folder) and cannot be deleted; "llmnet context use NAME" picks another\n`
-        )
-        return EXIT.USAGE
-      }
-      if (name !== LOCAL_CONTEXT && !data.contexts[name]) {
-        io.stderr.write(`llmnet: no context named "${name}"; see "llmnet context list"\n`)
-        return EXIT.INVALID
-      }
-      if (action === 'use') {
-        data['current-context'] = name
-        io.stdout.write(`switched to context "${name}"\n`)
-      } else {
-        delete data.contexts[name]
-        if (data['current-context'] === name) delete data['current-context']
-        io.stdout.write(`context "${name}" deleted\n`)
-      }
-      await writeContexts(file, data)
-      return EXIT.OK
-    }
   }
 }
 
@@ -496,4 +374,107 @@ export async function logsCommand(
     }
     return EXIT.OK
   })
+}
+
+// ── registration ──────────────────────────────────────────────────────────────────────────
+
+/** The options every verb that talks to a context takes. */
+export const remoteOptions = (c: Command): Command =>
+  c
+    .option('--context <name>', 'the server to talk to (default: the current context)')
+    .option('--config <file>', 'the context file (default: ~/.config/llmnet/config)')
+    .option('-o, --output <format>', 'table or json (deploy: yaml too)', 'table')
+    .option('-n, --namespace <ns>', 'the Kubernetes namespace (kubernetes contexts)')
+
+/** `llmnet deploy FILE`. */
+export function registerDeployCommand(program: Command, io: CliIO, setExit: SetExit): void {
+  remoteOptions(
+    program
+      .command('deploy')
+      .description(
+        "import a composition into the context's library and serve it; on Kubernetes, apply its objects"
+      )
+      .argument('<file>')
+      .option('--name <name>', 'the pipeline name (default: the file name)')
+      .option('--default', 'make it the default pipeline (the model id `llmnet`)')
+      .option('--target <target>', 'kubernetes: render for Kubernetes even without such a context')
+      .option('--dry-run', 'print the Kubernetes objects (-o yaml or json), contact no cluster')
+      .option('--image <image>', 'the llmnet image the pods run (default: llmnet:latest)')
+      .option('--replicas <n>', 'replicas (the HPA minimum; default 1)')
+      .option('--max-replicas <n>', 'the HPA maximum (default 5)')
+      .option('--cpu-target <percent>', 'the HPA CPU utilisation target (default 70)')
+      .option('--no-autoscale', 'no HPA: a fixed --replicas')
+      .option('--create-secrets', 'create the Secret from this environment and the env files')
+      .option('--no-api-key', 'serve the Service without LLMNET_API_KEY (in-cluster clients only)')
+      .addOption(
+        new Option('--shutdown-grace <seconds>', 'the pods’ drain time on SIGTERM')
+          .default('10')
+          .argParser(parseSeconds)
+      )
+  ).action(
+    async (
+      file: string,
+      flags: RemoteFlags & KubeDeployFlags & { target?: string; default?: boolean }
+    ) => setExit(await deployCommand(file, flags, io))
+  )
+}
+
+/** `llmnet default`, `get`, `delete`, `status`, `logs` and `scale`, in that order. */
+export function registerClusterCommands(
+  program: Command,
+  io: CliIO,
+  setExit: SetExit,
+  signals: () => Promise<string>
+): void {
+  remoteOptions(
+    program
+      .command('default')
+      .description('show or set the default pipeline, which the model id `llmnet` names')
+      .argument('[name]', 'the pipeline to make the default')
+  ).action(async (name: string | undefined, flags: RemoteFlags) =>
+    setExit(await defaultCommand(name, flags, io))
+  )
+  remoteOptions(
+    program
+      .command('get')
+      .description('list pipelines, models or traces of the context (Kubernetes: pipelines, pods)')
+      .argument('<kind>', 'pipelines | models | traces | pods')
+  ).action(async (kind: string, flags: RemoteFlags) => setExit(await getCommand(kind, flags, io)))
+  remoteOptions(
+    program
+      .command('delete')
+      .description('delete a pipeline from the context')
+      .argument('<kind>', 'pipeline')
+      .argument('<name>')
+  ).action(async (kind: string, name: string, flags: RemoteFlags) =>
+    setExit(await deleteCommand(kind, name, flags, io))
+  )
+  remoteOptions(
+    program.command('status').description("the context's server, pipelines and models")
+  ).action(async (flags: RemoteFlags) => setExit(await statusCommand(flags, io)))
+  remoteOptions(
+    program
+      .command('logs')
+      .description(
+        'print the latest request traces (Kubernetes: the pipeline pods’ logs); -f follows'
+      )
+      .argument('[pipeline]', 'only this pipeline (required on Kubernetes)')
+      .option('-f, --follow', 'keep printing as requests finish')
+      .option('--tail <n>', 'how many recent traces (lines) to print first', '20')
+      .option('--pipeline <name>', 'only this pipeline')
+  ).action(
+    async (
+      name: string | undefined,
+      flags: RemoteFlags & { follow?: boolean; tail?: string; pipeline?: string }
+    ) => setExit(await logsCommand(flags, io, signals, name))
+  )
+  remoteOptions(
+    program
+      .command('scale')
+      .description("set a pipeline's replicas (Kubernetes contexts: the Deployment's scale)")
+      .argument('<name>')
+      .requiredOption('--replicas <n>', 'the number of replicas')
+  ).action(async (name: string, flags: RemoteFlags & { replicas: string }) =>
+    setExit(await scaleCommand(name, flags, io))
+  )
 }

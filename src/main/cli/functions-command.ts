@@ -3,12 +3,14 @@
  * a composition with sample variables and prints the result, the time taken and any error.
  */
 import { dirname } from 'node:path'
+import type { Command } from 'commander'
 import { loadPipelineFile } from '../core/config/load-composition'
 import { runFunction } from '../core/functions/run-function'
 import { sampleVariables } from '../core/functions/sample-vars'
 import { EXIT } from './exit-codes'
 import { formatDiagnostic } from './format-diagnostics'
 import type { CliIO } from './io'
+import type { SetExit } from './options'
 import { createStyle } from './style'
 
 export interface FunctionsTestFlags {
@@ -61,4 +63,21 @@ export async function functionsTestCommand(
   }
   for (const note of result.notes ?? []) io.stdout.write(`${style.dim(`note: ${note}`)}\n`)
   return result.ok ? EXIT.OK : EXIT.RUNTIME
+}
+
+/** `llmnet functions test FILE NAME`. */
+export function registerFunctionsCommand(program: Command, io: CliIO, setExit: SetExit): void {
+  const functions = program.command('functions').description('work with the functions hooks call')
+  functions
+    .command('test')
+    .description('run one function with sample variables; print its result, time and error')
+    .argument('<file>', 'composition file')
+    .argument('<name>', 'function name')
+    .option('--input <text>', 'the $INPUT value')
+    .option('--output <text>', 'the $OUTPUT value (as in a post hook)')
+    .option('--node <name>', 'the $NODE value')
+    .option('--no-transform', 'do not wait for a websocket reply (observe mode)')
+    .action(async (file: string, name: string, flags: FunctionsTestFlags) => {
+      setExit(await functionsTestCommand(file, name, flags, io))
+    })
 }

@@ -2,12 +2,14 @@
  * @module `llmnet models list|pull|rm|info`: the local model library (GGUF files in the models
  * folder: LLMNET_MODELS_DIR, else `<data dir>/models`).
  */
+import type { Command } from 'commander'
 import { CATALOG, findCatalogEntry } from '../core/models/catalog'
 import { formatBytes, formatProgress } from '../core/models/download'
 import { ModelLibrary } from '../core/models/library'
 import { defaultDataDir } from '../core/paths'
 import { EXIT } from './exit-codes'
 import type { CliIO } from './io'
+import type { SetExit } from './options'
 import { createStyle } from './style'
 
 function library(io: CliIO): ModelLibrary {
@@ -171,4 +173,46 @@ export async function modelsInfoCommand(
     io.stderr.write(`llmnet: ${(err as Error).message}\n`)
     return EXIT.INVALID
   }
+}
+
+/** `llmnet models list|pull|rm|info`. */
+export function registerModelsCommand(program: Command, io: CliIO, setExit: SetExit): void {
+  const models = program
+    .command('models')
+    .description('the local model library (GGUF files for llama.cpp)')
+  models
+    .command('list')
+    .description('downloaded models read from their GGUF headers, and recommended ones')
+    .option('--json', 'machine-readable output')
+    .action(async (flags: { json?: boolean }) => setExit(await modelsListCommand(flags, io)))
+  models
+    .command('pull')
+    .description(
+      'download a model: a catalog name, an http(s):// URL or hf://org/repo/file.gguf (resumes, checks sha256)'
+    )
+    .argument('<source>', 'what to download')
+    .option('--sha256 <hex>', 'the expected SHA-256: a mismatch deletes the file')
+    .action(async (source: string, flags: { sha256?: string }) => {
+      const controller = new AbortController()
+      const onInt = (): void => controller.abort()
+      process.once('SIGINT', onInt)
+      try {
+        setExit(await modelsPullCommand(source, io, controller.signal, flags))
+      } finally {
+        process.off('SIGINT', onInt)
+      }
+    })
+  models
+    .command('rm')
+    .description('delete a downloaded model')
+    .argument('<name>', 'file name or catalog name')
+    .action(async (name: string) => setExit(await modelsRemoveCommand(name, io)))
+  models
+    .command('info')
+    .description('details of a downloaded model from its GGUF header')
+    .argument('<name>', 'file name or catalog name')
+    .option('--json', 'machine-readable output')
+    .action(async (name: string, flags: { json?: boolean }) =>
+      setExit(await modelsInfoCommand(name, flags, io))
+    )
 }

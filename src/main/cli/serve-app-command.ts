@@ -5,15 +5,22 @@
  */
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { type Command, Option } from 'commander'
 import { packageRoot } from '../core/package-root'
 import { defaultDataDir } from '../core/paths'
 import { DataDirLockedError } from '../core/storage/lock'
 import { StorageError } from '../core/storage/errors'
-import { createAppRuntime } from '../runtime'
+import { type AppRuntime, createAppRuntime } from '../runtime'
 import { EXIT } from './exit-codes'
 import type { CliIO } from './io'
+import { collect, parsePort, parseSeconds, type SetExit } from './options'
 import { checkExposure } from './serve-command'
-import { createServeLog, parseLogFormat } from './kubernetes/serve-log'
+import {
+  createServeLog,
+  type LogFormat,
+  parseLogFormat,
+  type ServeLog
+} from './kubernetes/serve-log'
 import { serveStateless } from './kubernetes/stateless-serve'
 
 export interface ServeAppFlags {
@@ -48,35 +55,8 @@ export async function serveAppCommand(
   const format = parseLogFormat(flags.logFormat, io)
   if (!format) return EXIT.USAGE
   const log = createServeLog(format, io)
-  if (flags.stateless || flags.pipelines) {
-    if (!flags.stateless || !flags.pipelines || flags.ui || flags.newToken) {
-      io.stderr.write(
-        'llmnet: usage: llmnet serve --stateless --pipelines DIR (no --ui or --new-token: a stateless replica has no control API)\n'
-      )
-      return EXIT.USAGE
-    }
-    const server = {
-      host: host ?? '127.0.0.1',
-      apiKey,
-      allowNoKey: flags.insecureNoKey,
-      allowedHosts: flags.allowHost ?? [],
-      corsOrigins: flags.corsOrigin ?? []
-    }
-    return serveStateless(
-      {
-        pipelines: resolve(flags.pipelines),
-        host: server.host,
-        port: flags.port === undefined ? 8080 : Number(flags.port),
-        dataDir: flags.dataDir ? resolve(flags.dataDir) : undefined,
-        server,
-        watch: flags.watch !== false,
-        graceMs: Number(flags.shutdownGrace ?? 10) * 1000
-      },
-      io,
-      log,
-      () => signalled
-    )
-  }
+  if (flags.stateless || flags.pipelines)
+    return serveReplica(flags, apiKey, io, log, () => signalled)
   let uiDir: string | undefined
   if (flags.ui) {
     const root = packageRoot()
@@ -118,16 +98,73 @@ export async function serveAppCommand(
     await app.stop({ graceMs: 0 })
     return EXIT.RUNTIME
   }
+  announce(app, { url: state.url, dataDir, ui: uiDir !== undefined, format }, io, log)
+  const signal = await signalled
+  const graceMs = Number(flags.shutdownGrace ?? 10) * 1000
+  log('warn', 'server.stopping', `${signal}, shutting down (grace ${graceMs / 1000} s)`, {
+    signal,
+    graceMs
+  })
+  await app.stop({ graceMs })
+  return EXIT.OK
+}
+
+/** `--stateless --pipelines DIR`: a replica for a pod (kubernetes/stateless-serve.ts). */
+function serveReplica(
+  flags: ServeAppFlags,
+  apiKey: string | undefined,
+  io: CliIO,
+  log: ServeLog,
+  untilSignal: () => Promise<string>
+): Promise<number> | number {
+  const host = flags.host
+  if (!flags.stateless || !flags.pipelines || flags.ui || flags.newToken) {
+    io.stderr.write(
+      'llmnet: usage: llmnet serve --stateless --pipelines DIR (no --ui or --new-token: a stateless replica has no control API)\n'
+    )
+    return EXIT.USAGE
+  }
+  const server = {
+    host: host ?? '127.0.0.1',
+    apiKey,
+    allowNoKey: flags.insecureNoKey,
+    allowedHosts: flags.allowHost ?? [],
+    corsOrigins: flags.corsOrigin ?? []
+  }
+  return serveStateless(
+    {
+      pipelines: resolve(flags.pipelines),
+      host: server.host,
+      port: flags.port === undefined ? 8080 : Number(flags.port),
+      dataDir: flags.dataDir ? resolve(flags.dataDir) : undefined,
+      server,
+      watch: flags.watch !== false,
+      graceMs: Number(flags.shutdownGrace ?? 10) * 1000
+    },
+    io,
+    log,
+    untilSignal
+  )
+}
+
+/** What the running server says at start, and the pipeline events it logs from then on. */
+function announce(
+  app: AppRuntime,
+  at: { url: string; dataDir: string; ui: boolean; format: LogFormat },
+  io: CliIO,
+  log: ServeLog
+): void {
+  const { url, dataDir, format } = at
   const names = app.runtime.pipelines.list().map((p) => p.id)
   log('info', 'server.ready', `llmnet serving ${names.length} pipeline(s) from ${dataDir}`, {
     pipelines: names,
     dataDir
   })
-  log('info', 'server.listening', `OpenAI-compatible API: ${state.url}/v1`, { url: state.url })
+  log('info', 'server.listening', `OpenAI-compatible API: ${url}/v1`, { url })
   log(
     'info',
     'control.listening',
-    `Control API: ${state.url}/api (token in ${join(dataDir, 'access-token')})`
+    `Control API: ${url}/api (token in ${join(dataDir, 'access-token')})`
   )
   // A pipeline that cannot answer yet (an unset api-key variable…) is said at start and on each
   // load, not discovered by a client's 503.
@@ -141,7 +178,7 @@ export async function serveAppCommand(
   for (const id of names) warnNotReady(id)
   app.runtime.events.on('pipeline.loaded', (e) => warnNotReady(e.id))
   // The token-bearing URL is for the terminal only, never for a log collector.
-  if (uiDir && format === 'text') io.stdout.write(`Open the UI: ${state.url}/?token=${app.token}\n`)
+  if (at.ui && format === 'text') io.stdout.write(`Open the UI: ${url}/?token=${app.token}\n`)
   if (format === 'json') {
     const events = app.runtime.events
     events.on('pipeline.loaded', (e) =>
@@ -154,12 +191,60 @@ export async function serveAppCommand(
       })
     )
   }
-  const signal = await signalled
-  const graceMs = Number(flags.shutdownGrace ?? 10) * 1000
-  log('warn', 'server.stopping', `${signal}, shutting down (grace ${graceMs / 1000} s)`, {
-    signal,
-    graceMs
-  })
-  await app.stop({ graceMs })
-  return EXIT.OK
+}
+
+/** `llmnet serve`. */
+export function registerServeCommand(
+  program: Command,
+  io: CliIO,
+  setExit: SetExit,
+  signals: () => Promise<string>
+): void {
+  program
+    .command('serve')
+    .description(
+      'run the app runtime headless: the OpenAI API, the control API, and with --ui the web UI'
+    )
+    .addOption(
+      new Option('-p, --port <port>', 'port to listen on (default: the settings, 8080)').argParser(
+        parsePort
+      )
+    )
+    .option('--host <host>', 'address to bind (default: the settings, 127.0.0.1)')
+    .option('--ui', 'serve the web UI at / (opened with the printed ?token= URL)')
+    .option('--data-dir <dir>', 'the data folder (default: $LLMNET_DATA_DIR or the platform’s)')
+    .option('--new-token', 'replace the access token (the old URL and contexts stop working)')
+    .option('--api-key <key>', 'require this bearer key on /v1 (default: $LLMNET_API_KEY)')
+    .option(
+      '--insecure-no-key',
+      'serve a non-loopback --host without an API key (anyone on the network can use it)'
+    )
+    .option(
+      '--cors-origin <origin>',
+      'allow browser calls to /v1 from this origin (repeatable)',
+      collect
+    )
+    .option(
+      '--allow-host <name>',
+      'accept this Host header besides localhost (repeatable)',
+      collect
+    )
+    .addOption(
+      new Option(
+        '--shutdown-grace <seconds>',
+        'on SIGINT/SIGTERM, time requests in flight get to finish'
+      )
+        .default('10')
+        .argParser(parseSeconds)
+    )
+    .option(
+      '--stateless',
+      'a replica (Kubernetes): no database, lock or control API; traces to stdout as JSON'
+    )
+    .option('--pipelines <dir>', 'with --stateless: serve the compositions in this folder')
+    .option('--log-format <format>', 'text or json (one JSON object a line on stdout)', 'text')
+    .option('--no-watch', 'with --stateless: do not reload the folder’s files')
+    .action(async (flags: ServeAppFlags) => {
+      setExit(await serveAppCommand(flags, io, signals))
+    })
 }

@@ -3,6 +3,7 @@
  * OpenAI-compatible API until SIGINT/SIGTERM, reloading files as they change.
  */
 import { readFile } from 'node:fs/promises'
+import { type Command, Option } from 'commander'
 import { parseDotenv } from '../../shared/config/dotenv'
 import type { ModelRuntimeStatus } from '../../shared/models/status'
 import { OLLAMA_DOWNLOAD_URL } from '../core/models/ollama-host'
@@ -11,10 +12,20 @@ import { expandSources } from '../core/pipelines/loader'
 import { exposureProblem, isLoopbackAddress } from '../core/server/security'
 import { DEFAULT_ALIAS } from '../core/pipelines/registry'
 import { createRuntime, type Runtime } from '../runtime'
+import { maxFileSizeOption } from './byte-size'
 import { formatDryRun } from './dry-run'
 import { EXIT } from './exit-codes'
 import { formatDiagnostic } from './format-diagnostics'
 import type { CliIO } from './io'
+import {
+  collect,
+  type DotenvFlag,
+  parsePort,
+  parsePositiveInt,
+  parseSeconds,
+  type SetExit,
+  withDotenv
+} from './options'
 import { createStyle, type Style } from './style'
 import { formatTrace } from './trace-format'
 
@@ -254,4 +265,73 @@ export async function serveCommand(
   io.stderr.write(`llmnet: ${signal}, shutting down (grace ${graceMs / 1000} s)\n`)
   await stopped
   return EXIT.OK
+}
+
+/** `llmnet run SOURCES…`. */
+export function registerRunCommand(
+  program: Command,
+  io: CliIO,
+  setExit: SetExit,
+  signals: () => Promise<string>
+): void {
+  program
+    .command('run')
+    .description(
+      'serve pipelines on an OpenAI-compatible API (or print their topology with --dry-run)'
+    )
+    .argument(
+      '<sources...>',
+      'composition files, or directories of them; each is served as model <file name>'
+    )
+    .addOption(
+      new Option('-p, --port <port>', 'port to listen on (0 picks a free one)')
+        .default('8080')
+        .argParser(parsePort)
+    )
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--dry-run', 'print layers, nodes, edges, conditions and models, then exit')
+    .option('--dotenv <file>', 'load environment variables from a dotenv file first')
+    .option('--env-file <file>', 'the same as --dotenv (Node 20 takes this name itself)')
+    .option('--api-key <key>', 'require this bearer key (default: $LLMNET_API_KEY)')
+    .option(
+      '--insecure-no-key',
+      'serve a non-loopback --host without an API key (anyone on the network can use it)'
+    )
+    .option('--cors-origin <origin>', 'allow browser calls from this origin (repeatable)', collect)
+    .option(
+      '--allow-host <name>',
+      'accept this Host header besides localhost (repeatable)',
+      collect
+    )
+    .addOption(
+      new Option('--max-concurrent <n>', 'requests in flight before answering 429')
+        .default('256')
+        .argParser(parsePositiveInt)
+    )
+    .addOption(
+      new Option(
+        '--shutdown-grace <seconds>',
+        'on SIGINT/SIGTERM, time requests in flight get to finish'
+      )
+        .default('10')
+        .argParser(parseSeconds)
+    )
+    .option('--no-watch', 'do not reload pipelines when their files change')
+    .addOption(maxFileSizeOption())
+    .option('--trace', "print each request's trace to stderr (readable)")
+    .addOption(
+      new Option(
+        '--trace-format <format>',
+        "print each request's trace to stderr: text (as --trace) or json (one trace per line)"
+      ).choices(['text', 'json'])
+    )
+    .addOption(
+      new Option(
+        '--idle-unload <seconds>',
+        'stop a local model after this long without requests (0 = never; default 600)'
+      ).argParser(parseSeconds)
+    )
+    .action(async (sources: string[], flags: ServeFlags & DotenvFlag) => {
+      setExit(await serveCommand(sources, withDotenv(flags), io, signals))
+    })
 }

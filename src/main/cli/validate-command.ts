@@ -1,4 +1,5 @@
 import { dirname } from 'node:path'
+import type { Command } from 'commander'
 import { formatForFile, parseSource } from '../../shared/config/source'
 import {
   loadCompositionFile,
@@ -10,9 +11,11 @@ import { ModelLibrary } from '../core/models/library'
 import { unresolvedApiKeys } from '../core/providers/api-key-check'
 import { defaultDataDir } from '../core/paths'
 import { expandSources } from '../core/pipelines/loader'
+import { maxFileSizeOption } from './byte-size'
 import { EXIT } from './exit-codes'
 import { countSeverities, formatDiagnostic, plural } from './format-diagnostics'
 import type { CliIO } from './io'
+import type { SetExit } from './options'
 import { createStyle } from './style'
 
 export interface ValidateFlags {
@@ -135,4 +138,22 @@ export async function validateCommand(
     )
   }
   return allValid ? EXIT.OK : EXIT.INVALID
+}
+
+/** `llmnet validate SOURCES…`. */
+export function registerValidateCommand(program: Command, io: CliIO, setExit: SetExit): void {
+  program
+    .command('validate')
+    .description('check compositions and report every problem with its line:column')
+    .argument(
+      '<sources...>',
+      'composition files (.json, .jsonc, .yaml, .yml), or directories of them'
+    )
+    .option('--json', 'machine-readable report on stdout')
+    .option('--strict', 'treat unknown keys as errors')
+    .option('--no-secrets', 'do not resolve secrets (env files, environment, Vault)')
+    .addOption(maxFileSizeOption())
+    .action(async (sources: string[], flags: ValidateFlags) => {
+      setExit(await validateCommand(sources, flags, io))
+    })
 }

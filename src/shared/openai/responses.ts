@@ -6,7 +6,7 @@
  *   `NAMESPACE__NAME` (their calls go back under their own name with `namespace`); `custom`
  *   (freeform) tools as a function taking one string `input`; hosted tools (web search, file
  *   search, MCP, code interpreter…) run by OpenAI's servers, which no node here can run, are
- *   left out of what the model sees and reported in {@link MappedTools.dropped};
+ *   left out of what the model sees and reported in `MappedTools.dropped` (responses-tools.ts);
  * - input items: messages (text, images, files, audio), function and custom tool calls and their
  *   outputs, the calls and outputs of client-run tools (local shell, shell, apply_patch, computer),
  *   `additional_tools`; records of hosted calls, reasoning, compaction and configuration items
@@ -173,8 +173,9 @@ const Tool = z.looseObject({ type: z.string() }).superRefine((tool, ctx) => {
   if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ ...issue, code: 'custom' })
 })
 export type ResponseTool = z.infer<typeof Tool>
-type FunctionToolT = z.infer<typeof FunctionTool>
-type CustomToolT = z.infer<typeof CustomTool>
+export type FunctionToolT = z.infer<typeof FunctionTool>
+export type CustomToolT = z.infer<typeof CustomTool>
+export type NamespaceToolT = z.infer<typeof NamespaceTool>
 
 /** Per item type, the schema its fields must meet (checked after the type is known). */
 const ITEM_SCHEMAS: Record<string, z.ZodType> = {
@@ -311,109 +312,6 @@ export const RESPONSES_OWNED_FIELDS: ReadonlySet<string> = new Set([
 /** The chat name of a tool inside a namespace: `NAMESPACE__NAME`. */
 export function namespacedName(namespace: string | null | undefined, name: string): string {
   return namespace ? `${namespace}__${name}` : name
-}
-
-/** How a call to a chat function name goes back: a function or a custom tool's call. */
-export interface ToolTarget {
-  kind: 'function' | 'custom'
-  name: string
-  namespace?: string
-}
-
-/** The tools as the model sees them, and how their calls map back. */
-export interface MappedTools {
-  tools?: unknown[]
-  tool_choice?: unknown
-  /** Hosted tool types left out (no node here can run them), in order, once each. */
-  dropped: string[]
-  /** Chat function name → the Responses tool it stands for. */
-  targets: Map<string, ToolTarget>
-}
-
-function chatFunction(name: string, t: FunctionToolT): Record<string, unknown> {
-  return {
-    type: 'function',
-    function: {
-      name,
-      ...(t.description ? { description: t.description } : {}),
-      parameters: t.parameters ?? { type: 'object', properties: {} },
-      ...(typeof t.strict === 'boolean' ? { strict: t.strict } : {})
-    }
-  }
-}
-
-/** A freeform tool as a function of one string, its grammar (if any) in the description. */
-function chatCustom(name: string, t: CustomToolT): Record<string, unknown> {
-  const f = t.format
-  const grammar =
-    f?.type === 'grammar' && f.definition
-      ? `\nThe input must follow this ${f.syntax ?? ''} grammar:\n${f.definition}`
-      : ''
-  return {
-    type: 'function',
-    function: {
-      name,
-      description: `${t.description ?? ''}${grammar}`.trim() || `The ${name} tool`,
-      parameters: {
-        type: 'object',
-        properties: { input: { type: 'string', description: 'The raw input of the tool' } },
-        required: ['input'],
-        additionalProperties: false
-      }
-    }
-  }
-}
-
-/** Responses tools (those of the request and of `additional_tools` items) as chat tools. */
-export function mapTools(
-  tools: ResponseTool[],
-  choice: ResponsesRequest['tool_choice']
-): MappedTools {
-  const out: { name: string; tool: Record<string, unknown>; type: string; label?: string }[] = []
-  const dropped: string[] = []
-  const targets = new Map<string, ToolTarget>()
-  const add = (t: FunctionToolT | CustomToolT, namespace?: string): void => {
-    const name = namespacedName(namespace, t.name)
-    targets.set(name, { kind: t.type, name: t.name, ...(namespace ? { namespace } : {}) })
-    out.push({
-      name,
-      type: t.type,
-      tool: t.type === 'custom' ? chatCustom(name, t) : chatFunction(name, t)
-    })
-  }
-  for (const raw of tools) {
-    if (raw.type === 'function' || raw.type === 'custom') add(raw as FunctionToolT | CustomToolT)
-    else if (raw.type === 'namespace') {
-      const ns = raw as z.infer<typeof NamespaceTool>
-      for (const t of ns.tools) add(t, ns.name)
-    } else if (!dropped.includes(raw.type)) dropped.push(raw.type)
-  }
-  let offered = out
-  let tool_choice: unknown = choice ?? undefined
-  const resolve = (name: string): string =>
-    targets.has(name) ? name : ([...targets].find(([, t]) => t.name === name)?.[0] ?? name)
-  if (choice && typeof choice === 'object') {
-    if (choice.type === 'allowed_tools') {
-      const allowed = (choice as unknown as { tools: { type: string; name?: string }[] }).tools
-      const names = new Set(allowed.filter((a) => a.name).map((a) => resolve(a.name as string)))
-      offered = out.filter((t) => names.has(t.name))
-      tool_choice = (choice as unknown as { mode: string }).mode
-    } else if ((choice.type === 'function' || choice.type === 'custom') && 'name' in choice) {
-      tool_choice = { type: 'function', function: { name: resolve(String(choice.name)) } }
-    } else {
-      throw new FieldError(
-        `tool_choice forces the hosted tool "${choice.type}", which no node here can run; ` +
-          'offer it a function tool instead',
-        'tool_choice'
-      )
-    }
-  }
-  return {
-    ...(offered.length > 0 ? { tools: offered.map((t) => t.tool) } : {}),
-    ...(tool_choice !== undefined && offered.length > 0 ? { tool_choice } : {}),
-    dropped,
-    targets
-  }
 }
 
 /** A content part as a chat content part, or a refusal naming it. */
@@ -598,46 +496,3 @@ export function refusedField(req: ResponsesRequest): FieldError | undefined {
     )
   return undefined
 }
-
-export interface ResponseUsage {
-  input_tokens: number
-  input_tokens_details: { cached_tokens: number }
-  output_tokens: number
-  output_tokens_details: { reasoning_tokens: number }
-  total_tokens: number
-}
-
-export type ResponseOutputItem =
-  | {
-      type: 'message'
-      id: string
-      status: 'in_progress' | 'completed' | 'incomplete'
-      role: 'assistant'
-      content: { type: 'output_text'; text: string; annotations: unknown[]; logprobs?: unknown[] }[]
-    }
-  | {
-      type: 'reasoning'
-      id: string
-      status: 'in_progress' | 'completed' | 'incomplete'
-      summary: { type: 'summary_text'; text: string }[]
-      content: { type: 'reasoning_text'; text: string }[]
-      encrypted_content: null
-    }
-  | {
-      type: 'function_call'
-      id: string
-      call_id: string
-      name: string
-      namespace?: string
-      arguments: string
-      status: 'in_progress' | 'completed' | 'incomplete'
-    }
-  | {
-      type: 'custom_tool_call'
-      id: string
-      call_id: string
-      name: string
-      namespace?: string
-      input: string
-      status: 'in_progress' | 'completed' | 'incomplete'
-    }

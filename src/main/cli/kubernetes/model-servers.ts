@@ -51,6 +51,38 @@ function runnerOf(model: ModelDefinition): { runner: Runner; source: string } | 
   return { runner, source: model.source }
 }
 
+/** How the runner's container starts and when it is ready. */
+function runnerContainer(
+  served: { runner: Runner; source: string },
+  model: ModelDefinition,
+  kind: ServerKind
+): Record<string, unknown> {
+  return served.runner === 'vllm'
+    ? {
+        // Served under the name llmnet sends upstream (the model's `name`, else its source).
+        args: [
+          '--model',
+          served.source,
+          '--served-model-name',
+          ('name' in model && model.name) || served.source,
+          '--port',
+          String(kind.port)
+        ],
+        readinessProbe: { httpGet: { path: '/health', port: 'http' }, periodSeconds: 10 }
+      }
+    : {
+        // Ollama serves, pulls the model once it answers, then keeps serving.
+        command: ['/bin/sh', '-c'],
+        args: [
+          'ollama serve & until ollama list >/dev/null 2>&1; do sleep 1; done; ollama pull "$LLMNET_MODEL" && wait'
+        ],
+        readinessProbe: {
+          exec: { command: ['/bin/sh', '-c', 'ollama show "$LLMNET_MODEL" >/dev/null'] },
+          periodSeconds: 10
+        }
+      }
+}
+
 export interface ModelServerOptions {
   pipeline: string
   namespace: string
@@ -84,31 +116,7 @@ export function renderModelServers(
       requests: { cpu: '1', memory: '4Gi', ...(gpus ? { 'nvidia.com/gpu': String(gpus) } : {}) },
       limits: { memory: '16Gi', ...(gpus ? { 'nvidia.com/gpu': String(gpus) } : {}) }
     }
-    const container =
-      served.runner === 'vllm'
-        ? {
-            // Served under the name llmnet sends upstream (the model's `name`, else its source).
-            args: [
-              '--model',
-              served.source,
-              '--served-model-name',
-              ('name' in model && model.name) || served.source,
-              '--port',
-              String(kind.port)
-            ],
-            readinessProbe: { httpGet: { path: '/health', port: 'http' }, periodSeconds: 10 }
-          }
-        : {
-            // Ollama serves, pulls the model once it answers, then keeps serving.
-            command: ['/bin/sh', '-c'],
-            args: [
-              'ollama serve & until ollama list >/dev/null 2>&1; do sleep 1; done; ollama pull "$LLMNET_MODEL" && wait'
-            ],
-            readinessProbe: {
-              exec: { command: ['/bin/sh', '-c', 'ollama show "$LLMNET_MODEL" >/dev/null'] },
-              periodSeconds: 10
-            }
-          }
+    const container = runnerContainer(served, model, kind)
     out.push({
       apiVersion: 'apps/v1',
       kind: 'Deployment',

@@ -157,13 +157,9 @@ function serviceHosts(name: string): string[] {
   return [name, `${name}.${ns}`, `${name}.${ns}.svc`, `${name}.${ns}.svc.cluster.local`]
 }
 
-function deployment(
-  opts: RenderOptions,
-  meta: KubeObject['metadata'],
-  selector: Record<string, string>,
-  secret: SecretPlan
-): KubeObject {
-  const args = [
+/** The container's command line: a stateless replica of the ConfigMap's pipelines. */
+function serveArgs(opts: RenderOptions, name: string): string[] {
+  return [
     'serve',
     '--stateless',
     '--pipelines',
@@ -176,9 +172,18 @@ function deployment(
     'json',
     '--shutdown-grace',
     String(opts.shutdownGrace),
-    ...serviceHosts(meta.name).flatMap((h) => ['--allow-host', h]),
+    ...serviceHosts(name).flatMap((h) => ['--allow-host', h]),
     ...(opts.apiKey ? [] : ['--insecure-no-key'])
   ]
+}
+
+function deployment(
+  opts: RenderOptions,
+  meta: KubeObject['metadata'],
+  selector: Record<string, string>,
+  secret: SecretPlan
+): KubeObject {
+  const args = serveArgs(opts, meta.name)
   const env = [
     { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
     { name: 'LLMNET_DATA_DIR', value: '/data' },

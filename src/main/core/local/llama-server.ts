@@ -8,21 +8,24 @@
  * tokens that tell the candidates apart, reported as `usage.completion_tokens_details.sampled_tokens`.
  * `POST /v1/tokenize` counts a chat's prompt tokens the same way (for Anthropic's count_tokens).
  */
-import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { basename } from 'node:path'
 import {
+  type ChatHistoryItem,
   type ChatWrapper,
   LlamaChat,
   resolveChatWrapper,
   type Llama,
   type LlamaContext,
-  type LlamaModel
+  type LlamaGrammar,
+  type LlamaModel,
+  type Token
 } from 'node-llama-cpp'
 import { ChatCompletionRequestSchema } from '../../../shared/openai/chat'
+import { answerFrame, type AnswerFrame, ChatStream, sendCompletionJson } from './chat-answer'
 import { toChatHistory } from './chat-history'
 import { decide } from './choice'
-import { choiceOf, type CompletionBody, GrammarCache } from './grammars'
+import { type Choice, choiceOf, type CompletionBody, GrammarCache } from './grammars'
 import { loadModel } from './model-loader'
 import type {
   GpuBackend,
@@ -31,10 +34,10 @@ import type {
   WorkerMemory,
   WorkerParams
 } from './protocol'
-import { type CompletionResult, generate, SlotPool } from './slots'
+import { type CompletionResult, generate, type Slot, SlotPool } from './slots'
 import { checkWorkerFields } from './request-fields'
-import { opensThinking, splitThinking, ThinkSplitter } from './think-split'
-import { HttpError, readJsonBody, sendError, sendJson, TextCoalescer } from './worker-http'
+import { opensThinking, ThinkSplitter } from './think-split'
+import { HttpError, readJsonBody, sendError, sendJson } from './worker-http'
 import { WorkerEndpoints } from './worker-endpoints'
 
 const TokenizeRequestSchema = ChatCompletionRequestSchema.pick({ messages: true })
@@ -226,7 +229,8 @@ export class LlamaModelServer {
     sendJson(res, 200, { count })
   }
 
-  private async completions(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Reads and checks a chat request: its body, its grammar or routing choice, its prompt tokens. */
+  private async prepareCompletion(req: IncomingMessage): Promise<PreparedCompletion> {
     if (!this.ready || !this.model || !this.chatWrapper || !this.grammars || this.closing)
       throw new HttpError(503, 'the model is still loading', 'model_not_ready')
     const body = (await readJsonBody(ChatCompletionRequestSchema, req)) as CompletionBody
@@ -239,27 +243,19 @@ export class LlamaModelServer {
     const promptTokens = this.chatWrapper
       .generateContextState({ chatHistory: history })
       .contextText.tokenize(model.tokenizer)
-    const id = `chatcmpl-${randomUUID()}`
-    const created = Math.floor(Date.now() / 1000)
     const stream = body.stream === true
-    const includeUsage = stream && body.stream_options?.include_usage === true
-    const abort = new AbortController()
-    res.once('close', () => {
-      if (!res.writableFinished) abort.abort()
-    })
+    const frame = answerFrame(this.modelId, stream && body.stream_options?.include_usage === true)
+    return { body, model, grammars, choice, grammar, history, promptTokens, stream, frame }
+  }
 
-    const slot = await this.slots.acquire(promptTokens, choice !== undefined)
-    if (abort.signal.aborted) {
-      // The client left while waiting for a slot.
-      this.slots.release(slot)
-      return
-    }
-    this.onRequestStart()
+  /**
+   * Reports a finished request once: frees the slot and tells the parent. Called before the
+   * answer's last bytes go out, so the parent's status is current when the client sees the end.
+   */
+  private reporter(slot: Slot): (result: CompletionResult | undefined) => void {
     const started = performance.now()
     let reported = false
-    // Reported before the answer's last bytes go out, so the parent's status is current when the
-    // client sees the end of the answer.
-    const report = (result: CompletionResult | undefined): void => {
+    return (result) => {
       if (reported) return
       reported = true
       this.slots.release(slot)
@@ -273,142 +269,113 @@ export class LlamaModelServer {
         ok: result !== undefined
       })
     }
+  }
+
+  /** `POST /v1/chat/completions`: waits for a slot, generates, answers as JSON or a stream. */
+  private async completions(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const job = await this.prepareCompletion(req)
+    const abort = new AbortController()
+    res.once('close', () => {
+      if (!res.writableFinished) abort.abort()
+    })
+    const slot = await this.slots.acquire(job.promptTokens, job.choice !== undefined)
+    if (abort.signal.aborted) {
+      // The client left while waiting for a slot.
+      this.slots.release(slot)
+      return
+    }
+    this.onRequestStart()
+    const report = this.reporter(slot)
     try {
-      const contextSize = slot.sequence.contextSize
-      if (promptTokens.length >= contextSize) {
-        throw new HttpError(
-          400,
-          `the prompt is ${promptTokens.length} tokens; the context holds ${contextSize}`,
-          'context_length_exceeded',
-          'messages'
-        )
-      }
-      const requested = body.max_completion_tokens ?? body.max_tokens ?? undefined
-      const maxTokens = Math.max(
-        1,
-        Math.min(requested ?? Infinity, contextSize - promptTokens.length - 1)
-      )
-      const chunk = (delta: Record<string, unknown>, finish: string | null): string =>
-        `data: ${JSON.stringify({
-          id,
-          object: 'chat.completion.chunk',
-          created,
-          model: this.modelId,
-          system_fingerprint: null,
-          choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-          ...(includeUsage ? { usage: null } : {})
-        })}\n\n`
+      const maxTokens = completionBudget(job.body, job.promptTokens.length, slot.sequence)
       // A template that ends the prompt inside `<think>` makes the answer start thinking.
-      const thinkOpen = opensThinking(model.detokenize(promptTokens.slice(-8)))
-      const thinking = new ThinkSplitter(thinkOpen)
-      // A text chunk is the same envelope around the text: built once, not per token.
-      const [textHead, textTail] = chunk({ content: '\u0000' }, null).split('"\\u0000"') as [
-        string,
-        string
-      ]
-      if (stream) {
-        res.writeHead(200, {
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache',
-          connection: 'keep-alive'
-        })
-        res.write(chunk({ role: 'assistant', content: '' }, null))
+      const thinkOpen = opensThinking(job.model.detokenize(job.promptTokens.slice(-8)))
+      if (!job.stream) {
+        const result = await this.generateFor(job, slot, maxTokens, abort.signal)
+        report(result)
+        return sendCompletionJson(res, job.frame, result, thinkOpen)
       }
+      const out = new ChatStream(res, job.frame, new ThinkSplitter(thinkOpen))
+      out.start()
       let result: CompletionResult
-      const coalescer = stream
-        ? new TextCoalescer((text) => res.write(textHead + JSON.stringify(text) + textTail))
-        : undefined
       try {
-        // Thoughts go out at once; answer text is coalesced (one write per 10 ms at most).
-        const writeSplit = (text: string): void => {
-          const part = thinking.push(text)
-          if (part.reasoning) {
-            coalescer?.flush()
-            res.write(chunk({ reasoning_content: part.reasoning }, null))
-          }
-          if (part.content) coalescer?.push(part.content)
-        }
-        const onText = coalescer
-          ? (text: string): void => void (text && writeSplit(text))
-          : undefined
-        const onThought = coalescer
-          ? (text: string): void => {
-              coalescer.flush()
-              res.write(chunk({ reasoning_content: text }, null))
-            }
-          : undefined
-        result = choice
-          ? await decide(slot, model, grammars, promptTokens, choice, {
-              temperature: body.temperature ?? 0,
-              seed: body.seed ?? undefined,
-              signal: abort.signal
-            })
-          : await generate(
-              slot,
-              history,
-              promptTokens,
-              body,
-              grammar,
-              maxTokens,
-              abort.signal,
-              onText,
-              onThought
-            )
-        if (choice && onText) onText(result.text)
-        coalescer?.flush()
+        result = await this.generateFor(job, slot, maxTokens, abort.signal, out)
       } catch (err) {
-        if (!stream) throw err
-        coalescer?.flush()
+        out.flush()
         this.log(`generation failed: ${(err as Error).message}`)
         report(undefined)
-        res.end(
-          `data: ${JSON.stringify({ error: { message: (err as Error).message, type: 'server_error', code: 'generation_failed' } })}\n\n`
-        )
-        return
+        return out.fail(err as Error)
       }
       report(result)
-      const usage = {
-        prompt_tokens: result.promptTokens,
-        completion_tokens: result.completionTokens,
-        total_tokens: result.promptTokens + result.completionTokens,
-        prompt_tokens_details: { cached_tokens: result.promptTokens - result.evaluatedTokens },
-        completion_tokens_details: { sampled_tokens: result.sampledTokens }
-      }
-      if (stream) {
-        const held = thinking.end()
-        if (held.reasoning) res.write(chunk({ reasoning_content: held.reasoning }, null))
-        if (held.content) res.write(chunk({ content: held.content }, null))
-        let tail = chunk({}, result.finishReason)
-        if (includeUsage) {
-          tail += `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: this.modelId, system_fingerprint: null, choices: [], usage })}\n\n`
-        }
-        res.end(`${tail}data: [DONE]\n\n`)
-      } else {
-        const split = splitThinking(result.text, thinkOpen)
-        const reasoning = result.thoughts + split.reasoning
-        sendJson(res, 200, {
-          id,
-          object: 'chat.completion',
-          created,
-          model: this.modelId,
-          system_fingerprint: null,
-          choices: [
-            {
-              index: 0,
-              message: {
-                role: 'assistant',
-                content: split.content,
-                ...(reasoning && { reasoning_content: reasoning })
-              },
-              logprobs: null,
-              finish_reason: result.finishReason
-            }
-          ],
-          usage
-        })
-      }
+      out.finish(result)
     } finally {
       report(undefined)
     }
   }
+
+  /** Runs the generation: a routing choice samples only its deciding tokens (choice.ts). */
+  private async generateFor(
+    job: PreparedCompletion,
+    slot: Slot,
+    maxTokens: number,
+    signal: AbortSignal,
+    out?: ChatStream
+  ): Promise<CompletionResult> {
+    const { body, choice } = job
+    const result = choice
+      ? await decide(slot, job.model, job.grammars, job.promptTokens, choice, {
+          temperature: body.temperature ?? 0,
+          seed: body.seed ?? undefined,
+          signal
+        })
+      : await generate(
+          slot,
+          job.history,
+          job.promptTokens,
+          body,
+          job.grammar,
+          maxTokens,
+          signal,
+          out?.onText,
+          out?.onThought
+        )
+    if (choice && out) out.onText(result.text)
+    out?.flush()
+    return result
+  }
+}
+
+/** A chat request read and checked, ready for a slot. */
+interface PreparedCompletion {
+  body: CompletionBody
+  model: LlamaModel
+  grammars: GrammarCache
+  choice: Choice | undefined
+  grammar: LlamaGrammar | undefined
+  history: ChatHistoryItem[]
+  promptTokens: Token[]
+  stream: boolean
+  frame: AnswerFrame
+}
+
+/**
+ * The most tokens the answer may have: the request's limit, within what the slot's context has
+ * left after the prompt. A prompt that fills the context is a 400.
+ */
+function completionBudget(
+  body: CompletionBody,
+  promptLength: number,
+  sequence: { contextSize: number }
+): number {
+  const contextSize = sequence.contextSize
+  if (promptLength >= contextSize) {
+    throw new HttpError(
+      400,
+      `the prompt is ${promptLength} tokens; the context holds ${contextSize}`,
+      'context_length_exceeded',
+      'messages'
+    )
+  }
+  const requested = body.max_completion_tokens ?? body.max_tokens ?? undefined
+  return Math.max(1, Math.min(requested ?? Infinity, contextSize - promptLength - 1))
 }

@@ -45,30 +45,9 @@ export async function loadModel(
       )
     }
   )
-  const llama = await getLlama({
-    gpu: p.gpu ?? 'auto',
-    // Never compile llama.cpp inside a worker: use a local build or a prebuilt binary.
-    build: 'never',
-    progressLogs: false,
-    logLevel: LlamaLogLevel.warn,
-    logger: (level, message) => {
-      const text = message.trimEnd()
-      if (text) log(`[llama.cpp ${level}] ${text}`)
-    }
-  }).catch((err: unknown) => {
-    throw new WorkerFailure('load_failed', `no usable llama.cpp backend: ${(err as Error).message}`)
-  })
+  const llama = await openBackend(p, log)
   onBackend(llama)
-  let fileInfo: GgufFileInfo
-  try {
-    fileInfo = await readGgufFileInfo(p.modelPath, { readTensorInfo: true })
-  } catch (err) {
-    throw new WorkerFailure(
-      'load_failed',
-      `${p.modelPath} is not a readable GGUF file: ${(err as Error).message}`
-    )
-  }
-  const insights = await GgufInsights.from(fileInfo, llama)
+  const insights = await readInsights(p.modelPath, llama)
   const trainContext = insights.trainContextSize ?? DEFAULT_CONTEXT_SIZE
   const contextSize = p.contextSize ?? Math.min(DEFAULT_CONTEXT_SIZE, trainContext)
   const sequences = p.parallel ?? 1
@@ -78,21 +57,7 @@ export async function loadModel(
     cpuMathCores: llama.cpuMathCores
   })
 
-  let gpuLayers: number
-  if (llama.gpu === false || !llama.supportsGpuOffloading) gpuLayers = 0
-  else if (typeof p.gpuLayers === 'number') gpuLayers = Math.min(p.gpuLayers, insights.totalLayers)
-  else {
-    try {
-      const resolved = await insights.configurationResolver.resolveModelGpuLayersV2(
-        { fitContext: { contextSize: contextSize * sequences } },
-        { defaultContextFlashAttention: p.flashAttention }
-      )
-      gpuLayers = resolved.gpuLayers
-    } catch (err) {
-      if (!(err instanceof InsufficientMemoryError)) throw err
-      gpuLayers = 0
-    }
-  }
+  const gpuLayers = await chooseGpuLayers(p, llama, insights, contextSize * sequences)
   await checkMemoryFit({
     llama,
     insights,
@@ -150,4 +115,63 @@ export async function loadModel(
       modelLoadMs
     }
   }
+}
+
+/** The llama.cpp backend, never compiled here: a local build or a prebuilt binary. */
+async function openBackend(p: WorkerParams, log: (line: string) => void): Promise<Llama> {
+  return getLlama({
+    gpu: p.gpu ?? 'auto',
+    // Never compile llama.cpp inside a worker: use a local build or a prebuilt binary.
+    build: 'never',
+    progressLogs: false,
+    logLevel: LlamaLogLevel.warn,
+    logger: (level, message) => {
+      const text = message.trimEnd()
+      if (text) log(`[llama.cpp ${level}] ${text}`)
+    }
+  }).catch((err: unknown) => {
+    throw new WorkerFailure('load_failed', `no usable llama.cpp backend: ${(err as Error).message}`)
+  })
+}
+
+/** The GGUF file's header and tensor facts, as node-llama-cpp sizes a model by them. */
+async function readInsights(modelPath: string, llama: Llama): Promise<GgufInsights> {
+  let fileInfo: GgufFileInfo
+  try {
+    fileInfo = await readGgufFileInfo(modelPath, { readTensorInfo: true })
+  } catch (err) {
+    throw new WorkerFailure(
+      'load_failed',
+      `${modelPath} is not a readable GGUF file: ${(err as Error).message}`
+    )
+  }
+  return GgufInsights.from(fileInfo, llama)
+}
+
+/**
+ * GPU layers: none without offloading; the asked number, at most the model's; else as many as
+ * fit with the whole context (none when the resolver finds no fit).
+ */
+async function chooseGpuLayers(
+  p: WorkerParams,
+  llama: Llama,
+  insights: GgufInsights,
+  contextTokens: number
+): Promise<number> {
+  let gpuLayers: number
+  if (llama.gpu === false || !llama.supportsGpuOffloading) gpuLayers = 0
+  else if (typeof p.gpuLayers === 'number') gpuLayers = Math.min(p.gpuLayers, insights.totalLayers)
+  else {
+    try {
+      const resolved = await insights.configurationResolver.resolveModelGpuLayersV2(
+        { fitContext: { contextSize: contextTokens } },
+        { defaultContextFlashAttention: p.flashAttention }
+      )
+      gpuLayers = resolved.gpuLayers
+    } catch (err) {
+      if (!(err instanceof InsufficientMemoryError)) throw err
+      gpuLayers = 0
+    }
+  }
+  return gpuLayers
 }

@@ -236,6 +236,25 @@ function isAbort(err: unknown, signal?: AbortSignal): boolean {
 /** Result of one HTTP attempt. */
 type Attempt = { done: true; bytes: number; total?: number } | { done: false; error: unknown }
 
+/** One download's fixed facts, shared by its steps. */
+interface Job {
+  url: string
+  dest: string
+  part: string
+  dir: string
+  opts: DownloadOptions
+  free: (dir: string) => Promise<FsSpace>
+  /** Whether an attempt kept bytes from an earlier `.part`. */
+  resumed: boolean
+}
+
+/** A body being received: where it starts in the file and how long the whole file is. */
+interface Body {
+  opened: Opened
+  start: number
+  total: number | undefined
+}
+
 /**
  * Downloads `url` to `dest`. See the module comment for the guarantees.
  *
@@ -248,36 +267,25 @@ export async function download(
   dest: string,
   opts: DownloadOptions = {}
 ): Promise<DownloadResult> {
-  const part = `${dest}.part`
   const dir = path.dirname(dest)
   await mkdir(dir, { recursive: true, mode: 0o700 })
+  const job: Job = {
+    url,
+    dest,
+    part: `${dest}.part`,
+    dir,
+    opts,
+    free: opts.statfs ?? ((d: string) => statfs(d)),
+    resumed: false
+  }
+  const { part } = job
   const retries = opts.retries ?? 3
-  const interval = opts.progressIntervalMs ?? 100
-  const free = opts.statfs ?? ((d: string) => statfs(d))
-  let resumed = false
   let attempt = 0
 
   for (;;) {
     if (opts.signal?.aborted) throw aborted(part, await sizeOf(part))
-    const existing = await sizeOf(part)
-    const result = await once(existing)
-    if (result.done) {
-      const bytes = result.bytes
-      const actual = await sha256File(part, opts.signal).catch(async (err: unknown) => {
-        if (isAbort(err, opts.signal)) throw aborted(part, await sizeOf(part))
-        throw err
-      })
-      if (opts.sha256 && actual.toLowerCase() !== opts.sha256.toLowerCase()) {
-        await unlink(part).catch(() => undefined)
-        throw new DownloadError(
-          'checksum_mismatch',
-          `checksum mismatch for ${url}: expected sha256 ${opts.sha256.toLowerCase()}, got ${actual}; the partial file was deleted`
-        )
-      }
-      await rename(part, dest)
-      await writeSha256Sidecar(dest, actual)
-      return { path: dest, bytes, sha256: actual, resumed }
-    }
+    const result = await attemptOnce(job, await sizeOf(part))
+    if (result.done) return finish(job, result.bytes)
     const err = result.error
     if (err instanceof DownloadError) {
       if (err.code === 'not_gguf' || err.code === 'insufficient_space')
@@ -298,162 +306,202 @@ export async function download(
       throw aborted(part, await sizeOf(part))
     })
   }
+}
 
-  async function once(existing: number): Promise<Attempt> {
-    const headers: Record<string, string> = { 'user-agent': 'llmnet', ...opts.headers }
-    if (existing > 0) headers.range = `bytes=${existing}-`
-    let opened: Opened
-    try {
-      opened = await get(new URL(url), headers, opts, opts.maxRedirects ?? 10)
-    } catch (error) {
-      return { done: false, error }
-    }
-    const { res } = opened
-    const status = res.statusCode ?? 0
-    let start = 0
-    let total: number | undefined
-    if (status === 206) {
-      const range = parseContentRange(res.headers['content-range'])
-      if (range.start !== existing) {
-        // A range we did not ask for: start over rather than splice the wrong bytes.
-        res.resume()
-        await truncate(part, 0).catch(() => undefined)
-        return {
-          done: false,
-          error: new Error(`server answered a different range (${res.headers['content-range']})`)
-        }
-      }
-      start = existing
-      total = range.total
-      resumed = resumed || existing > 0
-    } else if (status === 200) {
-      // Full body: either a fresh download or a server that ignores Range. Restart the file.
-      const len = Number(res.headers['content-length'])
-      total = Number.isFinite(len) && res.headers['content-length'] !== undefined ? len : undefined
-    } else if (status === 416 && existing > 0) {
-      res.resume()
-      const range = parseContentRange(res.headers['content-range'])
-      if (range.total === existing) return { done: true, bytes: existing, total: existing }
-      await truncate(part, 0).catch(() => undefined)
-      return { done: false, error: new Error('the server rejected the resume range; restarting') }
-    } else {
-      const body = await readSome(res)
-      throw new DownloadError(
-        'http_error',
-        `GET ${opened.url.href} answered ${status}${body ? `: ${body}` : ''}`
-      )
-    }
-
-    // Free space for what is still to come, before writing anything.
-    const remaining = total !== undefined ? total - start : undefined
-    if (remaining !== undefined && remaining > 0) {
-      const fsInfo = await free(dir)
-      const available = Number(BigInt(fsInfo.bavail) * BigInt(fsInfo.bsize))
-      if (available < remaining) {
-        res.destroy()
-        throw new DownloadError(
-          'insufficient_space',
-          `not enough disk space in ${dir}: the download needs ${formatBytes(remaining)} more, only ${formatBytes(available)} is free`
-        )
-      }
-    }
-
-    // A model is refused at its first bytes when it is an HTML page or not the expected format.
-    const type = String(res.headers['content-type'] ?? '')
-    if (opts.magic && start === 0 && /text\/html/i.test(type)) {
-      res.destroy()
-      return { done: false, error: notModel(opened.url, 'an HTML page', opts.magic) }
-    }
-    const guard = spaceGuard(total === undefined)
-
-    let received = start
-    const began = Date.now()
-    let lastReport = 0
-    const report = (force: boolean): void => {
-      if (!opts.onProgress) return
-      const now = Date.now()
-      if (!force && now - lastReport < interval) return
-      lastReport = now
-      const secs = Math.max((now - began) / 1000, 0.001)
-      opts.onProgress({ received, total, bytesPerSecond: (received - start) / secs })
-    }
-    let head = start === 0 && opts.magic ? Buffer.alloc(0) : undefined
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, cb: TransformCallback) {
-        if (head && opts.magic) {
-          head = Buffer.concat([head, chunk.subarray(0, opts.magic.length)])
-          if (head.length >= opts.magic.length || chunk.length === 0) {
-            const bad = badStart(head, opts.magic)
-            if (bad) return cb(notModel(opened.url, bad, opts.magic))
-            head = undefined
-          }
-        }
-        received += chunk.length
-        report(false)
-        if (!guard) return cb(null, chunk)
-        guard(chunk.length).then(
-          () => cb(null, chunk),
-          (err: Error) => cb(err)
-        )
-      }
-    })
-    try {
-      await pipeline(
-        res,
-        counter,
-        createWriteStream(part, { flags: start > 0 ? 'a' : 'w', mode: 0o600 }),
-        {
-          signal: opts.signal
-        }
-      )
-    } catch (error) {
-      return { done: false, error }
-    }
-    if (total !== undefined && received < total) {
-      return {
-        done: false,
-        error: new Error(`the connection closed after ${received} of ${total} bytes`)
-      }
-    }
-    report(true)
-    return { done: true, bytes: received, total }
-  }
-
-  /**
-   * For a body of unknown size: a check of the free space every `spaceCheckBytes`, which fails
-   * once less than the margin is left.
-   */
-  function spaceGuard(unknownSize: boolean): ((bytes: number) => Promise<void>) | undefined {
-    if (!unknownSize) return undefined
-    const every = opts.spaceCheckBytes ?? 64 * 1024 * 1024
-    let written = every // check before the first write too
-    return async (bytes) => {
-      written += bytes
-      if (written < every) return
-      written = 0
-      const fsInfo = await free(dir)
-      const available = Number(BigInt(fsInfo.bavail) * BigInt(fsInfo.bsize))
-      const size =
-        fsInfo.blocks === undefined
-          ? undefined
-          : Number(BigInt(fsInfo.blocks) * BigInt(fsInfo.bsize))
-      const margin =
-        opts.minFreeBytes ?? Math.min(GIB, size === undefined ? GIB : Math.floor(size * 0.05))
-      if (available < margin) {
-        throw new DownloadError(
-          'insufficient_space',
-          `stopped downloading ${url}: the server did not say its size, and only ${formatBytes(available)} is left free in ${dir} (llmnet keeps ${formatBytes(margin)} free); the partial file was deleted`
-        )
-      }
-    }
-  }
-
-  function aborted(file: string, kept: number): DownloadError {
-    return new DownloadError(
-      'aborted',
-      `download cancelled` + (kept > 0 ? `; ${kept} bytes kept in ${file} for a later resume` : '')
+/** The whole file is in `.part`: checks its SHA-256, renames it into place, writes the sidecar. */
+async function finish(job: Job, bytes: number): Promise<DownloadResult> {
+  const { part, dest, opts } = job
+  const actual = await sha256File(part, opts.signal).catch(async (err: unknown) => {
+    if (isAbort(err, opts.signal)) throw aborted(part, await sizeOf(part))
+    throw err
+  })
+  if (opts.sha256 && actual.toLowerCase() !== opts.sha256.toLowerCase()) {
+    await unlink(part).catch(() => undefined)
+    throw new DownloadError(
+      'checksum_mismatch',
+      `checksum mismatch for ${job.url}: expected sha256 ${opts.sha256.toLowerCase()}, got ${actual}; the partial file was deleted`
     )
   }
+  await rename(part, dest)
+  await writeSha256Sidecar(dest, actual)
+  return { path: dest, bytes, sha256: actual, resumed: job.resumed }
+}
+
+/** One HTTP attempt, resuming from `existing` bytes of `.part`. */
+async function attemptOnce(job: Job, existing: number): Promise<Attempt> {
+  const { opts } = job
+  const headers: Record<string, string> = { 'user-agent': 'llmnet', ...opts.headers }
+  if (existing > 0) headers.range = `bytes=${existing}-`
+  let opened: Opened
+  try {
+    opened = await get(new URL(job.url), headers, opts, opts.maxRedirects ?? 10)
+  } catch (error) {
+    return { done: false, error }
+  }
+  const body = await readStatus(job, opened, existing)
+  if ('done' in body) return body
+  await checkSpace(job, body)
+  // A model is refused at its first bytes when it is an HTML page or not the expected format.
+  const type = String(opened.res.headers['content-type'] ?? '')
+  if (opts.magic && body.start === 0 && /text\/html/i.test(type)) {
+    opened.res.destroy()
+    return { done: false, error: notModel(opened.url, 'an HTML page', opts.magic) }
+  }
+  return receive(job, body)
+}
+
+/**
+ * What the answer's status means: a body to receive (206 from where `.part` ends, 200 from the
+ * start), a file already complete (416 for a range at its end), a restart, or an HTTP error.
+ */
+async function readStatus(job: Job, opened: Opened, existing: number): Promise<Body | Attempt> {
+  const { res } = opened
+  const status = res.statusCode ?? 0
+  if (status === 206) {
+    const range = parseContentRange(res.headers['content-range'])
+    if (range.start !== existing) {
+      // A range we did not ask for: start over rather than splice the wrong bytes.
+      res.resume()
+      await truncate(job.part, 0).catch(() => undefined)
+      return {
+        done: false,
+        error: new Error(`server answered a different range (${res.headers['content-range']})`)
+      }
+    }
+    job.resumed = job.resumed || existing > 0
+    return { opened, start: existing, total: range.total }
+  }
+  if (status === 200) {
+    // Full body: either a fresh download or a server that ignores Range. Restart the file.
+    const len = Number(res.headers['content-length'])
+    const total =
+      Number.isFinite(len) && res.headers['content-length'] !== undefined ? len : undefined
+    return { opened, start: 0, total }
+  }
+  if (status === 416 && existing > 0) {
+    res.resume()
+    const range = parseContentRange(res.headers['content-range'])
+    if (range.total === existing) return { done: true, bytes: existing, total: existing }
+    await truncate(job.part, 0).catch(() => undefined)
+    return { done: false, error: new Error('the server rejected the resume range; restarting') }
+  }
+  const text = await readSome(res)
+  throw new DownloadError(
+    'http_error',
+    `GET ${opened.url.href} answered ${status}${text ? `: ${text}` : ''}`
+  )
+}
+
+/** Free space for what is still to come, before writing anything. */
+async function checkSpace(job: Job, { opened, start, total }: Body): Promise<void> {
+  const remaining = total !== undefined ? total - start : undefined
+  if (remaining === undefined || remaining <= 0) return
+  const available = freeBytes(await job.free(job.dir))
+  if (available < remaining) {
+    opened.res.destroy()
+    throw new DownloadError(
+      'insufficient_space',
+      `not enough disk space in ${job.dir}: the download needs ${formatBytes(remaining)} more, only ${formatBytes(available)} is free`
+    )
+  }
+}
+
+function freeBytes(fsInfo: FsSpace): number {
+  return Number(BigInt(fsInfo.bavail) * BigInt(fsInfo.bsize))
+}
+
+/** Streams the body into `.part`, counting it, checking its first bytes and the free space. */
+async function receive(job: Job, { opened, start, total }: Body): Promise<Attempt> {
+  const { opts } = job
+  const interval = opts.progressIntervalMs ?? 100
+  const guard = spaceGuard(job, total === undefined)
+  let received = start
+  const began = Date.now()
+  let lastReport = 0
+  const report = (force: boolean): void => {
+    if (!opts.onProgress) return
+    const now = Date.now()
+    if (!force && now - lastReport < interval) return
+    lastReport = now
+    const secs = Math.max((now - began) / 1000, 0.001)
+    opts.onProgress({ received, total, bytesPerSecond: (received - start) / secs })
+  }
+  let head = start === 0 && opts.magic ? Buffer.alloc(0) : undefined
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, cb: TransformCallback) {
+      if (head && opts.magic) {
+        head = Buffer.concat([head, chunk.subarray(0, opts.magic.length)])
+        if (head.length >= opts.magic.length || chunk.length === 0) {
+          const bad = badStart(head, opts.magic)
+          if (bad) return cb(notModel(opened.url, bad, opts.magic))
+          head = undefined
+        }
+      }
+      received += chunk.length
+      report(false)
+      if (!guard) return cb(null, chunk)
+      guard(chunk.length).then(
+        () => cb(null, chunk),
+        (err: Error) => cb(err)
+      )
+    }
+  })
+  try {
+    await pipeline(
+      opened.res,
+      counter,
+      createWriteStream(job.part, { flags: start > 0 ? 'a' : 'w', mode: 0o600 }),
+      { signal: opts.signal }
+    )
+  } catch (error) {
+    return { done: false, error }
+  }
+  if (total !== undefined && received < total) {
+    return {
+      done: false,
+      error: new Error(`the connection closed after ${received} of ${total} bytes`)
+    }
+  }
+  report(true)
+  return { done: true, bytes: received, total }
+}
+
+/**
+ * For a body of unknown size: a check of the free space every `spaceCheckBytes`, which fails
+ * once less than the margin is left.
+ */
+function spaceGuard(
+  job: Job,
+  unknownSize: boolean
+): ((bytes: number) => Promise<void>) | undefined {
+  if (!unknownSize) return undefined
+  const { opts, dir } = job
+  const every = opts.spaceCheckBytes ?? 64 * 1024 * 1024
+  let written = every // check before the first write too
+  return async (bytes) => {
+    written += bytes
+    if (written < every) return
+    written = 0
+    const fsInfo = await job.free(dir)
+    const available = freeBytes(fsInfo)
+    const size =
+      fsInfo.blocks === undefined ? undefined : Number(BigInt(fsInfo.blocks) * BigInt(fsInfo.bsize))
+    const margin =
+      opts.minFreeBytes ?? Math.min(GIB, size === undefined ? GIB : Math.floor(size * 0.05))
+    if (available < margin) {
+      throw new DownloadError(
+        'insufficient_space',
+        `stopped downloading ${job.url}: the server did not say its size, and only ${formatBytes(available)} is left free in ${dir} (llmnet keeps ${formatBytes(margin)} free); the partial file was deleted`
+      )
+    }
+  }
+}
+
+function aborted(file: string, kept: number): DownloadError {
+  return new DownloadError(
+    'aborted',
+    `download cancelled` + (kept > 0 ? `; ${kept} bytes kept in ${file} for a later resume` : '')
+  )
 }
 
 const GIB = 1024 ** 3

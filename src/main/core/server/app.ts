@@ -2,7 +2,12 @@
  * @module The HTTP app factory (Fastify). Listening is separate (listen.ts), so tests can call
  * `app.inject()` or listen on port 0. Every error leaves in OpenAI's envelope with a real status.
  */
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify'
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type onRequestHookHandler
+} from 'fastify'
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import type { ModelRuntimeStatus } from '../../../shared/models/status'
 import type { OllamaHostStatus } from '../models/ollama-host'
@@ -96,42 +101,15 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
 
 const started = Math.floor(Date.now() / 1000)
 
-export function createApp(deps: AppDeps): FastifyInstance {
+/**
+ * The gate every request passes first: 503 while draining, the Host and Origin checks (CORS
+ * preflight answered here), then the API key or the `authorize` hook. A callback-style hook: no
+ * promise per request on the hot path.
+ */
+function requestGate(deps: AppDeps, inflight: InFlight): onRequestHookHandler {
   const { options } = deps
-  const inflight = deps.inflight ?? new InFlight()
-  const requestTimeout = options.requestTimeoutMs
-  const app = Fastify({
-    logger: false,
-    bodyLimit: options.bodyLimitBytes,
-    // The onRequest hook answers 503 in the envelope while draining.
-    return503OnClosing: false,
-    // A `__proto__` key is valid JSON: dropped (it could only reach a prototype), not refused.
-    onProtoPoisoning: 'remove',
-    onConstructorPoisoning: 'remove',
-    requestTimeout,
-    http: {
-      requestTimeout,
-      headersTimeout: Math.min(options.headersTimeoutMs, requestTimeout),
-      // How often node:http looks for requests past their timeout (its default is 30 s).
-      connectionsCheckingInterval: Math.max(50, Math.min(5000, requestTimeout / 4)),
-      // A missing Host is answered 400 in the envelope by the onRequest hook, not by node:http.
-      requireHostHeader: false
-    },
-    clientErrorHandler: (err, socket) => answerClientError(err, socket, deps.metrics),
-    // A URL the router cannot read (bad %-escape, an overlong segment): before any hook.
-    frameworkErrors: (err, _req, res) => {
-      const e = toAppError(err)
-      deps.metrics.rejected(e.code)
-      ;(res as FastifyReply).code(e.status).send(e.toBody())
-    }
-  })
-  app.server.maxConnections = options.maxConnections
-  // JSON only: a text/plain body (what a cross-site form can send) is refused with 415.
-  app.removeContentTypeParser('text/plain')
-
   const checkHost = hostChecker(options, options.host)
-  // A callback-style hook: no promise per request on the hot path.
-  app.addHook('onRequest', (req, reply, done) => {
+  return (req, reply, done) => {
     try {
       if (inflight.draining) {
         reply.header('connection', 'close')
@@ -175,26 +153,11 @@ export function createApp(deps: AppDeps): FastifyInstance {
     } catch (err) {
       done(err as Error)
     }
-  })
+  }
+}
 
-  // Errors the engine already counted through its trace.
-  const traced = new WeakSet<object>()
-  app.setErrorHandler((err: FastifyError | AppError, _req, reply) => {
-    const e = toAppError(err)
-    if (!traced.has(err)) deps.metrics.rejected(e.code)
-    if (e.options.retryAfterMs !== undefined)
-      reply.header('retry-after', String(Math.ceil(e.options.retryAfterMs / 1000)))
-    reply.code(e.status).send(e.toBody())
-  })
-  app.setNotFoundHandler((req, reply) => {
-    // Apps made for Ollama check `GET /` (or HEAD) before using `/api`; the UI, when served, owns `/`.
-    if (req.url === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
-      reply.type('text/plain; charset=utf-8').send(OLLAMA_ROOT_ANSWER)
-      return
-    }
-    reply.code(404).send(errorBody('not_found', `no route for ${req.method} ${req.url}`))
-  })
-
+/** `/health`, `/ready`, `/status` and `/metrics`: what probes and monitors read. */
+function registerProbes(app: FastifyInstance, deps: AppDeps): void {
   app.get('/health', async () => ({
     status: 'ok',
     version: deps.version,
@@ -224,6 +187,62 @@ export function createApp(deps: AppDeps): FastifyInstance {
     reply.type('text/plain; version=0.0.4')
     return deps.metrics.render()
   })
+}
+
+export function createApp(deps: AppDeps): FastifyInstance {
+  const { options } = deps
+  const inflight = deps.inflight ?? new InFlight()
+  const requestTimeout = options.requestTimeoutMs
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimitBytes,
+    // The onRequest hook answers 503 in the envelope while draining.
+    return503OnClosing: false,
+    // A `__proto__` key is valid JSON: dropped (it could only reach a prototype), not refused.
+    onProtoPoisoning: 'remove',
+    onConstructorPoisoning: 'remove',
+    requestTimeout,
+    http: {
+      requestTimeout,
+      headersTimeout: Math.min(options.headersTimeoutMs, requestTimeout),
+      // How often node:http looks for requests past their timeout (its default is 30 s).
+      connectionsCheckingInterval: Math.max(50, Math.min(5000, requestTimeout / 4)),
+      // A missing Host is answered 400 in the envelope by the onRequest hook, not by node:http.
+      requireHostHeader: false
+    },
+    clientErrorHandler: (err, socket) => answerClientError(err, socket, deps.metrics),
+    // A URL the router cannot read (bad %-escape, an overlong segment): before any hook.
+    frameworkErrors: (err, _req, res) => {
+      const e = toAppError(err)
+      deps.metrics.rejected(e.code)
+      ;(res as FastifyReply).code(e.status).send(e.toBody())
+    }
+  })
+  app.server.maxConnections = options.maxConnections
+  // JSON only: a text/plain body (what a cross-site form can send) is refused with 415.
+  app.removeContentTypeParser('text/plain')
+
+  app.addHook('onRequest', requestGate(deps, inflight))
+
+  // Errors the engine already counted through its trace.
+  const traced = new WeakSet<object>()
+  app.setErrorHandler((err: FastifyError | AppError, _req, reply) => {
+    const e = toAppError(err)
+    if (!traced.has(err)) deps.metrics.rejected(e.code)
+    if (e.options.retryAfterMs !== undefined)
+      reply.header('retry-after', String(Math.ceil(e.options.retryAfterMs / 1000)))
+    reply.code(e.status).send(e.toBody())
+  })
+  app.setNotFoundHandler((req, reply) => {
+    // Apps made for Ollama check `GET /` (or HEAD) before using `/api`; the UI, when served, owns `/`.
+    if (req.url === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
+      reply.type('text/plain; charset=utf-8').send(OLLAMA_ROOT_ANSWER)
+      return
+    }
+    reply.code(404).send(errorBody('not_found', `no route for ${req.method} ${req.url}`))
+  })
+
+  registerProbes(app, deps)
   registerModels(app, deps.pipelines, started)
   registerChatCompletions(app, {
     pipelines: deps.pipelines,

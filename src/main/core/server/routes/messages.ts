@@ -8,6 +8,7 @@
  * unknown paths included, leave in Anthropic's shape `{type: "error", error: {type, message}}`.
  */
 import { createHash } from 'node:crypto'
+import type { ServerResponse } from 'node:http'
 import type { FastifyError, FastifyInstance } from 'fastify'
 import {
   anthropicErrorType,
@@ -20,11 +21,11 @@ import {
   estimateInputTokens,
   type MessagesRequest,
   MessagesRequestSchema,
-  refusedField,
   effectiveTools,
   stopReason,
   thinkingDisplay
 } from '../../../../shared/anthropic/messages'
+import { refusedField } from '../../../../shared/anthropic/messages-fields'
 import type { ChatCompletionRequest, Usage } from '../../../../shared/openai/chat'
 import type { EngineSink } from '../../engine/engine'
 import { AppError } from '../../errors'
@@ -234,6 +235,66 @@ async function whole({
   })
 }
 
+/**
+ * The content blocks of one streamed answer: at most one open at a time (thinking, text, or a
+ * tool call by its position among the calls), numbered in order, a thinking block closed with
+ * its signature.
+ */
+class BlockStream {
+  private open: { index: number; kind: 'thinking' | 'text' | 'tool'; call?: number } | undefined
+  private thought = ''
+  private blocks = 0
+
+  constructor(private readonly res: ServerResponse) {}
+
+  send(type: string, data: Record<string, unknown>): void {
+    if (!this.res.destroyed)
+      this.res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`)
+  }
+
+  close(): void {
+    const open = this.open
+    if (!open) return
+    if (open.kind === 'thinking') {
+      this.send('content_block_delta', {
+        index: open.index,
+        delta: { type: 'signature_delta', signature: signature(this.thought) }
+      })
+      this.thought = ''
+    }
+    this.send('content_block_stop', { index: open.index })
+    this.open = undefined
+  }
+
+  /** The open thinking or text block's index, opening one when another kind is open. */
+  openBlock(kind: 'thinking' | 'text', block: Record<string, unknown>): number {
+    if (this.open?.kind !== kind) {
+      this.close()
+      this.open = { index: this.blocks++, kind }
+      this.send('content_block_start', { index: this.open.index, content_block: block })
+    }
+    return this.open.index
+  }
+
+  /** Thinking text, kept for the signature. */
+  think(text: string): void {
+    this.thought += text
+  }
+
+  /** The tool call at `position`'s block index, opening it when it is new or not the open one. */
+  openTool(position: number, call: { id: string; name: string }, isNew: boolean): number {
+    if (!isNew && this.open?.call === position) return this.open.index
+    this.close()
+    const open = { index: this.blocks++, kind: 'tool' as const, call: position }
+    this.open = open
+    this.send('content_block_start', {
+      index: open.index,
+      content_block: { type: 'tool_use', id: call.id, name: call.name, input: {} }
+    })
+    return open.index
+  }
+}
+
 async function streamed({
   reply,
   deps,
@@ -244,34 +305,9 @@ async function streamed({
 }: ChatCall<MessagesRequest>): Promise<void> {
   const res = reply.raw
   let started = false
-  const send = (type: string, data: Record<string, unknown>): void => {
-    if (!res.destroyed) res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`)
-  }
+  const out = new BlockStream(res)
+  const send = (type: string, data: Record<string, unknown>): void => out.send(type, data)
   const display = thinkingDisplay(body)
-  // The open content block: thinking, text, or a tool call by its position among the calls.
-  let open: { index: number; kind: 'thinking' | 'text' | 'tool'; call?: number } | undefined
-  let thought = ''
-  let blocks = 0
-  const close = (): void => {
-    if (!open) return
-    if (open.kind === 'thinking') {
-      send('content_block_delta', {
-        index: open.index,
-        delta: { type: 'signature_delta', signature: signature(thought) }
-      })
-      thought = ''
-    }
-    send('content_block_stop', { index: open.index })
-    open = undefined
-  }
-  const openBlock = (kind: 'thinking' | 'text', block: Record<string, unknown>): number => {
-    if (open?.kind !== kind) {
-      close()
-      open = { index: blocks++, kind }
-      send('content_block_start', { index: open.index, content_block: block })
-    }
-    return open.index
-  }
   const calls = new ToolCallCollector()
   const sink: EngineSink = {
     start(route) {
@@ -298,28 +334,21 @@ async function streamed({
     delta(d) {
       const t = thoughts(d)
       if (t && display !== 'none') {
-        const index = openBlock('thinking', { type: 'thinking', thinking: '', signature: '' })
-        thought += t
+        const index = out.openBlock('thinking', { type: 'thinking', thinking: '', signature: '' })
+        out.think(t)
         if (display === 'shown')
           send('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: t } })
       }
       if (d.content) {
-        const index = openBlock('text', { type: 'text', text: '' })
+        const index = out.openBlock('text', { type: 'text', text: '' })
         send('content_block_delta', { index, delta: { type: 'text_delta', text: d.content } })
       }
       if (d.toolCalls) {
         calls.add(d.toolCalls, (position, call, isNew, args) => {
-          if (isNew || open?.call !== position) {
-            close()
-            open = { index: blocks++, kind: 'tool', call: position }
-            send('content_block_start', {
-              index: open.index,
-              content_block: { type: 'tool_use', id: call.id, name: call.name, input: {} }
-            })
-          }
+          const index = out.openTool(position, call, isNew)
           if (args)
             send('content_block_delta', {
-              index: open.index,
+              index,
               delta: { type: 'input_json_delta', partial_json: args }
             })
         })
@@ -329,7 +358,7 @@ async function streamed({
   try {
     const result = await runChat(deps, req, run, chat, sink)
     if (!started) return
-    close()
+    out.close()
     send('message_delta', {
       delta: {
         stop_reason: calls.calls.length > 0 ? 'tool_use' : stopReason(result.finishReason),

@@ -324,131 +324,144 @@ export function registerOllamaApi(app: FastifyInstance, deps: OllamaRouteDeps): 
       reply.code(e.status).send({ error: e.message })
     })
 
-    scope.post('/api/chat', async (req, reply) => {
-      const body = parseBody(OllamaChatRequestSchema, req.body)
-      const model = servedName(deps, body.model)
-      const chat = { ...ollamaChatToOpenAI(body), model }
-      if (body.messages.length === 0) {
-        requireAddress(deps.pipelines, model)
-        return answerLoad(reply, body.model, chatShape, chat.stream === true)
-      }
-      await gate.run(req, reply, (run) =>
-        answerChat(deps, req, reply, run, chat, body.model, chatShape)
-      )
-    })
-
-    scope.post('/api/generate', async (req, reply) => {
-      const body = parseBody(OllamaGenerateRequestSchema, req.body)
-      const model = servedName(deps, body.model)
-      if (!body.prompt && !body.suffix) {
-        requireAddress(deps.pipelines, model)
-        return answerLoad(reply, body.model, generateShape, body.stream !== false)
-      }
-      if (typeof body.suffix === 'string' && body.suffix !== '') {
-        await gate.run(req, reply, (run) => answerFim(deps, reply, run, body, model))
-        return
-      }
-      const chat = { ...ollamaGenerateToOpenAI(body), model }
-      await gate.run(req, reply, (run) =>
-        answerChat(deps, req, reply, run, chat, body.model, generateShape)
-      )
-    })
-
-    scope.post('/api/embed', async (req, reply) => {
-      const body = parseBody(OllamaEmbedRequestSchema, req.body)
-      const model = servedName(deps, body.model)
-      const input = typeof body.input === 'string' ? [body.input] : body.input
-      const extra = {
-        ...optionFields(body.options),
-        ...(body.dimensions && { dimensions: body.dimensions })
-      }
-      await gate.run(req, reply, async (run) => {
-        const startNs = process.hrtime.bigint()
-        const out = await embed(deps, model, input, run, extra)
-        sendJsonAnswer(reply, run.requestId, [out.name], {
-          model: body.model,
-          embeddings: out.vectors,
-          total_duration: since(startNs),
-          load_duration: 0,
-          prompt_eval_count: out.usage?.prompt_tokens ?? 0
-        })
-      })
-    })
-
-    scope.post('/api/embeddings', async (req, reply) => {
-      const body = parseBody(OllamaEmbeddingsRequestSchema, req.body)
-      const model = servedName(deps, body.model)
-      await gate.run(req, reply, async (run) => {
-        const out = await embed(deps, model, [body.prompt], run, optionFields(body.options))
-        sendJsonAnswer(reply, run.requestId, [out.name], { embedding: out.vectors[0] ?? [] })
-      })
-    })
-
-    const modifiedAt = new Date(started * 1000).toISOString()
-    scope.get('/api/tags', async () => ({
-      models: listModels(deps.pipelines, started).map((m) => ({
-        name: m.id,
-        model: m.id,
-        modified_at: modifiedAt,
-        size: 0,
-        digest: digestOf(m.id),
-        details: details(m.pipeline)
-      }))
-    }))
-
-    scope.post('/api/show', async (req) => {
-      const body = parseBody(OllamaShowRequestSchema, req.body)
-      const given = (body.model ?? body.name) as string
-      const address = requireAddress(deps.pipelines, servedName(deps, given))
-      const modelDetails = details(address.kind === 'model' ? address.pipeline.id : undefined)
-      return {
-        modelfile: '',
-        parameters: '',
-        template: '',
-        details: modelDetails,
-        model_info: {
-          'general.architecture': 'llmnet',
-          'llmnet.pipeline': address.pipeline.id,
-          ...(address.kind === 'model' && { 'llmnet.model': address.modelKey })
-        },
-        capabilities: ['completion', 'tools'],
-        modified_at: modifiedAt
-      }
-    })
-
-    scope.get('/api/ps', async () => {
-      const expiresAt = new Date(Date.now() + 24 * 3600 * 1000).toISOString()
-      const pipelines = listModels(deps.pipelines, started).filter((m) => !m.pipeline)
-      const loaded = (deps.modelStatus?.() ?? []).filter(
-        (s) => s.pipeline !== undefined && (s.state === 'ready' || s.state === 'busy')
-      )
-      return {
-        models: [
-          ...pipelines.map((m) => ({
-            name: m.id,
-            model: m.id,
-            size: 0,
-            digest: digestOf(m.id),
-            details: details(),
-            expires_at: expiresAt,
-            size_vram: 0
-          })),
-          ...loaded.map((s) => {
-            const id = `${s.pipeline}/${s.key}`
-            return {
-              name: id,
-              model: id,
-              size: (s.memory?.ramBytes ?? 0) + (s.memory?.vramBytes ?? 0),
-              digest: digestOf(id),
-              details: details(s.pipeline),
-              expires_at: expiresAt,
-              size_vram: s.memory?.vramBytes ?? 0
-            }
-          })
-        ]
-      }
-    })
-
-    scope.get('/api/version', async () => ({ version: OLLAMA_API_VERSION, llmnet: deps.version }))
+    registerAnswerRoutes(scope, deps, gate)
+    registerModelRoutes(scope, deps, started)
   })
+}
+
+/** `/api/chat`, `/api/generate`, `/api/embed` and `/api/embeddings`: the routes that answer. */
+function registerAnswerRoutes(
+  scope: FastifyInstance,
+  deps: OllamaRouteDeps,
+  gate: RouteGate
+): void {
+  scope.post('/api/chat', async (req, reply) => {
+    const body = parseBody(OllamaChatRequestSchema, req.body)
+    const model = servedName(deps, body.model)
+    const chat = { ...ollamaChatToOpenAI(body), model }
+    if (body.messages.length === 0) {
+      requireAddress(deps.pipelines, model)
+      return answerLoad(reply, body.model, chatShape, chat.stream === true)
+    }
+    await gate.run(req, reply, (run) =>
+      answerChat(deps, req, reply, run, chat, body.model, chatShape)
+    )
+  })
+
+  scope.post('/api/generate', async (req, reply) => {
+    const body = parseBody(OllamaGenerateRequestSchema, req.body)
+    const model = servedName(deps, body.model)
+    if (!body.prompt && !body.suffix) {
+      requireAddress(deps.pipelines, model)
+      return answerLoad(reply, body.model, generateShape, body.stream !== false)
+    }
+    if (typeof body.suffix === 'string' && body.suffix !== '') {
+      await gate.run(req, reply, (run) => answerFim(deps, reply, run, body, model))
+      return
+    }
+    const chat = { ...ollamaGenerateToOpenAI(body), model }
+    await gate.run(req, reply, (run) =>
+      answerChat(deps, req, reply, run, chat, body.model, generateShape)
+    )
+  })
+
+  scope.post('/api/embed', async (req, reply) => {
+    const body = parseBody(OllamaEmbedRequestSchema, req.body)
+    const model = servedName(deps, body.model)
+    const input = typeof body.input === 'string' ? [body.input] : body.input
+    const extra = {
+      ...optionFields(body.options),
+      ...(body.dimensions && { dimensions: body.dimensions })
+    }
+    await gate.run(req, reply, async (run) => {
+      const startNs = process.hrtime.bigint()
+      const out = await embed(deps, model, input, run, extra)
+      sendJsonAnswer(reply, run.requestId, [out.name], {
+        model: body.model,
+        embeddings: out.vectors,
+        total_duration: since(startNs),
+        load_duration: 0,
+        prompt_eval_count: out.usage?.prompt_tokens ?? 0
+      })
+    })
+  })
+
+  scope.post('/api/embeddings', async (req, reply) => {
+    const body = parseBody(OllamaEmbeddingsRequestSchema, req.body)
+    const model = servedName(deps, body.model)
+    await gate.run(req, reply, async (run) => {
+      const out = await embed(deps, model, [body.prompt], run, optionFields(body.options))
+      sendJsonAnswer(reply, run.requestId, [out.name], { embedding: out.vectors[0] ?? [] })
+    })
+  })
+}
+
+/** `/api/tags`, `/api/show`, `/api/ps` and `/api/version`: what is served, and its facts. */
+function registerModelRoutes(scope: FastifyInstance, deps: OllamaRouteDeps, started: number): void {
+  const modifiedAt = new Date(started * 1000).toISOString()
+  scope.get('/api/tags', async () => ({
+    models: listModels(deps.pipelines, started).map((m) => ({
+      name: m.id,
+      model: m.id,
+      modified_at: modifiedAt,
+      size: 0,
+      digest: digestOf(m.id),
+      details: details(m.pipeline)
+    }))
+  }))
+
+  scope.post('/api/show', async (req) => {
+    const body = parseBody(OllamaShowRequestSchema, req.body)
+    const given = (body.model ?? body.name) as string
+    const address = requireAddress(deps.pipelines, servedName(deps, given))
+    const modelDetails = details(address.kind === 'model' ? address.pipeline.id : undefined)
+    return {
+      modelfile: '',
+      parameters: '',
+      template: '',
+      details: modelDetails,
+      model_info: {
+        'general.architecture': 'llmnet',
+        'llmnet.pipeline': address.pipeline.id,
+        ...(address.kind === 'model' && { 'llmnet.model': address.modelKey })
+      },
+      capabilities: ['completion', 'tools'],
+      modified_at: modifiedAt
+    }
+  })
+
+  scope.get('/api/ps', async () => {
+    const expiresAt = new Date(Date.now() + 24 * 3600 * 1000).toISOString()
+    const pipelines = listModels(deps.pipelines, started).filter((m) => !m.pipeline)
+    const loaded = (deps.modelStatus?.() ?? []).filter(
+      (s) => s.pipeline !== undefined && (s.state === 'ready' || s.state === 'busy')
+    )
+    return {
+      models: [
+        ...pipelines.map((m) => ({
+          name: m.id,
+          model: m.id,
+          size: 0,
+          digest: digestOf(m.id),
+          details: details(),
+          expires_at: expiresAt,
+          size_vram: 0
+        })),
+        ...loaded.map((s) => {
+          const id = `${s.pipeline}/${s.key}`
+          return {
+            name: id,
+            model: id,
+            size: (s.memory?.ramBytes ?? 0) + (s.memory?.vramBytes ?? 0),
+            digest: digestOf(id),
+            details: details(s.pipeline),
+            expires_at: expiresAt,
+            size_vram: s.memory?.vramBytes ?? 0
+          }
+        })
+      ]
+    }
+  })
+
+  scope.get('/api/version', async () => ({ version: OLLAMA_API_VERSION, llmnet: deps.version }))
 }
