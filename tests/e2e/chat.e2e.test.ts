@@ -111,7 +111,16 @@ describe.skipIf(!CHROMIUM)('chat basics against llmnet serve --ui', () => {
         ({ name, text }) =>
           fetch('/api/pipelines.save', {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
+            // The session's second half, which the page keeps in the tab.
+            headers: {
+              'content-type': 'application/json',
+              'x-llmnet-session':
+                (
+                  globalThis as unknown as {
+                    sessionStorage: { getItem(k: string): string | null }
+                  }
+                ).sessionStorage.getItem('llmnet.session') ?? ''
+            },
             body: JSON.stringify({ name, text, format: 'json' })
           }).then((r) => ({ status: r.status })),
         { name, text: composition(upstream.url) }

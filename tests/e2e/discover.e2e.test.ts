@@ -167,7 +167,7 @@ describe.skipIf(!CHROMIUM && !REQUIRED)('Models → Discover against llmnet serv
     })
     const api = (route: string, body: unknown) =>
       page.evaluate<{ ok: boolean; data?: { text?: string } }>(
-        `fetch('/api/${route}', { method: 'POST', headers: { 'content-type': 'application/json' }, body: ${JSON.stringify(JSON.stringify(body))} }).then((r) => r.json())`
+        `fetch('/api/${route}', { method: 'POST', headers: { 'content-type': 'application/json', 'x-llmnet-session': sessionStorage.getItem('llmnet.session') }, body: ${JSON.stringify(JSON.stringify(body))} }).then((r) => r.json())`
       )
     expect(
       (await api('pipelines.save', { name: 'helpdesk', text: router, format: 'json' })).ok
@@ -208,6 +208,11 @@ describe.skipIf(!CHROMIUM && !REQUIRED)('Models → Discover against llmnet serv
       viewport: { width: 1024, height: 760 }
     })
     await context.addCookies(await page.context().cookies())
+    // The session's second half lives in the tab (sessionStorage), not in a cookie: hand it over.
+    const key = await page.evaluate(() => sessionStorage.getItem('llmnet.session'))
+    await context.addInitScript({
+      content: `try { if (location.protocol.startsWith('http')) sessionStorage.setItem('llmnet.session', ${JSON.stringify(key)}) } catch {}`
+    })
     const p = await context.newPage()
     p.setDefaultTimeout(20_000)
     await p.goto(`${server.base}/#/models/discover`)

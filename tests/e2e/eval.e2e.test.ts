@@ -105,7 +105,7 @@ describe.skipIf(!CHROMIUM)('evaluation sets in the UI against llmnet serve --ui'
 
   it('chat → add to a set from Requests (taken and corrected route) → run on the Eval page → the confusion grid', async () => {
     const saved = await page.evaluate<{ ok: boolean }>(
-      `fetch('/api/pipelines.save', { method: 'POST', headers: { 'content-type': 'application/json' }, body: ${JSON.stringify(
+      `fetch('/api/pipelines.save', { method: 'POST', headers: { 'content-type': 'application/json', 'x-llmnet-session': sessionStorage.getItem('llmnet.session') }, body: ${JSON.stringify(
         JSON.stringify({ name: 'e2e-router', text: router(fixtures.upstream.url), format: 'json' })
       )} }).then((r) => r.json())`
     )
@@ -201,7 +201,7 @@ describe.skipIf(!CHROMIUM)('evaluation sets in the UI against llmnet serve --ui'
   it('runs the set on the edited pipeline against its first version: both side by side, the changed case, accuracy down', async () => {
     // v2 renames billing to invoices: the invoice case now takes "invoices" and fails.
     const saved = await page.evaluate<{ ok: boolean }>(
-      `fetch('/api/pipelines.save', { method: 'POST', headers: { 'content-type': 'application/json' }, body: ${JSON.stringify(
+      `fetch('/api/pipelines.save', { method: 'POST', headers: { 'content-type': 'application/json', 'x-llmnet-session': sessionStorage.getItem('llmnet.session') }, body: ${JSON.stringify(
         JSON.stringify({
           name: 'e2e-router',
           text: router(fixtures.upstream.url, 'invoices'),

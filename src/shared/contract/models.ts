@@ -88,15 +88,35 @@ const RepoId = z
     /^[A-Za-z0-9][\w.-]{0,95}\/[A-Za-z0-9][\w.-]{0,95}$/,
     'must be a Hugging Face repository id (owner/name)'
   )
-const HubFileRef = z.strictObject({
-  repo: RepoId,
-  path: z
-    .string()
-    .trim()
-    .min(1)
-    .max(1000)
-    .regex(/\.gguf$/i, 'must name a .gguf file')
-})
+const GgufPath = z
+  .string()
+  .trim()
+  .min(1)
+  .max(1000)
+  .regex(/\.gguf$/i, 'must name a .gguf file')
+const HubFileRef = z.strictObject({ repo: RepoId, path: GgufPath })
+
+/** A hub file (`repo` and `path`) or a starter catalog entry (`catalog`): each problem named. */
+const FitInput = z
+  .strictObject({
+    repo: RepoId.optional(),
+    path: GgufPath.optional(),
+    catalog: z.string().min(1).max(200).optional()
+  })
+  .superRefine((v, ctx) => {
+    if (v.catalog !== undefined) {
+      if (v.repo !== undefined || v.path !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['catalog'],
+          message: 'give either "catalog" or "repo" and "path", not both'
+        })
+      return
+    }
+    for (const key of ['repo', 'path'] as const)
+      if (v[key] === undefined)
+        ctx.addIssue({ code: 'custom', path: [key], message: 'required (or give "catalog")' })
+  })
 
 const OllamaStatusSchema = z.object({
   installed: z.boolean(),
@@ -170,10 +190,7 @@ export const modelsRoutes = defineRoutes('models', {
   /** Free RAM and VRAM and the GPU llama.cpp would use. */
   'models.machine': route(NoInput, MachineSchema),
   /** Whether a hub file or a catalog model fits this machine (GGUF insights, else an estimate). */
-  'models.fit': route(
-    z.union([HubFileRef, z.strictObject({ catalog: z.string().min(1) })]),
-    FitSchema
-  ),
+  'models.fit': route(FitInput, FitSchema),
   /** Downloads a hub file into the models folder, checked against its LFS SHA-256. */
   'models.download': route(HubFileRef, z.object({ pullId: z.string(), source: z.string() }))
 })

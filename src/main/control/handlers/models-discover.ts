@@ -84,7 +84,7 @@ export function discoverHandlers(
     async 'models.fit'(input) {
       const h = hub()
       const signal = AbortSignal.timeout(20_000)
-      if ('catalog' in input) {
+      if (input.catalog !== undefined) {
         const entry = catalogFor(deps.env).find((m) => m.name === input.catalog)
         if (!entry)
           throw new AppError('not_found', `catalog: no catalog model named "${input.catalog}"`, {
@@ -94,9 +94,10 @@ export function discoverHandlers(
         const url = hf ? h.fileUrl(hf[1]!, hf[2]!) : entry.source
         return fitModel({ url, headers: h.authHeaders(), sizeBytes: entry.sizeBytes, signal })
       }
-      const file = (await h.files(input.repo).catch(asAppError)).find((f) => f.path === input.path)
+      const { repo = '', path = '' } = input
+      const file = (await h.files(repo).catch(asAppError)).find((f) => f.path === path)
       if (!file)
-        throw new AppError('not_found', `path: ${input.repo} has no GGUF file ${input.path}`, {
+        throw new AppError('not_found', `path: ${repo} has no GGUF file ${path}`, {
           param: 'path'
         })
       return fitModel({

@@ -97,9 +97,9 @@ function setup(handlers: FakeHandlers = {}) {
       ]
     }),
     'models.fit': (input) =>
-      'catalog' in input
+      input.catalog !== undefined
         ? fit('fits', 6e8)
-        : input.path.includes('F16')
+        : (input.path ?? '').includes('F16')
           ? fit('too_big', 9e9)
           : fit('fits', 1e9),
     'models.search': () => ({
