@@ -3,7 +3,8 @@
  * folder: LLMNET_MODELS_DIR, else `<data dir>/models`).
  */
 import { CATALOG, findCatalogEntry } from '../core/models/catalog'
-import { formatBytes, formatProgress } from '../core/models/download'
+import { formatBytes } from '../../shared/units'
+import { formatProgress } from '../core/models/download'
 import { ModelLibrary } from '../core/models/library'
 import { defaultDataDir } from '../core/paths'
 import { EXIT } from './exit-codes'

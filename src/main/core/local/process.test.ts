@@ -455,7 +455,7 @@ describe('LlamaCppProcess lifecycle with the real worker', () => {
       expect(err).toBeInstanceOf(LlamaProcessError)
       expect(err.code).toBe('insufficient_memory')
       expect(err.message).toMatch(
-        /does not fit in memory: it needs about [\d.]+ [KMGTP]iB of RAM .* but only [\d.]+ [KMGTP]?i?B is free/
+        /does not fit in memory: it needs about [\d.]+ [kMGTP]B of RAM .* but only [\d.]+ [kMGTP]?B is free/
       )
       const s = h.status()
       expect(s.state).toBe('error')
