@@ -1,5 +1,5 @@
 /**
- * @module The original's cluster verbs on our runtime: `context`, `deploy`, `get`, `delete`,
+ * @module The Rust llmnet's cluster verbs on our runtime: `context`, `deploy`, `get`, `delete`,
  * `status` and `logs` talk to a running desktop app or `llmnet serve` through its control API.
  * Tables by default, `-o json` on request. On a context of kind `kubernetes` (or
  * `deploy --target kubernetes`) they go to kubernetes/commands.ts, loaded only then.
