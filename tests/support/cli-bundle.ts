@@ -4,11 +4,14 @@
  * (`npm run build:cli`) when a file under src/, package.json or the lock file is newer than it,
  * and copied to out/cli-test/: a copy, because tests/cli-package.test.ts runs `npm pack`, whose
  * `prepack` rewrites out/cli/ while other tests start children. LLMNET_CLI_BUNDLE then names the
- * copy for bin/llmnet.mjs. `LLMNET_CLI_BUNDLE=0 npx vitest run …` keeps the children on tsx.
+ * copy for bin/llmnet.mjs, and LLMNET_WORKER_BUNDLE the bundled llama.cpp worker for the workers
+ * the tests fork in-process (src/main/core/local/worker-fork.ts). In watch mode the check runs
+ * again before each rerun. `LLMNET_CLI_BUNDLE=0 npx vitest run …` keeps both on src/ through tsx.
  */
 import { spawnSync } from 'node:child_process'
 import { copyFileSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs'
 import path from 'node:path'
+import type { TestProject } from 'vitest/node'
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..')
 const FILES = ['cli.mjs', 'llama-worker.mjs']
@@ -43,11 +46,8 @@ function stale(dir: string, inputs: number): boolean {
   return oldest < 0 || oldest < inputs
 }
 
-export default function setup(): void {
-  if (process.env.LLMNET_CLI_BUNDLE === '0') {
-    delete process.env.LLMNET_CLI_BUNDLE
-    return
-  }
+/** Rebuilds and copies the bundle when it is older than its inputs. */
+function refresh(): void {
   const inputs = newestInput()
   if (stale(COPY, inputs)) {
     if (stale(BUILT, inputs)) {
@@ -68,5 +68,15 @@ export default function setup(): void {
       renameSync(path.join(COPY, `${f}.tmp`), path.join(COPY, f))
     }
   }
+}
+
+export default function setup(project: TestProject): void {
+  if (process.env.LLMNET_CLI_BUNDLE === '0') {
+    delete process.env.LLMNET_CLI_BUNDLE
+    return
+  }
+  refresh()
+  project.onTestsRerun(refresh)
   process.env.LLMNET_CLI_BUNDLE = path.join(COPY, 'cli.mjs')
+  process.env.LLMNET_WORKER_BUNDLE = path.join(COPY, 'llama-worker.mjs')
 }
