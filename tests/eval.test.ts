@@ -207,9 +207,9 @@ describe('evals on the app runtime', () => {
     if (!res.ok) throw new Error(`${route}: ${res.error.code}: ${res.error.message}`)
     return res.data
   }
-  const finished = async (id: string): Promise<OutputOf<'evals.runGet'>> => {
+  const finished = async (id: string): Promise<OutputOf<'evals.run_get'>> => {
     for (;;) {
-      const run = await ok('evals.runGet', { id })
+      const run = await ok('evals.run_get', { id })
       if (run.status !== 'running') return run
       await new Promise((r) => setTimeout(r, 20))
     }
@@ -295,8 +295,8 @@ describe('evals on the app runtime', () => {
       if (!traceId) await new Promise((r) => setTimeout(r, 20))
     }
     expect(traceId).toBeDefined()
-    const taken = await ok('evals.addCase', { set: 'from-traces', traceId: traceId as string })
-    const fixed = await ok('evals.addCase', {
+    const taken = await ok('evals.add_case', { set: 'from-traces', traceId: traceId as string })
+    const fixed = await ok('evals.add_case', {
       set: 'from-traces',
       traceId: traceId as string,
       route: 'devices'

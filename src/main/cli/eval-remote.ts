@@ -32,7 +32,7 @@ export async function evalRemote(
       })
       const progress = io.stderr.isTTY && !flags.json
       for (;;) {
-        const run = await client.call('evals.runGet', { id: started.id })
+        const run = await client.call('evals.run_get', { id: started.id })
         if (run.status !== 'running') {
           if (progress) io.stderr.write('\n')
           if (run.status !== 'done' || !run.report) {

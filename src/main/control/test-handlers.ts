@@ -385,11 +385,11 @@ function evalHandlers(): Pick<ContractHandlers, `evals.${string}` & keyof Contra
       return { name, cases: cases.length }
     },
     'evals.delete': async ({ name }) => ({ deleted: sets.delete(name) }),
-    'evals.addCase': async () => noPipelines(),
+    'evals.add_case': async () => noPipelines(),
     'evals.run': async () => noPipelines(),
     'evals.cancel': async () => ({ cancelled: false }),
     'evals.runs': async () => ({ runs: [] }),
-    'evals.runGet': async ({ id }) => {
+    'evals.run_get': async ({ id }) => {
       throw new AppError('not_found', `no evaluation run with id "${id}"`)
     }
   }

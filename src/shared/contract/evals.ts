@@ -85,7 +85,7 @@ export const evalsRoutes = defineRoutes('evals', {
    * Appends a case made from a stored trace: its messages as the input, and as the expected route
    * the given node (a correction) or the node the trace's request was routed to.
    */
-  'evals.addCase': route(
+  'evals.add_case': route(
     z.strictObject({
       set: EvalSetNameSchema,
       traceId: z.string().min(1),
@@ -131,7 +131,7 @@ export const evalsRoutes = defineRoutes('evals', {
       .default({ limit: 50 }),
     z.object({ runs: z.array(EvalRunSummarySchema) })
   ),
-  'evals.runGet': route(z.strictObject({ id: z.string().min(1) }), EvalRunSchema)
+  'evals.run_get': route(z.strictObject({ id: z.string().min(1) }), EvalRunSchema)
 })
 
 /** Events of a run, for live progress. */

@@ -30,11 +30,11 @@ export function evalsHandlers(evals: EvalService): DomainHandlers<'evals'> {
     'evals.get': async (input) => evals.getSet(input.name),
     'evals.save': async (input) => evals.saveSet(input.name, input.text),
     'evals.delete': async (input) => ({ deleted: evals.deleteSet(input.name) }),
-    'evals.addCase': async (input) =>
+    'evals.add_case': async (input) =>
       evals.addCase(input.set, input.traceId, input.route, input.id),
     'evals.run': async (input) => evals.startRun(input),
     'evals.cancel': async (input) => ({ cancelled: evals.cancel(input.id) }),
     'evals.runs': async (input) => ({ runs: evals.listRuns(input.set, input.limit).map(summary) }),
-    'evals.runGet': async (input) => evals.getRun(input.id)
+    'evals.run_get': async (input) => evals.getRun(input.id)
   }
 }
