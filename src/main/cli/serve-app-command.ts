@@ -115,6 +115,9 @@ export async function serveAppCommand(
     await app.stop({ graceMs: 0 })
     return EXIT.RUNTIME
   }
+  // Listen for SIGINT/SIGTERM before saying "ready": a script that stops the server as soon as
+  // it sees the URL must get a graceful stop, not Node's default kill.
+  const signalled = untilSignal()
   const names = app.runtime.pipelines.list().map((p) => p.id)
   log('info', 'server.ready', `llmnet serving ${names.length} pipeline(s) from ${dataDir}`, {
     pipelines: names,
@@ -151,7 +154,7 @@ export async function serveAppCommand(
       })
     )
   }
-  const signal = await untilSignal()
+  const signal = await signalled
   const graceMs = Number(flags.shutdownGrace ?? 10) * 1000
   log('warn', 'server.stopping', `${signal}, shutting down (grace ${graceMs / 1000} s)`, {
     signal,

@@ -234,6 +234,9 @@ export async function serveCommand(
     await runtime.stop()
     return EXIT.RUNTIME
   }
+  // Listen for SIGINT/SIGTERM before printing the URL: a script (or a test) that stops llmnet as
+  // soon as it reads the URL must get a graceful stop, not Node's default kill (exit by signal).
+  const signalled = untilSignal()
   if (flags.watch !== false) runtime.pipelineService.watch(files)
   const ids = runtime.pipelines.list().map((p) => p.id)
   io.stdout.write(
@@ -241,7 +244,7 @@ export async function serveCommand(
   )
   io.stdout.write(`OpenAI-compatible API: ${server.url}/v1\n`)
   if (apiKey) io.stdout.write('API key required (Authorization: Bearer …)\n')
-  const signal = await untilSignal()
+  const signal = await signalled
   const graceMs = Number(flags.shutdownGrace ?? 10) * 1000
   // Printed once stop() has stopped accepting (its synchronous part).
   const stopped = runtime.stop({ graceMs })
