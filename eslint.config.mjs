@@ -5,7 +5,7 @@ import reactHooks from 'eslint-plugin-react-hooks'
 import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
-// Layer rules (STYLE.md, "Dependency rules"). tests/lint-probes/ holds one file per rule that
+// Layer rules (docs/architecture.md, "Conventions lint enforces"). tests/lint-probes/ holds one file per rule that
 // lint must reject; tests/lint-probes.test.ts lints each as if it sat at its layer path.
 
 /** Every Node builtin by its bare name (`fs`, `path`, `fs/promises`…); `node:*` is a pattern. */
@@ -19,6 +19,9 @@ const banBuiltins = (message) => nodeBuiltins.map((name) => ({ name, message }))
 const noNodeGlobals = (message) => ['error', ...nodeOnlyGlobals.map((name) => ({ name, message }))]
 
 const SHARED_PURE = 'src/shared is pure: no Node builtins (it runs in the renderer too).'
+
+/** The packages src/shared may import: pure, and as happy in the renderer as in Node. */
+const SHARED_PACKAGES = ['zod', 'yaml', 'jsonc-parser', 'diff']
 
 /** src/shared's import allowlist: the named packages and relative files inside src/shared. */
 function sharedImports(packages) {
@@ -113,11 +116,11 @@ export default tseslint.config(
     }
   },
   {
-    // An allowlist: zod, yaml, jsonc-parser and relative files inside src/shared.
+    // An allowlist: zod, yaml, jsonc-parser, diff and relative files inside src/shared.
     files: ['src/shared/**/*.ts'],
     ignores: ['src/shared/**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', sharedImports(['zod', 'yaml', 'jsonc-parser'])],
+      'no-restricted-imports': ['error', sharedImports(SHARED_PACKAGES)],
       'no-restricted-globals': noNodeGlobals('src/shared is pure: no Node globals.'),
       'no-restricted-syntax': [
         'error',
@@ -129,7 +132,7 @@ export default tseslint.config(
     // Its tests may also import vitest; reading fixtures needs a visible eslint-disable.
     files: ['src/shared/**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', sharedImports(['zod', 'yaml', 'jsonc-parser', 'vitest'])]
+      'no-restricted-imports': ['error', sharedImports([...SHARED_PACKAGES, 'vitest'])]
     }
   },
   {

@@ -24,6 +24,8 @@ export default defineConfig({
     // Renderer component tests are .test.tsx and choose happy-dom in their first line.
     include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'tests/**/*.test.ts'],
     reporters: ['default', new SummaryReporter()],
+    // Rebuilds the CLI bundle when stale and sets LLMNET_CLI_BUNDLE: child `llmnet`s skip tsx.
+    globalSetup: ['tests/support/cli-bundle.ts'],
     // Real child processes, sockets and (later) SQLite files: isolate in forks.
     pool: 'forks',
     testTimeout: 30_000,

@@ -3,7 +3,7 @@
  * GGUF: random weights, real inference code), on a realistic mix: one router and three experts on
  * the same model, short, long and multi-turn conversations, several clients at once. It reports,
  * per kind of decision, the tokens evaluated, reused (cached) and sampled and the time, for
- * llmnet's prompt layout and for the original's, then streamed against unstreamed tokens per
+ * llmnet's prompt layout and for the Rust llmnet's, then streamed against unstreamed tokens per
  * second (and the worker's CPU time, on Linux).
  *
  * Environment: `BENCH_ROUTING_MODEL=large` uses a ~50 MB model instead of the 0.5 MB one;
@@ -59,7 +59,7 @@ function conversation(client: number, i: number): { kind: Kind; turns: string[] 
   return { kind, turns: [base] }
 }
 
-/** The original's layout: the text first, then the candidates as JSON, a free-text answer. */
+/** The Rust llmnet's layout: the text first, then the candidates as JSON, a free-text answer. */
 function originalMessages(text: string): ChatMessage[] {
   const list = JSON.stringify(
     experts.map((c) => ({ name: c.name, 'use-case': c['use-case'] })),

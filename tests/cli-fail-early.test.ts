@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process'
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { BIN, killAll, llmnet, type Proc, runServer } from './support/cli-process'
+import { BIN, bareEnv, killAll, llmnet, type Proc, runServer } from './support/cli-process'
 import { type FakeUpstream, startFakeUpstream } from './support/fake-openai'
 import { openaiClient, tempDir } from './support/harness'
 
@@ -239,7 +239,7 @@ describe('the background form docs/cli.md shows', () => {
     const sh = spawn(
       'sh',
       ['-c', `node_modules/.bin/llmnet serve --port 0 > "${log}" 2>&1 & echo $!`],
-      { cwd: project, env: { PATH: process.env.PATH, NO_COLOR: '1', ...env } }
+      { cwd: project, env: bareEnv(env) }
     )
     let out = ''
     sh.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))

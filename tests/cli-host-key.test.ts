@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { bareEnv } from './support/cli-process'
 import { startFakeUpstream, type FakeUpstream } from './support/fake-openai'
 import { externalModel, rawRequest, tempDir, writeComposition } from './support/harness'
 
@@ -22,7 +23,7 @@ function start(
 ): { out: { stdout: string; stderr: string }; exited: Promise<number>; child: ChildProcess } {
   const proc = spawn(process.execPath, [BIN, ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, NO_COLOR: '1', ...env },
+    env: bareEnv(env),
     stdio: ['ignore', 'pipe', 'pipe']
   })
   child = proc

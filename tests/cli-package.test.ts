@@ -16,6 +16,10 @@ import { externalModel, openaiClient, tempDir, writeComposition } from './suppor
 import { type InstalledPackage, npmAvailable, packAndInstall } from './support/npm-package'
 
 const run = promisify(execFile)
+// The installed package must run its own bundle: drop the suite's pointers to the checkout's
+// (tests/support/cli-bundle.ts). Each test file has its own process, so this stays here.
+delete process.env.LLMNET_CLI_BUNDLE
+delete process.env.LLMNET_WORKER_BUNDLE
 const ROOT = path.resolve(import.meta.dirname, '..')
 const hasNpm = npmAvailable()
 if (!hasNpm) console.warn('tests/cli-package.test.ts skipped: no `npm` executable on PATH')

@@ -43,7 +43,7 @@ async function llmnet(...args: string[]): Promise<CliResult> {
 // ── fixtures ──────────────────────────────────────────────────────────────────────────────────
 
 const CONDITIONAL = `{
-  // JSON with comments, as the original accepts
+  // JSON with comments, as the Rust llmnet accepts
   "models": {
     "router": { "type": "external", "interface": "openai-api", "url": "http://localhost:8000", "api-key": null },
     "handler": { "runner": "ollama", "source": "qwen2.5:0.5b" }
@@ -114,7 +114,7 @@ afterAll(() => {
 
 describe('version and help', () => {
   it.each(['--version', '-v', '-V'])(
-    '%s prints the package.json version and exits 0 (catches -V, the original flag, being lost)',
+    '%s prints the package.json version and exits 0 (catches -V, the Rust llmnet flag, being lost)',
     async (flag) => {
       const r = await llmnet(flag)
       expect(r.code).toBe(0)

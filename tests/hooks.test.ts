@@ -139,7 +139,7 @@ describe('transform hooks replace the data', () => {
     expect(text).toBe('TRANSFORMED')
   })
 
-  it("output nodes' post hooks work on the final answer (catches output hooks never running, as in the original)", async () => {
+  it("output nodes' post hooks work on the final answer (catches output hooks never running, as in the Rust llmnet)", async () => {
     const hooks = await track(hookServer(() => ({ body: 'signed answer' })))
     const comp = oneZeroOne({}, { sign: rest(hooks.url) })
     ;(comp.architecture as Json[])[1] = {
@@ -216,7 +216,7 @@ describe('observe hooks, failures and conditions', () => {
     expect(upstream.requests).toHaveLength(0)
   })
 
-  it('a hook `if` with a numeric comparison is really evaluated (catches the original running every numeric hook)', async () => {
+  it('a hook `if` with a numeric comparison is really evaluated (catches the Rust llmnet running every numeric hook)', async () => {
     const hooks = await track(hookServer(() => ({ body: 'long answer edited' })))
     const s = await track(
       serve({
@@ -234,7 +234,7 @@ describe('observe hooks, failures and conditions', () => {
     expect(hooks.calls).toHaveLength(0)
   })
 
-  it("hooks see $NODE, $PREV_NODE (the node before, not the current one), an ISO $TIMESTAMP and $REQUEST_ID (catches the original's PREV_NODE bug)", async () => {
+  it("hooks see $NODE, $PREV_NODE (the node before, not the current one), an ISO $TIMESTAMP and $REQUEST_ID (catches the Rust llmnet's PREV_NODE bug)", async () => {
     const hooks = await track(hookServer(() => ({ body: {} })))
     const fn = {
       type: 'rest',
@@ -343,7 +343,7 @@ describe('router hooks', () => {
 })
 
 describe('the ws adapter', () => {
-  it("a request header listed in UseHeaderKeys triggers the ws tap, which gets the answer while the client gets it too (catches the original's unimplemented ws output)", async () => {
+  it("a request header listed in UseHeaderKeys triggers the ws tap, which gets the answer while the client gets it too (catches the Rust llmnet's unimplemented ws output)", async () => {
     const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' })
     await once(wss, 'listening')
     open.push({ close: () => new Promise<void>((r) => wss.close(() => r())) })

@@ -75,7 +75,7 @@ describe('a llama.cpp pipeline end to end', () => {
     await s?.close()
   })
 
-  it('routes with a grammar-constrained decision, answers, and reports the model ready (catches local runners that start but cannot be called, as in the original)', async () => {
+  it('routes with a grammar-constrained decision, answers, and reports the model ready (catches local runners that start but cannot be called, as in the Rust llmnet)', async () => {
     const traced = nextTrace(s)
     const res = await s.client.chat.completions
       .create({

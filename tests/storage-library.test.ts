@@ -12,6 +12,8 @@ import {
   PipelineRepository
 } from '../src/main/core/storage/pipeline-repository'
 import { SettingsRepository } from '../src/main/core/storage/settings-repository'
+import { PipelineNameSchema } from '../src/shared/contract/define'
+import { PIPELINE_NAME_MAX } from '../src/shared/pipeline-name'
 import { formatUnifiedDiff } from '../src/shared/text-diff'
 import { tempDir } from './support/harness'
 import { storageError } from './support/storage-helpers'
@@ -96,6 +98,21 @@ describe('PipelineRepository', () => {
       expect(code(() => lib.save({ name, text: 't', format: 'json' }))).toBe('INVALID_INPUT')
     }
     expect(lib.list()).toEqual([])
+  })
+
+  it('keeps the name rule of the contract: 64 characters at most (catches a second, longer copy)', () => {
+    const lib = new PipelineRepository(opened.db, now)
+    const longest = `a${'b'.repeat(PIPELINE_NAME_MAX - 1)}`
+    expect(PipelineNameSchema.safeParse(longest).success).toBe(true)
+    expect(lib.save({ name: longest, text: 't', format: 'json' }).version).toBe(1)
+    const tooLong = `${longest}c`
+    expect(PipelineNameSchema.safeParse(tooLong).success).toBe(false)
+    expect(
+      storageError(() => lib.save({ name: tooLong, text: 't', format: 'json' }))
+    ).toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringContaining('1-64 letters') as string
+    })
   })
 
   it('removes a pipeline with its versions, toggles enabled, and reports missing ones', () => {

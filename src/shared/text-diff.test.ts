@@ -1,26 +1,13 @@
 import { describe, expect, it } from 'vitest'
+import { applyPatch } from 'diff'
 import { diffLines, formatUnifiedDiff, type TextDiff } from './text-diff'
 
-/** Rebuilds the new text from the old one and the hunks, as `patch` would. */
+/** Rebuilds the new text from the old one and the hunks, as `patch` would (jsdiff's applyPatch). */
 function applyDiff(oldText: string, diff: TextDiff): string {
-  const old = oldText === '' ? [] : oldText.split(/(?<=\n)/)
-  const out: string[] = []
-  let at = 0
-  for (const h of diff.hunks) {
-    const start = h.oldLines === 0 ? h.oldStart : h.oldStart - 1
-    out.push(...old.slice(at, start))
-    at = start
-    for (const l of h.lines) {
-      const text = l.noNewline ? l.text : `${l.text}\n`
-      if (l.op !== '+') {
-        expect(old[at], `context/removed line ${at + 1} must match the old text`).toBe(text)
-        at++
-      }
-      if (l.op !== '-') out.push(text)
-    }
-  }
-  out.push(...old.slice(at))
-  return out.join('')
+  const patch = formatUnifiedDiff(diff, { from: 'a', to: 'b' })
+  const out = applyPatch(oldText, patch)
+  if (out === false) throw new Error(`the patch does not apply:\n${patch}`)
+  return out
 }
 
 /** Length of the longest common subsequence of lines (a plain DP), the minimality oracle. */
@@ -84,18 +71,12 @@ describe('diffLines', () => {
   })
 
   it('handles empty texts on either side with diff -u line numbers', () => {
-    expect(diffLines('', 'a\nb\n').hunks[0]).toMatchObject({
-      oldStart: 0,
-      oldLines: 0,
-      newStart: 1,
-      newLines: 2
-    })
-    expect(diffLines('a\n', '').hunks[0]).toMatchObject({
-      oldStart: 1,
-      oldLines: 1,
-      newStart: 0,
-      newLines: 0
-    })
+    expect(formatUnifiedDiff(diffLines('', 'a\nb\n'), { from: 'x', to: 'y' })).toContain(
+      '@@ -0,0 +1,2 @@\n+a\n+b\n'
+    )
+    expect(formatUnifiedDiff(diffLines('a\n', ''), { from: 'x', to: 'y' })).toContain(
+      '@@ -1,1 +0,0 @@\n-a\n'
+    )
   })
 
   it('is minimal and patches back exactly, on random texts (catches a wrong backtrack)', () => {
@@ -120,6 +101,9 @@ describe('diffLines', () => {
     const a = Array.from({ length: 2500 }, (_, i) => `a${i}\n`).join('')
     const b = Array.from({ length: 2500 }, (_, i) => `b${i}\n`).join('')
     const diff = diffLines(a, b)
+    expect(diff).toMatchObject({ added: 2500, removed: 2500 })
     expect(applyDiff(a, diff)).toBe(b)
+    const unterminated = diffLines(`${a}end`, `${b}fin`)
+    expect(applyDiff(`${a}end`, unterminated)).toBe(`${b}fin`)
   })
 })

@@ -21,11 +21,25 @@ export interface Proc {
 
 const running = new Set<ChildProcess>()
 
-/** Starts `llmnet …args` with a bare environment (PATH, NO_COLOR, plus `env`). */
+/**
+ * The bare environment every test child starts from: PATH, NO_COLOR, and LLMNET_CLI_BUNDLE (set
+ * by tests/support/cli-bundle.ts) so bin/llmnet.mjs runs a fresh bundle instead of src/ via tsx.
+ */
+export function bareEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const bundle = process.env.LLMNET_CLI_BUNDLE
+  return {
+    PATH: process.env.PATH,
+    NO_COLOR: '1',
+    ...(bundle === undefined ? {} : { LLMNET_CLI_BUNDLE: bundle }),
+    ...env
+  }
+}
+
+/** Starts `llmnet …args` with a bare environment (see bareEnv, plus `env`). */
 export function llmnet(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, NO_COLOR: '1', ...env },
+    env: bareEnv(env),
     stdio: ['ignore', 'pipe', 'pipe']
   })
   running.add(child)

@@ -1,5 +1,5 @@
 /**
- * @module The original's cluster verbs on our runtime: `deploy`, `default`, `get`, `delete`,
+ * @module The Rust llmnet's cluster verbs on our runtime: `deploy`, `default`, `get`, `delete`,
  * `status` and `logs` talk to a running desktop app or `llmnet serve` through its control API
  * (`context`, which picks that server, is context-command.ts).
  * Tables by default, `-o json` on request. On a context of kind `kubernetes` (or

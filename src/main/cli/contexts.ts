@@ -1,6 +1,6 @@
 /**
  * @module CLI contexts: named llmnet servers (a desktop app or `llmnet serve`) the cluster verbs
- * talk to, kept in a YAML file in the user's config folder, in the original's layout
+ * talk to, kept in a YAML file in the user's config folder, in the Rust llmnet's layout
  * (`current-context`, `contexts: {name: {name, url, token}}`; its `api_key` is read as the token).
  * The built-in context `local` is the server running on this machine's data folder. A context of
  * kind `kubernetes` names a kubeconfig context and namespace instead (see docs/kubernetes.md).
@@ -19,7 +19,7 @@ const LlmnetContextSchema = z
     kind: z.literal('llmnet').default('llmnet'),
     url: z.url(),
     token: z.string().optional(),
-    /** The original's name for the token. */
+    /** The Rust llmnet's name for the token. */
     api_key: z.string().optional(),
     description: z.string().optional()
   })
@@ -38,7 +38,7 @@ const KubernetesContextSchema = z.object({
   description: z.string().optional()
 })
 
-/** A context without `kind` (the original's files) is an llmnet one. */
+/** A context without `kind` (the Rust llmnet's files) is an llmnet one. */
 const ContextSchema = z.preprocess(
   (v) => (v && typeof v === 'object' && !('kind' in v) ? { ...v, kind: 'llmnet' } : v),
   z.discriminatedUnion('kind', [LlmnetContextSchema, KubernetesContextSchema])

@@ -139,7 +139,7 @@ function formatNode(
   return lines
 }
 
-/** Truncates by characters (never inside a multi-byte character, unlike the original). */
+/** Truncates by characters (never inside a multi-byte character, unlike the Rust llmnet). */
 export function truncate(text: string, max: number): string {
   const chars = [...text.replace(/\s+/g, ' ')]
   return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('')}…`

@@ -4,7 +4,8 @@
  */
 import type { Command } from 'commander'
 import { CATALOG, findCatalogEntry } from '../core/models/catalog'
-import { formatBytes, formatProgress } from '../core/models/download'
+import { formatBytes } from '../../shared/units'
+import { formatProgress } from '../core/models/download'
 import { ModelLibrary } from '../core/models/library'
 import { defaultDataDir } from '../core/paths'
 import { EXIT } from './exit-codes'

@@ -1,5 +1,5 @@
 /**
- * @module The `llmnet` command line, in the kubectl-like style of the original.
+ * @module The `llmnet` command line, in the kubectl-like style of the Rust llmnet.
  * Every command returns an exit code (see exit-codes.ts) instead of calling process.exit.
  */
 import { Command, CommanderError } from 'commander'
@@ -91,7 +91,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       program.outputHelp()
       return EXIT.USAGE
     }
-    // The original's -V still prints the version.
+    // The Rust llmnet's -V still prints the version.
     await program.parseAsync(
       argv.map((a) => (a === '-V' ? '--version' : a)),
       { from: 'user' }

@@ -120,7 +120,7 @@ export async function loadRuntime(
     }
   }
   if (!ok) return undefined
-  // The first file named is the default pipeline (the `llmnet` model), as in the original.
+  // The first file named is the default pipeline (the `llmnet` model), as in the Rust llmnet.
   runtime.pipelines.setDefault(pipelineIdFromPath(files[0] ?? ''))
   return { runtime, files }
 }

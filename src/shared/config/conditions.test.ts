@@ -1,7 +1,7 @@
 /**
  * Tests of the condition language (node `if` and hook `if`). Each table names, in its title or
- * in its cases, the bug it would catch; most of those bugs are behaviours of the original
- * evaluator (docs/spec §4) that this implementation deliberately does not copy.
+ * in its cases, the bug it would catch; most of those bugs are behaviours of the Rust llmnet
+ * condition evaluator (see docs/conditions.md) that this implementation deliberately does not copy.
  */
 import { describe, expect, it } from 'vitest'
 import { compileCondition, conditionHolds, evaluateCondition, type Variables } from './conditions'
@@ -38,7 +38,7 @@ describe('existence test $VAR', () => {
       true
     ],
     [
-      'the string "false" is true: variables are strings in the original',
+      'the string "false" is true: variables are strings in the Rust llmnet',
       '$X',
       { X: 'false' },
       true
@@ -93,7 +93,7 @@ describe('== and != with quoted, single-quoted and bare-word right sides', () =>
       true
     ],
     [
-      "single-quoted right side has its quotes stripped (catches the original's double-quotes-only stripping)",
+      "single-quoted right side has its quotes stripped (catches the Rust llmnet's double-quotes-only stripping)",
       "$PREV_NODE == 'router'",
       { PREV_NODE: 'router' },
       true
@@ -164,7 +164,7 @@ describe('== and != against numbers and booleans (typed comparison)', () => {
     ],
     ['boolean true == true', '$FLAG == true', { FLAG: true }, true],
     [
-      'the string "true" == true (variables are strings in the original)',
+      'the string "true" == true (variables are strings in the Rust llmnet)',
       '$FLAG == true',
       { FLAG: 'true' },
       true
@@ -202,7 +202,7 @@ describe('numeric ordering > >= < <=', () => {
       false
     ],
     [
-      '$WORD_COUNT>10 without spaces is a numeric comparison (catches the original reading it as existence of "WORD_COUNT>10")',
+      '$WORD_COUNT>10 without spaces is a numeric comparison (catches the Rust llmnet reading it as existence of "WORD_COUNT>10")',
       '$WORD_COUNT>10',
       { WORD_COUNT: '11' },
       true
@@ -249,7 +249,7 @@ describe('string ordering is lexicographic', () => {
       false
     ],
     [
-      '$REQUEST_ID < "8" with "9abc" is false (catches the original default-true)',
+      '$REQUEST_ID < "8" with "9abc" is false (catches the Rust llmnet default-true)',
       '$REQUEST_ID < "8"',
       { REQUEST_ID: '9abc' },
       false
@@ -261,7 +261,7 @@ describe('string ordering is lexicographic', () => {
   })
 })
 
-describe('ordering between a number and a non-numeric value is false (catches the original default-true and JS NaN coercion)', () => {
+describe('ordering between a number and a non-numeric value is false (catches the Rust llmnet default-true and JS NaN coercion)', () => {
   it.each<Case>([
     ['$NAME > 5', '$NAME > 5', { NAME: 'abc' }, false],
     ['$NAME >= 5', '$NAME >= 5', { NAME: 'abc' }, false],
@@ -283,7 +283,7 @@ describe('ordering between a number and a non-numeric value is false (catches th
   })
 })
 
-describe('a missing variable makes every comparison false, != included (catches the original: != true, numeric default-true)', () => {
+describe('a missing variable makes every comparison false, != included (catches the Rust llmnet: != true, numeric default-true)', () => {
   it.each(['==', '!=', '>', '>=', '<', '<='])(
     '$MISSING %s 5 and $MISSING %s "x" are false',
     (op) => {

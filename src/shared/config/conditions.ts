@@ -1,7 +1,7 @@
 /**
  * @module The one condition language for node `if` and hook `if`.
  *
- * Grammar (our `&&`, `||`, `!` and parentheses extend the original):
+ * Grammar (our `&&`, `||`, `!` and parentheses extend the Rust llmnet):
  *   expr    := or
  *   or      := and ('||' and)*
  *   and     := unary ('&&' unary)*

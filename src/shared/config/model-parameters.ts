@@ -11,7 +11,7 @@ import type { JsonPath } from './source'
 import { didYouMean } from './suggest'
 import type { Reporter } from './reporter'
 
-/** llama.cpp: the original's names and their aliases (the manager maps them to the worker's). */
+/** llama.cpp: the Rust llmnet's names and their aliases (the manager maps them to the worker's). */
 export const LLAMA_CPP_PARAMETERS = [
   'n_ctx',
   'ctx_size',

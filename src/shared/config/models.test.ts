@@ -5,7 +5,7 @@ import type { ArchitectureNode, ModelDefinition } from './schema'
 
 describe('normaliseBaseUrl: with or without /v1, the result ends in exactly one /v1', () => {
   it.each([
-    ['no /v1 (the original convention)', 'http://localhost:8000', 'http://localhost:8000/v1'],
+    ['no /v1 (the Rust llmnet convention)', 'http://localhost:8000', 'http://localhost:8000/v1'],
     ['a trailing slash', 'http://localhost:8000/', 'http://localhost:8000/v1'],
     ['several trailing slashes', 'http://localhost:8000///', 'http://localhost:8000/v1'],
     [
@@ -84,7 +84,7 @@ describe('upstreamModelName precedence: model_override > model name > model sour
       'qwen2.5:0.5b'
     ],
     [
-      'the node name for a legacy external model without a name (the original)',
+      'the node name for a legacy external model without a name (the Rust llmnet)',
       node(),
       { type: 'external', url: 'http://x' },
       'handler'
@@ -154,7 +154,7 @@ describe('describeModel: legacy models', () => {
       { runner: 'ollama', source: 'r' }
     ],
     [
-      'legacy huggingface unknown runner → external (as the original)',
+      'legacy huggingface unknown runner → external (as the Rust llmnet)',
       { type: 'huggingface', url: 'r', runner: 'mystery' },
       { runner: 'external', source: 'r' }
     ]

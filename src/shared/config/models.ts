@@ -18,7 +18,7 @@ export interface ModelInfo {
   idleTimeoutMs?: number
 }
 
-/** Default ports of locally started runners (the original's defaults). */
+/** Default ports of locally started runners (the Rust llmnet's defaults). */
 export const RUNNER_PORTS: Partial<Record<Runner, number>> = {
   ollama: 11434,
   vllm: 8000,
@@ -27,7 +27,7 @@ export const RUNNER_PORTS: Partial<Record<Runner, number>> = {
 
 /**
  * `http://host:8000`, `http://host:8000/` and `http://host:8000/v1/` all become
- * `http://host:8000/v1`: the original wanted no `/v1`, many of its docs add one; both work here.
+ * `http://host:8000/v1`: the Rust llmnet wanted no `/v1`, many of its docs add one; both work here.
  */
 export function normaliseBaseUrl(url: string): string {
   const trimmed = url.trim().replace(/\/+$/, '')
@@ -84,7 +84,7 @@ function describeBackend(model: ModelDefinition): ModelInfo {
 
 /**
  * The `model` sent upstream for a node: its `model_override`, else the model's own `name` or
- * `source`, else the node's name (the original always sent the node name for handlers).
+ * `source`, else the node's name (the Rust llmnet always sent the node name for handlers).
  */
 export function upstreamModelName(
   node: ArchitectureNode,

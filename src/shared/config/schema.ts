@@ -1,5 +1,5 @@
 /**
- * @module The composition format: every field the original llmnet accepts, plus our documented
+ * @module The composition format: every field the Rust llmnet accepts, plus our documented
  * additions (docs/composition.md). Objects are strict so that unknown or misspelled keys surface;
  * the validator turns those particular issues into warnings (errors under `--strict`).
  */
@@ -91,8 +91,8 @@ export const HuggingfaceModelSchema = z.strictObject({
 })
 
 /**
- * The unified format (no `type`, or `type` naming a runner as some of the original's docs show).
- * `url` is accepted as a synonym of `endpoint`, as the original README's snippets use it.
+ * The unified format (no `type`, or `type` naming a runner as some of the Rust llmnet's docs show).
+ * `url` is accepted as a synonym of `endpoint`, as the Rust llmnet README's snippets use it.
  */
 export const UnifiedModelSchema = z.strictObject({
   type: z.enum(['ollama', 'vllm', 'llama-cpp', 'tensorrt-llm']).optional(),
@@ -132,7 +132,7 @@ export const HooksSchema = z.strictObject({
   post: z.array(HookSchema).default([])
 })
 
-/** A target is a layer number or a node name; unlike the original, one list may mix both. */
+/** A target is a layer number or a node name; unlike the Rust llmnet, one list may mix both. */
 export const OutputTargetSchema = z.union([z.number().int().min(0), z.string().min(1)])
 
 /** `extra-options` is an open map; these keys have meaning. */

@@ -13,7 +13,7 @@ export function nodeKind(node: Pick<ArchitectureNode, 'adapter'>): NodeKind {
   return 'llm'
 }
 
-/** A node without `layer` is at layer 0, as in the original runtime. */
+/** A node without `layer` is at layer 0, as in the Rust llmnet runtime. */
 export function effectiveLayer(node: Pick<ArchitectureNode, 'layer'>): number {
   return node.layer ?? 0
 }
@@ -49,7 +49,7 @@ export interface Topology {
   reachable: ReadonlySet<string>
   /**
    * ws nodes that no `output-to` names: they are side outputs that receive the final answer
-   * when their `if` holds (the original README's header-triggered WebSocket output).
+   * when their `if` holds (the Rust llmnet README's header-triggered WebSocket output).
    */
   taps: ArchitectureNode[]
   targetsOf(node: ArchitectureNode): ResolvedTargets
@@ -83,7 +83,7 @@ export function analyzeTopology(composition: Pick<Composition, 'architecture'>):
         return
       }
       const inLayer = byLayer.get(target) ?? []
-      // As in the original: a layer's LLM nodes; its output nodes only when it has none.
+      // As in the Rust llmnet: a layer's LLM nodes; its output nodes only when it has none.
       const llm = inLayer.filter((n) => nodeKind(n) === 'llm')
       const picked = llm.length > 0 ? llm : inLayer
       if (picked.length === 0) unresolved.push({ index, target })

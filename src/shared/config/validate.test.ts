@@ -118,7 +118,7 @@ function validateFile(dir: string, file: string): ValidationResult {
 
 // ── tests ─────────────────────────────────────────────────────────────────────────────────────
 
-describe('the original examples (shared/upstream-examples) stay valid (catches breaking compatibility)', () => {
+describe('the Rust llmnet examples (shared/upstream-examples) stay valid (catches breaking compatibility)', () => {
   if (upstreamFiles.length === 0) {
     it.skip(`skipped: ${UPSTREAM_DIR} does not exist or holds no compositions`, () => {})
     return
@@ -301,7 +301,7 @@ describe('syntax errors', () => {
 })
 
 describe('unknown keys', () => {
-  it('output_to is a warning with "did you mean" at the key (catches the original silently ignoring it)', () => {
+  it('output_to is a warning with "did you mean" at the key (catches the Rust llmnet silently ignoring it)', () => {
     const node =
       '{ "name": "a", "layer": 1, "model": "m", "adapter": "openai-api", "use-case": "A", "output_to": ["output"] }'
     const text = compose({ nodes: [ROUTER, node, NODE_B, OUTPUT] })
@@ -703,7 +703,7 @@ describe('warnings, each at its exact line:column', () => {
   })
 })
 
-describe('reports every problem at once (catches the original first-error-wins)', () => {
+describe('reports every problem at once (catches the Rust llmnet first-error-wins)', () => {
   it('a schema error in a function, an unknown model in one node and a bad condition in another', () => {
     const text = compose({
       functions: '"broken": { "type": "rest", "timeout": "soon" }',
@@ -777,10 +777,10 @@ describe('reports every problem at once (catches the original first-error-wins)'
   })
 })
 
-describe('accepted forms of the original format and our additions', () => {
+describe('accepted forms of the Rust llmnet format and our additions', () => {
   it.each([
-    ['bind-port as a string (the original)', '"bind-port": "8081"'],
-    ['bind-port as a number (catches the original parse failure)', '"bind-port": 8081'],
+    ['bind-port as a string (the Rust llmnet)', '"bind-port": "8081"'],
+    ['bind-port as a number (catches the Rust llmnet parse failure)', '"bind-port": 8081'],
     ['bind-addr', '"bind-addr": "0.0.0.0"']
   ])('%s', (_name, field) => {
     const text = compose({
@@ -796,7 +796,7 @@ describe('accepted forms of the original format and our additions', () => {
     expect(result.ok).toBe(true)
   })
 
-  it('output-to mixing layer numbers and node names (the original rejects this)', () => {
+  it('output-to mixing layer numbers and node names (the Rust llmnet rejects this)', () => {
     const text = compose({
       nodes: [
         ROUTER.replace('[1]', '[1, "c"]'),
@@ -858,7 +858,7 @@ describe('accepted forms of the original format and our additions', () => {
       '{ "runner": "tensorrt-llm", "source": "nvidia/Llama-3.1-8B-Instruct-FP8", "endpoint": "http://localhost:8000", "api-key": "hf_x", "parameters": { "max_batch_size": 4, "max_input_len": 2048 }, "docker": { "image": "nvcr.io/nvidia/tritonserver:24.08-trtllm-python-py3", "gpus": "all" } }'
     ],
     [
-      'unified with "type" naming a runner (as the original docs show)',
+      'unified with "type" naming a runner (as the Rust llmnet docs show)',
       '{ "type": "ollama", "source": "llama3.2:1b" }'
     ],
     ['unified with only a name', '{ "runner": "vllm", "source": "x", "name": "served-name" }']

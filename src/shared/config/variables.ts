@@ -21,13 +21,13 @@ export const ROUTING_VARIABLES = [
 /** Hooks see the routing variables plus these. */
 export const HOOK_VARIABLES = [...ROUTING_VARIABLES, 'INPUT', 'OUTPUT', 'NODE'] as const
 
-/** Whitespace-separated words, as the original counts them. */
+/** Whitespace-separated words, as the Rust llmnet counts them. */
 export function countWords(text: string): number {
   const trimmed = text.trim()
   return trimmed === '' ? 0 : trimmed.split(/\s+/u).length
 }
 
-/** Characters (code points), not UTF-8 bytes as the original counted. */
+/** Characters (code points), not UTF-8 bytes as the Rust llmnet counted. */
 export function charLength(text: string): number {
   let n = 0
   for (const _ of text) n++
@@ -36,7 +36,7 @@ export function charLength(text: string): number {
 
 /**
  * The request header that feeds a `UseHeaderKeys` variable: `OutputCustomKey` is read from
- * `X-Output-Custom-Key` (the original README's Nemotron example), or from a header named exactly
+ * `X-Output-Custom-Key` (the Rust llmnet README's Nemotron example), or from a header named exactly
  * like the key.
  */
 export function headerNamesForKey(key: string): string[] {

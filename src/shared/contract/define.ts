@@ -3,6 +3,7 @@
  * schemas, and a domain's routes are all named `domain.action`. No run-time state.
  */
 import { z } from 'zod'
+import { PIPELINE_NAME_PATTERN, PIPELINE_NAME_RULE } from '../pipeline-name'
 
 /** One route: the schema its input is parsed with in main, and the schema of its result. */
 export interface RouteDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
@@ -37,9 +38,4 @@ export function defineRoutes<D extends string, const T extends DomainRoutes<D, T
 export const NoInput = z.strictObject({}).default({})
 
 /** A pipeline's name: also its workspace folder's name, so no path separators. */
-export const PipelineNameSchema = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
-    'a pipeline name is 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit'
-  )
+export const PipelineNameSchema = z.string().regex(PIPELINE_NAME_PATTERN, PIPELINE_NAME_RULE)

@@ -18,8 +18,7 @@ import {
   type AskUser,
   type Authorized,
   appNameOf,
-  bearerToken,
-  stampApp
+  bearerToken
 } from './access-policy'
 
 let dir: string
@@ -263,11 +262,5 @@ describe('names and headers', () => {
     expect(appNameOf({ 'x-llmnet-app': 'A', 'user-agent': 'B' })).toBe('A')
     expect(appNameOf({ 'user-agent': 'OpenAI/Python 1.40.0' })).toBe('OpenAI/Python 1.40.0')
     expect(appNameOf({})).toBe('unnamed app')
-  })
-
-  it('stampApp records the app on a trace only when one is known', () => {
-    const trace = { id: 't1' } as { id: string; app?: string }
-    expect(stampApp(trace, { app: 'Zed' })).toEqual({ id: 't1', app: 'Zed' })
-    expect(stampApp(trace, {})).toBe(trace)
   })
 })

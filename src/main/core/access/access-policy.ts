@@ -179,8 +179,3 @@ function first(value: string | string[] | undefined): string | undefined {
 function unauthorized(message: string): AppError {
   return new AppError('invalid_api_key', message)
 }
-
-/** Records on a trace which app asked (the trace's `app` field); unchanged when none is known. */
-export function stampApp<T extends { app?: string }>(trace: T, auth: Authorized): T {
-  return auth.app === undefined ? trace : { ...trace, app: auth.app }
-}

@@ -104,7 +104,7 @@ const grpcFn = (fields: Partial<GrpcFunction>): GrpcFunction =>
   }) as GrpcFunction
 
 describe('grpc functions', () => {
-  it('calls a unary method with the service from the proto field, snake_case kept (fails if gRPC is unimplemented as in the original)', async () => {
+  it('calls a unary method with the service from the proto field, snake_case kept (fails if gRPC is unimplemented as in the Rust llmnet)', async () => {
     const def = grpcFn({
       address: '$ADDR',
       proto: 'calc.proto',

@@ -1,5 +1,5 @@
 /**
- * @module `"type": "grpc"` functions: one unary call over plaintext HTTP/2 (the original never
+ * @module `"type": "grpc"` functions: one unary call over plaintext HTTP/2 (the Rust llmnet never
  * implemented gRPC). The service definition comes from the `proto` file when given, otherwise
  * from the server's reflection service.
  */

@@ -96,7 +96,7 @@ describe('rest functions', () => {
     })
   })
 
-  it('a non-JSON answer is returned as text, an empty one as nothing (fails if text answers are dropped as in the original)', async () => {
+  it('a non-JSON answer is returned as text, an empty one as nothing (fails if text answers are dropped as in the Rust llmnet)', async () => {
     expect((await runRest(rest({ url: `${base}/text` }), testContext())).output).toBe('plain words')
     expect(
       (await runRest(rest({ url: `${base}/empty`, method: 'DELETE' }), testContext())).output

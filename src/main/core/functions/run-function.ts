@@ -1,6 +1,6 @@
 /**
  * @module Runs one function of any type and reports the outcome as a {@link FunctionResult}.
- * Like the original's executor it never throws; unlike it, every error names the function.
+ * Like the Rust llmnet's executor it never throws; unlike it, every error names the function.
  */
 import type { FunctionDefinition } from '../../../shared/config/schema'
 import { runGrpc } from './grpc'

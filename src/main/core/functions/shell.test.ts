@@ -149,7 +149,7 @@ describe('shell functions', () => {
     })
   })
 
-  it('the timeout kills the whole process tree, grandchildren included (fails if the child or grandchild survives, as in the original)', async () => {
+  it('the timeout kills the whole process tree, grandchildren included (fails if the child or grandchild survives, as in the Rust llmnet)', async () => {
     const pidFile = path.join(dir, 'pids.txt')
     const grandchild = `require('fs').appendFileSync(${JSON.stringify(pidFile)}, 'grandchild ' + process.pid + '\\n'); setInterval(() => {}, 1000)`
     const child = `require('fs').appendFileSync(${JSON.stringify(pidFile)}, 'child ' + process.pid + '\\n');

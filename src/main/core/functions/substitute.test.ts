@@ -29,7 +29,7 @@ describe('substituteString', () => {
     [
       '$INPUT_LENGTH',
       '5',
-      'fails if $INPUT is replaced inside $INPUT_LENGTH (hash-order clash of the original)'
+      'fails if $INPUT is replaced inside $INPUT_LENGTH (hash-order clash of the Rust llmnet)'
     ],
     ['$INPUT $INPUT_LENGTH', 'hello 5', 'fails if the shorter name wins when both appear'],
     [
@@ -58,7 +58,7 @@ describe('substituteString', () => {
     expect(substituteString('$secrets.my-db.PASS', vars, secrets)).toBe('p&w d')
   })
 
-  it('an unresolvable secret is a typed error naming the reference but no secret value (fails if it becomes "" as in the original, or leaks)', () => {
+  it('an unresolvable secret is a typed error naming the reference but no secret value (fails if it becomes "" as in the Rust llmnet, or leaks)', () => {
     let caught: unknown
     try {
       substituteString('key=$secrets.api.TOKEN&other=$secrets.api.MISSING', vars, secrets)
@@ -100,7 +100,7 @@ describe('substituteString', () => {
 })
 
 describe('substituteJson', () => {
-  it('a string that is exactly one variable keeps its type (fails if "$WORD_COUNT" becomes "12" as in the original)', () => {
+  it('a string that is exactly one variable keeps its type (fails if "$WORD_COUNT" becomes "12" as in the Rust llmnet)', () => {
     const out = substituteJson(
       { n: '$WORD_COUNT', b: '${FLAG}', o: '$OBJ', z: '$NOTHING', s: '$INPUT' },
       vars,

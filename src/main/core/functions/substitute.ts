@@ -2,7 +2,7 @@
  * @module Variable substitution for function fields (REST url, headers and body; shell command,
  * args, env and cwd; websocket url, headers and message; gRPC fields).
  *
- * Unlike the original (a `replace` per variable, in hash-map order), this is one left-to-right
+ * Unlike the Rust llmnet (a `replace` per variable, in hash-map order), this is one left-to-right
  * scan: the longest variable name wins (`$INPUT_LENGTH` is never `$INPUT` + "_LENGTH" when
  * INPUT_LENGTH is set), a substituted value is never scanned again, an unresolvable
  * `$secrets.NAME.VAR` is an error instead of an empty string, and REST urls can be encoded.
@@ -76,7 +76,7 @@ function resolveToken(
     return hasVar(vars, braced) ? { value: vars[braced], rest: '' } : undefined
   if (plain === undefined) return undefined
   // Longest defined name that the written identifier starts with: `$INPUT_LENGTH` is
-  // INPUT_LENGTH when set, else INPUT followed by "_LENGTH" (as the original's plain replace).
+  // INPUT_LENGTH when set, else INPUT followed by "_LENGTH" (as the Rust llmnet's plain replace).
   for (let len = plain.length; len > 0; len--) {
     const name = plain.slice(0, len)
     if (hasVar(vars, name)) return { value: vars[name], rest: plain.slice(len) }

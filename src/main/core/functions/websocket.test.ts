@@ -68,7 +68,7 @@ const lastConn = (): Conn => {
 }
 
 describe('websocket functions', () => {
-  it('sends the configured headers on the upgrade request (fails if headers are ignored as in the original)', async () => {
+  it('sends the configured headers on the upgrade request (fails if headers are ignored as in the Rust llmnet)', async () => {
     const out = await runWebSocket(
       wsFn({
         url: `${base}/json`,
@@ -123,7 +123,7 @@ describe('websocket functions', () => {
     ])
   })
 
-  it('transform mode times out when the server never replies (fails if there is no timeout, as in the original)', async () => {
+  it('transform mode times out when the server never replies (fails if there is no timeout, as in the Rust llmnet)', async () => {
     const started = Date.now()
     const result = await runFunction(
       'ws-hook',

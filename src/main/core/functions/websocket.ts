@@ -1,7 +1,7 @@
 /**
  * @module `"type": "websocket"` functions: connect (with the configured headers, which the
  * original ignored), send one message, and in transform mode wait for one reply. The timeout
- * (the original had none) covers connecting and the reply.
+ * (the Rust llmnet had none) covers connecting and the reply.
  */
 import type { RawData, WebSocket } from 'ws'
 import type { FunctionDefinition } from '../../../shared/config/schema'

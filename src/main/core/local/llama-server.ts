@@ -82,7 +82,8 @@ export class LlamaModelServer {
             model: this.model,
             slots: this.slots,
             modelId: this.modelId,
-            contextSize: this.ready.contextSize
+            contextSize: this.ready.contextSize,
+            threads: this.ready.threads
           }
         : undefined,
     { onRequestStart: () => this.onRequestStart(), onRequest: (m) => this.onRequest(m) }

@@ -20,7 +20,7 @@ describe('llamaParams', () => {
     [{ n_batch: 256 }, { batchSize: 256 }],
     [{ fa: true }, { flashAttention: true }],
     [{ parallel: 4 }, { parallel: 4 }]
-  ])('maps the original parameter %j (catches an alias being ignored)', (given, expected) => {
+  ])('maps the Rust llmnet parameter %j (catches an alias being ignored)', (given, expected) => {
     expect(llamaParams(given)).toMatchObject(expected)
   })
 

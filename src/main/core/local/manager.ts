@@ -46,7 +46,7 @@ export interface LocalModelManagerOptions {
   breakerCooldownMs?: number
 }
 
-/** The original's parameter names and their aliases, mapped to the worker's. */
+/** The Rust llmnet's parameter names and their aliases, mapped to the worker's. */
 export function llamaParams(
   parameters: Record<string, unknown> | undefined
 ): Partial<WorkerParams> {

@@ -455,7 +455,7 @@ describe('LlamaCppProcess lifecycle with the real worker', () => {
       expect(err).toBeInstanceOf(LlamaProcessError)
       expect(err.code).toBe('insufficient_memory')
       expect(err.message).toMatch(
-        /does not fit in memory: it needs about [\d.]+ [KMGTP]iB of RAM .* but only [\d.]+ [KMGTP]?i?B is free/
+        /does not fit in memory: it needs about [\d.]+ [kMGTP]B of RAM .* but only [\d.]+ [kMGTP]?B is free/
       )
       const s = h.status()
       expect(s.state).toBe('error')
@@ -640,11 +640,14 @@ describe('LlamaCppProcess state machine with an injected fork', () => {
 
 describe('workerEntry', () => {
   it('forks the .ts through tsx in a source checkout and the .mjs beside a bundle (catches a bundle forking a missing file)', () => {
-    const source = workerEntry()
+    const source = workerEntry(undefined, '')
     expect(source.modulePath).toMatch(/llama-worker\.ts$/)
     expect(source.execArgv[0]).toBe('--import')
     expect(source.execArgv[1]).toMatch(/tsx/)
-    const bundled = workerEntry(pathToFileURL(join(dir, 'cli.mjs')).href)
+    const bundled = workerEntry(pathToFileURL(join(dir, 'cli.mjs')).href, '')
     expect(bundled).toEqual({ modulePath: join(dir, 'llama-worker.mjs'), execArgv: [] })
+    // LLMNET_WORKER_BUNDLE (the suite's fresh bundle) wins when it names an existing file.
+    expect(workerEntry(undefined, modelPath)).toEqual({ modulePath: modelPath, execArgv: [] })
+    expect(workerEntry(undefined, join(dir, 'missing.mjs')).modulePath).toMatch(/\.ts$/)
   })
 })

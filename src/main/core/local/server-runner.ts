@@ -1,5 +1,5 @@
 /**
- * @module Starts the original's documented server for `runner: "vllm"`, `"tensorrt-llm"` and
+ * @module Starts the Rust llmnet's documented server for `runner: "vllm"`, `"tensorrt-llm"` and
  * `"docker"` models that name no endpoint, waits until it answers `GET /v1/models` (polling with
  * backoff, no fixed sleeps), and stops it on quit. The tool's absence is reported by prepare()
  * before anything starts.

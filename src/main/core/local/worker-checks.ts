@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from 'node:os'
 import { type GgufInsights, type GgufFileInfo, type Llama } from 'node-llama-cpp'
+import { formatBytes } from '../../../shared/units'
 import type { WorkerErrorCode, WorkerParams } from './protocol'
 
 /** Files below this size are "tiny": one thread is fastest for them (see {@link pickThreads}). */
@@ -51,18 +52,6 @@ export function pickThreads(opts: {
   const math =
     opts.cpuMathCores !== undefined && opts.cpuMathCores > 0 ? opts.cpuMathCores : available
   return Math.max(1, Math.min(math, available - 1))
-}
-
-/** Formats bytes for messages: `512.0 KiB`, `3.2 GiB`. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB']
-  let v = bytes
-  let i = 0
-  while (Math.abs(v) >= 1024 && i < units.length - 1) {
-    v /= 1024
-    i++
-  }
-  return i === 0 ? `${Math.round(v)} B` : `${v.toFixed(1)} ${units[i]}`
 }
 
 interface AttentionMeta {

@@ -6,7 +6,8 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { LlamaModel } from 'node-llama-cpp'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { rawRequest } from '../../../../tests/support/harness'
 import { LlamaModelServer } from './llama-server'
 import { writeTinyGguf } from './tiny-gguf'
@@ -14,6 +15,8 @@ import { writeTinyGguf } from './tiny-gguf'
 let dir: string
 let server: LlamaModelServer
 let url: string
+/** Watches the real node-llama-cpp call (and calls through) to see the options it is given. */
+const createEmbeddingContext = vi.spyOn(LlamaModel.prototype, 'createEmbeddingContext')
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'llmnet-worker-endpoints-'))
@@ -53,6 +56,8 @@ describe('the worker’s other endpoints', () => {
     expect(c).toEqual(a)
     expect(b).not.toEqual(a)
     expect(body.usage.prompt_tokens).toBeGreaterThan(0)
+    // The worker's thread count, not node-llama-cpp's every-core default (fails without it).
+    expect(createEmbeddingContext.mock.calls[0]?.[0]).toMatchObject({ threads: 1 })
   })
 
   it('answers a legacy completion, whole and streamed', async () => {

@@ -31,6 +31,8 @@ export interface LoadedState {
   slots: SlotPool
   modelId: string
   contextSize: number
+  /** The worker's CPU threads (see `pickThreads`): the embedding context uses the same count. */
+  threads: number
 }
 
 export interface EndpointHooks {
@@ -66,8 +68,11 @@ export class WorkerEndpoints {
     res: ServerResponse
   ): Promise<void> {
     const body = await readJsonBody(EmbeddingsRequestSchema, req)
+    // The same threads as the chat context: node-llama-cpp's default (every core) spins at each
+    // barrier and made embeddings many times slower on a busy machine.
     this.embedding ??= state.model.createEmbeddingContext({
-      contextSize: Math.min(state.contextSize, state.model.trainContextSize)
+      contextSize: Math.min(state.contextSize, state.model.trainContextSize),
+      threads: state.threads
     })
     let ctx: LlamaEmbeddingContext
     try {

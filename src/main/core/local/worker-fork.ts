@@ -7,7 +7,7 @@
 import { fork as nodeForkImpl } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { dirname, isAbsolute, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { ParentToWorker } from './protocol'
 
@@ -35,8 +35,16 @@ export type ForkLike = (entry: WorkerEntry, args: readonly string[]) => WorkerCh
  * The worker module to fork. In a source checkout (the `.ts` worker sits next to this module) the
  * worker runs through tsx (`--import tsx`); in a bundled build this module is inside
  * `out/cli/cli.mjs` and the worker is the separately bundled `llama-worker.mjs` beside it.
+ * `bundled` (default: the LLMNET_WORKER_BUNDLE variable, which the test suite sets to a fresh
+ * bundle) names a bundled worker to fork instead: no tsx start-up per worker.
  */
-export function workerEntry(fromUrl: string = import.meta.url): WorkerEntry {
+export function workerEntry(
+  fromUrl: string = import.meta.url,
+  bundled: string | undefined = process.env.LLMNET_WORKER_BUNDLE
+): WorkerEntry {
+  if (bundled && isAbsolute(bundled) && existsSync(bundled)) {
+    return { modulePath: bundled, execArgv: [] }
+  }
   const dir = dirname(fileURLToPath(fromUrl))
   const source = join(dir, 'llama-worker.ts')
   if (existsSync(source)) return { modulePath: source, execArgv: ['--import', tsxLoader(fromUrl)] }

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { z } from 'zod'
-import { formatBytes } from './worker-checks'
+import { formatBytes } from '../../../shared/units'
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024
 

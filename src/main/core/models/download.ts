@@ -15,6 +15,7 @@ import { request as httpsRequest } from 'node:https'
 import path from 'node:path'
 import { Transform, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { formatBytes } from '../../../shared/units'
 import { CodedError, isAbortError } from '../errors'
 import { sleep } from '../sleep'
 
@@ -91,18 +92,6 @@ export class DownloadError extends CodedError<DownloadErrorCode> {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308])
-
-/** Human-readable bytes, decimal units as Hugging Face shows them. */
-export function formatBytes(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB']
-  let v = n
-  let i = 0
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000
-    i++
-  }
-  return i === 0 ? `${v} B` : `${v.toFixed(1)} ${units[i]}`
-}
 
 function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '--:--'

@@ -10,7 +10,7 @@
  */
 import { freemem, totalmem } from 'node:os'
 import type { Llama } from 'node-llama-cpp'
-import { formatBytes as GB } from './download'
+import { formatBytes as GB } from '../../../shared/units'
 import { loadLlamaCpp } from '../lazy'
 
 /** The context size fit is judged at: the one a new pipeline's model gets. */

@@ -1,6 +1,6 @@
 /**
  * @module Ollama Modelfiles: FROM, PARAMETER, SYSTEM, TEMPLATE, LICENSE (each also with \"\"\" blocks),
- * ADAPTER and MESSAGE, parsed as the original did, and a composition's `parameters` merged in.
+ * ADAPTER and MESSAGE, parsed as the Rust llmnet did, and a composition's `parameters` merged in.
  */
 import { OllamaError } from './ollama-error'
 
@@ -134,7 +134,7 @@ export function parseModelfile(text: string): ModelfileSpec {
 }
 
 /**
- * Merges a composition's `parameters` into a Modelfile, as the original did: `system` and
+ * Merges a composition's `parameters` into a Modelfile, as the Rust llmnet did: `system` and
  * `template` set those directives; other scalars (and arrays) become parameters; objects and
  * null are skipped.
  */

@@ -80,7 +80,7 @@ describe('TensorRT-LLM command', () => {
 
 describe('docker run arguments', () => {
   const env = { HOME_CACHE: '/cache', TOKEN: 'abc' }
-  it('follows the original order with env/volume expansion, parameters, VLLM_EXTRA_ARGS and `<image> serve`', () => {
+  it('follows the Rust llmnet order with env/volume expansion, parameters, VLLM_EXTRA_ARGS and `<image> serve`', () => {
     const args = dockerRunArgs({
       modelName: 'Qwen Next',
       source: 'RESMP-DEV/Qwen3-Next-80B-A3B-Instruct-NVFP4',
@@ -177,7 +177,7 @@ describe('docker run arguments', () => {
     ])
   })
 
-  it('runs a Dockerfile build under the same tag the build used (the original ran a different name)', () => {
+  it('runs a Dockerfile build under the same tag the build used (the Rust llmnet ran a different name)', () => {
     const docker = { dockerfile: '~/images/Dockerfile', context: '${CTX}' }
     expect(
       dockerBuildArgs({ modelName: 'My Model', docker, env: { CTX: '/src' }, home: '/h' })

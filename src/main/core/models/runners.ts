@@ -1,5 +1,5 @@
 /**
- * @module Command lines for the original's external runners (reference §8): vLLM's OpenAI
+ * @module Command lines for the Rust llmnet's external runners: vLLM's OpenAI
  * server, `docker run` from a model's `docker` block, and TensorRT-LLM's server; plus
  * {@link checkTool}, which says clearly what is missing (the Python module, the docker CLI, or
  * the docker daemon). Pure argument building apart from that one probe.
@@ -33,7 +33,7 @@ export interface ServerCommandOptions {
 
 /**
  * `--kebab-key value` per parameter: `true` becomes a bare flag; false, null, arrays and objects
- * are dropped (the original's rule).
+ * are dropped (the Rust llmnet's rule).
  */
 export function parameterFlags(parameters: Record<string, unknown> = {}): string[] {
   const out: string[] = []
@@ -86,7 +86,7 @@ function pythonServer(
 }
 
 /**
- * `python -m tensorrt_llm.serve --model SRC --host H --port P …parameters`, as the original ran it
+ * `python -m tensorrt_llm.serve --model SRC --host H --port P …parameters`, as the Rust llmnet ran it
  * (upstream also ships this as `trtllm-serve`). `apiKey` (the model's `api-key`) is the HF token.
  */
 export function tensorrtCommand(opts: ServerCommandOptions & { apiKey?: string }): CommandSpec {
@@ -165,7 +165,7 @@ export interface DockerRunOptions {
 /**
  * The image a container runs: a Dockerfile build is tagged `llmnet-<model>` (see
  * {@link dockerBuildArgs}); a registry image gets the registry prefix it was pulled with. Both
- * were mismatched in the original.
+ * were mismatched in the Rust llmnet.
  */
 export function dockerImage(opts: Pick<DockerRunOptions, 'modelName' | 'docker'>): string {
   const d = opts.docker
@@ -188,11 +188,11 @@ export function dockerBuildArgs(
 }
 
 /**
- * The `docker run` arguments (after `docker`) for a model's `docker` block, in the original's order
- * (reference §8.5): `run [-d] --name N --network NET [--gpus] [--ipc] [--shm-size] [--rm]
+ * The `docker run` arguments (after `docker`) for a model's `docker` block, in the Rust llmnet's
+ * order: `run [-d] --name N --network NET [--gpus] [--ipc] [--shm-size] [--rm]
  * [--restart]`, `-e MODEL`, `-e PORT`, `-e PARAM=v` per parameter, `-e VLLM_EXTRA_ARGS`, `-e K=V`
  * per `env` entry, `-v` per volume (both with `~` and `${VAR}` expanded), then `<image> serve`.
- * Unlike the original, a non-host network publishes the port on 127.0.0.1.
+ * Unlike the Rust llmnet, a non-host network publishes the port on 127.0.0.1.
  */
 export function dockerRunArgs(opts: DockerRunOptions): string[] {
   const d = opts.docker

@@ -8,6 +8,7 @@ import { type FSWatcher, watch } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { dirname, isAbsolute, join } from 'node:path'
 import type { SourceFormat } from '../../../shared/config/source'
+import { PIPELINE_NAME_RULE, isPipelineName } from '../../../shared/pipeline-name'
 import {
   type CheckedText,
   type LoadedComposition,
@@ -25,9 +26,6 @@ import type { PipelineRegistry } from './registry'
 /** Where a served pipeline came from. */
 export type PipelineOrigin =
   { kind: 'file'; path: string } | { kind: 'library'; name: string; version?: number }
-
-/** A library pipeline's name: it is also its id and its workspace folder's name. */
-export const PIPELINE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
 export interface PipelineServiceOptions {
   registry: PipelineRegistry
@@ -98,12 +96,8 @@ export class PipelineService {
   ): Promise<LoadedComposition> {
     const origin: PipelineOrigin = { kind: 'library', name, version: opts.version }
     const loaded = await this.guard(name, origin, opts.reloaded ?? false, async () => {
-      if (!PIPELINE_NAME.test(name)) {
-        return failed(
-          name,
-          origin,
-          `"${name}" is not a valid pipeline name (letters, digits, . _ -)`
-        )
+      if (!isPipelineName(name)) {
+        return failed(name, origin, `"${name}" is not a valid pipeline name: ${PIPELINE_NAME_RULE}`)
       }
       const baseDir = this.workspaceFor(name)
       await mkdir(baseDir, { recursive: true, mode: 0o700 })

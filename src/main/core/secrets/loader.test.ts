@@ -48,7 +48,7 @@ function expectNoValuesIn(loaded: LoadedSecrets, extra: string[] = []): void {
 }
 
 describe('env-file secrets', () => {
-  it('parses quotes, export prefixes and comments (the original kept "export " in keys and "# comments" in values)', async () => {
+  it('parses quotes, export prefixes and comments (the Rust llmnet kept "export " in keys and "# comments" in values)', async () => {
     const loaded = await loadSecrets(
       { app: { source: 'env-file', path: 'config/.env', variables: [] } },
       opts()
@@ -257,7 +257,7 @@ describe('store secrets', () => {
 })
 
 describe('loadSecrets as a whole', () => {
-  it('feeds $secrets.NAME.VAR in an api-key (the original parsed secrets but never loaded them)', async () => {
+  it('feeds $secrets.NAME.VAR in an api-key (the Rust llmnet parsed secrets but never loaded them)', async () => {
     const loaded = await loadSecrets(
       { app: { source: 'env-file', path: 'config/.env', variables: ['OPENAI_API_KEY'] } },
       opts()

@@ -228,7 +228,7 @@ async function loadVault(
   source: Extract<SecretSource, { source: 'vault' }>,
   opts: LoadSecretsOptions
 ): Promise<SourceResult> {
-  // The docs spell it `token-env`, the original's code `token_env`: both are honoured.
+  // The docs spell it `token-env`, the Rust llmnet's code `token_env`: both are honoured.
   const tokenEnv = source['token-env'] ?? source.token_env ?? DEFAULT_VAULT_TOKEN_ENV
   const token = opts.env[tokenEnv]
   if (token === undefined || token === '') {

@@ -54,7 +54,7 @@ function messages(
 }
 
 describe('vault secrets (KV v2 and v1 over real HTTP)', () => {
-  it('reads a KV v2 secret from data.data (the original never loaded Vault secrets at all)', async () => {
+  it('reads a KV v2 secret from data.data (the Rust llmnet never loaded Vault secrets at all)', async () => {
     const before = vault.requests.length
     const loaded = await loadSecrets(vaultSecret('secret/data/app/db'), opts())
     expect(loaded.problems).toEqual([])
@@ -112,7 +112,7 @@ describe('vault secrets (KV v2 and v1 over real HTTP)', () => {
     )
   })
 
-  it('reads the token from the variable named by token-env (the spelling in the docs, which the original ignored)', async () => {
+  it('reads the token from the variable named by token-env (the spelling in the docs, which the Rust llmnet ignored)', async () => {
     const loaded = await loadSecrets(
       vaultSecret('secret/data/app/openai', { 'token-env': 'MY_VAULT_TOKEN' }),
       opts({ MY_VAULT_TOKEN: TOKEN })
@@ -122,7 +122,7 @@ describe('vault secrets (KV v2 and v1 over real HTTP)', () => {
     expect(vault.requests.at(-1)?.headers['x-vault-token']).toBe(TOKEN)
   })
 
-  it('reads the token from the variable named by token_env (the spelling the original code used)', async () => {
+  it('reads the token from the variable named by token_env (the spelling the Rust llmnet code used)', async () => {
     const loaded = await loadSecrets(
       vaultSecret('secret/data/app/openai', { token_env: 'OTHER_TOKEN' }),
       opts({ OTHER_TOKEN: TOKEN, VAULT_TOKEN: 'not-this-one' })

@@ -4,6 +4,7 @@
  * create never replaces an existing pipeline.
  */
 import { diffLines, type TextDiff } from '../../../shared/text-diff'
+import { PIPELINE_NAME_RULE, isPipelineName } from '../../../shared/pipeline-name'
 import type { SqliteDatabase } from './database'
 import { StorageError } from './errors'
 
@@ -56,9 +57,6 @@ export type LibraryChange =
   | { kind: 'saved'; name: string; version: number }
   | { kind: 'enabled'; name: string; enabled: boolean }
   | { kind: 'removed'; name: string }
-
-/** Names are used in URLs, model ids and workspace folder names: keep them plain. */
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/
 
 interface PipelineRow {
   id: number
@@ -280,10 +278,10 @@ const SELECT_PIPELINE =
   'FROM pipelines p JOIN pipeline_versions v ON v.pipeline_id = p.id AND v.version = p.current_version'
 
 function checkName(name: string): void {
-  if (!NAME.test(name)) {
+  if (!isPipelineName(name)) {
     throw new StorageError(
       'INVALID_INPUT',
-      `pipeline name "${name}" is not allowed: use 1-100 letters, digits, ".", "_" or "-", starting with a letter or digit`
+      `pipeline name "${name}" is not allowed: ${PIPELINE_NAME_RULE}`
     )
   }
 }

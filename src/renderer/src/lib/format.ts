@@ -1,17 +1,7 @@
 /** @module Small display formatters shared by the pages. */
 
-/** `491.4 MB`, `1.1 GB`; `—` for unknown. */
-export function formatBytes(bytes: number | null | undefined): string {
-  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return '—'
-  const units = ['B', 'KB', 'MB', 'GB', 'TB']
-  let v = bytes
-  let i = 0
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000
-    i++
-  }
-  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`
-}
+/** `491.4 MB`, `1.1 GB`; `—` for unknown (the one copy, in src/shared). */
+export { formatBytes } from '../../../shared/units'
 
 /** `850 ms`, `2.4 s`. */
 export function formatMs(ms: number): string {

@@ -4,6 +4,7 @@
  */
 import { useMemo, useState } from 'react'
 import { CodeEditor, PipelineGraph, VersionHistory } from '../../components/lazy'
+import { isPipelineName } from '../../../../shared/pipeline-name'
 import { readComposition } from '../../lib/composition'
 import { useS, useStores } from '../../stores'
 import { RunConfirm } from './RunConfirm'
@@ -35,7 +36,7 @@ export function PipelineDetail(): React.JSX.Element | null {
   const p = s.pipelines.getState()
   const errors = draft.diagnostics.filter((d) => d.severity === 'error')
   const dirty = draft.text !== draft.savedText
-  const validName = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(draft.name)
+  const validName = isPipelineName(draft.name)
 
   return (
     <section className="detail" aria-label={`Pipeline ${draft.name}`}>
