@@ -86,7 +86,13 @@ describe('llmnet serve and the cluster verbs', () => {
       await follow.waitFor('stdout', /helper ok \d+ ms bot → output \(/)
       follow.child.kill('SIGINT')
       expect(await follow.exited).toBe(0)
-      const listed = JSON.parse((await verb(['get', 'traces', '-o', 'json'], env)).stdout)
+      // Stored traces are written in batches (docs/storage.md): `logs -f` saw it live, the store
+      // has it within the writer's interval. Wait for that, a bounded number of times.
+      let listed: unknown[] = []
+      for (let i = 0; i < 20 && listed.length === 0; i++) {
+        listed = JSON.parse((await verb(['get', 'traces', '-o', 'json'], env)).stdout) as unknown[]
+        if (listed.length === 0) await new Promise((r) => setTimeout(r, 100))
+      }
       expect(listed).toEqual([expect.objectContaining({ pipeline: 'helper', status: 'ok' })])
       expect((await verb(['logs'], env)).stdout).toMatch(/helper ok \d+ ms bot → output/)
 
