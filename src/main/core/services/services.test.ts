@@ -210,6 +210,25 @@ describe('TracesService', () => {
     expect(services.traces.get('a').hops).toHaveLength(1)
     expect(() => services.traces.get('nope')).toThrow(/no stored trace/)
   })
+
+  it('lists and opens a trace still queued in the batched writer (a request that just ended)', () => {
+    const { services, store } = setup()
+    const now = Date.now()
+    store.traceWriter.push({
+      id: 'fresh',
+      pipeline: 'p',
+      stream: false,
+      startedAt: now,
+      durationMs: 1,
+      status: 'ok',
+      route: ['bot'],
+      hops: [],
+      usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 }
+    })
+    expect(store.traceWriter.stats.queued).toBe(1)
+    expect(services.traces.list({ limit: 10 }).traces.map((t) => t.id)).toEqual(['fresh'])
+    expect(services.traces.get('fresh').id).toBe('fresh')
+  })
 })
 
 describe('AccessService', () => {

@@ -73,7 +73,7 @@ export function createServices(deps: ServicesDeps): Services {
       emit,
       storage: secretStorage(store.secrets, deps.env)
     }),
-    traces: new TracesService(store.traces),
+    traces: new TracesService(store.traces, () => store.traceWriter.flush()),
     settings: new SettingsService({
       settings: store.settings,
       emit,
@@ -87,7 +87,10 @@ export function createServices(deps: ServicesDeps): Services {
     evals: new EvalService({
       repo: store.evals,
       engine,
-      trace: (id) => store.traces.get(id),
+      trace: (id) => {
+        store.traceWriter.flush()
+        return store.traces.get(id)
+      },
       served: (name) => registry.get(name),
       version: (name, version) => {
         const v = store.pipelines.getVersion(name, version)
