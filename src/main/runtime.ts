@@ -45,7 +45,7 @@ import type { SecretStore } from './core/secrets/types'
 import { LocalModelManager } from './core/local/manager'
 import type { ForkLike } from './core/local/worker-fork'
 import { ModelLibrary } from './core/models/library'
-import { OllamaManager } from './core/models/ollama'
+import { OllamaManager } from './core/models/ollama/manager'
 import { defaultDataDir, SERVER_FILE } from './core/paths'
 
 export interface RuntimeOptions {
