@@ -42,13 +42,14 @@ export function controlFixture(opts: { examplesDir?: string } = {}): ControlFixt
     registry: runtime.pipelines,
     pipelineService: runtime.pipelineService,
     engine: runtime.engine,
+    localModels: runtime.models,
+    modelLibrary: runtime.library,
     emit: hub.emit,
     env,
     examplesDir: opts.examplesDir
   })
   const server = new ServerControl({ runtime, hub, defaults: () => store.settings.get('server') })
-  const models = { registry: runtime.pipelines, models: runtime.models, library: runtime.library }
-  const handlers = createHandlers({ services, models: { ...models, hub, env }, server })
+  const handlers = createHandlers({ services, server })
   return {
     handlers,
     services,
