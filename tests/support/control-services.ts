@@ -28,9 +28,11 @@ export interface ControlFixture {
 /** A handler call's context (IPC, never aborted). */
 export const ctx: HandlerContext = { transport: 'ipc', signal: new AbortController().signal }
 
-export function controlFixture(opts: { examplesDir?: string } = {}): ControlFixture {
+export function controlFixture(
+  opts: { examplesDir?: string; env?: NodeJS.ProcessEnv } = {}
+): ControlFixture {
   const tmp = tempDir('llmnet-control-')
-  const env = { LLMNET_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') }
+  const env = { LLMNET_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'), ...opts.env }
   const store = openMemoryStore({ settingsSchema: StoredSettingsSchema })
   // A started server picks a free port, never the default 8080.
   store.settings.set('server', { ...store.settings.get('server'), port: 0 })
