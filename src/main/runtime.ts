@@ -45,7 +45,7 @@ import type { SecretStore } from './core/secrets/types'
 import { LocalModelManager } from './core/local/manager'
 import type { ForkLike } from './core/local/worker-fork'
 import { ModelLibrary } from './core/models/library'
-import { OllamaManager } from './core/models/ollama'
+import { OllamaManager } from './core/models/ollama/manager'
 import { defaultDataDir, SERVER_FILE } from './core/paths'
 
 export interface RuntimeOptions {
@@ -290,6 +290,8 @@ export async function createAppRuntime(opts: AppRuntimeOptions): Promise<AppRunt
       registry: runtime.pipelines,
       pipelineService: runtime.pipelineService,
       engine: runtime.engine,
+      localModels: runtime.models,
+      modelLibrary: runtime.library,
       emit: hub.emit,
       env,
       apply: live.apply
@@ -306,8 +308,7 @@ export async function createAppRuntime(opts: AppRuntimeOptions): Promise<AppRunt
       authorize: appAuthorizer(tokens, store, live, opts.access?.ask),
       handlers: () => ready.handlers
     })
-    const models = { registry: runtime.pipelines, models: runtime.models, library: runtime.library }
-    ready.handlers = createHandlers({ services, models: { ...models, hub, env }, server })
+    ready.handlers = createHandlers({ services, server })
     wireEvents({ runtime, hub, store, live, dataDir: opts.dataDir })
     return appRuntime({ runtime, store, hub, server, token, services, handlers: ready.handlers })
   } catch (err) {

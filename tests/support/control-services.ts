@@ -28,9 +28,11 @@ export interface ControlFixture {
 /** A handler call's context (IPC, never aborted). */
 export const ctx: HandlerContext = { transport: 'ipc', signal: new AbortController().signal }
 
-export function controlFixture(opts: { examplesDir?: string } = {}): ControlFixture {
+export function controlFixture(
+  opts: { examplesDir?: string; env?: NodeJS.ProcessEnv } = {}
+): ControlFixture {
   const tmp = tempDir('llmnet-control-')
-  const env = { LLMNET_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') }
+  const env = { LLMNET_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'), ...opts.env }
   const store = openMemoryStore({ settingsSchema: StoredSettingsSchema })
   // A started server picks a free port, never the default 8080.
   store.settings.set('server', { ...store.settings.get('server'), port: 0 })
@@ -42,13 +44,14 @@ export function controlFixture(opts: { examplesDir?: string } = {}): ControlFixt
     registry: runtime.pipelines,
     pipelineService: runtime.pipelineService,
     engine: runtime.engine,
+    localModels: runtime.models,
+    modelLibrary: runtime.library,
     emit: hub.emit,
     env,
     examplesDir: opts.examplesDir
   })
   const server = new ServerControl({ runtime, hub, defaults: () => store.settings.get('server') })
-  const models = { registry: runtime.pipelines, models: runtime.models, library: runtime.library }
-  const handlers = createHandlers({ services, models: { ...models, hub, env }, server })
+  const handlers = createHandlers({ services, server })
   return {
     handlers,
     services,

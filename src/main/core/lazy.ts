@@ -5,7 +5,7 @@
  * memo when they want the loaded value synchronously afterwards (http-transport.ts does).
  *
  * - `undici`: the upstream HTTP pools (providers/http-transport.ts);
- * - `ollama`: the Ollama client (models/ollama-client.ts);
+ * - `ollama`: the Ollama client (models/ollama/client.ts);
  * - `@grpc/grpc-js`, `@grpc/proto-loader`, `grpc-reflection-js`: gRPC functions (functions/grpc.ts);
  * - `ws`: WebSocket functions and outputs (functions/websocket.ts);
  * - `node-llama-cpp`: GGUF insights for the fit of a model before download (models/fit.ts).

@@ -1,7 +1,7 @@
 /**
  * @module Every contract route's handler: thin adapters over the services (and the server
- * control and the model routes). The result's type is the contract's mapped handler type, so a
- * route without a handler does not compile.
+ * control). The result's type is the contract's mapped handler type, so a route without a
+ * handler does not compile.
  */
 import type { ContractHandlers } from '../../../shared/contract/handlers'
 import type { Services } from '../../core/services/services'
@@ -10,7 +10,7 @@ import { accessHandlers } from './access'
 import { chatHandlers } from './chat'
 import { evalsHandlers } from './evals'
 import { functionsHandlers } from './functions'
-import { modelsHandlers, type ModelsDeps } from './models'
+import { modelsHandlers } from './models'
 import { pipelinesHandlers } from './pipelines'
 import { secretsHandlers } from './secrets'
 import { serverHandlers } from './server'
@@ -19,14 +19,13 @@ import { tracesHandlers } from './traces'
 
 export interface HandlerDeps {
   services: Services
-  models: ModelsDeps
   server: ServerControl
 }
 
-export function createHandlers({ services, models, server }: HandlerDeps): ContractHandlers {
+export function createHandlers({ services, server }: HandlerDeps): ContractHandlers {
   return {
     ...pipelinesHandlers(services.pipelines),
-    ...modelsHandlers(models),
+    ...modelsHandlers(services.models, services.discover),
     ...functionsHandlers(services.functions),
     ...secretsHandlers(services.secrets),
     ...tracesHandlers(services.traces),

@@ -4,7 +4,7 @@
  * passed on; and an Ollama model, pulled or created when missing. Both can be warmed by hand.
  */
 import { AppError, errorCode } from '../errors'
-import type { OllamaManager } from '../models/ollama'
+import type { OllamaManager } from '../models/ollama/manager'
 import type { LiveState } from './server-runner'
 import type { UpstreamPools } from '../providers/http-transport'
 import { OpenAICompatibleProvider } from '../providers/openai-compatible'

@@ -10,7 +10,7 @@ import Fastify, {
 } from 'fastify'
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import type { ModelRuntimeStatus } from '../../../shared/models/status'
-import type { OllamaHostStatus } from '../models/ollama-host'
+import type { OllamaHostStatus } from '../models/ollama/host'
 import { errorBody } from '../../../shared/openai/error'
 import type { EngineDeps } from '../engine/engine'
 import { AppError } from '../errors'

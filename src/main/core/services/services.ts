@@ -7,6 +7,8 @@ import type { Settings, StoredSettingsSchema } from '../../../shared/contract/se
 import type { EngineDeps } from '../engine/engine'
 import { EvalService } from '../eval/eval-service'
 import { createJsonValidator } from '../eval/json-schema'
+import type { LocalModelManager } from '../local/manager'
+import type { ModelLibrary } from '../models/library'
 import { LibrarySource } from '../pipelines/library-source'
 import type { PipelineRegistry } from '../pipelines/registry'
 import type { PipelineService } from '../pipelines/service'
@@ -14,8 +16,11 @@ import type { AppTokenRepository } from '../storage/app-token-repository'
 import type { Repositories } from '../storage/store'
 import { AccessService } from './access-service'
 import { ChatService } from './chat-service'
+import { DiscoverService } from './discover-service'
 import type { EmitEvent } from './emit'
 import { FunctionsService } from './functions-service'
+import { ModelPulls } from './model-pulls'
+import { ModelsService } from './models-service'
 import { PipelinesService } from './pipelines-service'
 import { SecretsService } from './secrets-service'
 import { SettingsService } from './settings-service'
@@ -27,6 +32,10 @@ export interface ServicesDeps {
   registry: PipelineRegistry
   pipelineService: PipelineService
   engine: EngineDeps
+  /** The llama.cpp workers and Ollama the runtime runs models with. */
+  localModels: LocalModelManager
+  /** The GGUF files in the data folder's models folder. */
+  modelLibrary: ModelLibrary
   emit: EmitEvent
   env: NodeJS.ProcessEnv
   /** Applies a settings change beyond the default pipeline (traces on or off, required keys). */
@@ -39,6 +48,10 @@ export interface Services {
   /** The library as a pipeline source: `loadAll()` at start serves what it holds. */
   source: LibrarySource
   pipelines: PipelinesService
+  /** What runs, the GGUF library and Ollama's models, downloads, Ollama's state. */
+  models: ModelsService
+  /** Hugging Face search, files, fit and download (its downloads listed with the models'). */
+  discover: DiscoverService
   functions: FunctionsService
   secrets: SecretsService
   traces: TracesService
@@ -51,6 +64,8 @@ export interface Services {
 export function createServices(deps: ServicesDeps): Services {
   const { store, registry, pipelineService: service, engine, emit } = deps
   const source = new LibrarySource(store.pipelines, service)
+  const pulls = new ModelPulls(emit)
+  const { localModels, modelLibrary: library, env } = deps
   return {
     source,
     pipelines: new PipelinesService({
@@ -64,6 +79,8 @@ export function createServices(deps: ServicesDeps): Services {
         registry.setDefault(name ?? undefined)
       }
     }),
+    models: new ModelsService({ registry, models: localModels, library, pulls, env }),
+    discover: new DiscoverService({ library, pulls, env }),
     functions: new FunctionsService(registry),
     secrets: new SecretsService({
       secrets: store.secrets,

@@ -4,19 +4,13 @@
  * endpoint works through OpenAICompatibleProvider too; this one exists for `format`.
  */
 import type { ChatRequest, ChatResponse, Ollama } from 'ollama'
-import type { CancelSignal } from '../cancel'
-import { AppError, errorCode, isAbortError } from '../errors'
-import { codedError, READ_TIMEOUT } from '../providers/http-transport'
-import { isRefusal, upstreamRefusal } from '../providers/upstream-error'
-import { loadOllamaClient } from './ollama-client'
-import {
-  finishOf,
-  ollamaChatRequest,
-  toOpenAILogprobs,
-  toOpenAIToolCalls,
-  usageOf
-} from './ollama-wire'
-import { sleep } from '../sleep'
+import type { CancelSignal } from '../../cancel'
+import { AppError, errorCode, isAbortError } from '../../errors'
+import { codedError, READ_TIMEOUT } from '../../providers/http-transport'
+import { isRefusal, upstreamRefusal } from '../../providers/upstream-error'
+import { loadOllamaClient } from './client'
+import { finishOf, ollamaChatRequest, toOpenAILogprobs, toOpenAIToolCalls, usageOf } from './wire'
+import { sleep } from '../../sleep'
 import {
   type CallOptions,
   type DeltaHandler,
@@ -25,7 +19,7 @@ import {
   type ProviderResponse,
   type StreamDelta,
   type StreamEnd
-} from '../providers/provider'
+} from '../../providers/provider'
 
 export interface OllamaProviderOptions {
   /** Server base URL; a trailing `/v1` is dropped. */

@@ -5,21 +5,21 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type FakeOllama, startFakeOllama } from '../../../../tests/support/fake-ollama'
-import { sampleGguf } from '../../../../tests/support/gguf-builder'
-import { Cancellation } from '../cancel'
-import { AppError } from '../errors'
-import { OpenAICompatibleProvider } from '../providers/openai-compatible'
-import { normaliseModelName, OllamaManager, type OllamaProgress } from './ollama'
-import { findOllamaBinary, ollamaBaseUrl } from './ollama-host'
-import type { OllamaError } from './ollama-error'
-import { parseModelfile } from './ollama-modelfile'
-import { choiceSchema, choiceStringSchema } from '../providers/provider'
-import { OllamaProvider } from './ollama-provider'
-import { parseRouteAnswer } from '../engine/routing'
+import { type FakeOllama, startFakeOllama } from '../../../../../tests/support/fake-ollama'
+import { sampleGguf } from '../../../../../tests/support/gguf-builder'
+import { Cancellation } from '../../cancel'
+import { AppError } from '../../errors'
+import { OpenAICompatibleProvider } from '../../providers/openai-compatible'
+import { normaliseModelName, OllamaManager, type OllamaProgress } from './manager'
+import { findOllamaBinary, ollamaBaseUrl } from './host'
+import type { OllamaError } from './error'
+import { parseModelfile } from './modelfile'
+import { choiceSchema, choiceStringSchema } from '../../providers/provider'
+import { OllamaProvider } from './provider'
+import { parseRouteAnswer } from '../../engine/routing'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const repo = path.resolve(here, '../../../..')
+const repo = path.resolve(here, '../../../../..')
 let tmp: string
 beforeAll(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'llmnet-ollama-'))

@@ -9,10 +9,10 @@ import {
   type ChatMessage,
   type ChoiceLogprobs,
   type Usage
-} from '../../../shared/openai/chat'
-import { OLLAMA_PARAMETERS } from '../../../shared/config/model-parameters'
-import { AppError } from '../errors'
-import { choiceStringSchema, type ProviderRequest } from '../providers/provider'
+} from '../../../../shared/openai/chat'
+import { OLLAMA_PARAMETERS } from '../../../../shared/config/model-parameters'
+import { AppError } from '../../errors'
+import { choiceStringSchema, type ProviderRequest } from '../../providers/provider'
 
 /** Request parameters that map straight onto Ollama `options` (`stop` is mapped on its own). */
 const OPTION_KEYS = OLLAMA_PARAMETERS.filter((k) => k !== 'stop')

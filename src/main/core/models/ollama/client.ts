@@ -3,7 +3,7 @@
  * `llmnet` start-up) does not pay for loading it (see lazy.ts).
  */
 import type { Ollama } from 'ollama'
-import { loadOllama } from '../lazy'
+import { loadOllama } from '../../lazy'
 
 let loading: Promise<typeof Ollama> | undefined
 

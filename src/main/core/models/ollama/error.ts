@@ -1,4 +1,4 @@
-import { CodedError } from '../errors'
+import { CodedError } from '../../errors'
 
 /** Errors of Ollama management. */
 export type OllamaErrorCode =

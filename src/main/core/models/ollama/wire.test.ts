@@ -1,6 +1,6 @@
 /** What Ollama's native API gets from the fields Codex sends on every request. */
 import { describe, expect, it } from 'vitest'
-import { ollamaChatRequest } from './ollama-wire'
+import { ollamaChatRequest } from './wire'
 
 describe('ollamaChatRequest', () => {
   it('leaves out the fields that only describe a request (Codex: client_metadata, prompt_cache_key)', () => {

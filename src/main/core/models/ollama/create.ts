@@ -7,9 +7,9 @@ import { createReadStream } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { Readable } from 'node:stream'
-import { sha256File } from './download'
-import { OllamaError } from './ollama-error'
-import { hfToHttps } from './sources'
+import { sha256File } from '../download'
+import { OllamaError } from './error'
+import { hfToHttps } from '../sources'
 
 /** One line of pull or create progress. */
 export interface OllamaProgress {

@@ -5,7 +5,7 @@
 import { constants as fsConstants } from 'node:fs'
 import { access } from 'node:fs/promises'
 import path from 'node:path'
-import { OllamaError } from './ollama-error'
+import { OllamaError } from './error'
 
 export const DEFAULT_OLLAMA_PORT = 11434
 

@@ -2,7 +2,7 @@
  * @module Ollama Modelfiles: FROM, PARAMETER, SYSTEM, TEMPLATE, LICENSE (each also with \"\"\" blocks),
  * ADAPTER and MESSAGE, parsed as the Rust llmnet did, and a composition's `parameters` merged in.
  */
-import { OllamaError } from './ollama-error'
+import { OllamaError } from './error'
 
 export interface ModelfileSpec {
   from: string

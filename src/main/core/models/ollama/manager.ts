@@ -1,20 +1,20 @@
 /**
  * @module Ollama, managed through the `ollama` npm client: attach to a running server
- * (`OLLAMA_HOST`, else 127.0.0.1:11434; see ollama-host.ts) or start a private `ollama serve` on a
+ * (`OLLAMA_HOST`, else 127.0.0.1:11434; see host.ts) or start a private `ollama serve` on a
  * free port and stop it on exit; list, pull (with progress), delete, show, running models,
  * load/unload via `keep_alive`; `ensureModel` for a composition's `runner: "ollama"` source (a
  * model name, pulled when missing, or a `.Modelfile`, parsed and created through
- * ollama-create.ts); `provider()` gives an OllamaProvider.
+ * create.ts); `provider()` gives an OllamaProvider.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import path from 'node:path'
 import type { Ollama, ShowResponse } from 'ollama'
-import { isAbortError } from '../errors'
-import { freePort } from '../net'
-import { sleep } from '../sleep'
-import { OllamaError } from './ollama-error'
-import { loadOllamaClient } from './ollama-client'
-import { findOllamaBinary, ollamaBaseUrl, probeOllama } from './ollama-host'
+import { isAbortError } from '../../errors'
+import { freePort } from '../../net'
+import { sleep } from '../../sleep'
+import { OllamaError } from './error'
+import { loadOllamaClient } from './client'
+import { findOllamaBinary, ollamaBaseUrl, probeOllama } from './host'
 import {
   expandHome,
   isLocalPath,
@@ -24,11 +24,11 @@ import {
   sanitiseName,
   type EnsureModelOptions,
   type OllamaProgress
-} from './ollama-create'
-import { mergeParameters, type ModelfileSpec, parseModelfile } from './ollama-modelfile'
-import { OllamaProvider, type OllamaProviderOptions } from './ollama-provider'
+} from './create'
+import { mergeParameters, type ModelfileSpec, parseModelfile } from './modelfile'
+import { OllamaProvider, type OllamaProviderOptions } from './provider'
 
-export type { EnsureModelOptions, OllamaProgress } from './ollama-create'
+export type { EnsureModelOptions, OllamaProgress } from './create'
 
 // ── the manager ─────────────────────────────────────────────────────────────────────────────────
 
