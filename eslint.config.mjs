@@ -225,12 +225,8 @@ export default tseslint.config(
       // the models handlers are next to move under the service layer (pipelines, secrets,
       // traces, settings, access, chat and evals already have)
       'src/main/control/handlers/models.ts',
-      // createRuntime (the headless root; createAppRuntime is already in named steps)
-      'src/main/runtime.ts',
       // bootstrap belongs to the shell's packaging work
       'src/main/shell/bootstrap.ts',
-      // checkSemantics is reshaped with the validate/semantics import circle
-      'src/shared/config/semantics.ts',
       // React components and the zustand store are one closure each; split with the UI work
       'src/renderer/src/components/PipelineGraph.tsx',
       'src/renderer/src/features/chat/ChatPage.tsx',
