@@ -225,8 +225,6 @@ export default tseslint.config(
       // the models handlers are next to move under the service layer (pipelines, secrets,
       // traces, settings, access, chat and evals already have)
       'src/main/control/handlers/models.ts',
-      // bootstrap belongs to the shell's packaging work
-      'src/main/shell/bootstrap.ts',
       // React components and the zustand store are one closure each; split with the UI work
       'src/renderer/src/components/PipelineGraph.tsx',
       'src/renderer/src/features/chat/ChatPage.tsx',
