@@ -242,14 +242,6 @@ export default tseslint.config(
     rules: { 'max-lines-per-function': 'off' }
   },
   {
-    // Files over 450 lines not split yet:
-    files: [
-      // the process state machine (start, stop, crash, tree kill) is one class
-      'src/main/core/local/process.ts'
-    ],
-    rules: { 'max-lines': 'off' }
-  },
-  {
     // Preload: electron, the channel names, and types from the contract; nothing else.
     files: ['src/preload/**/*.ts'],
     rules: {
