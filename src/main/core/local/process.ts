@@ -22,7 +22,7 @@
  *   refused again.
  * - Idle unload: `idleTtlMs` (default 10 minutes) after the last request or `touch()`, the process
  *   is stopped; `ensureStarted()` starts it again on the next request (lazily).
- * - The fork function is injectable ({@link ForkLike}, worker-fork.ts) so Electron's
+ * - The fork function is injectable (`ForkLike`, worker-fork.ts) so Electron's
  *   `utilityProcess` can replace `child_process.fork`.
  *
  * This file is the state machine; the status, options and error are in process-types.ts, the
