@@ -2,24 +2,23 @@
  * @module The composition root, Electron-free: the CLI, the headless server and the Electron
  * shell all create the runtime the same way and talk to the same object.
  */
-import { chmod, rm, writeFile } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import pkg from '../../package.json' with { type: 'json' }
 import type { ContractHandlers } from '../shared/contract/handlers'
 import type { ServerState } from '../shared/contract/server'
-import { type Settings, StoredSettingsSchema } from '../shared/contract/settings'
+import { StoredSettingsSchema } from '../shared/contract/settings'
+import { type AppStore, appAuthorizer, buildServer, liveSettings, wireEvents } from './app-wiring'
 import { createEventHub, type EventHub } from './control/events'
 import { createHandlers } from './control/handlers'
-import { controlApiPlugin } from './control/http'
-import { ServerControl } from './control/server-control'
+import type { ServerControl } from './control/server-control'
 import { loadAccessToken } from './core/storage/access-token'
-import { registerUi, Sessions } from './core/server/ui'
 import type { Encryptor } from './core/storage/encryption'
 import { openStore, type Store } from './core/storage/store'
 import { SqliteResponseStore } from './core/storage/response-repository'
 import { MemoryResponseStore, type ResponseStore } from './core/responses/response-store'
-import { AccessPolicy, type AskUser } from './core/access/access-policy'
+import type { AskUser } from './core/access/access-policy'
 import { AppTokenRepository } from './core/storage/app-token-repository'
 import type { Authorizer } from './core/server/app'
 import type { EngineDeps } from './core/engine/engine'
@@ -125,16 +124,64 @@ export interface Runtime {
 export const functionRunner: FunctionRunner = (name, def, ctx) =>
   runFunction(name, def, ctx, { expectReply: ctx.expectReply })
 
+/**
+ * Builds the headless runtime in named steps: its parts (events, registry, models, engine, the
+ * pipeline service), the readiness checks over them, and the server's lifecycle.
+ */
 export function createRuntime(opts: RuntimeOptions = {}): Runtime {
+  const env = opts.env ?? process.env
+  const parts = runtimeParts(opts, env)
+  const gate = { loaded: !opts.startUnready }
+  const { problems, readiness } = readinessChecks(parts, env, () => gate.loaded)
+  const serving = serverLifecycle(parts, { problems, readiness })
+  return {
+    events: parts.events,
+    pipelines: parts.pipelines,
+    pipelineService: parts.pipelineService,
+    metrics: parts.metrics,
+    engine: parts.engine,
+    serverOptions: parts.serverOptions,
+    library: parts.library,
+    models: parts.models,
+    pools: parts.pools,
+    problems,
+    readiness,
+    markReady() {
+      gate.loaded = true
+    },
+    listen: serving.listen,
+    get server() {
+      return serving.current()
+    },
+    closeServer: serving.close,
+    stop: serving.stopAll
+  }
+}
+
+/** What {@link createRuntime}'s steps share. */
+interface RuntimeParts {
+  events: EventBus
+  pipelines: PipelineRegistry
+  metrics: Metrics
+  library: ModelLibrary
+  pools: UpstreamPools
+  models: LocalModelManager
+  engine: EngineDeps
+  pipelineService: PipelineService
+  serverOptions: ServerOptions
+  /** One store across restarts of the server, so a stopped and started server keeps them. */
+  responses: ResponseStore
+}
+
+/** Step 1: the parts, each over the ones before it (the metrics see every trace). */
+function runtimeParts(opts: RuntimeOptions, env: NodeJS.ProcessEnv): RuntimeParts {
   const events = new EventBus()
   const pipelines = new PipelineRegistry()
   const metrics = new Metrics()
   events.on('trace', (t) => metrics.observeTrace(t))
-  const env = opts.env ?? process.env
   const dataDir = opts.dataDir ?? defaultDataDir(env)
   const library = new ModelLibrary({ dataDir, env })
   const pools = new UpstreamPools()
-  // One store across restarts of the server, so a stopped and started server keeps them.
   const responses = opts.responseStore ?? new MemoryResponseStore()
   const models = new LocalModelManager({
     library,
@@ -161,83 +208,112 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
     onRemoved: (p) => models.release(p.id)
   })
   const serverOptions: ServerOptions = { ...DEFAULT_SERVER_OPTIONS, ...opts.server }
-  let server: Listening | undefined
-  let loaded = !opts.startUnready
+  return {
+    events,
+    pipelines,
+    metrics,
+    library,
+    pools,
+    models,
+    engine,
+    pipelineService,
+    serverOptions,
+    responses
+  }
+}
+
+type ReadinessChecks = Pick<Runtime, 'problems' | 'readiness'>
+
+/** Step 2: why a pipeline cannot answer yet, and `/ready`'s answer over all of them. */
+function readinessChecks(
+  parts: RuntimeParts,
+  env: NodeJS.ProcessEnv,
+  loaded: () => boolean
+): ReadinessChecks {
+  const { pipelines, models } = parts
   const problems = (id: string): string[] => {
     const p = pipelines.get(id)
     const keys = p ? unresolvedApiKeys(p.composition, env, p.secrets).map((k) => k.message) : []
     return [...models.problems(id), ...keys]
   }
   const readiness = (): Readiness => {
-    if (!loaded) return { ready: false, reasons: ['the pipelines are loading'] }
+    if (!loaded()) return { ready: false, reasons: ['the pipelines are loading'] }
     const list = pipelines.list()
     const reasons = list.flatMap((p) => problems(p.id).map((m) => `${p.id}: ${m}`))
     if (list.length === 0) reasons.push('no pipeline is loaded')
     return { ready: reasons.length === 0, reasons }
   }
+  return { problems, readiness }
+}
 
+/** Step 3: the HTTP server's lifecycle (one at a time), and the stop of the whole runtime. */
+function serverLifecycle(
+  parts: RuntimeParts,
+  checks: ReadinessChecks
+): {
+  listen: Runtime['listen']
+  current(): Listening | undefined
+  close: Runtime['closeServer']
+  stopAll: Runtime['stop']
+} {
+  let server: Listening | undefined
+  const close = async (graceMs = 2000): Promise<void> => {
+    const closing = server
+    server = undefined
+    await closing?.close(graceMs)
+  }
   return {
-    events,
-    pipelines,
-    pipelineService,
-    metrics,
-    engine,
-    serverOptions,
-    library,
-    models,
-    pools,
-    problems,
-    readiness,
-    markReady() {
-      loaded = true
-    },
     async listen(port, listenOpts = {}) {
       if (server) throw new Error(`the server is already listening on ${server.url}`)
-      const options: ServerOptions = {
-        ...serverOptions,
-        host: listenOpts.host ?? serverOptions.host,
-        corsOrigins: [...new Set([...serverOptions.corsOrigins, ...(listenOpts.corsOrigins ?? [])])]
-      }
-      const inflight = new InFlight()
-      const app = createApp({
-        inflight,
-        pipelines,
-        engine,
-        metrics,
-        options,
-        version: pkg.version,
-        modelStatus: () => models.status(),
-        ollamaStatus: () => models.ollamaStatus(),
-        pipelineProblems: problems,
-        ready: readiness,
-        authorize: listenOpts.authorize,
-        responses
-      })
-      await listenOpts.extend?.(app)
-      server = await listen(app, inflight, options.host, port)
-      events.emit('server.listening', { url: server.url, host: server.host, port: server.port })
+      server = await listenWith(parts, checks, port, listenOpts)
+      const { url, host } = server
+      parts.events.emit('server.listening', { url, host, port: server.port })
       return server
     },
-    get server() {
-      return server
-    },
-    async closeServer(graceMs = 2000) {
-      const closing = server
-      server = undefined
-      await closing?.close(graceMs)
-    },
-    async stop({ graceMs = 2000 } = {}) {
+    current: () => server,
+    close,
+    async stopAll({ graceMs = 2000 } = {}) {
       const deadline = Date.now() + graceMs
-      pipelineService.close()
-      const closing = server
-      server = undefined
-      await closing?.close(graceMs)
+      parts.pipelineService.close()
+      await close(graceMs)
       // Observe hooks run after their request answered: wait for them, but not for ever.
-      await engine.hooks?.queue.idle(Math.max(1000, deadline - Date.now()))
-      await models.stopAll()
-      await pools.close()
+      await parts.engine.hooks?.queue.idle(Math.max(1000, deadline - Date.now()))
+      await parts.models.stopAll()
+      await parts.pools.close()
     }
   }
+}
+
+/** The app over the runtime's parts, extended (control API, UI), listening on `port`. */
+async function listenWith(
+  parts: RuntimeParts,
+  checks: ReadinessChecks,
+  port: number,
+  listenOpts: ListenOptions
+): Promise<Listening> {
+  const { serverOptions, models } = parts
+  const options: ServerOptions = {
+    ...serverOptions,
+    host: listenOpts.host ?? serverOptions.host,
+    corsOrigins: [...new Set([...serverOptions.corsOrigins, ...(listenOpts.corsOrigins ?? [])])]
+  }
+  const inflight = new InFlight()
+  const app = createApp({
+    inflight,
+    pipelines: parts.pipelines,
+    engine: parts.engine,
+    metrics: parts.metrics,
+    options,
+    version: pkg.version,
+    modelStatus: () => models.status(),
+    ollamaStatus: () => models.ollamaStatus(),
+    pipelineProblems: checks.problems,
+    ready: checks.readiness,
+    authorize: listenOpts.authorize,
+    responses: parts.responses
+  })
+  await listenOpts.extend?.(app)
+  return listen(app, inflight, options.host, port)
 }
 
 export interface AppRuntimeOptions extends Omit<RuntimeOptions, 'secretStore' | 'dataDir'> {
@@ -328,8 +404,6 @@ function openAppStore(opts: AppRuntimeOptions, env: NodeJS.ProcessEnv): AppStore
   })
 }
 
-type AppStore = Store<typeof StoredSettingsSchema>
-
 /** Step 2: the runtime over the store: its secrets, stored responses, idle setting and default. */
 function runtimeOverStore(
   store: AppStore,
@@ -348,113 +422,6 @@ function runtimeOverStore(
   runtime.engine.recordExchanges = true
   runtime.pipelines.setDefault(settings.defaultPipeline ?? undefined)
   return runtime
-}
-
-/** The settings read on every request, kept in memory and replaced when the settings change. */
-interface LiveSettings {
-  tracesOn: boolean
-  requireKeys: boolean
-  apply(settings: Settings): void
-}
-
-function liveSettings(settings: Settings): LiveSettings {
-  const live: LiveSettings = {
-    tracesOn: settings.traces.enabled,
-    requireKeys: settings.access.requireKeys,
-    apply: (s) => {
-      live.tracesOn = s.traces.enabled
-      live.requireKeys = s.access.requireKeys
-    }
-  }
-  return live
-}
-
-/** Per-app access on `/v1`: open access with no token to name an app looks nothing up. */
-function appAuthorizer(
-  tokens: AppTokenRepository,
-  store: AppStore,
-  live: LiveSettings,
-  ask: AskUser | undefined
-): Authorizer {
-  const policy = new AccessPolicy({
-    tokens,
-    requireKeys: () => store.settings.get('access').requireKeys,
-    ask
-  })
-  // No promise per request when there is nothing to check.
-  return (headers) =>
-    live.requireKeys || headers.authorization !== undefined || headers['x-api-key'] !== undefined
-      ? policy.authorize(headers)
-      : undefined
-}
-
-/** Step 4: the server control, whose servers carry the control API and (asked for) the UI. */
-function buildServer(parts: {
-  runtime: Runtime
-  hub: EventHub
-  store: AppStore
-  token: string
-  uiDir?: string
-  authorize: Authorizer
-  handlers: () => ContractHandlers | undefined
-}): ServerControl {
-  const { token, uiDir } = parts
-  const sessions = new Sessions()
-  return new ServerControl({
-    runtime: parts.runtime,
-    hub: parts.hub,
-    defaults: () => parts.store.settings.get('server'),
-    authorize: parts.authorize,
-    extend: async (app) => {
-      const handlers = parts.handlers()
-      if (!handlers) throw new Error('the control API is not ready')
-      await app.register(controlApiPlugin, {
-        prefix: '/api',
-        handlers,
-        token,
-        events: parts.hub,
-        sessions
-      })
-      if (uiDir) registerUi(app, { dir: uiDir, token, sessions })
-    }
-  })
-}
-
-/** Step 5: traces to the store (when on), their counters, core events as contract events. */
-function wireEvents(parts: {
-  runtime: Runtime
-  hub: EventHub
-  store: AppStore
-  live: LiveSettings
-  dataDir: string
-}): void {
-  const { runtime, hub, store, live, dataDir } = parts
-  bridgeEvents(runtime.events, hub)
-  runtime.events.on('trace', (t) => {
-    if (live.tracesOn) store.traceWriter.push(t)
-  })
-  const stats = store.traceWriter.stats
-  runtime.metrics.addCounters([
-    {
-      name: 'llmnet_traces_dropped_total',
-      help: 'Traces not stored because the writer queue was full',
-      value: () => stats.dropped
-    },
-    {
-      name: 'llmnet_traces_skipped_total',
-      help: 'Successful traces not stored because more than the per-second limit finished',
-      value: () => stats.skipped
-    },
-    {
-      name: 'llmnet_traces_failed_total',
-      help: 'Traces lost to a failed batch write',
-      value: () => stats.failed
-    }
-  ])
-  // `<data folder>/server.json` tells the CLI's `local` context where this server listens.
-  hub.subscribe((event, payload) => {
-    if (event === 'server.state') void recordServer(dataDir, payload as ServerState)
-  })
 }
 
 /** The assembled app runtime: start loads the library then serves; stop undoes it all. */
@@ -491,32 +458,4 @@ function appRuntime(parts: {
       store.close()
     }
   }
-}
-
-async function recordServer(dataDir: string, state: ServerState): Promise<void> {
-  const file = join(dataDir, SERVER_FILE)
-  try {
-    if (state.state === 'running' && state.url) {
-      await writeFile(file, JSON.stringify({ url: state.url, pid: process.pid }), { mode: 0o600 })
-      await chmod(file, 0o600)
-    } else if (state.state === 'stopped' || state.state === 'error') await rm(file, { force: true })
-  } catch {
-    // Only the CLI's convenience is lost; the server itself is fine.
-  }
-}
-
-/** Core events as contract events (library pipelines have no path). */
-function bridgeEvents(events: EventBus, hub: EventHub): void {
-  const path = (p: string): string | null => (p.startsWith('library:') ? null : p)
-  events.on('pipeline.loaded', (e) =>
-    hub.emit('pipeline.loaded', { name: e.id, path: path(e.path), reloaded: e.reloaded })
-  )
-  events.on('pipeline.removed', (e) =>
-    hub.emit('pipeline.removed', { name: e.id, path: path(e.path) })
-  )
-  events.on('pipeline.reload_failed', (e) =>
-    hub.emit('pipeline.reload_failed', { name: e.id, path: path(e.path), errors: e.errors })
-  )
-  events.on('model.status', (s) => hub.emit('model.status', s))
-  events.on('trace', (t) => hub.emit('trace', t))
 }

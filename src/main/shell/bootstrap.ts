@@ -61,7 +61,25 @@ export interface Shell {
   tray(): AppTray | undefined
 }
 
-/** Starts the desktop app; returns undefined when another instance already runs. */
+/** What the shell's steps share: what exists so far (each appears once the app is ready). */
+interface ShellState {
+  urls: ReturnType<typeof appUrls>
+  trusted: (url: string, main: boolean) => boolean
+  /** Set right after the state is made, before any window exists. */
+  quit?: QuitSequence
+  runtime?: ShellRuntime
+  win?: BrowserWindow
+  bridge?: ReturnType<typeof createEventBridge>
+  tray?: AppTray
+  /** Warnings for the user (secrets storage), shown on the window once it is visible. */
+  notices: string[]
+}
+
+/**
+ * Starts the desktop app; returns undefined when another instance already runs. In named steps:
+ * the bounded quit, the app's events and window, then (once Electron is ready) the runtime, and
+ * the UI over it (IPC, window, menu, tray, login item).
+ */
 export function bootstrap(opts: BootstrapOptions): Shell | undefined {
   // Before the lock: the single-instance lock belongs to the userData folder.
   if (opts.userData) app.setPath('userData', opts.userData)
@@ -70,14 +88,26 @@ export function bootstrap(opts: BootstrapOptions): Shell | undefined {
     return undefined
   }
   const urls = appUrls(app.isPackaged)
-  const trusted = (url: string, main: boolean): boolean => isTrustedSender(url, main, urls)
-  let runtime: ShellRuntime | undefined
-  let win: BrowserWindow | undefined
-  let bridge: ReturnType<typeof createEventBridge> | undefined
-  let tray: AppTray | undefined
+  const state: ShellState = {
+    urls,
+    trusted: (url, main) => isTrustedSender(url, main, urls),
+    notices: []
+  }
+  const quit = quitSequence(state, opts)
+  state.quit = quit
+  const openWindow = windowOpener(state)
+  onAppEvents(state, openWindow)
+  const ready = app.whenReady().then(async () => {
+    const runtime = await startRuntime(state, opts, openWindow)
+    if (runtime) await attachUi(state, runtime, openWindow)
+  })
+  return { ready, quit, window: () => state.win, tray: () => state.tray }
+}
 
+/** Step 1: the bounded quit (stop the runtime, then exit whatever still runs). */
+function quitSequence(state: ShellState, opts: BootstrapOptions): QuitSequence {
   const quit = new QuitSequence({
-    stopRuntime: async (graceMs) => runtime?.stop({ graceMs }),
+    stopRuntime: async (graceMs) => state.runtime?.stop({ graceMs }),
     quit: () => app.quit(),
     exit: (code) => app.exit(code),
     graceMs: opts.graceMs ?? 5000,
@@ -87,25 +117,37 @@ export function bootstrap(opts: BootstrapOptions): Shell | undefined {
   app.on('before-quit', (event) => quit.onBeforeQuit(event))
   // With a listener here Electron no longer quits when the last window closes: the tray stays.
   app.on('window-all-closed', () => undefined)
+  return quit
+}
 
-  // Warnings for the user (secrets storage), shown on the window once it is visible.
-  const notices: string[] = []
-  const showNotices = (shown: BrowserWindow): void => {
-    for (const text of notices.splice(0)) {
-      void askOnWindow(() => shown, { type: 'warning', title: 'llmnet', message: text })
-    }
-  }
+/** Step 2: the function that shows the main window, creating it when there is none. */
+function windowOpener(state: ShellState): () => BrowserWindow {
   const openWindow = (): BrowserWindow => {
-    if (!win || win.isDestroyed()) win = newWindow(true)
-    revealWindow(win)
-    return win
+    if (!state.win || state.win.isDestroyed()) state.win = newWindow(state, true)
+    revealWindow(state.win)
+    return state.win
   }
-  const newWindow = (show: boolean): BrowserWindow => {
-    const created = createMainWindow({ urls, show, isQuitting: () => quit.isQuitting })
-    created.on('show', () => showNotices(created))
-    bridge?.attach(created.webContents)
-    return created
-  }
+  return openWindow
+}
+
+/** A main window that shows the pending notices when visible and receives the events. */
+function newWindow(state: ShellState, show: boolean): BrowserWindow {
+  const created = createMainWindow({
+    urls: state.urls,
+    show,
+    isQuitting: () => state.quit?.isQuitting === true
+  })
+  created.on('show', () => {
+    for (const text of state.notices.splice(0)) {
+      void askOnWindow(() => created, { type: 'warning', title: 'llmnet', message: text })
+    }
+  })
+  state.bridge?.attach(created.webContents)
+  return created
+}
+
+/** Step 3: a second start or a dock click opens the window; every web contents is guarded. */
+function onAppEvents(state: ShellState, openWindow: () => BrowserWindow): void {
   app.on('second-instance', () => {
     if (app.isReady()) openWindow()
   })
@@ -115,7 +157,7 @@ export function bootstrap(opts: BootstrapOptions): Shell | undefined {
   // Every message box below has the window as parent (access-prompt.ts): none may block.
   app.on('web-contents-created', (_event, contents) => {
     guardContents(contents as unknown as GuardedContents, {
-      isAppUrl: (url) => trusted(url, true),
+      isAppUrl: (url) => state.trusted(url, true),
       openExternal: (url) => void shell.openExternal(url),
       confirmExternal: async (url) =>
         (await askOnWindow(openWindow, {
@@ -128,77 +170,98 @@ export function bootstrap(opts: BootstrapOptions): Shell | undefined {
         })) === 0
     })
   })
+}
 
-  const ready = app.whenReady().then(async () => {
-    appPermissions(session.defaultSession, (url) => trusted(url, true))
-    const places = { appRoot: app.getAppPath(), resourcesPath: process.resourcesPath }
-    const nativeBinding = electronNativeBinding(places)
-    if (!nativeBinding) {
-      dialog.showErrorBox(
-        'llmnet could not start',
-        missingNativeBindingMessage({ ...places, isPackaged: app.isPackaged })
-      )
-      app.exit(1)
-      return
-    }
-    const secrets = desktopEncryptor(process.platform)
-    if (secrets.notice) notices.push(secrets.notice)
-    try {
-      runtime = await opts.createRuntime({
-        nativeBinding,
-        dataDir: app.getPath('userData'),
-        fork: utilityFork,
-        encryptor: secrets.encryptor,
-        access: { ask: dialogAsk(openWindow) }
-      })
-      await runtime.start()
-      const unreadable = unreadableSecrets(runtime)
-      if (unreadable) notices.push(unreadable)
-    } catch (err) {
-      dialog.showErrorBox('llmnet could not start', (err as Error).message)
-      app.exit(1)
-      return
-    }
-    const { handlers, hub } = runtime.control
-    const ipc = ipcMain as unknown as IpcMainLike
-    bindIpc(ipc, handlers, { isTrustedSender: trusted })
-    bridge = createEventBridge(ipc, hub, { isTrustedSender: trusted })
-    for (const text of notices) console.warn(`llmnet: ${text}`)
-    win = newWindow(!startedAtLogin(app))
-    installAppMenu({
-      platform: process.platform,
-      appName: app.getName(),
-      isPackaged: app.isPackaged,
-      openWindow,
-      openExternal: (url) => void shell.openExternal(url)
+/**
+ * Step 4 (Electron ready): permissions, Electron's better-sqlite3, the secrets' encryption, then
+ * the runtime, started. Undefined when it cannot start: the user was told and the app exits.
+ */
+async function startRuntime(
+  state: ShellState,
+  opts: BootstrapOptions,
+  openWindow: () => BrowserWindow
+): Promise<ShellRuntime | undefined> {
+  appPermissions(session.defaultSession, (url) => state.trusted(url, true))
+  const places = { appRoot: app.getAppPath(), resourcesPath: process.resourcesPath }
+  const nativeBinding = electronNativeBinding(places)
+  if (!nativeBinding) {
+    dialog.showErrorBox(
+      'llmnet could not start',
+      missingNativeBindingMessage({ ...places, isPackaged: app.isPackaged })
+    )
+    app.exit(1)
+    return undefined
+  }
+  const secrets = desktopEncryptor(process.platform)
+  if (secrets.notice) state.notices.push(secrets.notice)
+  try {
+    state.runtime = await opts.createRuntime({
+      nativeBinding,
+      dataDir: app.getPath('userData'),
+      fork: utilityFork,
+      encryptor: secrets.encryptor,
+      access: { ask: dialogAsk(openWindow) }
     })
-    tray = createAppTray({
-      handlers,
-      events: hub,
-      iconDir: join(app.getAppPath(), 'resources', 'tray'),
-      openWindow,
-      quit: () => app.quit(),
-      onError: (action, err) =>
-        void askOnWindow(openWindow, {
-          type: 'error',
-          title: 'llmnet',
-          message: `${action.type} failed`,
-          detail: (err as Error).message,
-          buttons: ['OK']
-        })
-    })
-    const ctx = { transport: 'ipc' as const, signal: new AbortController().signal }
-    const applyLogin = (settings: Settings): void => {
-      if (!applyLoginItem(app, settings.app.openAtLogin) && settings.app.openAtLogin) {
-        console.warn('llmnet: start on login is not supported on this platform')
-      }
-    }
-    applyLogin(await handlers['settings.get']({}, ctx))
-    hub.subscribe((event, payload) => {
-      if (event === 'settings.changed') applyLogin(payload as Settings)
-    })
+    await state.runtime.start()
+    const unreadable = unreadableSecrets(state.runtime)
+    if (unreadable) state.notices.push(unreadable)
+    return state.runtime
+  } catch (err) {
+    dialog.showErrorBox('llmnet could not start', (err as Error).message)
+    app.exit(1)
+    return undefined
+  }
+}
+
+/** Step 5: the UI over the runtime: IPC and its event bridge, the window, menu, tray, login item. */
+async function attachUi(
+  state: ShellState,
+  runtime: ShellRuntime,
+  openWindow: () => BrowserWindow
+): Promise<void> {
+  const { handlers, hub } = runtime.control
+  const ipc = ipcMain as unknown as IpcMainLike
+  bindIpc(ipc, handlers, { isTrustedSender: state.trusted })
+  state.bridge = createEventBridge(ipc, hub, { isTrustedSender: state.trusted })
+  for (const text of state.notices) console.warn(`llmnet: ${text}`)
+  state.win = newWindow(state, !startedAtLogin(app))
+  installAppMenu({
+    platform: process.platform,
+    appName: app.getName(),
+    isPackaged: app.isPackaged,
+    openWindow,
+    openExternal: (url) => void shell.openExternal(url)
   })
-  return { ready, quit, window: () => win, tray: () => tray }
+  state.tray = createAppTray({
+    handlers,
+    events: hub,
+    iconDir: join(app.getAppPath(), 'resources', 'tray'),
+    openWindow,
+    quit: () => app.quit(),
+    onError: (action, err) =>
+      void askOnWindow(openWindow, {
+        type: 'error',
+        title: 'llmnet',
+        message: `${action.type} failed`,
+        detail: (err as Error).message,
+        buttons: ['OK']
+      })
+  })
+  await followLoginSetting(handlers, hub)
+}
+
+/** The login item follows the `app.openAtLogin` setting, now and whenever it changes. */
+async function followLoginSetting(handlers: ContractHandlers, hub: EventHub): Promise<void> {
+  const ctx = { transport: 'ipc' as const, signal: new AbortController().signal }
+  const applyLogin = (settings: Settings): void => {
+    if (!applyLoginItem(app, settings.app.openAtLogin) && settings.app.openAtLogin) {
+      console.warn('llmnet: start on login is not supported on this platform')
+    }
+  }
+  applyLogin(await handlers['settings.get']({}, ctx))
+  hub.subscribe((event, payload) => {
+    if (event === 'settings.changed') applyLogin(payload as Settings)
+  })
 }
 
 /**

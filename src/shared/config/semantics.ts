@@ -24,113 +24,172 @@ export interface SemanticContext {
 /** Hop limit used when the composition does not set `max-hops`. */
 export const DEFAULT_MAX_HOPS = 10
 
+/**
+ * Runs every rule family in a fixed order (the order of the messages): duplicate names, the entry
+ * and output nodes, each node in turn, cycles, secret references, model parameters, node options
+ * and shell safety.
+ */
 export function checkSemantics(c: Composition, r: Reporter, ctx: SemanticContext): void {
   const topo = analyzeTopology(c)
+  const nodeNames = c.architecture.map((n) => n.name)
+  const knows = (section: string, name: string, present: boolean): boolean =>
+    present || ctx.removed.has(`${section}:${name}`)
   const nodePath = (node: ArchitectureNode): JsonPath => [
     'architecture',
     c.architecture.indexOf(node)
   ]
-  const nodeNames = c.architecture.map((n) => n.name)
-  const knows = (section: string, name: string, present: boolean): boolean =>
-    present || ctx.removed.has(`${section}:${name}`)
 
   checkDuplicates(c, r)
   // A node dropped for a schema error may be the entry or the output: don't report its absence.
   const nodesDropped = [...ctx.removed].some((k) => k.startsWith('node:'))
   if (!nodesDropped) checkEntryAndOutput(c, r, topo, nodePath)
 
+  const headerVars = headerVariables(c)
+  const rules: NodeRules = { c, r, topo, headerVars, knows, nodeNames }
+  c.architecture.forEach((node, i) => {
+    const base: JsonPath = ['architecture', i]
+    checkNodeReferences(node, base, rules)
+    checkNodeConditions(node, base, rules)
+    checkNodeReach(node, base, rules)
+  })
+
+  checkCycles(c, r, topo, nodePath)
+  checkSecretReferences(c, r)
+  checkModelParameters(c, r)
+  checkNodeOptions(c, r, ctx.strict ?? false)
+  checkShellSafety(c, r, { headerVars, strict: ctx.strict ?? false })
+}
+
+/** What the per-node rules read. */
+interface NodeRules {
+  c: Composition
+  r: Reporter
+  topo: Topology
+  /** Variables set from request headers (`extra-options.UseHeaderKeys` of any node). */
+  headerVars: ReadonlySet<string>
+  /** Whether `name` is defined in `section`, or was dropped for a schema error. */
+  knows: (section: string, name: string, present: boolean) => boolean
+  nodeNames: readonly string[]
+}
+
+/** Every node's `extra-options.UseHeaderKeys`: conditions may test these variables. */
+function headerVariables(c: Composition): Set<string> {
   const headerVars = new Set<string>()
   for (const node of c.architecture) {
     for (const key of node['extra-options']?.UseHeaderKeys ?? []) headerVars.add(key)
   }
+  return headerVars
+}
 
-  c.architecture.forEach((node, i) => {
-    const base: JsonPath = ['architecture', i]
-    const kind = nodeKind(node)
-    if (!(ADAPTERS as readonly string[]).includes(node.adapter)) {
-      const hint = didYouMean(node.adapter, ADAPTERS)
-      r.error(
-        'unknown-adapter',
-        [...base, 'adapter'],
-        `node "${node.name}": unknown adapter "${node.adapter}"; expected one of: ${ADAPTERS.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`
-      )
-    }
-    if (
-      node.model !== undefined &&
-      !knows('models', node.model, Object.hasOwn(c.models, node.model))
-    ) {
-      const hint = didYouMean(node.model, Object.keys(c.models))
-      r.error(
-        'undefined-model',
-        [...base, 'model'],
-        `model "${node.model}" referenced by node "${node.name}" is not defined in models${hint ? ` (did you mean "${hint}"?)` : ''}`
-      )
-    }
-    checkTargets(node, base, topo, r, (name) => knows('node', name, nodeNames.includes(name)))
-    if (node['default-route'] !== undefined && !topo.nodes.has(node['default-route'])) {
-      r.error(
-        'undefined-target',
-        [...base, 'default-route'],
-        `default-route "${node['default-route']}" is not a node`
-      )
-    }
-    if (node.if !== undefined) {
-      checkCondition(node.if, [...base, 'if'], ROUTING_VARIABLES, headerVars, r)
-    }
-    for (const phase of ['pre', 'post'] as const) {
-      node.hooks?.[phase].forEach((hook, j) => {
-        const hookPath: JsonPath = [...base, 'hooks', phase, j]
-        if (!knows('functions', hook.function, Object.hasOwn(c.functions, hook.function))) {
-          const hint = didYouMean(hook.function, Object.keys(c.functions))
-          r.error(
-            'undefined-function',
-            [...hookPath, 'function'],
-            `function "${hook.function}" referenced by a ${phase} hook of node "${node.name}" is not defined in functions${hint ? ` (did you mean "${hint}"?)` : ''}`
-          )
-        }
-        if (hook.if !== undefined)
-          checkCondition(hook.if, [...hookPath, 'if'], HOOK_VARIABLES, headerVars, r)
-      })
-    }
-    if (kind === 'ws' && !node.url) {
-      r.error('ws-without-url', base, `ws node "${node.name}" needs a "url" (ws:// or wss://)`)
-    }
-    const reachable = topo.reachable.has(node.name)
-    if (kind === 'llm' && reachable) {
-      if (node['output-to'] === undefined || node['output-to'].length === 0) {
+/** A node's references: its adapter, its model, its `output-to` targets and `default-route`. */
+function checkNodeReferences(node: ArchitectureNode, base: JsonPath, rules: NodeRules): void {
+  const { c, r, topo, knows, nodeNames } = rules
+  if (!(ADAPTERS as readonly string[]).includes(node.adapter)) {
+    const hint = didYouMean(node.adapter, ADAPTERS)
+    r.error(
+      'unknown-adapter',
+      [...base, 'adapter'],
+      `node "${node.name}": unknown adapter "${node.adapter}"; expected one of: ${ADAPTERS.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`
+    )
+  }
+  if (
+    node.model !== undefined &&
+    !knows('models', node.model, Object.hasOwn(c.models, node.model))
+  ) {
+    const hint = didYouMean(node.model, Object.keys(c.models))
+    r.error(
+      'undefined-model',
+      [...base, 'model'],
+      `model "${node.model}" referenced by node "${node.name}" is not defined in models${hint ? ` (did you mean "${hint}"?)` : ''}`
+    )
+  }
+  checkTargets(node, base, topo, r, (name) => knows('node', name, nodeNames.includes(name)))
+  if (node['default-route'] !== undefined && !topo.nodes.has(node['default-route'])) {
+    r.error(
+      'undefined-target',
+      [...base, 'default-route'],
+      `default-route "${node['default-route']}" is not a node`
+    )
+  }
+}
+
+/** A node's routing condition, then each hook's function and condition, in document order. */
+function checkNodeConditions(node: ArchitectureNode, base: JsonPath, rules: NodeRules): void {
+  const { c, r, headerVars, knows } = rules
+  if (node.if !== undefined) {
+    checkCondition(node.if, [...base, 'if'], ROUTING_VARIABLES, headerVars, r)
+  }
+  for (const phase of ['pre', 'post'] as const) {
+    node.hooks?.[phase].forEach((hook, j) => {
+      const hookPath: JsonPath = [...base, 'hooks', phase, j]
+      if (!knows('functions', hook.function, Object.hasOwn(c.functions, hook.function))) {
+        const hint = didYouMean(hook.function, Object.keys(c.functions))
         r.error(
-          'missing-output-to',
-          base,
-          `node "${node.name}" can be reached but has no "output-to": requests would stop there`
+          'undefined-function',
+          [...hookPath, 'function'],
+          `function "${hook.function}" referenced by a ${phase} hook of node "${node.name}" is not defined in functions${hint ? ` (did you mean "${hint}"?)` : ''}`
         )
       }
-      if (node.model === undefined && node['extra-options']?.model_override === undefined) {
-        r.warn(
-          'node-without-model',
-          base,
-          `node "${node.name}" can be reached but has no model: requests that reach it will fail`
-        )
-      } else if (node.model !== undefined) {
-        const model = c.models[node.model]
-        if (model && !hasEndpoint(model)) {
-          r.warn(
-            'model-without-endpoint',
-            ['models', node.model],
-            `model "${node.model}" (used by "${node.name}") has no url, endpoint or local source to call`
-          )
-        }
-      }
-    }
-    const entry = topo.entries[0]
-    if (!reachable && entry && !topo.taps.includes(node)) {
+      if (hook.if !== undefined)
+        checkCondition(hook.if, [...hookPath, 'if'], HOOK_VARIABLES, headerVars, r)
+    })
+  }
+}
+
+/** What a node needs to answer: a ws node its url, a reachable llm node its output and model. */
+function checkNodeReach(node: ArchitectureNode, base: JsonPath, rules: NodeRules): void {
+  const { r, topo } = rules
+  const kind = nodeKind(node)
+  if (kind === 'ws' && !node.url) {
+    r.error('ws-without-url', base, `ws node "${node.name}" needs a "url" (ws:// or wss://)`)
+  }
+  const reachable = topo.reachable.has(node.name)
+  if (kind === 'llm' && reachable) checkReachableLlm(node, base, rules)
+  const entry = topo.entries[0]
+  if (!reachable && entry && !topo.taps.includes(node)) {
+    r.warn(
+      'unreachable-node',
+      base,
+      `node "${node.name}" is not reachable from the entry node "${entry.name}"`
+    )
+  }
+}
+
+/** A reachable llm node passes its answer on and has a model with something to call. */
+function checkReachableLlm(node: ArchitectureNode, base: JsonPath, rules: NodeRules): void {
+  const { c, r } = rules
+  if (node['output-to'] === undefined || node['output-to'].length === 0) {
+    r.error(
+      'missing-output-to',
+      base,
+      `node "${node.name}" can be reached but has no "output-to": requests would stop there`
+    )
+  }
+  if (node.model === undefined && node['extra-options']?.model_override === undefined) {
+    r.warn(
+      'node-without-model',
+      base,
+      `node "${node.name}" can be reached but has no model: requests that reach it will fail`
+    )
+  } else if (node.model !== undefined) {
+    const model = c.models[node.model]
+    if (model && !hasEndpoint(model)) {
       r.warn(
-        'unreachable-node',
-        base,
-        `node "${node.name}" is not reachable from the entry node "${entry.name}"`
+        'model-without-endpoint',
+        ['models', node.model],
+        `model "${node.model}" (used by "${node.name}") has no url, endpoint or local source to call`
       )
     }
-  })
+  }
+}
 
+/** Cycles without a `$HOP_COUNT` test in any of their nodes' conditions. */
+function checkCycles(
+  c: Composition,
+  r: Reporter,
+  topo: Topology,
+  nodePath: (n: ArchitectureNode) => JsonPath
+): void {
   for (const cycle of findCycles(topo)) {
     const guarded = cycle.some((name) => /\bHOP_COUNT\b/.test(topo.nodes.get(name)?.if ?? ''))
     if (!guarded) {
@@ -142,10 +201,6 @@ export function checkSemantics(c: Composition, r: Reporter, ctx: SemanticContext
       )
     }
   }
-  checkSecretReferences(c, r)
-  checkModelParameters(c, r)
-  checkNodeOptions(c, r, ctx.strict ?? false)
-  checkShellSafety(c, r, { headerVars, strict: ctx.strict ?? false })
 }
 
 function checkDuplicates(c: Composition, r: Reporter): void {

@@ -22,133 +22,32 @@
  *   refused again.
  * - Idle unload: `idleTtlMs` (default 10 minutes) after the last request or `touch()`, the process
  *   is stopped; `ensureStarted()` starts it again on the next request (lazily).
- * - The fork function is injectable ({@link ForkLike}, worker-fork.ts) so Electron's
+ * - The fork function is injectable (`ForkLike`, worker-fork.ts) so Electron's
  *   `utilityProcess` can replace `child_process.fork`.
+ *
+ * This file is the state machine; the status, options and error are in process-types.ts, the
+ * fork, its stderr tail and the bounded stop in process-child.ts.
  */
 import { EventEmitter } from 'node:events'
+import { baseUrlOf, exitDescription, forkWorker, type Spawned, stopWorker } from './process-child'
 import {
-  isWorkerMessage,
-  WORKER_EXIT,
-  type ErrorMessage,
-  type GpuBackend,
-  type ReadyMessage,
-  type RequestMessage,
-  type WorkerErrorCode,
-  type WorkerParams
-} from './protocol'
-import {
-  type ForkLike,
-  nodeFork,
-  type WorkerChild,
-  type WorkerEntry,
-  workerEntry
-} from './worker-fork'
+  LlamaProcessError,
+  type LlamaProcessEvents,
+  type LlamaProcessOptions,
+  type LlamaProcessSettings,
+  type LlamaProcessState,
+  type LlamaProcessStatus,
+  resolveProcessOptions
+} from './process-types'
+import { isWorkerMessage, WORKER_EXIT, type WorkerParams } from './protocol'
 
-/** The handle's states. */
-export type LlamaProcessState = 'stopped' | 'starting' | 'ready' | 'busy' | 'stopping' | 'error'
-
-/** A snapshot of the handle, sent with every `status` event. */
-export interface LlamaProcessStatus {
-  state: LlamaProcessState
-  model: string
-  pid: number | null
-  port: number | null
-  /** `http://127.0.0.1:<port>/v1`, for {@link OpenAICompatibleProvider}. */
-  baseUrl: string | null
-  gpu: GpuBackend | null
-  gpuLayers: number | null
-  contextSize: number | null
-  threads: number | null
-  memory: { ramBytes: number; vramBytes: number } | null
-  /** When the current worker became ready (epoch ms). */
-  loadedSince: number | null
-  /** Load time of the current worker (ms, as the worker measured it): backend, memory check, model. */
-  loadMs: number | null
-  /** Of which the model file and context (ms). */
-  modelLoadMs: number | null
-  /** Last request or `touch()` (epoch ms). */
-  lastUsed: number | null
-  /** Generation speed of the last request that generated more than one token. */
-  tokensPerSecond: number | null
-  inflight: number
-  lastError: string | null
-  lastErrorCode: WorkerErrorCode | 'crashed' | 'start_timeout' | null
-  /** Automatic restarts since the handle was created. */
-  restarts: number
-  consecutiveFailures: number
-  /** When the scheduled restart runs (epoch ms), if one is scheduled. */
-  nextRestartAt: number | null
-  /** Why the last stop happened. */
-  stopReason: 'requested' | 'idle' | null
-}
-
-/** Typed events of a handle. */
-export interface LlamaProcessEvents {
-  status: [LlamaProcessStatus]
-  request: [RequestMessage]
-}
-
-/** Options of {@link LlamaCppProcess}: the worker's parameters plus lifecycle settings. */
-export interface LlamaProcessOptions extends WorkerParams {
-  /** Stop the process after this long without requests; 0 disables. Default 10 minutes. */
-  idleTtlMs?: number
-  /** A start that has not sent `ready` by then fails. Default 120 s. */
-  startTimeoutMs?: number
-  /** Upper bound of `stop()`: shutdown message, SIGTERM, SIGKILL. Default 5 s. */
-  stopBudgetMs?: number
-  /** First restart delay, doubled per consecutive failure. Default 500 ms. */
-  restartBaseMs?: number
-  /** Longest restart delay. Default 30 s. */
-  restartMaxMs?: number
-  /** Consecutive failures before giving up for a while. Default 3. */
-  maxConsecutiveFailures?: number
-  /** After giving up, the next request tries again once this long has passed. Default 60 s. */
-  breakerCooldownMs?: number
-  /** How messages name the model (`model "x"`). Default: the file name. */
-  label?: string
-  /** Restart after a crash. Default true. */
-  autoRestart?: boolean
-  /** How to start the worker. Default: `child_process.fork`. */
-  fork?: ForkLike
-  /** Which module to fork. Default: {@link workerEntry}. */
-  entry?: WorkerEntry
-}
-
-/** An error from the handle, with the worker's code when it reported one. */
-export class LlamaProcessError extends Error {
-  constructor(
-    readonly code: NonNullable<LlamaProcessStatus['lastErrorCode']> | 'stopped' | 'circuit_open',
-    message: string
-  ) {
-    super(message)
-    this.name = 'LlamaProcessError'
-  }
-}
-
-const DEFAULTS = {
-  idleTtlMs: 10 * 60_000,
-  startTimeoutMs: 120_000,
-  stopBudgetMs: 5_000,
-  restartBaseMs: 500,
-  restartMaxMs: 30_000,
-  maxConsecutiveFailures: 3,
-  breakerCooldownMs: 60_000,
-  autoRestart: true
-}
-
-const STDERR_TAIL_LINES = 20
-
-/** One forked worker and what it told us. */
-interface Spawned {
-  child: WorkerChild
-  exited: Promise<void>
-  hasExited: boolean
-  exit?: { code: number | null; signal: string | null }
-  error?: ErrorMessage
-  ready?: ReadyMessage
-  stderr: string[]
-  servedRequest: boolean
-}
+export {
+  LlamaProcessError,
+  type LlamaProcessEvents,
+  type LlamaProcessOptions,
+  type LlamaProcessState,
+  type LlamaProcessStatus
+} from './process-types'
 
 /** A pending `start()`. */
 interface PendingStart {
@@ -164,7 +63,7 @@ interface PendingStart {
  */
 export class LlamaCppProcess {
   private readonly params: WorkerParams
-  private readonly opts: typeof DEFAULTS & { fork: ForkLike; entry: WorkerEntry }
+  private readonly opts: LlamaProcessSettings
   private readonly label: string
   private readonly events = new EventEmitter()
   private readonly modelName: string
@@ -194,41 +93,11 @@ export class LlamaCppProcess {
   private readonly crashedUrls: string[] = []
 
   constructor(options: LlamaProcessOptions) {
-    const {
-      idleTtlMs,
-      startTimeoutMs,
-      stopBudgetMs,
-      restartBaseMs,
-      restartMaxMs,
-      maxConsecutiveFailures,
-      breakerCooldownMs,
-      label,
-      autoRestart,
-      fork,
-      entry,
-      ...params
-    } = options
+    const { params, settings, modelName, label } = resolveProcessOptions(options)
     this.params = params
-    this.opts = {
-      idleTtlMs: idleTtlMs ?? DEFAULTS.idleTtlMs,
-      startTimeoutMs: startTimeoutMs ?? DEFAULTS.startTimeoutMs,
-      stopBudgetMs: stopBudgetMs ?? DEFAULTS.stopBudgetMs,
-      restartBaseMs: restartBaseMs ?? DEFAULTS.restartBaseMs,
-      restartMaxMs: restartMaxMs ?? DEFAULTS.restartMaxMs,
-      maxConsecutiveFailures: maxConsecutiveFailures ?? DEFAULTS.maxConsecutiveFailures,
-      breakerCooldownMs: breakerCooldownMs ?? DEFAULTS.breakerCooldownMs,
-      autoRestart: autoRestart ?? DEFAULTS.autoRestart,
-      fork: fork ?? nodeFork,
-      entry: entry ?? workerEntry()
-    }
-    this.modelName =
-      params.modelId ??
-      params.modelPath
-        .split(/[\\/]/)
-        .pop()
-        ?.replace(/\.gguf$/i, '') ??
-      params.modelPath
-    this.label = label ?? `model "${this.modelName}"`
+    this.opts = settings
+    this.modelName = modelName
+    this.label = label
   }
 
   /** Subscribes to an event; returns the unsubscribe function. */
@@ -385,9 +254,18 @@ export class LlamaCppProcess {
     this.stopReason = null
     this.setState('starting')
 
-    let child: WorkerChild
     try {
-      child = this.opts.fork(this.opts.entry, [JSON.stringify(this.params)])
+      forkWorker(
+        { fork: this.opts.fork, entry: this.opts.entry, params: this.params },
+        {
+          spawned: (s) => {
+            ref.spawned = s
+            this.current = s
+          },
+          message: (s, message) => this.onMessage(s, message),
+          exit: (s) => this.onExit(s)
+        }
+      )
     } catch (err) {
       this.fail(
         undefined,
@@ -396,28 +274,6 @@ export class LlamaCppProcess {
       )
       return promise
     }
-    let markExited!: () => void
-    const s: Spawned = {
-      child,
-      exited: new Promise<void>((r) => (markExited = r)),
-      hasExited: false,
-      stderr: [],
-      servedRequest: false
-    }
-    ref.spawned = s
-    this.current = s
-    child.onStderr?.((text) => {
-      s.stderr.push(...text.split('\n').filter((l) => l.trim()))
-      if (s.stderr.length > STDERR_TAIL_LINES)
-        s.stderr.splice(0, s.stderr.length - STDERR_TAIL_LINES)
-    })
-    child.onMessage((message) => this.onMessage(s, message))
-    child.onExit((code, signal) => {
-      s.hasExited = true
-      s.exit = { code, signal }
-      markExited()
-      this.onExit(s)
-    })
     this.emitStatus()
     return promise
   }
@@ -473,9 +329,7 @@ export class LlamaCppProcess {
   private onExit(s: Spawned): void {
     if (s !== this.current) return
     if (this.state === 'stopping') return // stopInternal finishes the transition
-    const { code, signal } = s.exit ?? { code: null, signal: null }
-    const how = signal ? `signal ${signal}` : `code ${code}`
-    const tail = s.stderr.length ? `: ${s.stderr.slice(-3).join(' | ')}` : ''
+    const { how, tail } = exitDescription(s)
     if (this.state === 'starting') {
       if (s.error) this.fail(s, s.error.code, s.error.message)
       else
@@ -587,28 +441,8 @@ export class LlamaCppProcess {
       clearTimeout(p.timer)
       p.reject(new LlamaProcessError('stopped', `${this.label} was stopped while starting`))
     }
-    const budget = this.opts.stopBudgetMs
-    const within = (ms: number): Promise<boolean> =>
-      new Promise((resolve) => {
-        const t = setTimeout(() => resolve(false), ms)
-        void s.exited.then(() => {
-          clearTimeout(t)
-          resolve(true)
-        })
-      })
     this.stopping = (async () => {
-      try {
-        s.child.send({ type: 'shutdown' })
-      } catch {
-        // the channel is gone: the signals below still work
-      }
-      if (!(await within(budget * 0.6))) {
-        s.child.kill('SIGTERM')
-        if (!(await within(budget * 0.25))) {
-          s.child.kill('SIGKILL')
-          await within(budget * 0.15)
-        }
-      }
+      await stopWorker(s, this.opts.stopBudgetMs)
       this.inflight = 0
       this.current = undefined
       this.setState('stopped')
@@ -641,10 +475,6 @@ export class LlamaCppProcess {
   private emitStatus(): void {
     this.events.emit('status', this.status())
   }
-}
-
-function baseUrlOf(ready: ReadyMessage): string {
-  return `http://127.0.0.1:${ready.port}/v1`
 }
 
 /** Exit codes of the worker, re-exported for callers that inspect `WorkerChild` exits. */
