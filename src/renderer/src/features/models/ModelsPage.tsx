@@ -2,14 +2,11 @@
  * @module The Models page: what runs now (state, memory, GPU offload), load and unload; the local
  * library (GGUF files and Ollama models) with delete; downloads with progress and cancel; Ollama.
  */
-import { useEffect, useState } from 'react'
+import { useEffect } from 'react'
 import { DiscoverView } from '../../components/lazy-pages'
-import { ModelsViews } from './ModelsViews'
-import { EmptyState } from '../../components/EmptyState'
-import { formatBytes } from '../../lib/format'
 import { useS, useStores } from '../../stores'
-import { runtimeOf, sourceFileName, type Runner } from '../../stores/models-store'
-import { PullProgressBar } from './PullProgressBar'
+import { DownloadModel, LocalModels, OllamaSection, RunningModels } from './LibrarySections'
+import { ModelsViews } from './ModelsViews'
 
 /** The Models page: the models on this computer, or `#/models/discover`. */
 export function ModelsPage(): React.JSX.Element {
@@ -22,219 +19,21 @@ export function ModelsPage(): React.JSX.Element {
   )
 }
 
+/** Models → On this computer: what runs, the local library, downloads and Ollama. */
 function LibraryView(): React.JSX.Element {
   const s = useStores()
   const m = useS(s.models, (x) => x)
-  const [source, setSource] = useState('')
-  const [runner, setRunner] = useState<Runner>('llama-cpp')
   useEffect(() => {
     void s.models.getState().refresh()
     void s.models.getState().refreshOllama()
   }, [s.models])
-  const api = s.models.getState()
-
   return (
     <div className="page" data-testid="page-models">
       <h1 tabIndex={-1}>Models</h1>
-      <section className="card-section">
-        <h2>Running</h2>
-        {!m.loaded ? (
-          <p className="muted">Loading…</p>
-        ) : m.runtime.length === 0 ? (
-          <EmptyState title="No model is running">
-            Models start when a pipeline needs them. Load one ahead of time from here once a
-            pipeline uses it.
-          </EmptyState>
-        ) : (
-          <div className="table-wrap">
-            <table className="table" data-testid="runtime-table">
-              <thead>
-                <tr>
-                  <th>Model</th>
-                  <th>Runner</th>
-                  <th>State</th>
-                  <th>Memory (RAM / VRAM)</th>
-                  <th>GPU offload</th>
-                  <th>Speed</th>
-                  <th />
-                </tr>
-              </thead>
-              <tbody>
-                {m.runtime.map((r) => (
-                  <tr key={r.key}>
-                    <td>
-                      <strong>{r.key}</strong>
-                      <div className="muted small ellipsis" title={r.source}>
-                        {(r.runner === 'llama-cpp' && sourceFileName(r.source)) || r.source}
-                      </div>
-                    </td>
-                    <td>{r.runner}</td>
-                    <td>
-                      <span className={`state ${r.state}`}>{r.state}</span>
-                      {r.lastError && <div className="bad small">{r.lastError}</div>}
-                    </td>
-                    <td>
-                      {r.memory
-                        ? `${formatBytes(r.memory.ramBytes)} / ${formatBytes(r.memory.vramBytes)}`
-                        : '—'}
-                    </td>
-                    <td>
-                      {r.gpu
-                        ? `${r.gpu}${r.gpuLayers !== null ? `, ${r.gpuLayers} layers` : ''}`
-                        : 'CPU'}
-                    </td>
-                    <td>
-                      {r.tokensPerSecond && (r.state === 'ready' || r.state === 'busy')
-                        ? `${r.tokensPerSecond.toFixed(1)} tok/s`
-                        : '—'}
-                    </td>
-                    <td>
-                      {r.state === 'stopped' || r.state === 'error' ? (
-                        <button onClick={() => void api.load(r.key)}>Load</button>
-                      ) : (
-                        <button onClick={() => void api.unload(r.key)}>Unload</button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </section>
-
-      <section className="card-section">
-        <h2>On this computer</h2>
-        {!m.loaded ? (
-          <p className="muted">Loading…</p>
-        ) : m.local.length === 0 ? (
-          <EmptyState title="No model files yet">
-            Download a GGUF file below (for example from the starter catalog on the welcome screen),
-            or pull an Ollama model.
-          </EmptyState>
-        ) : (
-          <div className="table-wrap">
-            <table className="table" data-testid="local-table">
-              <thead>
-                <tr>
-                  <th>Name</th>
-                  <th>Runner</th>
-                  <th>Size</th>
-                  <th>Status</th>
-                  <th />
-                </tr>
-              </thead>
-              <tbody>
-                {m.local.map((l) => {
-                  const rt = runtimeOf(l, m.runtime)
-                  return (
-                    <tr key={`${l.runner}:${l.name}`}>
-                      <td>
-                        <strong>{l.name}</strong>
-                        {l.path && <div className="muted small ellipsis">{l.path}</div>}
-                      </td>
-                      <td>{l.runner}</td>
-                      <td>{formatBytes(l.sizeBytes)}</td>
-                      <td>
-                        {rt ? (
-                          <span className={`state ${rt.state}`}>{rt.state}</span>
-                        ) : (
-                          'not loaded'
-                        )}
-                      </td>
-                      <td>
-                        <button
-                          className="danger"
-                          onClick={() => {
-                            if (window.confirm(`Delete ${l.name}?`))
-                              void api.remove(l.name, l.runner)
-                          }}
-                        >
-                          Delete
-                        </button>
-                      </td>
-                    </tr>
-                  )
-                })}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </section>
-
-      <section className="card-section">
-        <h2>Download</h2>
-        <form
-          className="row wrap"
-          onSubmit={(e) => {
-            e.preventDefault()
-            // A refused source stays in the box, to fix.
-            if (source.trim())
-              void api.pull(source.trim(), runner).then((id) => id && setSource(''))
-          }}
-        >
-          <input
-            className="grow"
-            value={source}
-            onChange={(e) => setSource(e.target.value)}
-            placeholder="hf://org/repo/file.gguf, an https URL, or an Ollama name like qwen2.5:0.5b"
-            aria-label="Model source"
-          />
-          <select
-            value={runner}
-            onChange={(e) => setRunner(e.target.value as Runner)}
-            aria-label="Runner"
-          >
-            <option value="llama-cpp">llama.cpp (GGUF)</option>
-            <option value="ollama">Ollama</option>
-          </select>
-          <button type="submit" className="primary" disabled={!source.trim()}>
-            Download
-          </button>
-        </form>
-        {m.pulls.map((p) => (
-          <PullProgressBar
-            key={p.pullId}
-            pull={p}
-            onCancel={() => void api.cancelPull(p.pullId)}
-            onClear={() => api.clearPulls(p.pullId)}
-          />
-        ))}
-        {m.pulls.filter((p) => p.state !== 'running').length > 1 && (
-          <button className="ghost" onClick={() => api.clearPulls()} data-testid="clear-pulls">
-            Clear finished downloads
-          </button>
-        )}
-      </section>
-
-      <section className="card-section" data-testid="ollama">
-        <h2>Ollama</h2>
-        {!m.ollama ? (
-          <p className="muted">Checking…</p>
-        ) : (
-          <p>
-            {!m.ollama.installed
-              ? 'Not installed. Install Ollama from ollama.com to use its models.'
-              : m.ollama.running
-                ? `Running at ${m.ollama.host}${m.ollama.version ? `, version ${m.ollama.version}` : ''}${m.ollama.managed ? ' (started by llmnet)' : ''}.`
-                : `Installed but stopped (${m.ollama.host}).`}{' '}
-            {m.ollama.installed && !m.ollama.running && (
-              <button className="primary" onClick={() => void api.ollamaPower(true)}>
-                Start Ollama
-              </button>
-            )}{' '}
-            {m.ollama.managed && m.ollama.running && (
-              <button onClick={() => void api.ollamaPower(false)}>Stop Ollama</button>
-            )}{' '}
-            <button onClick={() => void api.refreshOllama()}>Check again</button>
-          </p>
-        )}
-        {m.ollama?.running && !m.ollama.managed && (
-          <p className="muted small">
-            This Ollama was started outside llmnet, so llmnet leaves stopping it to you.
-          </p>
-        )}
-      </section>
+      <RunningModels m={m} />
+      <LocalModels m={m} />
+      <DownloadModel m={m} />
+      <OllamaSection m={m} />
     </div>
   )
 }
