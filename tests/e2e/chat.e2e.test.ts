@@ -10,17 +10,10 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { defaultResponder, type FakeUpstream, startFakeUpstream } from '../support/fake-openai'
-import {
-  ensureRendererBuilt,
-  findChromium,
-  ROOT,
-  startServeUi,
-  type ServeUi
-} from './support/browser'
-import { AppPage } from './support/pages'
+import { findChromium, openUi, ROOT, type ServeUi, type UiSession } from './support/browser'
 
 const CHROMIUM = findChromium()
 const SHOTS = path.join(__dirname, 'artifacts', 'chat')
@@ -73,38 +66,26 @@ async function axeProblems(p: Page, where: string): Promise<string[]> {
 
 describe.skipIf(!CHROMIUM)('chat basics against llmnet serve --ui', () => {
   let upstream: FakeUpstream
+  let ui: UiSession
   let server: ServeUi
-  let browser: Browser
-  let context: BrowserContext
   let page: Page
-  let app: AppPage
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true })
-    const [, up] = await Promise.all([
-      ensureRendererBuilt(),
-      startFakeUpstream((req, i) => {
-        const text = lastUser(req.body ?? {})
-        if (text === 'markdown please') return { content: MARKDOWN }
-        // Two pieces, then nothing until the client goes away: only Stop ends it.
-        if (text === 'a long story')
-          return { chunks: ['Once ', 'upon ', 'a time'], stallAfterChunks: 2 }
-        return defaultResponder(req, i)
-      })
-    ])
-    upstream = up
-    server = await startServeUi()
-    browser = await chromium.launch({ executablePath: CHROMIUM!, args: ['--no-sandbox'] })
-    // The page reads the clipboard back to check what Copy wrote.
-    context = await browser.newContext({
+    upstream = await startFakeUpstream((req, i) => {
+      const text = lastUser(req.body ?? {})
+      if (text === 'markdown please') return { content: MARKDOWN }
+      // Two pieces, then nothing until the client goes away: only Stop ends it.
+      if (text === 'a long story')
+        return { chunks: ['Once ', 'upon ', 'a time'], stallAfterChunks: 2 }
+      return defaultResponder(req, i)
+    })
+    ui = await openUi({
       viewport: { width: 1024, height: 760 },
+      // The page reads the clipboard back to check what Copy wrote.
       permissions: ['clipboard-read', 'clipboard-write']
     })
-    page = await context.newPage()
-    page.setDefaultTimeout(15_000)
-    page.on('pageerror', (err) => console.error(`page error: ${err.message}`))
-    app = new AppPage(page)
-    await app.open(server.url)
+    ;({ server, page } = ui)
     // Two pipelines, saved through the control API with the page's session.
     for (const name of ['alpha', 'beta']) {
       const res = await page.evaluate<{ status: number }, { name: string; text: string }>(
@@ -135,8 +116,7 @@ describe.skipIf(!CHROMIUM)('chat basics against llmnet serve --ui', () => {
       .waitFor({ state: 'attached' })
   }, 180_000)
   afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
+    await ui?.close()
     await upstream?.close()
   })
 

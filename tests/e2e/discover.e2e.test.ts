@@ -9,18 +9,12 @@
  */
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
-import { type Browser, type Page, chromium } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTinyGguf } from '../../src/main/core/local/tiny-gguf'
 import { type FakeHub, startFakeHub } from '../support/fake-huggingface'
-import {
-  ensureRendererBuilt,
-  findChromium,
-  ROOT,
-  startServeUi,
-  type ServeUi
-} from './support/browser'
-import { AppPage } from './support/pages'
+import { findChromium, openUi, ROOT, type ServeUi, type UiSession } from './support/browser'
+import type { AppPage } from './support/pages'
 
 const SHOTS = path.join(__dirname, 'artifacts', 'discover')
 const CHROMIUM = findChromium()
@@ -32,6 +26,7 @@ const FILE = 'tiny-chat-Q8_0.gguf'
 
 describe.skipIf(!CHROMIUM && !REQUIRED)('Models → Discover against llmnet serve --ui', () => {
   let hub: FakeHub
+  let ui: UiSession
   let server: ServeUi
   let browser: Browser
   let page: Page
@@ -50,34 +45,28 @@ describe.skipIf(!CHROMIUM && !REQUIRED)('Models → Discover against llmnet serv
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true })
     const tiny = buildTinyGguf().bytes
-    ;[hub] = await Promise.all([
-      startFakeHub([
-        {
-          id: REPO,
-          downloads: 1200,
-          likes: 9,
-          files: [
-            { path: 'README.md', content: Buffer.from('# Tiny chat'), lfs: false },
-            { path: FILE, content: tiny },
-            { path: 'split/tiny-chat-F16-00001-of-00002.gguf', content: tiny }
-          ]
-        },
-        { id: 'tiny-org/Tiny-Base-GGUF', downloads: 300, files: [] }
-      ]),
-      ensureRendererBuilt()
+    hub = await startFakeHub([
+      {
+        id: REPO,
+        downloads: 1200,
+        likes: 9,
+        files: [
+          { path: 'README.md', content: Buffer.from('# Tiny chat'), lfs: false },
+          { path: FILE, content: tiny },
+          { path: 'split/tiny-chat-F16-00001-of-00002.gguf', content: tiny }
+        ]
+      },
+      { id: 'tiny-org/Tiny-Base-GGUF', downloads: 300, files: [] }
     ])
-    server = await startServeUi({ LLMNET_HF_ENDPOINT: hub.url })
-    browser = await chromium.launch({ executablePath: CHROMIUM!, args: ['--no-sandbox'] })
-    const context = await browser.newContext({ viewport: { width: 1024, height: 760 } })
-    page = await context.newPage()
-    page.setDefaultTimeout(20_000)
-    page.on('pageerror', (err) => console.error(`page error: ${err.message}`))
-    app = new AppPage(page)
-    await app.open(server.url)
+    ui = await openUi({
+      env: { LLMNET_HF_ENDPOINT: hub.url },
+      viewport: { width: 1024, height: 760 },
+      timeoutMs: 20_000
+    })
+    ;({ server, browser, page, app } = ui)
   }, 180_000)
   afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
+    await ui?.close()
     if (hubOpen) await hub?.close()
   })
 

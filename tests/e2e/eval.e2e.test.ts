@@ -11,11 +11,11 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { type Browser, type Page, chromium } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ensureRendererBuilt, findChromium, startServeUi, type ServeUi } from './support/browser'
+import { findChromium, openUi, type UiSession } from './support/browser'
 import { startFixtures, type Fixtures } from './support/fixtures'
-import { AppPage } from './support/pages'
+import type { AppPage } from './support/pages'
 
 const ARTIFACTS = path.join(__dirname, 'artifacts', 'eval')
 const CHROMIUM = findChromium()
@@ -60,8 +60,7 @@ const router = (upstream: string, billing = 'billing'): string =>
 
 describe.skipIf(!CHROMIUM)('evaluation sets in the UI against llmnet serve --ui', () => {
   let fixtures: Fixtures
-  let server: ServeUi
-  let browser: Browser
+  let ui: UiSession
   let page: Page
   let app: AppPage
   let tmp = ''
@@ -69,8 +68,7 @@ describe.skipIf(!CHROMIUM)('evaluation sets in the UI against llmnet serve --ui'
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true })
     tmp = mkdtempSync(path.join(tmpdir(), 'llmnet-e2e-eval-'))
-    const [, fx] = await Promise.all([ensureRendererBuilt(), startFixtures(tmp)])
-    fixtures = fx
+    fixtures = await startFixtures(tmp)
     // The router's request carries a JSON schema of the routes; answers name the node's model.
     fixtures.upstream.setResponder((req) => {
       const msgs = (req.body?.messages ?? []) as { role: string; content: string }[]
@@ -87,18 +85,14 @@ describe.skipIf(!CHROMIUM)('evaluation sets in the UI against llmnet serve --ui'
       }
       return { content: `Happy to help with: ${user}` }
     })
-    server = await startServeUi({ LLMNET_CATALOG: fixtures.catalog })
-    browser = await chromium.launch({ executablePath: CHROMIUM!, args: ['--no-sandbox'] })
-    const context = await browser.newContext({ viewport: { width: 1024, height: 700 } })
-    page = await context.newPage()
-    page.setDefaultTimeout(15_000)
-    page.on('pageerror', (err) => console.error(`page error: ${err.message}`))
-    app = new AppPage(page)
-    await app.open(server.url)
+    ui = await openUi({
+      env: { LLMNET_CATALOG: fixtures.catalog },
+      viewport: { width: 1024, height: 700 }
+    })
+    ;({ page, app } = ui)
   }, 180_000)
   afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
+    await ui?.close()
     await fixtures?.close()
     if (tmp) rmSync(tmp, { recursive: true, force: true })
   })

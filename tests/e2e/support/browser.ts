@@ -1,12 +1,15 @@
 /**
  * Finding Chromium, making sure the renderer is built (`out/renderer`, what `serve --ui` serves),
- * and starting the real server as a child process (the URL it prints, with its one-time token).
+ * starting the real server as a child process (the URL it prints, with its one-time token), and
+ * `openUi`: all of that plus a Chromium page on the app, for the suites that need nothing else.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core'
 import { buildRenderer } from '../../../scripts/build-renderer.mjs'
 import { llmnet, ROOT, type Proc } from '../../support/cli-process'
+import { AppPage } from './pages'
 
 export { ROOT }
 
@@ -91,5 +94,58 @@ export async function startServeUi(env: NodeJS.ProcessEnv = {}): Promise<ServeUi
       await proc.exited
       rmSync(home, { recursive: true, force: true })
     }
+  }
+}
+
+export interface UiSession {
+  server: ServeUi
+  browser: Browser
+  context: BrowserContext
+  page: Page
+  app: AppPage
+  /** Closes the browser, then stops the server and removes its folders. */
+  close(): Promise<void>
+}
+
+export interface UiOptions {
+  /** Added to the server's environment (fake endpoints, catalogs). */
+  env?: NodeJS.ProcessEnv
+  viewport: { width: number; height: number }
+  /** Browser permissions for the page's origin (e.g. the clipboard). */
+  permissions?: string[]
+  /** Playwright's default timeout for the page's actions and waits. */
+  timeoutMs?: number
+}
+
+/**
+ * Builds the renderer when stale, starts `serve --ui` with `env`, and opens the app in headless
+ * Chromium (page errors printed) until it says it is ready. On failure it closes what it started.
+ */
+export async function openUi(opts: UiOptions): Promise<UiSession> {
+  await ensureRendererBuilt()
+  const server = await startServeUi(opts.env)
+  let browser: Browser | undefined
+  const close = async (): Promise<void> => {
+    await browser?.close()
+    await server.stop()
+  }
+  try {
+    browser = await chromium.launch({
+      executablePath: findChromium() ?? undefined,
+      args: ['--no-sandbox']
+    })
+    const context = await browser.newContext({
+      viewport: opts.viewport,
+      ...(opts.permissions ? { permissions: opts.permissions } : {})
+    })
+    const page = await context.newPage()
+    page.setDefaultTimeout(opts.timeoutMs ?? 15_000)
+    page.on('pageerror', (err) => console.error(`page error: ${err.message}`))
+    const app = new AppPage(page)
+    await app.open(server.url)
+    return { server, browser, context, page, app, close }
+  } catch (err) {
+    await close()
+    throw err
   }
 }

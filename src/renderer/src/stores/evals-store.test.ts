@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { fakeEvals } from '../platform/fake-client'
+import { fakeEvals } from '../platform/fake-evals'
 import { CASES, reportFor } from '../features/eval/test-fixtures'
 import { setup, until } from './test-helpers'
 

@@ -15,6 +15,7 @@ import type {
 import { parseEvalCases } from '../../../shared/eval/cases'
 import type { PipelineDiagnostic } from '../lib/diagnostics'
 import { call, type StoreDeps } from './call'
+import type { SliceCtx } from './slice'
 
 export type EvalSetSummary = z.infer<typeof EvalSetSummarySchema>
 export type EvalRunSummary = z.infer<typeof EvalRunSummarySchema>
@@ -85,10 +86,7 @@ function check(text: string): { diagnostics: PipelineDiagnostic[]; cases: number
 
 /** The evaluation store. */
 export function createEvalsStore(deps: StoreDeps): EvalsStore {
-  // A run's events can overtake the answer to `evals.run` (a small set ends in milliseconds):
-  // while a start is in flight, events of an unknown run are taken as its own.
-  let starting = 0
-  const ended = new Set<string>()
+  const tracker: RunTracker = { starting: 0, ended: new Set() }
   return createStore<EvalsState>((set, get) => ({
     sets: [],
     loaded: false,
@@ -99,6 +97,41 @@ export function createEvalsStore(deps: StoreDeps): EvalsStore {
     active: null,
     run: null,
     versions: {},
+    ...setActions({ set, get, deps }),
+    ...runActions({ set, get, deps }, tracker)
+  }))
+}
+
+type Ctx = SliceCtx<EvalsState>
+
+/**
+ * A run's events can overtake the answer to `evals.run` (a small set ends in milliseconds):
+ * while a start is in flight (`starting`), events of an unknown run are taken as its own, and
+ * the runs that end meanwhile are kept in `ended`.
+ */
+interface RunTracker {
+  starting: number
+  ended: Set<string>
+}
+
+/** The sets: list, open or start one, edit, save, delete, add a case from a trace. */
+function setActions({
+  set,
+  get,
+  deps
+}: Ctx): Pick<
+  EvalsState,
+  | 'loadVersions'
+  | 'refresh'
+  | 'open'
+  | 'newSet'
+  | 'close'
+  | 'setText'
+  | 'save'
+  | 'remove'
+  | 'addCase'
+> {
+  return {
     async loadVersions(pipeline) {
       // A quiet call: a watched-file pipeline has no versions, which is not an error to show.
       const res = await deps.platform.request('pipelines.versions', { name: pipeline })
@@ -179,18 +212,27 @@ export function createEvalsStore(deps: StoreDeps): EvalsStore {
       if (get().draft?.name === setName && get().draft?.text === get().draft?.savedText)
         await get().open(setName)
       return true
-    },
+    }
+  }
+}
+
+/** Runs: start and cancel one, follow its progress events, the history and one run's report. */
+function runActions(
+  { set, get, deps }: Ctx,
+  tracker: RunTracker
+): Pick<EvalsState, 'start' | 'cancel' | 'loadRuns' | 'openRun' | 'closeRun' | 'attach'> {
+  return {
     async start(target, against) {
       const draft = get().draft
       if (!draft) return
-      starting++
+      tracker.starting++
       const data = await call(deps, 'Could not start the run', 'evals.run', {
         set: draft.name,
         target,
         ...(against ? { against } : {})
-      }).finally(() => starting--)
+      }).finally(() => tracker.starting--)
       if (!data) return
-      if (ended.has(data.id)) {
+      if (tracker.ended.has(data.id)) {
         // It finished before its id came back: show it, as `eval.done` would have.
         set({ active: null })
         await Promise.all([get().loadRuns(draft.name), get().openRun(data.id)])
@@ -225,13 +267,13 @@ export function createEvalsStore(deps: StoreDeps): EvalsStore {
     attach() {
       const offProgress = deps.platform.on('eval.progress', (p) => {
         const active = get().active
-        if (active ? active.id !== p.id : starting === 0) return
+        if (active ? active.id !== p.id : tracker.starting === 0) return
         const setName = active?.set ?? get().draft?.name ?? ''
         set({ active: { id: p.id, set: setName, done: p.done, total: p.total, passed: p.passed } })
       })
       const offDone = deps.platform.on('eval.done', (summary) => {
         const mine = get().active?.id === summary.id
-        if (starting > 0) ended.add(summary.id)
+        if (tracker.starting > 0) tracker.ended.add(summary.id)
         if (mine) set({ active: null })
         void get().refresh()
         if (get().draft?.name === summary.set) {
@@ -244,5 +286,5 @@ export function createEvalsStore(deps: StoreDeps): EvalsStore {
         offDone()
       }
     }
-  }))
+  }
 }

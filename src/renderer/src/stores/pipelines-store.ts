@@ -10,6 +10,7 @@ import type { PipelineSummarySchema } from '../../../shared/contract/pipelines'
 import { readComposition, riskKey, riskyFunctions, type RiskyFunction } from '../lib/composition'
 import type { PipelineDiagnostic } from '../lib/diagnostics'
 import { call, type StoreDeps } from './call'
+import type { SliceCtx } from './slice'
 
 export type PipelineSummary = z.infer<typeof PipelineSummarySchema>
 export type Format = 'json' | 'yaml'
@@ -74,17 +75,9 @@ export interface PipelinesOptions {
 
 /** The pipelines store. */
 export function createPipelinesStore(deps: StoreDeps, opts: PipelinesOptions = {}): PipelinesStore {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  let seq = 0
+  const editor: EditorTimer = { timer: undefined, seq: 0 }
   return createStore<PipelinesState>((set, get) => {
-    const patchDraft = (patch: Partial<Draft>): void => {
-      const draft = get().draft
-      if (draft) set({ draft: { ...draft, ...patch } })
-    }
-    const schedule = (): void => {
-      clearTimeout(timer)
-      timer = setTimeout(() => void get().validateNow(), opts.debounceMs ?? 300)
-    }
+    const ctx: Ctx = { set, get, deps }
     return {
       list: [],
       loaded: false,
@@ -94,186 +87,252 @@ export function createPipelinesStore(deps: StoreDeps, opts: PipelinesOptions = {
       examplesSource: null,
       confirm: null,
       texts: {},
-      async loadText(name) {
-        const res = await deps.platform.request('pipelines.get', { name })
-        if (res.ok)
-          set({
-            texts: { ...get().texts, [name]: { text: res.data.text, format: res.data.format } }
-          })
-      },
-      async refresh() {
-        const data = await call(deps, 'Could not list pipelines', 'pipelines.list')
-        set({ loaded: true, ...(data ? { list: data.pipelines } : {}) })
-        opts.onListAnswered?.()
-      },
-      async open(name) {
-        const data = await call(deps, `Could not open ${name}`, 'pipelines.get', { name })
-        if (!data) return
-        set({
-          draft: {
-            name,
-            text: data.text,
-            format: data.format,
-            savedText: data.text,
-            isNew: false,
-            diagnostics: [],
-            validating: false
-          },
-          confirm: null
-        })
-        void get().validateNow()
-        void get().loadVersions(name)
-      },
-      newDraft(name, text, format) {
-        set({
-          draft: {
-            name,
-            text,
-            format,
-            savedText: '',
-            isNew: true,
-            diagnostics: [],
-            validating: false
-          },
-          versions: [],
-          confirm: null
-        })
-        void get().validateNow()
-      },
-      setText(text) {
-        patchDraft({ text })
-        schedule()
-      },
-      setFormat(format) {
-        patchDraft({ format })
-        schedule()
-      },
-      setName(name) {
-        patchDraft({ name })
-      },
-      async validateNow() {
-        clearTimeout(timer)
-        const draft = get().draft
-        if (!draft) return
-        const mine = ++seq
-        patchDraft({ validating: true })
-        const res = await deps.platform.request('pipelines.validate', {
-          text: draft.text,
-          format: draft.format
-        })
-        // A newer edit started its own validation: this answer is for old text.
-        if (mine !== seq) return
-        if (res.ok) patchDraft({ diagnostics: res.data.diagnostics, validating: false })
-        else {
-          patchDraft({ validating: false })
-          deps.toasts.getState().error(res.error, 'Validation failed')
-        }
-      },
-      async save(o = {}) {
-        const draft = get().draft
-        if (!draft) return 'failed'
-        const risky = riskyFunctions(readComposition(draft.text, draft.format))
-        const key = riskKey(risky)
-        if (risky.length && o.confirmedKey !== key) {
-          set({ confirm: { functions: risky, key } })
-          return 'confirm'
-        }
-        set({ confirm: null })
-        const res = await deps.platform.request('pipelines.save', {
-          name: draft.name,
-          text: draft.text,
-          format: draft.format,
-          ...(o.message ? { message: o.message } : {})
-        })
-        if (!res.ok) {
-          const diags = res.error.details?.diagnostics
-          if (Array.isArray(diags)) patchDraft({ diagnostics: diags as PipelineDiagnostic[] })
-          deps.toasts
-            .getState()
-            .error(res.error, `Could not save ${draft.name}`, `save:${draft.name}`)
-          return 'failed'
-        }
-        patchDraft({ savedText: draft.text, isNew: false, diagnostics: res.data.diagnostics })
-        deps.toasts
-          .getState()
-          .push(
-            'info',
-            `Saved ${draft.name} as version ${res.data.version}`,
-            undefined,
-            `save:${draft.name}`
-          )
-        await Promise.all([get().refresh(), get().loadVersions(draft.name)])
-        return 'saved'
-      },
-      cancelConfirm() {
-        set({ confirm: null })
-      },
-      async setDefault(name) {
-        if (
-          await call(deps, `Could not make ${name} the default`, 'pipelines.set_default', { name })
-        )
-          await get().refresh()
-      },
-      async setEnabled(name, enabled) {
-        const data = await call(deps, `Could not change ${name}`, 'pipelines.set_enabled', {
-          name,
-          enabled
-        })
-        if (data) set({ list: get().list.map((p) => (p.name === name ? data : p)) })
-      },
-      async remove(name) {
-        if (!(await call(deps, `Could not remove ${name}`, 'pipelines.remove', { name }))) return
-        if (get().draft?.name === name) set({ draft: null, versions: [] })
-        await get().refresh()
-      },
-      async loadVersions(name) {
-        const data = await call(deps, 'Could not list versions', 'pipelines.versions', { name })
-        if (data && get().draft?.name === name) set({ versions: data.versions })
-      },
-      async versionText(name, version) {
-        const data = await call(deps, `Could not read v${version}`, 'pipelines.get_version', {
-          name,
-          version
-        })
-        return data?.text ?? null
-      },
-      async diff(name, from, to) {
-        const data = await call(deps, 'Could not diff', 'pipelines.diff', { name, from, to })
-        return data?.patch ?? null
-      },
-      async restore(name, version) {
-        const data = await call(deps, `Could not restore v${version}`, 'pipelines.restore', {
-          name,
-          version
-        })
-        if (!data) return
-        deps.toasts.getState().push('info', `Restored v${version} as version ${data.version}`)
-        await get().open(name)
-        await get().refresh()
-      },
-      async loadExamples() {
-        const data = await call(deps, 'Could not list the examples', 'pipelines.examples')
-        set({ examples: data?.examples ?? [], examplesSource: data ? 'route' : 'failed' })
-      },
-      attach() {
-        const refresh = (): void => void get().refresh()
-        const offs = [
-          deps.platform.on('pipeline.loaded', (e) => {
-            refresh()
-            if (get().texts[e.name]) void get().loadText(e.name)
-          }),
-          deps.platform.on('pipeline.removed', refresh),
-          deps.platform.on('pipeline.reload_failed', (e) => {
-            deps.toasts.getState().push('error', `${e.name} failed to reload: ${e.errors[0] ?? ''}`)
-            refresh()
-          }),
-          deps.platform.on('settings.changed', refresh)
-        ]
-        return () => {
-          clearTimeout(timer)
-          for (const off of offs) off()
-        }
-      }
+      ...listActions(ctx, opts, editor),
+      ...draftActions(ctx, opts, editor),
+      ...saveActions(ctx),
+      ...versionActions(ctx)
     }
   })
+}
+
+type Ctx = SliceCtx<PipelinesState>
+
+/** The editor's pending validation: its debounce timer, and the number of the latest run. */
+interface EditorTimer {
+  timer: ReturnType<typeof setTimeout> | undefined
+  seq: number
+}
+
+/** The list, served texts for graphs, per-pipeline switches, and the events that refresh them. */
+function listActions(
+  { set, get, deps }: Ctx,
+  opts: PipelinesOptions,
+  editor: EditorTimer
+): Pick<
+  PipelinesState,
+  'loadText' | 'refresh' | 'setDefault' | 'setEnabled' | 'remove' | 'attach'
+> {
+  return {
+    async loadText(name) {
+      const res = await deps.platform.request('pipelines.get', { name })
+      if (res.ok)
+        set({
+          texts: { ...get().texts, [name]: { text: res.data.text, format: res.data.format } }
+        })
+    },
+    async refresh() {
+      const data = await call(deps, 'Could not list pipelines', 'pipelines.list')
+      set({ loaded: true, ...(data ? { list: data.pipelines } : {}) })
+      opts.onListAnswered?.()
+    },
+    async setDefault(name) {
+      if (await call(deps, `Could not make ${name} the default`, 'pipelines.set_default', { name }))
+        await get().refresh()
+    },
+    async setEnabled(name, enabled) {
+      const data = await call(deps, `Could not change ${name}`, 'pipelines.set_enabled', {
+        name,
+        enabled
+      })
+      if (data) set({ list: get().list.map((p) => (p.name === name ? data : p)) })
+    },
+    async remove(name) {
+      if (!(await call(deps, `Could not remove ${name}`, 'pipelines.remove', { name }))) return
+      if (get().draft?.name === name) set({ draft: null, versions: [] })
+      await get().refresh()
+    },
+    attach() {
+      const refresh = (): void => void get().refresh()
+      const offs = [
+        deps.platform.on('pipeline.loaded', (e) => {
+          refresh()
+          if (get().texts[e.name]) void get().loadText(e.name)
+        }),
+        deps.platform.on('pipeline.removed', refresh),
+        deps.platform.on('pipeline.reload_failed', (e) => {
+          deps.toasts.getState().push('error', `${e.name} failed to reload: ${e.errors[0] ?? ''}`)
+          refresh()
+        }),
+        deps.platform.on('settings.changed', refresh)
+      ]
+      return () => {
+        clearTimeout(editor.timer)
+        for (const off of offs) off()
+      }
+    }
+  }
+}
+
+/** The editor's draft: open or start one, edit it, validate it (debounced). */
+function draftActions(
+  { set, get, deps }: Ctx,
+  opts: PipelinesOptions,
+  editor: EditorTimer
+): Pick<PipelinesState, 'open' | 'newDraft' | 'setText' | 'setFormat' | 'setName' | 'validateNow'> {
+  const patchDraft = draftPatcher(set, get)
+  const schedule = (): void => {
+    clearTimeout(editor.timer)
+    editor.timer = setTimeout(() => void get().validateNow(), opts.debounceMs ?? 300)
+  }
+  return {
+    async open(name) {
+      const data = await call(deps, `Could not open ${name}`, 'pipelines.get', { name })
+      if (!data) return
+      set({
+        draft: {
+          name,
+          text: data.text,
+          format: data.format,
+          savedText: data.text,
+          isNew: false,
+          diagnostics: [],
+          validating: false
+        },
+        confirm: null
+      })
+      void get().validateNow()
+      void get().loadVersions(name)
+    },
+    newDraft(name, text, format) {
+      set({
+        draft: {
+          name,
+          text,
+          format,
+          savedText: '',
+          isNew: true,
+          diagnostics: [],
+          validating: false
+        },
+        versions: [],
+        confirm: null
+      })
+      void get().validateNow()
+    },
+    setText(text) {
+      patchDraft({ text })
+      schedule()
+    },
+    setFormat(format) {
+      patchDraft({ format })
+      schedule()
+    },
+    setName(name) {
+      patchDraft({ name })
+    },
+    async validateNow() {
+      clearTimeout(editor.timer)
+      const draft = get().draft
+      if (!draft) return
+      const mine = ++editor.seq
+      patchDraft({ validating: true })
+      const res = await deps.platform.request('pipelines.validate', {
+        text: draft.text,
+        format: draft.format
+      })
+      // A newer edit started its own validation: this answer is for old text.
+      if (mine !== editor.seq) return
+      if (res.ok) patchDraft({ diagnostics: res.data.diagnostics, validating: false })
+      else {
+        patchDraft({ validating: false })
+        deps.toasts.getState().error(res.error, 'Validation failed')
+      }
+    }
+  }
+}
+
+/** Saving the draft, after the person confirms any program it runs that they have not seen. */
+function saveActions({ set, get, deps }: Ctx): Pick<PipelinesState, 'save' | 'cancelConfirm'> {
+  const patchDraft = draftPatcher(set, get)
+  return {
+    async save(o = {}) {
+      const draft = get().draft
+      if (!draft) return 'failed'
+      const risky = riskyFunctions(readComposition(draft.text, draft.format))
+      const key = riskKey(risky)
+      if (risky.length && o.confirmedKey !== key) {
+        set({ confirm: { functions: risky, key } })
+        return 'confirm'
+      }
+      set({ confirm: null })
+      const res = await deps.platform.request('pipelines.save', {
+        name: draft.name,
+        text: draft.text,
+        format: draft.format,
+        ...(o.message ? { message: o.message } : {})
+      })
+      if (!res.ok) {
+        const diags = res.error.details?.diagnostics
+        if (Array.isArray(diags)) patchDraft({ diagnostics: diags as PipelineDiagnostic[] })
+        deps.toasts
+          .getState()
+          .error(res.error, `Could not save ${draft.name}`, `save:${draft.name}`)
+        return 'failed'
+      }
+      patchDraft({ savedText: draft.text, isNew: false, diagnostics: res.data.diagnostics })
+      deps.toasts
+        .getState()
+        .push(
+          'info',
+          `Saved ${draft.name} as version ${res.data.version}`,
+          undefined,
+          `save:${draft.name}`
+        )
+      await Promise.all([get().refresh(), get().loadVersions(draft.name)])
+      return 'saved'
+    },
+    cancelConfirm() {
+      set({ confirm: null })
+    }
+  }
+}
+
+/** Merges a patch into the draft, when there is one. */
+function draftPatcher(set: Ctx['set'], get: Ctx['get']): (patch: Partial<Draft>) => void {
+  return (patch) => {
+    const draft = get().draft
+    if (draft) set({ draft: { ...draft, ...patch } })
+  }
+}
+
+/** A pipeline's versions (list, text, diff, restore) and the examples gallery. */
+function versionActions({
+  set,
+  get,
+  deps
+}: Ctx): Pick<
+  PipelinesState,
+  'loadVersions' | 'versionText' | 'diff' | 'restore' | 'loadExamples'
+> {
+  return {
+    async loadVersions(name) {
+      const data = await call(deps, 'Could not list versions', 'pipelines.versions', { name })
+      if (data && get().draft?.name === name) set({ versions: data.versions })
+    },
+    async versionText(name, version) {
+      const data = await call(deps, `Could not read v${version}`, 'pipelines.get_version', {
+        name,
+        version
+      })
+      return data?.text ?? null
+    },
+    async diff(name, from, to) {
+      const data = await call(deps, 'Could not diff', 'pipelines.diff', { name, from, to })
+      return data?.patch ?? null
+    },
+    async restore(name, version) {
+      const data = await call(deps, `Could not restore v${version}`, 'pipelines.restore', {
+        name,
+        version
+      })
+      if (!data) return
+      deps.toasts.getState().push('info', `Restored v${version} as version ${data.version}`)
+      await get().open(name)
+      await get().refresh()
+    },
+    async loadExamples() {
+      const data = await call(deps, 'Could not list the examples', 'pipelines.examples')
+      set({ examples: data?.examples ?? [], examplesSource: data ? 'route' : 'failed' })
+    }
+  }
 }

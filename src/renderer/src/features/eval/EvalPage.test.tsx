@@ -8,7 +8,8 @@
 import { act, cleanup, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { afterEach, describe, expect, it } from 'vitest'
-import { FakeError, fakeEvals } from '../../platform/fake-client'
+import { FakeError } from '../../platform/fake-client'
+import { fakeEvals } from '../../platform/fake-evals'
 import { EvalPage } from './EvalPage'
 import { CASES, pipelineSummary, renderWith, reportFor } from './test-support'
 

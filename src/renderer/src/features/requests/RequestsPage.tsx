@@ -10,7 +10,7 @@ import { readComposition } from '../../lib/composition'
 import { formatMs, formatTime } from '../../lib/format'
 import { useComposition } from '../../lib/use-composition'
 import { useS, useStores } from '../../stores'
-import { replayMessages } from '../../stores/traces-store'
+import { replayMessages, type TraceFilters, type TraceSummary } from '../../stores/traces-store'
 import { AddToEvalSet } from '../eval/AddToEvalSet'
 
 function Detail(): React.JSX.Element | null {
@@ -130,122 +130,143 @@ function useNodeChoices(pipeline: string, current: string, routes: string[][]): 
 export function RequestsPage(): React.JSX.Element {
   const s = useStores()
   const t = useS(s.traces, (x) => x)
-  const pipelines = useS(s.pipelines, (p) => p.list)
   useEffect(() => {
     void s.traces.getState().refresh()
   }, [s.traces])
   const api = s.traces.getState()
-  const routes = useMemo(() => t.traces.map((x) => x.route), [t.traces])
-  const nodes = useNodeChoices(t.filters.pipeline, t.filters.node, routes)
-  const filtered = !!(t.filters.pipeline || t.filters.status || t.filters.node)
   return (
     <div className="page" data-testid="page-requests">
-      <div className="toolbar wrap">
-        <h1 tabIndex={-1}>Requests</h1>
-        <span className="grow" />
-        <label className="inline">
-          Pipeline{' '}
-          <select
-            value={t.filters.pipeline}
-            onChange={(e) => void api.setFilters({ pipeline: e.target.value })}
-          >
-            <option value="">all</option>
-            {pipelines.map((p) => (
-              <option key={p.name}>{p.name}</option>
-            ))}
-          </select>
-        </label>
-        <label className="inline">
-          Status{' '}
-          <select
-            value={t.filters.status}
-            onChange={(e) => void api.setFilters({ status: e.target.value as '' | 'ok' | 'error' })}
-            data-testid="filter-status"
-          >
-            <option value="">all</option>
-            <option value="ok">ok</option>
-            <option value="error">error</option>
-          </select>
-        </label>
-        <label className="inline">
-          Node{' '}
-          <select
-            value={t.filters.node}
-            onChange={(e) => void api.setFilters({ node: e.target.value })}
-            data-testid="filter-node"
-          >
-            <option value="">any</option>
-            {nodes.map((n) => (
-              <option key={n}>{n}</option>
-            ))}
-          </select>
-        </label>
-      </div>
+      <FiltersBar filters={t.filters} traces={t.traces} />
       {t.selected && <Detail />}
-      {t.traces.length === 0 && !t.loading && filtered ? (
-        <EmptyState
-          title="No request matches these filters"
-          action={
-            <button
-              onClick={() => void api.setFilters({ pipeline: '', status: '', node: '' })}
-              data-testid="clear-filters"
-            >
-              Clear the filters
-            </button>
-          }
-        >
-          No logged request has{' '}
-          {[
-            t.filters.pipeline && `pipeline ${t.filters.pipeline}`,
-            t.filters.status && `status ${t.filters.status}`,
-            t.filters.node && `node ${t.filters.node} on its route`
-          ]
-            .filter(Boolean)
-            .join(', ')}
-          .
-        </EmptyState>
-      ) : t.traces.length === 0 && t.loading ? (
-        <p className="muted">Loading…</p>
-      ) : t.traces.length === 0 ? (
-        <EmptyState title="No requests logged" action={<a href="#/chat">Open the chat tester</a>}>
-          Every request to the endpoint (and every chat here) is logged with its route. Send one
-          from the chat tester or a client; it appears here at once.
-        </EmptyState>
-      ) : (
-        <div className="table-wrap">
-          <table className="table" data-testid="trace-table">
-            <thead>
-              <tr>
-                <th>Time</th>
-                <th>Pipeline</th>
-                <th>App</th>
-                <th>Route</th>
-                <th>Status</th>
-                <th>Duration</th>
-                <th>Tokens</th>
-              </tr>
-            </thead>
-            <tbody>
-              {t.traces.map((x) => (
-                <tr key={x.id} className={t.selected?.id === x.id ? 'selected' : undefined}>
-                  <td>
-                    <button className="link" onClick={() => void api.open(x.id)}>
-                      {formatTime(x.startedAt)}
-                    </button>
-                  </td>
-                  <td>{x.pipeline}</td>
-                  <td data-testid="trace-app-cell">{x.app ?? <span className="muted">—</span>}</td>
-                  <td className="ellipsis">{x.route.join(' → ')}</td>
-                  <td className={x.status === 'ok' ? 'ok' : 'bad'}>{x.error?.code ?? x.status}</td>
-                  <td>{formatMs(x.durationMs)}</td>
-                  <td>{x.usage.total_tokens}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <TraceList />
       {t.nextCursor && <button onClick={() => void api.more()}>Load more</button>}
+    </div>
+  )
+}
+
+/** The page's title and its three filters (pipeline, status, node on the route). */
+function FiltersBar(props: { filters: TraceFilters; traces: TraceSummary[] }): React.JSX.Element {
+  const s = useStores()
+  const pipelines = useS(s.pipelines, (p) => p.list)
+  const api = s.traces.getState()
+  const f = props.filters
+  const routes = useMemo(() => props.traces.map((x) => x.route), [props.traces])
+  const nodes = useNodeChoices(f.pipeline, f.node, routes)
+  return (
+    <div className="toolbar wrap">
+      <h1 tabIndex={-1}>Requests</h1>
+      <span className="grow" />
+      <label className="inline">
+        Pipeline{' '}
+        <select
+          value={f.pipeline}
+          onChange={(e) => void api.setFilters({ pipeline: e.target.value })}
+        >
+          <option value="">all</option>
+          {pipelines.map((p) => (
+            <option key={p.name}>{p.name}</option>
+          ))}
+        </select>
+      </label>
+      <label className="inline">
+        Status{' '}
+        <select
+          value={f.status}
+          onChange={(e) => void api.setFilters({ status: e.target.value as '' | 'ok' | 'error' })}
+          data-testid="filter-status"
+        >
+          <option value="">all</option>
+          <option value="ok">ok</option>
+          <option value="error">error</option>
+        </select>
+      </label>
+      <label className="inline">
+        Node{' '}
+        <select
+          value={f.node}
+          onChange={(e) => void api.setFilters({ node: e.target.value })}
+          data-testid="filter-node"
+        >
+          <option value="">any</option>
+          {nodes.map((n) => (
+            <option key={n}>{n}</option>
+          ))}
+        </select>
+      </label>
+    </div>
+  )
+}
+
+/** The listed requests, or why there are none (filters that match nothing, loading, empty log). */
+function TraceList(): React.JSX.Element {
+  const s = useStores()
+  const t = useS(s.traces, (x) => x)
+  const api = s.traces.getState()
+  const filtered = !!(t.filters.pipeline || t.filters.status || t.filters.node)
+  if (t.traces.length === 0 && !t.loading && filtered)
+    return (
+      <EmptyState
+        title="No request matches these filters"
+        action={
+          <button
+            onClick={() => void api.setFilters({ pipeline: '', status: '', node: '' })}
+            data-testid="clear-filters"
+          >
+            Clear the filters
+          </button>
+        }
+      >
+        No logged request has{' '}
+        {[
+          t.filters.pipeline && `pipeline ${t.filters.pipeline}`,
+          t.filters.status && `status ${t.filters.status}`,
+          t.filters.node && `node ${t.filters.node} on its route`
+        ]
+          .filter(Boolean)
+          .join(', ')}
+        .
+      </EmptyState>
+    )
+  if (t.traces.length === 0 && t.loading) return <p className="muted">Loading…</p>
+  if (t.traces.length === 0)
+    return (
+      <EmptyState title="No requests logged" action={<a href="#/chat">Open the chat tester</a>}>
+        Every request to the endpoint (and every chat here) is logged with its route. Send one from
+        the chat tester or a client; it appears here at once.
+      </EmptyState>
+    )
+  return (
+    <div className="table-wrap">
+      <table className="table" data-testid="trace-table">
+        <thead>
+          <tr>
+            <th>Time</th>
+            <th>Pipeline</th>
+            <th>App</th>
+            <th>Route</th>
+            <th>Status</th>
+            <th>Duration</th>
+            <th>Tokens</th>
+          </tr>
+        </thead>
+        <tbody>
+          {t.traces.map((x) => (
+            <tr key={x.id} className={t.selected?.id === x.id ? 'selected' : undefined}>
+              <td>
+                <button className="link" onClick={() => void api.open(x.id)}>
+                  {formatTime(x.startedAt)}
+                </button>
+              </td>
+              <td>{x.pipeline}</td>
+              <td data-testid="trace-app-cell">{x.app ?? <span className="muted">—</span>}</td>
+              <td className="ellipsis">{x.route.join(' → ')}</td>
+              <td className={x.status === 'ok' ? 'ok' : 'bad'}>{x.error?.code ?? x.status}</td>
+              <td>{formatMs(x.durationMs)}</td>
+              <td>{x.usage.total_tokens}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </div>
   )
 }

@@ -144,11 +144,6 @@ function SecretForm(): React.JSX.Element {
 export function SecretsPage(): React.JSX.Element {
   const s = useStores()
   const pipelines = useS(s.pipelines, (p) => p.list)
-  const functions = useS(s.secrets, (x) => x.functions)
-  const secrets = useS(s.secrets, (x) => x.secrets)
-  const storage = useS(s.secrets, (x) => x.storage)
-  const loaded = useS(s.secrets, (x) => x.loaded)
-  const sources = useS(s.secrets, (x) => x.sources)
   useEffect(() => {
     void s.secrets.getState().refresh()
   }, [s.secrets])
@@ -157,114 +152,144 @@ export function SecretsPage(): React.JSX.Element {
     // A pipeline saved, fixed or removed brings, resolves or takes away its sources.
     void s.secrets.getState().refreshSources()
   }, [pipelines, s.secrets])
-  const withFunctions = pipelines.filter((p) => (functions[p.name] ?? []).length > 0)
-  const bySource = [...new Set(sources.map((x) => x.pipeline))]
 
   return (
     <div className="page" data-testid="page-secrets">
       <h1 tabIndex={-1}>Hooks &amp; secrets</h1>
-      <section className="card-section">
-        <h2>Functions</h2>
-        {withFunctions.length === 0 ? (
-          <EmptyState title="No functions">
-            A pipeline&apos;s <code>functions</code> (REST, shell, WebSocket, gRPC) appear here with
-            a Test button once a composition declares them and its hooks call them.
-          </EmptyState>
-        ) : (
-          withFunctions.map((p) => (
-            <div key={p.name}>
-              <h3>{p.name}</h3>
-              <ul className="functions">
-                {(functions[p.name] ?? []).map((f) => (
-                  <FunctionRow key={f.name} pipeline={p.name} fn={f} />
-                ))}
-              </ul>
-            </div>
-          ))
-        )}
-      </section>
-      <section className="card-section" data-testid="secret-sources">
-        <h2>Secret sources</h2>
-        {bySource.length === 0 ? (
-          <EmptyState title="No secret sources">
-            A composition&apos;s <code>secrets</code> (an env file, environment variables, Vault or
-            this app&apos;s store) appear here with each variable resolved or missing.
-          </EmptyState>
-        ) : (
-          bySource.map((pipeline) => (
-            <div key={pipeline}>
-              <h3>{pipeline}</h3>
-              <ul className="secret-sources">
-                {sources
-                  .filter((x) => x.pipeline === pipeline)
-                  .map((x) => (
-                    <SourceRow key={x.name} source={x} />
-                  ))}
-              </ul>
-            </div>
-          ))
-        )}
-      </section>
-      <section className="card-section">
-        <h2>Secrets</h2>
-        {storage?.warning && <div className="banner warning">{storage.warning}</div>}
-        {storage && (
-          <p className="muted small">
-            Values are encrypted at rest ({storage.kind}). A value is never shown again after you
-            set it.
-          </p>
-        )}
-        <SecretForm />
-        {!loaded ? (
-          <p className="muted">Loading…</p>
-        ) : secrets.length === 0 ? (
-          <EmptyState title="No secrets stored">
-            Set <code>NAME.VARIABLE</code> above; a composition declaring{' '}
-            <code>
-              &quot;secrets&quot;: {'{'} &quot;NAME&quot;: {'{'} &quot;source&quot;:
-              &quot;store&quot; {'}'} {'}'}
-            </code>{' '}
-            reads it as <code>$secrets.NAME.VARIABLE</code>.
-          </EmptyState>
-        ) : (
-          <div className="table-wrap">
-            <table className="table" data-testid="secrets-table">
-              <thead>
-                <tr>
-                  <th>Name</th>
-                  <th>Value</th>
-                  <th>Used by</th>
-                  <th>Updated</th>
-                  <th />
-                </tr>
-              </thead>
-              <tbody>
-                {secrets.map((x) => (
-                  <tr key={x.name}>
-                    <td>
-                      <code>{x.name}</code>
-                    </td>
-                    <td aria-label="masked value">••••••••</td>
-                    <td>{x.usedBy.join(', ') || <span className="muted">no pipeline</span>}</td>
-                    <td>{formatTime(x.updatedAt)}</td>
-                    <td>
-                      <button
-                        className="danger"
-                        onClick={() => {
-                          if (window.confirm(`Delete the secret ${x.name}?`))
-                            void s.secrets.getState().remove(x.name)
-                        }}
-                      >
-                        Delete
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </section>
+      <FunctionsSection />
+      <SourcesSection />
+      <SecretsSection />
     </div>
+  )
+}
+
+/** Each pipeline's functions, with a Test button per function. */
+function FunctionsSection(): React.JSX.Element {
+  const s = useStores()
+  const pipelines = useS(s.pipelines, (p) => p.list)
+  const functions = useS(s.secrets, (x) => x.functions)
+  const withFunctions = pipelines.filter((p) => (functions[p.name] ?? []).length > 0)
+  return (
+    <section className="card-section">
+      <h2>Functions</h2>
+      {withFunctions.length === 0 ? (
+        <EmptyState title="No functions">
+          A pipeline&apos;s <code>functions</code> (REST, shell, WebSocket, gRPC) appear here with a
+          Test button once a composition declares them and its hooks call them.
+        </EmptyState>
+      ) : (
+        withFunctions.map((p) => (
+          <div key={p.name}>
+            <h3>{p.name}</h3>
+            <ul className="functions">
+              {(functions[p.name] ?? []).map((f) => (
+                <FunctionRow key={f.name} pipeline={p.name} fn={f} />
+              ))}
+            </ul>
+          </div>
+        ))
+      )}
+    </section>
+  )
+}
+
+/** Every composition's secret sources, grouped by pipeline. */
+function SourcesSection(): React.JSX.Element {
+  const s = useStores()
+  const sources = useS(s.secrets, (x) => x.sources)
+  const bySource = [...new Set(sources.map((x) => x.pipeline))]
+  return (
+    <section className="card-section" data-testid="secret-sources">
+      <h2>Secret sources</h2>
+      {bySource.length === 0 ? (
+        <EmptyState title="No secret sources">
+          A composition&apos;s <code>secrets</code> (an env file, environment variables, Vault or
+          this app&apos;s store) appear here with each variable resolved or missing.
+        </EmptyState>
+      ) : (
+        bySource.map((pipeline) => (
+          <div key={pipeline}>
+            <h3>{pipeline}</h3>
+            <ul className="secret-sources">
+              {sources
+                .filter((x) => x.pipeline === pipeline)
+                .map((x) => (
+                  <SourceRow key={x.name} source={x} />
+                ))}
+            </ul>
+          </div>
+        ))
+      )}
+    </section>
+  )
+}
+
+/** The secret store: how values are protected, the form to set one, and the stored names. */
+function SecretsSection(): React.JSX.Element {
+  const s = useStores()
+  const secrets = useS(s.secrets, (x) => x.secrets)
+  const storage = useS(s.secrets, (x) => x.storage)
+  const loaded = useS(s.secrets, (x) => x.loaded)
+  return (
+    <section className="card-section">
+      <h2>Secrets</h2>
+      {storage?.warning && <div className="banner warning">{storage.warning}</div>}
+      {storage && (
+        <p className="muted small">
+          Values are encrypted at rest ({storage.kind}). A value is never shown again after you set
+          it.
+        </p>
+      )}
+      <SecretForm />
+      {!loaded ? (
+        <p className="muted">Loading…</p>
+      ) : secrets.length === 0 ? (
+        <EmptyState title="No secrets stored">
+          Set <code>NAME.VARIABLE</code> above; a composition declaring{' '}
+          <code>
+            &quot;secrets&quot;: {'{'} &quot;NAME&quot;: {'{'} &quot;source&quot;: &quot;store&quot;{' '}
+            {'}'} {'}'}
+          </code>{' '}
+          reads it as <code>$secrets.NAME.VARIABLE</code>.
+        </EmptyState>
+      ) : (
+        <div className="table-wrap">
+          <table className="table" data-testid="secrets-table">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Value</th>
+                <th>Used by</th>
+                <th>Updated</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {secrets.map((x) => (
+                <tr key={x.name}>
+                  <td>
+                    <code>{x.name}</code>
+                  </td>
+                  <td aria-label="masked value">••••••••</td>
+                  <td>{x.usedBy.join(', ') || <span className="muted">no pipeline</span>}</td>
+                  <td>{formatTime(x.updatedAt)}</td>
+                  <td>
+                    <button
+                      className="danger"
+                      onClick={() => {
+                        if (window.confirm(`Delete the secret ${x.name}?`))
+                          void s.secrets.getState().remove(x.name)
+                      }}
+                    >
+                      Delete
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
   )
 }

@@ -8,6 +8,7 @@ import { CopyButton } from '../../components/CopyButton'
 import { EmptyState } from '../../components/EmptyState'
 import { formatTime } from '../../lib/format'
 import { useS, useStores } from '../../stores'
+import type { AppToken } from '../../stores/settings-store'
 
 /** The access section of Settings. */
 export function AccessTokens(props: { settings: Settings }): React.JSX.Element {
@@ -69,49 +70,59 @@ export function AccessTokens(props: { settings: Settings }): React.JSX.Element {
           </button>
         </div>
       )}
-      {apps.length === 0 ? (
-        <EmptyState title="No app tokens">
-          Generate one per app, so you can revoke one app without touching the others.
-        </EmptyState>
-      ) : (
-        <div className="table-wrap">
-          <table className="table" data-testid="app-tokens">
-            <thead>
-              <tr>
-                <th>App</th>
-                <th>Starts with</th>
-                <th>Created</th>
-                <th>Last used</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {apps.map((t) => (
-                <tr key={t.name} className={t.revokedAt ? 'muted' : undefined}>
-                  <td>
-                    {t.name}
-                    {t.origin === 'approved' && <span className="badge">approved</span>}
-                  </td>
-                  <td>
-                    <code>{t.hint}…</code>
-                  </td>
-                  <td>{formatTime(t.createdAt)}</td>
-                  <td>{formatTime(t.lastUsedAt)}</td>
-                  <td>
-                    {t.revokedAt ? (
-                      <span className="small">revoked {formatTime(t.revokedAt)}</span>
-                    ) : (
-                      <button className="danger" onClick={() => void api.revokeToken(t.name)}>
-                        Revoke
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <AppTokens apps={apps} onRevoke={(name) => void api.revokeToken(name)} />
+    </div>
+  )
+}
+
+/** Each app's token: a hint of its start, its dates, and a revoke button until revoked. */
+function AppTokens(props: {
+  apps: AppToken[]
+  onRevoke: (name: string) => void
+}): React.JSX.Element {
+  if (props.apps.length === 0)
+    return (
+      <EmptyState title="No app tokens">
+        Generate one per app, so you can revoke one app without touching the others.
+      </EmptyState>
+    )
+  return (
+    <div className="table-wrap">
+      <table className="table" data-testid="app-tokens">
+        <thead>
+          <tr>
+            <th>App</th>
+            <th>Starts with</th>
+            <th>Created</th>
+            <th>Last used</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {props.apps.map((t) => (
+            <tr key={t.name} className={t.revokedAt ? 'muted' : undefined}>
+              <td>
+                {t.name}
+                {t.origin === 'approved' && <span className="badge">approved</span>}
+              </td>
+              <td>
+                <code>{t.hint}…</code>
+              </td>
+              <td>{formatTime(t.createdAt)}</td>
+              <td>{formatTime(t.lastUsedAt)}</td>
+              <td>
+                {t.revokedAt ? (
+                  <span className="small">revoked {formatTime(t.revokedAt)}</span>
+                ) : (
+                  <button className="danger" onClick={() => props.onRevoke(t.name)}>
+                    Revoke
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </div>
   )
 }
