@@ -108,7 +108,11 @@ async function main(): Promise<void> {
   const upstreamUrl = `http://127.0.0.1:${upstream.port}`
   const llmnet =
     TARGET === 'naive'
-      ? await startProcess(process.execPath, [...prof, join(root, 'bench/naive-proxy.mjs'), upstreamUrl])
+      ? await startProcess(process.execPath, [
+          ...prof,
+          join(root, 'bench/naive-proxy.mjs'),
+          upstreamUrl
+        ])
       : await startLlmnet(file, prof)
   const pool = new Pool(`http://127.0.0.1:${llmnet.port}`, { connections: CONCURRENCY })
   await drive(pool, WARMUP_SECONDS)
@@ -137,7 +141,9 @@ async function main(): Promise<void> {
       '',
       '| µs/request | share | where |',
       '|---:|---:|---|',
-      ...rows.map(([k, us]) => `| ${perRequest(us)} | ${((100 * us) / total).toFixed(1)} % | ${k} |`),
+      ...rows.map(
+        ([k, us]) => `| ${perRequest(us)} | ${((100 * us) / total).toFixed(1)} % | ${k} |`
+      ),
       ''
     ]
   }
