@@ -288,7 +288,10 @@ export class PipelineRun implements RouteContext {
       tokens: hopTokens(res.usage),
       loadMs: res.loadMs
     })
-    return { ...res, text: res.content ?? '' }
+    // The provider's own fresh object, not a copy: a spread per answer showed in profiles.
+    const answer = res as ProviderResponse & { text: string }
+    answer.text = res.content ?? ''
+    return answer
   }
 
   /**

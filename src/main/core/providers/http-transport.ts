@@ -64,9 +64,14 @@ export interface UpstreamResponse {
  */
 export class UpstreamPools {
   private readonly pools = new Map<string, Pool>()
+  /** The pool asked for last: most requests go where the one before went, without a key. */
+  private last: { origin: string; connectTimeoutMs: number; pool: Pool } | undefined
 
   /** The pool for an origin; {@link post} loads undici before it asks. */
   get(origin: string, connectTimeoutMs: number): Pool {
+    const last = this.last
+    if (last && last.origin === origin && last.connectTimeoutMs === connectTimeoutMs)
+      return last.pool
     if (!PoolClass) throw new Error('undici is not loaded yet (use post())')
     const key = `${origin} ${connectTimeoutMs}`
     let pool = this.pools.get(key)
@@ -80,11 +85,13 @@ export class UpstreamPools {
         const stats = created.stats
         if (stats.connected > 0 || stats.size > 0 || this.pools.get(key) !== created) return
         this.pools.delete(key)
+        if (this.last?.pool === created) this.last = undefined
         created.close().catch(() => undefined)
       })
       this.pools.set(key, created)
       pool = created
     }
+    this.last = { origin, connectTimeoutMs, pool }
     return pool
   }
 
@@ -97,6 +104,7 @@ export class UpstreamPools {
   async close(): Promise<void> {
     const all = [...this.pools.values()]
     this.pools.clear()
+    this.last = undefined
     await Promise.all(all.map((p) => p.close().catch(() => undefined)))
   }
 }

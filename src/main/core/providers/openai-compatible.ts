@@ -118,11 +118,13 @@ export class OpenAICompatibleProvider implements Provider, EndpointProvider {
   }
 
   private body(req: ProviderRequest, stream: boolean): Record<string, unknown> {
-    const body: Record<string, unknown> = {
-      ...req.params,
-      model: req.model,
-      messages: req.messages as ChatMessage[]
-    }
+    // Copied key by key, never `delete`d: deleting a key turns the object into a dictionary,
+    // which JSON.stringify then walks on its slow path.
+    const body: Record<string, unknown> = {}
+    for (const key in req.params)
+      if (key !== 'stream' && key !== 'stream_options') body[key] = req.params[key]
+    body.model = req.model
+    body.messages = req.messages as ChatMessage[]
     if (req.choice && !this.jsonSchemaUnsupported) {
       body.response_format = {
         type: 'json_schema',
@@ -132,9 +134,6 @@ export class OpenAICompatibleProvider implements Provider, EndpointProvider {
     if (stream) {
       body.stream = true
       if (!this.streamOptionsUnsupported) body.stream_options = { include_usage: true }
-    } else {
-      delete body.stream
-      delete body.stream_options
     }
     return body
   }
