@@ -272,9 +272,12 @@ export class PipelineRun implements RouteContext {
   ): Promise<ProviderResponse & { text: string }> {
     const started = Date.now()
     const { provider, model, req } = this.answerRequest(node, previous)
-    const res = await provider
-      .chat(req, { signal: this.input.signal })
-      .catch((err: unknown) => nodeFailure(err, node.name, model))
+    let res: ProviderResponse
+    try {
+      res = await provider.chat(req, { signal: this.input.signal })
+    } catch (err) {
+      nodeFailure(err, node.name, model)
+    }
     this.usage = addUsage(this.usage, res.usage)
     this.hops.push({
       node: node.name,
@@ -305,9 +308,7 @@ export class PipelineRun implements RouteContext {
     input: string,
     prevName: string | undefined
   ): Promise<EngineResult> {
-    const mustBuffer = [node, ...terminals].some((n) =>
-      n.hooks?.post.some((h) => h.mode === 'transform')
-    )
+    const mustBuffer = transforms(node) || terminals.some(transforms)
     if (!this.input.stream || mustBuffer) {
       const answer = await this.answerBuffered(node, previous)
       if (answer.toolCalls || answer.functionCall)
@@ -446,6 +447,11 @@ export class PipelineRun implements RouteContext {
 /** The finish reason of an answer that calls tools (or a legacy function). */
 function callReason(answer: ProviderResponse): string {
   return answer.toolCalls ? 'tool_calls' : (answer.finishReason ?? 'function_call')
+}
+
+/** Whether a node has a post hook that rewrites the answer (so it must see it whole). */
+function transforms(node: ArchitectureNode): boolean {
+  return node.hooks?.post.some((h) => h.mode === 'transform') === true
 }
 
 function hasHooks(node: ArchitectureNode, phase: 'pre' | 'post'): boolean {

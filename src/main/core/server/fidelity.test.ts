@@ -293,6 +293,27 @@ describe('response fidelity', () => {
     }
     expect(ids.size).toBe(3)
   })
+
+  it('without x-request-id, each answer gets its own id: the request id the server made (one UUID a request)', async () => {
+    const s = await server({ p: proxy(up.url) })
+    const ids = new Set<string>()
+    for (const stream of [false, false, true, true]) {
+      const res = await fetch(`${s.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'p', messages: ask, stream })
+      })
+      const requestId = res.headers.get('x-request-id')
+      expect(requestId).toMatch(/^[0-9a-f-]{36}$/)
+      const text = await res.text()
+      const id = stream
+        ? (JSON.parse(sseData(text)[0] as string) as { id: string }).id
+        : (JSON.parse(text) as { id: string }).id
+      expect(id).toBe(`chatcmpl-${requestId}`)
+      ids.add(id)
+    }
+    expect(ids.size).toBe(4)
+  })
 })
 
 const weatherCall = {

@@ -3,7 +3,6 @@
  * engine, and answers as JSON or as SSE. Errors before the first byte get a real status code;
  * errors after it become an error event followed by `[DONE]`.
  */
-import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { ChatCompletion, ChoiceLogprobs } from '../../../../shared/openai/chat'
 import type { FunctionCall } from '../../providers/provider'
@@ -14,7 +13,7 @@ import { requestApp } from '../app-access'
 import { parseChatRequest } from '../request-body'
 import { shuttingDown } from '../in-flight'
 import { ChunkWriter } from '../sse'
-import { type EngineRouteDeps, RouteGate } from './engine-route'
+import { type EngineRouteDeps, RouteGate, type RouteRun } from './engine-route'
 
 /** What the chat route needs: the same as every engine route. */
 export type ChatRouteDeps = EngineRouteDeps
@@ -40,18 +39,24 @@ export function registerChatCompletions(app: FastifyInstance, deps: ChatRouteDep
         app: requestApp(req.raw)
       }
       return input.stream
-        ? streamResponse(reply, deps.engine, input, body.stream_options?.include_usage === true)
-        : jsonResponse(reply, deps.engine, input)
+        ? streamResponse(
+            reply,
+            deps.engine,
+            input,
+            completionId(run),
+            body.stream_options?.include_usage === true
+          )
+        : jsonResponse(reply, deps.engine, input, completionId(run))
     })
   })
 }
 
 /**
- * A fresh id per completion: the request id (kept in `x-request-id`) may be reused by a client,
- * and clients key answers by their id.
+ * A fresh id per completion: clients key answers by their id. A request id the client sent may be
+ * reused by it, so only one this server made (a new UUID) also serves as the completion's.
  */
-function completionId(): string {
-  return `chatcmpl-${randomUUID()}`
+function completionId(run: RouteRun): string {
+  return `chatcmpl-${run.answerUuid()}`
 }
 
 /** Streamed log probabilities joined into one choice's (each list concatenated). */
@@ -75,7 +80,8 @@ function joinCall(a: FunctionCall | undefined, b: FunctionCall): FunctionCall {
 async function jsonResponse(
   reply: FastifyReply,
   engine: EngineDeps,
-  input: RunInput
+  input: RunInput,
+  id: string
 ): Promise<void> {
   let content = ''
   let toolCalls: unknown[] | undefined
@@ -110,7 +116,7 @@ async function jsonResponse(
   if (toolCalls) message.tool_calls = toolCalls as NonNullable<typeof message.tool_calls>
   if (functionCall) message.function_call = functionCall
   const completion: ChatCompletion = {
-    id: completionId(),
+    id,
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
     model: input.request.model,
@@ -139,6 +145,7 @@ async function streamResponse(
   reply: FastifyReply,
   engine: EngineDeps,
   input: RunInput,
+  id: string,
   includeUsage: boolean
 ): Promise<void> {
   let out: ChunkWriter | undefined
@@ -156,7 +163,7 @@ async function streamResponse(
       })
       out = new ChunkWriter(
         res,
-        completionId(),
+        id,
         Math.floor(Date.now() / 1000),
         input.request.model,
         fingerprint

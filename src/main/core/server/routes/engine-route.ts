@@ -36,11 +36,11 @@ export interface EngineRouteDeps {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
-/** The client's `x-request-id` when valid; always suffixed, so answer ids stay unique. */
-export function routeRequestId(req: FastifyRequest): string {
+/** The client's `x-request-id` when valid, else undefined (the route makes one). */
+export function clientRequestId(req: FastifyRequest): string | undefined {
   const given = req.headers['x-request-id']
   const v = Array.isArray(given) ? given[0] : given
-  return v && REQUEST_ID.test(v) ? v : randomUUID()
+  return v && REQUEST_ID.test(v) ? v : undefined
 }
 
 /** One request in flight on a route: its id, its cancellation, and its end. */
@@ -49,6 +49,8 @@ export interface RouteRun {
   signal: Cancellation
   /** Unique per answer even when a client reuses its request id. */
   answerId: string
+  /** A UUID unique to this answer: the request id when this server made it, else a new one. */
+  answerUuid(): string
 }
 
 /** One request of a route that maps its own API onto a chat run (Messages, Responses). */
@@ -96,12 +98,14 @@ export class RouteGate {
     deps.inflight.admit(deps.maxConcurrent)
     const signal = new Cancellation()
     deps.inflight.add(signal)
-    reply.raw.once('close', () => {
+    // 'close' is emitted once per response: `on` spares the wrapper `once` allocates.
+    reply.raw.on('close', () => {
       deps.inflight.delete(signal)
       if (!reply.raw.writableFinished) signal.abort(new Error('client disconnected'))
     })
     try {
-      return await work(new Run(routeRequestId(req), signal))
+      const given = clientRequestId(req)
+      return await work(new Run(given ?? randomUUID(), given === undefined, signal))
     } catch (err) {
       if (typeof err === 'object' && err !== null) deps.traced.add(err)
       throw err
@@ -115,11 +119,17 @@ class Run implements RouteRun {
   private id: string | undefined
   constructor(
     readonly requestId: string,
+    /** Whether `requestId` was made here (a fresh UUID) rather than given by the client. */
+    private readonly fresh: boolean,
     readonly signal: Cancellation
   ) {}
-  /** Made when first asked for: the chat route never asks, and a UUID per request costs. */
+  /** One UUID per request where possible: a client may reuse its own id, never ours. */
+  answerUuid(): string {
+    return this.fresh ? this.requestId : randomUUID()
+  }
+  /** Made when first asked for: the chat route never asks. */
   get answerId(): string {
-    return (this.id ??= randomUUID().replace(/-/g, '').slice(0, 24))
+    return (this.id ??= this.answerUuid().replace(/-/g, '').slice(0, 24))
   }
 }
 
