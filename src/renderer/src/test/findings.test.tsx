@@ -3,40 +3,25 @@
  * The first-user findings, each as a component test of the real pages over the fake platform:
  * each `it` names the bug it catches.
  */
-import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react'
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { DEFAULT_SETTINGS } from '../../../shared/contract/settings'
 import { FakeError } from '../platform/fake-client'
 import { trace } from '../stores/test-helpers'
 import { ERROR_TOAST_MS } from '../stores/toast-store'
-import { go, renderApp, runtime, summary, type Rendered } from './render-app'
+import { cleanPagesBetweenTests, go, openPage, runtime, summary } from './render-app'
 
-let r: Rendered | undefined
+cleanPagesBetweenTests()
 beforeEach(() => {
-  window.location.hash = ''
   document.title = ''
 })
 afterEach(() => {
-  r?.unmount()
-  r = undefined
-  cleanup()
   vi.useRealTimers()
 })
 
-/** Renders the app, waits until it is ready, and opens `page`. */
-async function open(page: string, handlers: Parameters<typeof renderApp>[0] = {}) {
-  r = renderApp(handlers)
-  await waitFor(() =>
-    expect(document.querySelector('.app')?.getAttribute('data-app-state')).toBe('ready')
-  )
-  act(() => go(page))
-  await screen.findByTestId(`page-${page}`)
-  return r
-}
-
 describe('3. toasts', () => {
   it('shows the same error once, not twice', async () => {
-    const s = await open('settings')
+    const s = await openPage('settings')
     const err = { code: 'internal_error' as const, message: 'disk full' }
     act(() => {
       s.stores.toasts.getState().error(err, 'Could not list models')
@@ -47,7 +32,7 @@ describe('3. toasts', () => {
 
   it('drops an old "not saved" when "saved" arrives for the same settings', async () => {
     let fail = true
-    const s = await open('settings', {
+    const s = await openPage('settings', {
       'settings.set': () => {
         if (fail) throw new FakeError('invalid_request', 'port: too big')
         return DEFAULT_SETTINGS
@@ -66,7 +51,7 @@ describe('3. toasts', () => {
   })
 
   it('lets an error go by itself instead of staying over the page for ever', async () => {
-    const s = await open('settings')
+    const s = await openPage('settings')
     vi.useFakeTimers()
     act(() => s.stores.toasts.getState().push('error', 'boom'))
     expect(screen.getByRole('alert')).toBeTruthy()
@@ -77,14 +62,14 @@ describe('3. toasts', () => {
 
 describe('6 and 7. Settings', () => {
   it('shows the port the server runs on and says the saved one differs', async () => {
-    await open('settings')
+    await openPage('settings')
     const running = await screen.findByTestId('running-address')
     expect(running.textContent).toContain('http://127.0.0.1:43117')
     expect(screen.getByTestId('port-differs').textContent).toMatch(/127\.0\.0\.1:43117.*8080/s)
   })
 
   it('says nothing about a difference when the server runs on the saved port', async () => {
-    await open('settings', {
+    await openPage('settings', {
       'settings.get': () => ({
         ...DEFAULT_SETTINGS,
         server: { ...DEFAULT_SETTINGS.server, port: 43117 }
@@ -95,7 +80,7 @@ describe('6 and 7. Settings', () => {
   })
 
   it('forgets the "shown once" token when the page is left', async () => {
-    const s = await open('settings', {
+    const s = await openPage('settings', {
       'access.create': ({ name }) => ({
         app: {
           name,
@@ -121,7 +106,7 @@ describe('6 and 7. Settings', () => {
 describe('8 and 10. Requests', () => {
   it('shows the app that sent each request, in the list and in the trace', async () => {
     const t = trace('t1', ['router', 'billing'], { app: 'open-webui', pipeline: 'p' })
-    await open('requests', {
+    await openPage('requests', {
       'traces.list': () => ({
         traces: [{ ...t, hops: undefined }].map(({ hops: _h, ...x }) => x),
         nextCursor: null
@@ -135,7 +120,7 @@ describe('8 and 10. Requests', () => {
   })
 
   it('says the filters match nothing, not that nothing is logged', async () => {
-    const s = await open('requests')
+    const s = await openPage('requests')
     await screen.findByText('No requests logged')
     await act(() => s.stores.traces.getState().setFilters({ status: 'error' }))
     expect(screen.queryByText('No requests logged')).toBeNull()
@@ -145,7 +130,7 @@ describe('8 and 10. Requests', () => {
   })
 
   it('offers the node filter as a choice of the pipelines’ node names', async () => {
-    const s = await open('requests')
+    const s = await openPage('requests')
     const select = screen.getByTestId('filter-node') as HTMLSelectElement
     await waitFor(() =>
       expect([...select.options].map((o) => o.value)).toEqual(
@@ -171,7 +156,7 @@ describe('9 and 13. Models', () => {
   }
 
   it('shows a failed download without a moving bar, and clears it for good', async () => {
-    const s = await open('models', {
+    const s = await openPage('models', {
       'models.list': () => ({ runtime: [], local: [], pulls: [failed] })
     })
     const row = await screen.findByTestId('pull')
@@ -185,7 +170,7 @@ describe('9 and 13. Models', () => {
   })
 
   it('keeps a refused source in the box, with the server’s message', async () => {
-    await open('models', {
+    await openPage('models', {
       'models.pull': () => {
         throw new FakeError('invalid_request', 'source: unsupported model source s3://b/m.gguf')
       }
@@ -198,7 +183,7 @@ describe('9 and 13. Models', () => {
   })
 
   it('shows the running model’s file, not its URL, and no speed once unloaded', async () => {
-    const s = await open('models', {
+    const s = await openPage('models', {
       'models.list': () => ({ runtime: [runtime()], local: [], pulls: [] })
     })
     const table = await screen.findByTestId('runtime-table')
@@ -212,7 +197,7 @@ describe('9 and 13. Models', () => {
 
 describe('11 and 13. Welcome', () => {
   it('offers a Check button where it says "check again" for Ollama', async () => {
-    const s = await open('welcome')
+    const s = await openPage('welcome')
     fireEvent.click(screen.getByTestId('choice-ollama'))
     const check = await screen.findByTestId('ollama-check')
     const before = s.platform.calls.filter((c) => c.route === 'models.ollama_status').length
@@ -225,7 +210,7 @@ describe('11 and 13. Welcome', () => {
   })
 
   it('lets the user choose among the catalog entries, with sizes, and downloads the chosen one', async () => {
-    const s = await open('welcome', {
+    const s = await openPage('welcome', {
       'models.catalog': () => ({
         models: [
           {
@@ -265,7 +250,7 @@ describe('11 and 13. Welcome', () => {
 
 describe('13. Pipelines', () => {
   it('says "disabled" once for a disabled pipeline', async () => {
-    await open('pipelines', {
+    await openPage('pipelines', {
       'pipelines.list': () => ({
         pipelines: [summary('off', { enabled: false, status: 'disabled' }), summary('p')]
       })
@@ -277,7 +262,7 @@ describe('13. Pipelines', () => {
   })
 
   it('disables Save while the text has errors', async () => {
-    const s = await open('pipelines', {
+    const s = await openPage('pipelines', {
       'pipelines.validate': () => ({
         ok: false,
         diagnostics: [
@@ -298,7 +283,7 @@ describe('13. structure: one main, one h1, a title per page, focus on the headin
   it.each(['pipelines', 'models', 'secrets', 'chat', 'requests', 'settings', 'welcome'])(
     '%s',
     async (page) => {
-      await open(page === 'pipelines' ? 'models' : 'pipelines')
+      await openPage(page === 'pipelines' ? 'models' : 'pipelines')
       act(() => go(page))
       await screen.findByTestId(`page-${page}`)
       expect(document.querySelectorAll('main')).toHaveLength(1)

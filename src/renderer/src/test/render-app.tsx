@@ -3,8 +3,8 @@
  * stores on the fake platform, answering the routes every page asks for with plain contract
  * values. A test overrides any handler.
  */
-import { act, render, screen, waitFor, type RenderResult } from '@testing-library/react'
-import { expect } from 'vitest'
+import { act, cleanup, render, screen, waitFor, type RenderResult } from '@testing-library/react'
+import { afterEach, beforeEach, expect } from 'vitest'
 import type { ReactNode } from 'react'
 import { App } from '../App'
 import type { OutputOf } from '../../../shared/contract/routes'
@@ -123,16 +123,30 @@ export function renderApp(handlers: FakeHandlers = {}, ui: ReactNode = <App />):
   const stores = createStores(platform)
   const stop = startStores(stores)
   const result = render(<StoresContext.Provider value={stores}>{ui}</StoresContext.Provider>)
-  const unmount = result.unmount
-  return {
-    ...result,
-    stores,
-    platform,
-    unmount: () => {
-      unmount()
-      stop()
-    }
+  const close = (): void => {
+    if (!mounted.delete(close)) return
+    result.unmount()
+    stop()
   }
+  mounted.add(close)
+  return { ...result, stores, platform, unmount: close }
+}
+
+/** The apps rendered and not yet unmounted (their stores stopped with them). */
+const mounted = new Set<() => void>()
+
+/**
+ * For a page test file: each test starts with no hash, and every app it rendered is unmounted
+ * (its stores stopped) after it.
+ */
+export function cleanPagesBetweenTests(): void {
+  beforeEach(() => {
+    window.location.hash = ''
+  })
+  afterEach(() => {
+    for (const close of [...mounted]) close()
+    cleanup()
+  })
 }
 
 /** Goes to a page as the navigation does (the hash). */

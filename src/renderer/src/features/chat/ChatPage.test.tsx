@@ -3,17 +3,23 @@
  * The Chat page over the fake platform: its states (no pipeline, streaming, failed, answered) and
  * the chat basics users of LM Studio and Jan expect. Each `it` names the bug it would catch.
  */
-import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { FakeError } from '../../platform/fake-client'
 import { trace } from '../../stores/test-helpers'
-import { alerts, openPage, summary, type Rendered } from '../../test/render-app'
+import {
+  alerts,
+  cleanPagesBetweenTests,
+  openPage,
+  summary,
+  type Rendered
+} from '../../test/render-app'
 
 let r: Rendered | undefined
+cleanPagesBetweenTests()
 let clipboard: string[] = []
 let clipboardFails = false
 beforeEach(() => {
-  window.location.hash = ''
   clipboard = []
   clipboardFails = false
   // The Clipboard API's writeText: resolves once written, rejects when not allowed
@@ -27,11 +33,6 @@ beforeEach(() => {
           : Promise.resolve(void clipboard.push(text))
     }
   })
-})
-afterEach(() => {
-  r?.unmount()
-  r = undefined
-  cleanup()
 })
 
 const MARKDOWN = [

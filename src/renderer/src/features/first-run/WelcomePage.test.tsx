@@ -1,20 +1,19 @@
 // @vitest-environment happy-dom
 /** The Welcome page's states over the fake platform; each `it` names the bug it would catch. */
-import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react'
+import { describe, expect, it } from 'vitest'
 import type { OutputOf } from '../../../../shared/contract/routes'
 import { FakeError } from '../../platform/fake-client'
-import { alerts, deferred, openPage, type Rendered } from '../../test/render-app'
+import {
+  cleanPagesBetweenTests,
+  alerts,
+  deferred,
+  openPage,
+  type Rendered
+} from '../../test/render-app'
 
 let r: Rendered | undefined
-beforeEach(() => {
-  window.location.hash = ''
-})
-afterEach(() => {
-  r?.unmount()
-  r = undefined
-  cleanup()
-})
+cleanPagesBetweenTests()
 
 const tiny = {
   name: 'tiny',

@@ -1,24 +1,16 @@
 // @vitest-environment happy-dom
 /** The Models page's states over the fake platform; each `it` names the bug it would catch. */
-import { act, cleanup, screen, waitFor, within } from '@testing-library/react'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { act, screen, waitFor, within } from '@testing-library/react'
+import { describe, expect, it } from 'vitest'
 import type { OutputOf } from '../../../../shared/contract/routes'
 import { FakeError } from '../../platform/fake-client'
-import { alerts, deferred, openPage, runtime, type Rendered } from '../../test/render-app'
+import { cleanPagesBetweenTests, alerts, deferred, openPage, runtime } from '../../test/render-app'
 
-let r: Rendered | undefined
-beforeEach(() => {
-  window.location.hash = ''
-})
-afterEach(() => {
-  r?.unmount()
-  r = undefined
-  cleanup()
-})
+cleanPagesBetweenTests()
 
 describe('Models page states', () => {
   it('empty: says no model runs and no file is here, and still offers a download', async () => {
-    r = await openPage('models')
+    await openPage('models')
     await screen.findByText('No model is running')
     expect(screen.getByText('No model files yet')).toBeTruthy()
     expect(screen.getByLabelText('Model source')).toBeTruthy()
@@ -31,7 +23,7 @@ describe('Models page states', () => {
   it('loading: says so instead of claiming nothing runs before the list answered', async () => {
     const list = deferred<OutputOf<'models.list'>>()
     const ollama = deferred<OutputOf<'models.ollama_status'>>()
-    r = await openPage('models', {
+    await openPage('models', {
       'models.list': () => list.promise,
       'models.ollama_status': () => ollama.promise
     })
@@ -45,7 +37,7 @@ describe('Models page states', () => {
   })
 
   it('error: the failure shows once as an alert naming what failed; the page stays usable', async () => {
-    r = await openPage('models', {
+    await openPage('models', {
       'models.list': () => {
         throw new FakeError('internal_error', 'database is locked')
       }
@@ -60,7 +52,7 @@ describe('Models page states', () => {
   })
 
   it('populated: running models with state, memory and speed; files with size and status', async () => {
-    r = await openPage('models', {
+    await openPage('models', {
       'models.list': () => ({
         runtime: [
           runtime({

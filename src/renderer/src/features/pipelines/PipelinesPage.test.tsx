@@ -1,11 +1,12 @@
 // @vitest-environment happy-dom
 /** The Pipelines page's states over the fake platform; each `it` names the bug it would catch. */
-import { act, cleanup, screen, waitFor, within } from '@testing-library/react'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { act, screen, waitFor, within } from '@testing-library/react'
+import { describe, expect, it } from 'vitest'
 import type { OutputOf } from '../../../../shared/contract/routes'
 import { FakeError } from '../../platform/fake-client'
 import {
   alerts,
+  cleanPagesBetweenTests,
   deferred,
   go,
   openPage,
@@ -15,14 +16,7 @@ import {
 } from '../../test/render-app'
 
 let r: Rendered | undefined
-beforeEach(() => {
-  window.location.hash = ''
-})
-afterEach(() => {
-  r?.unmount()
-  r = undefined
-  cleanup()
-})
+cleanPagesBetweenTests()
 
 describe('Pipelines page states', () => {
   it('empty: says there is none and offers the import panel and the welcome screen', async () => {

@@ -1,21 +1,13 @@
 // @vitest-environment happy-dom
 /** The Requests page's states over the fake platform; each `it` names the bug it would catch. */
-import { act, cleanup, fireEvent, screen, within } from '@testing-library/react'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { act, fireEvent, screen, within } from '@testing-library/react'
+import { describe, expect, it } from 'vitest'
 import type { OutputOf } from '../../../../shared/contract/routes'
 import { FakeError } from '../../platform/fake-client'
 import { trace } from '../../stores/test-helpers'
-import { alerts, deferred, openPage, type Rendered } from '../../test/render-app'
+import { cleanPagesBetweenTests, alerts, deferred, openPage } from '../../test/render-app'
 
-let r: Rendered | undefined
-beforeEach(() => {
-  window.location.hash = ''
-})
-afterEach(() => {
-  r?.unmount()
-  r = undefined
-  cleanup()
-})
+cleanPagesBetweenTests()
 
 /** A trace as `traces.list` gives it (no hops). */
 const listed = (t: ReturnType<typeof trace>) => {
@@ -25,7 +17,7 @@ const listed = (t: ReturnType<typeof trace>) => {
 
 describe('Requests page states', () => {
   it('empty: says nothing is logged yet and points at the chat tester', async () => {
-    r = await openPage('requests')
+    await openPage('requests')
     expect(await screen.findByText('No requests logged')).toBeTruthy()
     expect(screen.getByRole('link', { name: 'Open the chat tester' }).getAttribute('href')).toBe(
       '#/chat'
@@ -35,7 +27,7 @@ describe('Requests page states', () => {
 
   it('loading: says so, not "No requests logged" and not an empty table', async () => {
     const list = deferred<OutputOf<'traces.list'>>()
-    r = await openPage('requests', { 'traces.list': () => list.promise })
+    await openPage('requests', { 'traces.list': () => list.promise })
     expect(screen.getByText('Loading…')).toBeTruthy()
     expect(screen.queryByText('No requests logged')).toBeNull()
     expect(screen.queryByTestId('trace-table')).toBeNull()
@@ -47,7 +39,7 @@ describe('Requests page states', () => {
   })
 
   it('error: the failure is an alert naming it, and the filters stay usable', async () => {
-    r = await openPage('requests', {
+    await openPage('requests', {
       'traces.list': () => {
         throw new FakeError('internal_error', 'database is locked')
       }
@@ -65,7 +57,7 @@ describe('Requests page states', () => {
       status: 'error',
       error: { code: 'upstream_error', message: 'HTTP 502' }
     })
-    r = await openPage('requests', {
+    await openPage('requests', {
       'traces.list': () => ({ traces: [listed(ok), listed(failed)], nextCursor: 'next' }),
       'traces.get': ({ id }) => (id === 't1' ? ok : failed)
     })

@@ -1,24 +1,16 @@
 // @vitest-environment happy-dom
 /** The Hooks & secrets page's states over the fake platform; each `it` names the bug it would catch. */
-import { act, cleanup, screen, waitFor, within } from '@testing-library/react'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { act, screen, waitFor, within } from '@testing-library/react'
+import { describe, expect, it } from 'vitest'
 import type { OutputOf } from '../../../../shared/contract/routes'
 import { FakeError } from '../../platform/fake-client'
-import { alerts, deferred, openPage, type Rendered } from '../../test/render-app'
+import { cleanPagesBetweenTests, alerts, deferred, openPage } from '../../test/render-app'
 
-let r: Rendered | undefined
-beforeEach(() => {
-  window.location.hash = ''
-})
-afterEach(() => {
-  r?.unmount()
-  r = undefined
-  cleanup()
-})
+cleanPagesBetweenTests()
 
 describe('Hooks & secrets page states', () => {
   it('empty: no functions, no sources, no secrets, each said, and the form to set one', async () => {
-    r = await openPage('secrets')
+    await openPage('secrets')
     expect(await screen.findByText('No secrets stored')).toBeTruthy()
     expect(screen.getByText('No functions')).toBeTruthy()
     expect(screen.getByText('No secret sources')).toBeTruthy()
@@ -27,7 +19,7 @@ describe('Hooks & secrets page states', () => {
 
   it('loading: says so instead of "No secrets stored" before the list answered', async () => {
     const list = deferred<OutputOf<'secrets.list'>>()
-    r = await openPage('secrets', { 'secrets.list': () => list.promise })
+    await openPage('secrets', { 'secrets.list': () => list.promise })
     expect(screen.getByText('Loading…')).toBeTruthy()
     expect(screen.queryByText('No secrets stored')).toBeNull()
     await act(async () =>
@@ -41,7 +33,7 @@ describe('Hooks & secrets page states', () => {
   })
 
   it('error: a failed list is an alert naming it; the form stays', async () => {
-    r = await openPage('secrets', {
+    await openPage('secrets', {
       'secrets.list': () => {
         throw new FakeError('internal_error', 'key file unreadable')
       }
@@ -56,7 +48,7 @@ describe('Hooks & secrets page states', () => {
   })
 
   it('populated: functions with Test, sources with each variable’s state, secrets masked', async () => {
-    r = await openPage('secrets', {
+    await openPage('secrets', {
       'functions.list': () => ({
         functions: [{ name: 'audit', type: 'rest', usedBy: ['router:post'] }]
       }),

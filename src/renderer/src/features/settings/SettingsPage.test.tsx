@@ -1,25 +1,17 @@
 // @vitest-environment happy-dom
 /** The Settings page's states over the fake platform; each `it` names the bug it would catch. */
-import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react'
+import { describe, expect, it } from 'vitest'
 import type { OutputOf } from '../../../../shared/contract/routes'
 import { DEFAULT_SETTINGS } from '../../../../shared/contract/settings'
 import { FakeError } from '../../platform/fake-client'
-import { alerts, deferred, openPage, type Rendered } from '../../test/render-app'
+import { cleanPagesBetweenTests, alerts, deferred, openPage } from '../../test/render-app'
 
-let r: Rendered | undefined
-beforeEach(() => {
-  window.location.hash = ''
-})
-afterEach(() => {
-  r?.unmount()
-  r = undefined
-  cleanup()
-})
+cleanPagesBetweenTests()
 
 describe('Settings page states', () => {
   it('empty: no app token yet is said, with the form to generate one', async () => {
-    r = await openPage('settings')
+    await openPage('settings')
     expect(await screen.findByText('No app tokens')).toBeTruthy()
     expect(screen.getByTestId('app-name')).toBeTruthy()
     expect(screen.queryByTestId('app-tokens')).toBeNull()
@@ -27,7 +19,7 @@ describe('Settings page states', () => {
 
   it('loading: "Loading…" until the settings answer; the client snippets are there already', async () => {
     const get = deferred<OutputOf<'settings.get'>>()
-    r = await openPage('settings', { 'settings.get': () => get.promise })
+    await openPage('settings', { 'settings.get': () => get.promise })
     expect(screen.getByText('Loading…')).toBeTruthy()
     expect(screen.getByRole('heading', { name: 'Connect a client' })).toBeTruthy()
     await act(async () => get.resolve(DEFAULT_SETTINGS))
@@ -37,7 +29,7 @@ describe('Settings page states', () => {
 
   it('error: says the settings could not be read (was "Loading…" for ever) and retries', async () => {
     let fail = true
-    r = await openPage('settings', {
+    await openPage('settings', {
       'settings.get': () => {
         if (fail) throw new FakeError('internal_error', 'settings file is not JSON')
         return DEFAULT_SETTINGS
@@ -56,7 +48,7 @@ describe('Settings page states', () => {
   })
 
   it('populated: the server fields, the running address and each app token', async () => {
-    r = await openPage('settings', {
+    await openPage('settings', {
       'access.list': () => ({
         apps: [
           {
