@@ -65,6 +65,7 @@ export function createServices(deps: ServicesDeps): Services {
   const { store, registry, pipelineService: service, engine, emit } = deps
   const source = new LibrarySource(store.pipelines, service)
   const pulls = new ModelPulls(emit)
+  const traces = new TracesService(store.traces, () => store.traceWriter.flush())
   const { localModels, modelLibrary: library, env } = deps
   return {
     source,
@@ -90,7 +91,7 @@ export function createServices(deps: ServicesDeps): Services {
       emit,
       storage: secretStorage(store.secrets, deps.env)
     }),
-    traces: new TracesService(store.traces, () => store.traceWriter.flush()),
+    traces,
     settings: new SettingsService({
       settings: store.settings,
       emit,
@@ -104,10 +105,7 @@ export function createServices(deps: ServicesDeps): Services {
     evals: new EvalService({
       repo: store.evals,
       engine,
-      trace: (id) => {
-        store.traceWriter.flush()
-        return store.traces.get(id)
-      },
+      trace: (id) => traces.find(id),
       served: (name) => registry.get(name),
       version: (name, version) => {
         const v = store.pipelines.getVersion(name, version)

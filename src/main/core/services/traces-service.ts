@@ -33,9 +33,14 @@ export class TracesService {
   }
 
   get(id: string): OutputOf<'traces.get'> {
-    this.flushQueued()
-    const trace = this.traces.get(id)
+    const trace = this.find(id)
     if (!trace) throw new AppError('not_found', `no stored trace with id "${id}"`)
     return trace
+  }
+
+  /** A stored trace by id (one still queued included), or undefined. */
+  find(id: string): OutputOf<'traces.get'> | undefined {
+    this.flushQueued()
+    return this.traces.get(id)
   }
 }
