@@ -7,10 +7,27 @@
 import type { Cancellation } from '../cancel'
 import { AppError } from '../errors'
 
+/**
+ * A request's place in the in-flight list. The list is linked through these entries rather than
+ * kept in a Set: a Set must hash each new request object, which showed in CPU profiles of the
+ * request path (docs/performance.md).
+ */
+export interface InFlightEntry {
+  readonly run: Cancellation
+}
+
+class Entry implements InFlightEntry {
+  prev: Entry | undefined = undefined
+  next: Entry | undefined = undefined
+  linked = true
+  constructor(readonly run: Cancellation) {}
+}
+
 export class InFlight {
   /** Set once shutdown starts: new requests are answered 503 `shutdown`. */
   draining = false
-  private readonly runs = new Set<Cancellation>()
+  private head: Entry | undefined
+  private count = 0
   private waiters: (() => void)[] = []
   private admitted = 0
 
@@ -40,16 +57,34 @@ export class InFlight {
   }
 
   get size(): number {
-    return this.runs.size
+    return this.count
   }
 
-  add(run: Cancellation): void {
-    this.runs.add(run)
+  /** Adds a request; pass what it returns to {@link delete} when its response has closed. */
+  add(run: Cancellation): InFlightEntry {
+    const entry = new Entry(run)
+    const head = this.head
+    if (head) {
+      entry.next = head
+      head.prev = entry
+    }
+    this.head = entry
+    this.count++
+    return entry
   }
 
-  /** Called when the request's response has closed (finished or cut). */
-  delete(run: Cancellation): void {
-    if (!this.runs.delete(run) || this.runs.size > 0 || this.waiters.length === 0) return
+  /** Called when the request's response has closed (finished or cut); a second call is a no-op. */
+  delete(handle: InFlightEntry): void {
+    const entry = handle as Entry
+    if (!entry.linked) return
+    entry.linked = false
+    const { prev, next } = entry
+    if (prev) prev.next = next
+    else this.head = next
+    if (next) next.prev = prev
+    entry.prev = entry.next = undefined
+    this.count--
+    if (this.count > 0 || this.waiters.length === 0) return
     const waiters = this.waiters
     this.waiters = []
     for (const w of waiters) w()
@@ -57,7 +92,7 @@ export class InFlight {
 
   /** Resolves when no request is in flight, or after `ms`, whichever comes first. */
   idle(ms: number): Promise<void> {
-    if (this.runs.size === 0) return Promise.resolve()
+    if (this.count === 0) return Promise.resolve()
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms)
       function done(): void {
@@ -70,7 +105,12 @@ export class InFlight {
 
   /** Cancels every request still running; each ends with this error (503 or an SSE error event). */
   abortAll(): void {
-    for (const run of this.runs) run.abort(shuttingDown())
+    // Each next entry is read before the abort, which may end its request at once.
+    for (let e = this.head; e;) {
+      const next = e.next
+      e.run.abort(shuttingDown())
+      e = next
+    }
   }
 }
 

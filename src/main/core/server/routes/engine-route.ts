@@ -97,10 +97,10 @@ export class RouteGate {
     const deps = this.deps
     deps.inflight.admit(deps.maxConcurrent)
     const signal = new Cancellation()
-    deps.inflight.add(signal)
+    const entry = deps.inflight.add(signal)
     // 'close' is emitted once per response: `on` spares the wrapper `once` allocates.
     reply.raw.on('close', () => {
-      deps.inflight.delete(signal)
+      deps.inflight.delete(entry)
       if (!reply.raw.writableFinished) signal.abort(new Error('client disconnected'))
     })
     try {
