@@ -14,7 +14,9 @@ import { cpuMs, pct, root, rssMb, startLlmnet, startProcess, startServe } from '
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1)
 /** Warm-up per target and scenario, long enough for V8 to optimise the whole request path. */
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3)
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6)
+/** The inner-ring target of docs/performance.md: CPU per request against the naive proxy. */
+const CPU_RATIO_TARGET = 1.15
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number)
 /** `run`: `llmnet run FILE`; `serve`: `llmnet serve` with the pipeline in its library and traces stored. */
 const LLMNET = process.env.BENCH_LLMNET === 'serve' ? 'serve' : 'run'
@@ -85,6 +87,12 @@ async function round(
   }
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = s.length >> 1
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
+}
+
 function merge(samples: Sample[]): Sample {
   return samples.reduce(
     (a, s) => ({
@@ -141,7 +149,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${s}\n`)
   }
   log(
-    `llmnet benchmark (llmnet ${LLMNET}${LLMNET === 'serve' ? ', traces stored in SQLite' : ''}): ${ROUNDS} interleaved rounds of ${SECONDS}s per target and scenario after ${WARMUP_SECONDS}s of warm-up, node ${process.version}`
+    `llmnet benchmark (llmnet ${LLMNET}${LLMNET === 'serve' ? ', traces stored in SQLite' : ''}): ${ROUNDS} interleaved rounds of ${SECONDS}s per target and scenario after ${WARMUP_SECONDS}s of warm-up; CPU ratio = median over rounds of llmnet/naive, node ${process.version}`
   )
   log('')
   log(
@@ -210,12 +218,24 @@ async function main(): Promise<void> {
       }
       results.push(row)
       const f = (n: number, d = 2): string => (Number.isFinite(n) ? n.toFixed(d) : 'n/a')
-      const cpuRatio = row.cpuPerReq.llmnet / row.cpuPerReq.naive
+      // The naive and llmnet rounds of one pass run back to back (the order alternates around
+      // them), so each pass gives one ratio measured under the same machine load; the median of
+      // those passes is the row's ratio. A burst of load from outside the benchmark then moves
+      // one pass, not the total.
+      const perRound = (s: Sample): number => s.cpuMs / s.requests
+      const cpuRatio = median(
+        samples.llmnet.map((s, i) => perRound(s) / perRound(samples.naive[i] as Sample))
+      )
+      ;(row as Record<string, unknown>).cpuRatio = cpuRatio
+      ;(row as Record<string, unknown>).cpuRatioTotal = row.cpuPerReq.llmnet / row.cpuPerReq.naive
       log(
         `| ${mode} | ${c} | ${f(row.rps.direct, 0)} | ${f(row.rps.naive, 0)} | ${f(row.rps.llmnet, 0)} | ${f(row.rps.llmnet / row.rps.naive)} | ${f(row.p50.llmnet - row.p50.direct)} | ${f(row.p95.llmnet - row.p95.direct)} | ${f(row.ttfb50.llmnet - row.ttfb50.direct)} | ${f(row.cpuPerReq.naive, 3)} | ${f(row.cpuPerReq.llmnet, 3)} | ${f(cpuRatio)} | ${f(row.rssMb.naive, 0)} | ${f(row.rssMb.llmnet, 0)} | ${row.errors} |`
       )
       const checks = [
-        { ok: cpuRatio <= 1.5, what: `CPU per request ${f(cpuRatio)}× naive (target ≤ 1.5×)` },
+        {
+          ok: cpuRatio <= CPU_RATIO_TARGET,
+          what: `CPU per request ${f(cpuRatio)}× naive (target ≤ ${CPU_RATIO_TARGET}×)`
+        },
         { ok: row.errors === 0, what: `${row.errors} errors (target 0)` },
         ...(c === 1
           ? [
