@@ -15,11 +15,14 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 1)
 /** Warm-up per target and scenario, long enough for V8 to optimise the whole request path. */
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6)
-/** The inner-ring target of docs/performance.md: CPU per request against the naive proxy. */
-const CPU_RATIO_TARGET = 1.15
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number)
 /** `run`: `llmnet run FILE`; `serve`: `llmnet serve` with the pipeline in its library and traces stored. */
 const LLMNET = process.env.BENCH_LLMNET === 'serve' ? 'serve' : 'run'
+/**
+ * CPU per request against the naive proxy (docs/performance.md): at most 1.15× for `llmnet run`,
+ * the inner-ring target; `serve` also stores every trace in SQLite and keeps the 1.5× target.
+ */
+const CPU_RATIO_TARGET = LLMNET === 'serve' ? 1.5 : 1.15
 
 type Target = 'direct' | 'naive' | 'llmnet'
 type Mode = 'json' | 'sse'
