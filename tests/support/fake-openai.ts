@@ -332,6 +332,8 @@ export async function startFakeUpstream(
       await send({ ...base, object: 'chat.completion.chunk', choices: [], usage })
     finished = true
     res.end('data: [DONE]\n\n')
+    // Tests of backpressure wait for this: the whole stream was written.
+    events.emit('finished', rec)
   })
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')

@@ -5,6 +5,7 @@
  * `MaxListenersExceededWarning` into the `--trace-format json` stream.) Real runtime on port 0,
  * real fake upstream, a raw socket that reads a little at a time.
  */
+import { once } from 'node:events'
 import net from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type FakeUpstream, startFakeUpstream } from '../../../../tests/support/fake-openai'
@@ -77,4 +78,76 @@ describe('a slow streaming reader', () => {
       process.off('warning', onWarning)
     }
   }, 60_000)
+})
+
+/**
+ * Sends a streamed request on a raw socket and reads nothing until `hold` resolves, then reads
+ * the whole answer.
+ */
+function heldRead(url: string, path: string, body: string, hold: Promise<void>): Promise<string> {
+  const { hostname, port } = new URL(url)
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: hostname, port: Number(port) })
+    const parts: Buffer[] = []
+    socket.pause()
+    socket.on('data', (b: Buffer) => parts.push(b))
+    socket.on('end', () => resolve(Buffer.concat(parts).toString('utf8')))
+    socket.on('error', reject)
+    socket.write(
+      `POST ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        'Connection: close\r\n\r\n' +
+        body
+    )
+    void hold.then(() => socket.resume())
+  })
+}
+
+describe('a client that stops reading', () => {
+  // 8,000 pieces of 4 KiB: 32 MiB, several times what the sockets' buffers between the upstream,
+  // llmnet and the client can hold, so an upstream that finishes while the client reads nothing
+  // means llmnet kept the answer in memory.
+  const piece = 'x'.repeat(4095) + '\n'
+  const chunks = Array.from({ length: 8000 }, () => piece)
+
+  it.each([
+    ['/v1/chat/completions', { stream: true, messages: [{ role: 'user', content: 'q' }] }],
+    ['/v1/messages', { stream: true, max_tokens: 64, messages: [{ role: 'user', content: 'q' }] }],
+    ['/v1/responses', { stream: true, input: 'q' }],
+    // Ollama's API streams NDJSON unless told not to.
+    ['/api/chat', { messages: [{ role: 'user', content: 'q' }] }]
+  ])(
+    '%s holds the upstream back until it reads on, then gets the whole answer (fails when the answer piles up in memory)',
+    async (path, request) => {
+      const up: FakeUpstream = await startFakeUpstream()
+      open.push(up)
+      up.setResponder(() => ({ content: chunks.join(''), chunks }))
+      const s: Served = await serve({
+        long: {
+          models: { m: externalModel(up.url) },
+          architecture: [
+            { name: 'bot', layer: 0, model: 'm', adapter: 'openai-api', 'output-to': ['output'] },
+            { name: 'output', adapter: 'output' }
+          ]
+        }
+      })
+      open.push(s)
+      let finished = false
+      up.events.on('finished', () => (finished = true))
+      const asked = once(up.events, 'request')
+      let release: () => void = () => undefined
+      const hold = new Promise<void>((r) => (release = r))
+      const reading = heldRead(s.url, path, JSON.stringify({ model: 'long', ...request }), hold)
+      await asked
+      // Long enough for the upstream to write all 32 MiB into a server that takes everything.
+      await new Promise((r) => setTimeout(r, 1500))
+      const heldBack = !finished
+      release()
+      const text = await reading
+      expect(heldBack).toBe(true)
+      expect(text.split(piece.slice(0, 4095)).length - 1).toBeGreaterThanOrEqual(chunks.length)
+      expect(finished).toBe(true)
+    },
+    60_000
+  )
 })

@@ -39,6 +39,30 @@ export function writable(res: ServerResponse): Promise<void> {
   })
 }
 
+/**
+ * Writes an event stream and tells the engine when to wait: after a write the socket could not
+ * take, {@link wait} returns a promise that settles on `drain` (or when the client has gone), and
+ * a sink that returns it holds the upstream back. Without that, a client that reads slowly makes
+ * the server keep the whole answer in memory.
+ */
+export class StreamWriter {
+  private full = false
+
+  constructor(private readonly res: ServerResponse) {}
+
+  write(s: string): void {
+    if (this.res.destroyed) return
+    if (!this.res.write(s)) this.full = true
+  }
+
+  /** Undefined when every write since the last call was taken; else when to write on. */
+  wait(): Promise<void> | undefined {
+    if (!this.full) return undefined
+    this.full = false
+    return this.res.destroyed ? undefined : writable(this.res)
+  }
+}
+
 export class ChunkWriter {
   private readonly head: string
   private readonly prefix: string

@@ -17,6 +17,7 @@ import {
   RouteGate,
   sendJsonAnswer
 } from './engine-route'
+import { StreamWriter } from '../sse'
 
 export function registerCompletions(app: FastifyInstance, deps: EngineRouteDeps): void {
   const gate = new RouteGate(deps)
@@ -41,6 +42,7 @@ export function registerCompletions(app: FastifyInstance, deps: EngineRouteDeps)
       }
       // Nothing is sent before the upstream's first event, so its failures keep their status.
       const res = reply.raw
+      const writer = new StreamWriter(res)
       let started = false
       try {
         await target.provider.endpoint(
@@ -70,8 +72,9 @@ export function registerCompletions(app: FastifyInstance, deps: EngineRouteDeps)
                 answerHeaders(reply, run.requestId, route, 'text/event-stream; charset=utf-8')
               )
             }
-            if (!res.destroyed)
-              res.write(`data: ${JSON.stringify({ ...event, model: body.model })}\n\n`)
+            writer.write(`data: ${JSON.stringify({ ...event, model: body.model })}\n\n`)
+            // A slow reader holds the upstream back instead of the answer piling up in memory.
+            return writer.wait()
           },
           { signal: run.signal }
         )

@@ -8,7 +8,6 @@
  * unknown paths included, leave in Anthropic's shape `{type: "error", error: {type, message}}`.
  */
 import { createHash } from 'node:crypto'
-import type { ServerResponse } from 'node:http'
 import type { FastifyError, FastifyInstance } from 'fastify'
 import {
   anthropicErrorType,
@@ -42,6 +41,7 @@ import {
   type ToolCall,
   ToolCallCollector
 } from './engine-route'
+import { StreamWriter } from '../sse'
 
 export interface MessagesRouteDeps extends EngineRouteDeps {
   /** The app's mapping of framework errors (bad JSON, size limits) to AppErrors. */
@@ -245,11 +245,10 @@ class BlockStream {
   private thought = ''
   private blocks = 0
 
-  constructor(private readonly res: ServerResponse) {}
+  constructor(private readonly out: StreamWriter) {}
 
   send(type: string, data: Record<string, unknown>): void {
-    if (!this.res.destroyed)
-      this.res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`)
+    this.out.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`)
   }
 
   close(): void {
@@ -305,7 +304,8 @@ async function streamed({
 }: ChatCall<MessagesRequest>): Promise<void> {
   const res = reply.raw
   let started = false
-  const out = new BlockStream(res)
+  const writer = new StreamWriter(res)
+  const out = new BlockStream(writer)
   const send = (type: string, data: Record<string, unknown>): void => out.send(type, data)
   const display = thinkingDisplay(body)
   const calls = new ToolCallCollector()
@@ -353,6 +353,8 @@ async function streamed({
             })
         })
       }
+      // A slow reader holds the upstream back instead of the answer piling up in memory.
+      return writer.wait()
     }
   }
   try {

@@ -41,6 +41,7 @@ import {
   ToolCallCollector
 } from './engine-route'
 import { listModels } from './models'
+import { StreamWriter } from '../sse'
 
 export interface OllamaRouteDeps extends EngineRouteDeps {
   version: string
@@ -182,10 +183,9 @@ async function answerChat(
     return
   }
   const res = reply.raw
+  const writer = new StreamWriter(res)
   let started = false
-  const line = (obj: Record<string, unknown>): void => {
-    if (!res.destroyed) res.write(`${JSON.stringify(obj)}\n`)
-  }
+  const line = (obj: Record<string, unknown>): void => writer.write(`${JSON.stringify(obj)}\n`)
   let result: EngineResult
   try {
     result = await runChat(deps, req, run, chat, {
@@ -200,6 +200,8 @@ async function answerChat(
         if (d.toolCalls) calls.add(d.toolCalls)
         if (d.content || r)
           line({ model, created_at: createdAt(), ...shape.piece(d.content ?? '', r), done: false })
+        // A slow reader holds the upstream back instead of the answer piling up in memory.
+        return writer.wait()
       }
     })
   } catch (err) {

@@ -49,6 +49,7 @@ import {
   ToolCallCollector,
   unixNow
 } from './engine-route'
+import { StreamWriter } from '../sse'
 
 export interface ResponsesRouteDeps extends EngineRouteDeps {
   /** Where stored responses go (memory under `run`, SQLite under `serve` and the app). */
@@ -412,9 +413,8 @@ async function streamed(c: ChatCall<ResponsesRequest>, p: Prepared): Promise<voi
   const created = unixNow()
   let events: ResponseEvents | undefined
   const calls = new ToolCallCollector()
-  const write = (s: string): void => {
-    if (!res.destroyed) res.write(s)
-  }
+  const writer = new StreamWriter(res)
+  const write = (s: string): void => writer.write(s)
   const sink: EngineSink = {
     start(route) {
       reply.hijack()
@@ -432,6 +432,8 @@ async function streamed(c: ChatCall<ResponsesRequest>, p: Prepared): Promise<voi
       if (d.reasoning) ev.reasoning(d.reasoning)
       if (d.content) ev.text_(d.content, tokenLogprobs(d))
       if (d.toolCalls) calls.add(d.toolCalls, (pos, call, s, a) => ev.call(pos, call, s, a))
+      // A slow reader holds the upstream back instead of the answer piling up in memory.
+      return writer.wait()
     }
   }
   try {
