@@ -16,6 +16,24 @@ afterEach(async () => {
   while (open.length > 0) await open.pop()?.close()
 })
 
+/** A fake upstream that streams `chunks`, behind a served 1-0-1 pipeline named `long`. */
+async function serveLong(chunks: string[]): Promise<{ up: FakeUpstream; s: Served }> {
+  const up = await startFakeUpstream()
+  open.push(up)
+  up.setResponder(() => ({ content: chunks.join(''), chunks }))
+  const s = await serve({
+    long: {
+      models: { m: externalModel(up.url) },
+      architecture: [
+        { name: 'bot', layer: 0, model: 'm', adapter: 'openai-api', 'output-to': ['output'] },
+        { name: 'output', adapter: 'output' }
+      ]
+    }
+  })
+  open.push(s)
+  return { up, s }
+}
+
 /** Reads the whole HTTP answer, pausing 2 ms after every read; counts the reads. */
 function slowRead(url: string, body: string): Promise<{ text: string; reads: number }> {
   const { hostname, port } = new URL(url)
@@ -42,22 +60,10 @@ function slowRead(url: string, body: string): Promise<{ text: string; reads: num
 
 describe('a slow streaming reader', () => {
   it('gets the whole long answer with no listener pile-up or MaxListenersExceededWarning (fails with the raced events.once)', async () => {
-    const up: FakeUpstream = await startFakeUpstream()
-    open.push(up)
     // 1,500 pieces of 4 KiB: 6 MiB, far beyond what the socket buffers hold.
     const piece = 'x'.repeat(4095) + '\n'
     const chunks = Array.from({ length: 1500 }, () => piece)
-    up.setResponder(() => ({ content: chunks.join(''), chunks }))
-    const s: Served = await serve({
-      long: {
-        models: { m: externalModel(up.url) },
-        architecture: [
-          { name: 'bot', layer: 0, model: 'm', adapter: 'openai-api', 'output-to': ['output'] },
-          { name: 'output', adapter: 'output' }
-        ]
-      }
-    })
-    open.push(s)
+    const { s } = await serveLong(chunks)
     const warnings: Error[] = []
     const onWarning = (w: Error): void => void warnings.push(w)
     process.on('warning', onWarning)
@@ -119,19 +125,7 @@ describe('a client that stops reading', () => {
   ])(
     '%s holds the upstream back until it reads on, then gets the whole answer (fails when the answer piles up in memory)',
     async (path, request) => {
-      const up: FakeUpstream = await startFakeUpstream()
-      open.push(up)
-      up.setResponder(() => ({ content: chunks.join(''), chunks }))
-      const s: Served = await serve({
-        long: {
-          models: { m: externalModel(up.url) },
-          architecture: [
-            { name: 'bot', layer: 0, model: 'm', adapter: 'openai-api', 'output-to': ['output'] },
-            { name: 'output', adapter: 'output' }
-          ]
-        }
-      })
-      open.push(s)
+      const { up, s } = await serveLong(chunks)
       let finished = false
       up.events.on('finished', () => (finished = true))
       const asked = once(up.events, 'request')
