@@ -18,7 +18,7 @@ import { download, DownloadError, type DownloadProgress, formatProgress } from '
 const FILE = randomBytes(256 * 1024)
 const SHA = createHash('sha256').update(FILE).digest('hex')
 
-type Mode = 'normal' | 'cut-once' | 'ignore-range' | 'slow'
+type Mode = 'normal' | 'cut-once' | 'cut-at-once' | 'ignore-range' | 'slow'
 
 interface Server {
   url: string
@@ -40,6 +40,7 @@ async function startServer(): Promise<Server> {
     close: async () => undefined
   }
   let cut = false
+  let cutAtOnce = false
   const server = createServer(async (req, res: ServerResponse) => {
     state.requests.push({ path: req.url ?? '', headers: req.headers })
     const url = req.url ?? ''
@@ -72,6 +73,13 @@ async function startServer(): Promise<Server> {
       res.write(body.subarray(0, 100_000))
       await sleep(20)
       res.socket?.destroy()
+      return
+    }
+    if (state.mode === 'cut-at-once' && !cutAtOnce) {
+      // The bytes and the end of the connection leave together: the client sees its error in
+      // the same moment as the data, before its file is even open.
+      cutAtOnce = true
+      res.write(body.subarray(0, 100_000), () => res.socket?.destroy())
       return
     }
     if (state.mode === 'slow') {
@@ -149,6 +157,17 @@ describe('download', () => {
     const resumeAt = Number(/^bytes=(\d+)-$/.exec(srv.requests[1]?.headers.range ?? '')?.[1])
     expect(resumeAt).toBeGreaterThan(0)
     expect(resumeAt).toBeLessThan(FILE.length)
+    expect(r.resumed).toBe(true)
+    expect(readFileSync(out).equals(FILE)).toBe(true)
+  })
+
+  it('keeps every byte received before a cut, even when the cut comes with them (fails when the file is closed before what arrived is written)', async () => {
+    srv.mode = 'cut-at-once'
+    const out = dest()
+    const r = await download(`${srv.url}/file`, out, { sha256: SHA, retryDelayMs: 10 })
+    expect(srv.requests).toHaveLength(2)
+    // Everything that arrived was written: the second request asks for the rest.
+    expect(srv.requests[1]?.headers.range).toBe('bytes=100000-')
     expect(r.resumed).toBe(true)
     expect(readFileSync(out).equals(FILE)).toBe(true)
   })

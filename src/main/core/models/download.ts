@@ -435,9 +435,20 @@ async function receive(job: Job, { opened, start, total }: Body): Promise<Attemp
       )
     }
   })
+  // A connection cut mid-body ends the file rather than destroying it: what arrived before the
+  // cut is written out, so the next attempt resumes from there. (Handed the response itself,
+  // `pipeline` closed the file as soon as the response failed, dropping whatever it still held.)
+  let cut: unknown
+  async function* untilCut(res: IncomingMessage): AsyncGenerator<Buffer> {
+    try {
+      for await (const chunk of res) yield chunk as Buffer
+    } catch (err) {
+      cut = err
+    }
+  }
   try {
     await pipeline(
-      opened.res,
+      untilCut(opened.res),
       counter,
       createWriteStream(job.part, { flags: start > 0 ? 'a' : 'w', mode: 0o600 }),
       { signal: opts.signal }
@@ -445,6 +456,7 @@ async function receive(job: Job, { opened, start, total }: Body): Promise<Attemp
   } catch (error) {
     return { done: false, error }
   }
+  if (cut !== undefined) return { done: false, error: cut }
   if (total !== undefined && received < total) {
     return {
       done: false,
