@@ -12,6 +12,7 @@ import { accuracyDelta, percent, targetLabel } from './format'
 import { RunReport } from './RunReport'
 import { TargetPicker } from './TargetPicker'
 import './eval.css'
+import { ConfirmButton } from '../../components/ConfirmButton'
 
 // CodeMirror is its own chunk, fetched when a set is first opened (not with the first page).
 const CodeEditor = lazy(() =>
@@ -202,14 +203,12 @@ function SetDetail(): React.JSX.Element | null {
           Save
         </button>
         {!draft.isNew && (
-          <button
-            onClick={() => {
-              if (window.confirm(`Delete the set ${draft.name} and its runs?`))
-                void api.remove(draft.name)
-            }}
+          <ConfirmButton
+            question={`Delete the set ${draft.name} and its runs?`}
+            onConfirm={() => api.remove(draft.name)}
           >
             Delete
-          </button>
+          </ConfirmButton>
         )}
         <button onClick={() => api.close()}>Close</button>
       </div>

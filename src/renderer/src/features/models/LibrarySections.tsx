@@ -7,6 +7,7 @@ import { EmptyState } from '../../components/EmptyState'
 import { formatBytes } from '../../lib/format'
 import { runtimeOf, sourceFileName, type ModelsState, type Runner } from '../../stores/models-store'
 import { PullProgressBar } from './PullProgressBar'
+import { ConfirmButton } from '../../components/ConfirmButton'
 
 /** The "Running" section: the model processes and their state. */
 export function RunningModels(props: { m: ModelsState }): React.JSX.Element {
@@ -121,14 +122,13 @@ export function LocalModels(props: { m: ModelsState }): React.JSX.Element {
                       {rt ? <span className={`state ${rt.state}`}>{rt.state}</span> : 'not loaded'}
                     </td>
                     <td>
-                      <button
+                      <ConfirmButton
                         className="danger"
-                        onClick={() => {
-                          if (window.confirm(`Delete ${l.name}?`)) void m.remove(l.name, l.runner)
-                        }}
+                        question={`Delete ${l.name}?`}
+                        onConfirm={() => m.remove(l.name, l.runner)}
                       >
                         Delete
-                      </button>
+                      </ConfirmButton>
                     </td>
                   </tr>
                 )

@@ -4,6 +4,7 @@
  */
 import { isPipelineName } from '../../../../shared/pipeline-name'
 import type { Draft, PipelineSummary, PipelinesState } from '../../stores/pipelines-store'
+import { ConfirmButton } from '../../components/ConfirmButton'
 
 /** Downloads text as a file (export): a blob URL, no request. */
 function download(fileName: string, text: string): void {
@@ -85,15 +86,13 @@ export function PipelineToolbar(props: {
       )}
       <button onClick={() => download(`${draft.name}.${draft.format}`, draft.text)}>Export</button>
       {summary && summary.source === 'library' && (
-        <button
+        <ConfirmButton
           className="danger"
-          onClick={() => {
-            if (window.confirm(`Remove ${summary.name} and all its versions?`))
-              void p.remove(summary.name)
-          }}
+          question={`Remove ${summary.name} and all its versions?`}
+          onConfirm={() => p.remove(summary.name)}
         >
           Remove
-        </button>
+        </ConfirmButton>
       )}
     </div>
   )

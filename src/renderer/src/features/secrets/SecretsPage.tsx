@@ -8,6 +8,7 @@ import { EmptyState } from '../../components/EmptyState'
 import { formatMs, formatTime } from '../../lib/format'
 import { useS, useStores } from '../../stores'
 import { testKey, type FunctionInfo, type SecretSourceInfo } from '../../stores/secrets-store'
+import { ConfirmButton } from '../../components/ConfirmButton'
 
 function FunctionRow(props: { pipeline: string; fn: FunctionInfo }): React.JSX.Element {
   const s = useStores()
@@ -274,15 +275,13 @@ function SecretsSection(): React.JSX.Element {
                   <td>{x.usedBy.join(', ') || <span className="muted">no pipeline</span>}</td>
                   <td>{formatTime(x.updatedAt)}</td>
                   <td>
-                    <button
+                    <ConfirmButton
                       className="danger"
-                      onClick={() => {
-                        if (window.confirm(`Delete the secret ${x.name}?`))
-                          void s.secrets.getState().remove(x.name)
-                      }}
+                      question={`Delete the secret ${x.name}?`}
+                      onConfirm={() => s.secrets.getState().remove(x.name)}
                     >
                       Delete
-                    </button>
+                    </ConfirmButton>
                   </td>
                 </tr>
               ))}
