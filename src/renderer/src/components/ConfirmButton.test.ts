@@ -15,11 +15,12 @@ afterEach(() => {
 
 function renderButton(onConfirm: () => unknown): void {
   render(
-    createElement(
-      ConfirmButton,
-      { question: 'Delete the secret OPENAI_KEY?', onConfirm, className: 'danger' },
-      'Delete'
-    )
+    createElement(ConfirmButton, {
+      question: 'Delete the secret OPENAI_KEY?',
+      onConfirm,
+      className: 'danger',
+      children: 'Delete'
+    })
   )
 }
 
