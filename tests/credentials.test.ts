@@ -66,7 +66,8 @@ describe('model api keys are redacted', () => {
       content: `you sent ${auth}!`,
       chunks: ['you sent ', auth.slice(0, 12), auth.slice(12), '!']
     }),
-    'error body': (auth) => ({ status: 401, error: `bad credentials: ${auth}` }),
+    'error body': (auth) => ({ status: 400, error: `bad request from ${auth}` }),
+    'refused key': (auth) => ({ status: 401, error: `bad credentials: ${auth}` }),
     'streamed error': (auth) => ({ chunks: ['partial '], streamError: `rejected ${auth}` })
   }
 
@@ -85,7 +86,9 @@ describe('model api keys are redacted', () => {
           expect(text, `${model} stream=${stream}`).not.toContain(key)
           expect(text).toContain('[redacted]')
           // An upstream 4xx keeps its meaning (upstream_rejected); a failed stream is upstream_error.
-          if (what === 'error body') expect(text).toContain('upstream_rejected')
+          if (what === 'error body') expect(text).toMatch(/^400 .*upstream_rejected/)
+          // A refused key is llmnet's own, not the client's: a 502, never a 401 for the client.
+          if (what === 'refused key') expect(text).toMatch(/^502 .*refused llmnet's credentials/)
           if (what === 'streamed error') expect(text).toContain('upstream_error')
         }
       }

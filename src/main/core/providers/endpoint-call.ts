@@ -16,7 +16,7 @@ import {
 } from './http-transport'
 import type { EndpointEventHandler, EndpointRequest } from './provider'
 import { SseParser } from './sse'
-import { isRefusal, upstreamMessage, upstreamRefusal } from './upstream-error'
+import { upstreamMessage, upstreamStatusError } from './upstream-error'
 
 export interface EndpointTarget {
   /** Base URL ending in `/v1`. */
@@ -29,16 +29,22 @@ export interface EndpointTarget {
   readTimeoutMs: number
 }
 
-function statusError(target: EndpointTarget, path: string, status: number, text: string): AppError {
-  const message = upstreamMessage(text)
+/** Which path the upstream does not serve is this call's own; the rest is the one mapping. */
+function statusError(
+  target: EndpointTarget,
+  path: string,
+  res: { status: number; headers: Record<string, string | string[] | undefined> },
+  text: string
+): AppError {
+  const { status } = res
   const who = `upstream ${target.label ?? target.baseUrl}`
   if (status === 404 || status === 405 || status === 501)
-    return new AppError('invalid_request', `${who} does not serve /${path} (${status}): ${message}`)
-  if (status === 429) return new AppError('rate_limited', `${who} is rate limiting: ${message}`)
+    return new AppError(
+      'invalid_request',
+      `${who} does not serve /${path} (${status}): ${upstreamMessage(text)}`
+    )
   // A refusal keeps the upstream's status, code and param (a worker's `fim_not_supported`).
-  if (isRefusal(status) && status !== 401 && status !== 403)
-    return upstreamRefusal(status, text, who)
-  return new AppError('upstream_error', `${who} answered ${status}: ${message}`)
+  return upstreamStatusError(status, text, who, res.headers['retry-after'])
 }
 
 function transportError(target: EndpointTarget, err: unknown): AppError {
@@ -93,7 +99,7 @@ export async function callEndpoint(
   try {
     if (response.status < 200 || response.status >= 300) {
       const text = await response.text().catch(() => '')
-      throw statusError(target, req.path, response.status, text)
+      throw statusError(target, req.path, response, text)
     }
     if (!onEvent) {
       const text = await response.text()

@@ -33,7 +33,7 @@ import {
   type UpstreamResponse
 } from './http-transport'
 import { SseParser } from './sse'
-import { isRefusal, upstreamMessage, upstreamRefusal } from './upstream-error'
+import { upstreamStatusError } from './upstream-error'
 import { sleep } from '../sleep'
 
 export interface OpenAICompatibleOptions {
@@ -224,19 +224,7 @@ export class OpenAICompatibleProvider implements Provider, EndpointProvider {
     text: string,
     retryAfter: string | string[] | undefined
   ): AppError {
-    if (isRefusal(status)) return upstreamRefusal(status, text, `upstream ${this.label}`)
-    const detail = upstreamMessage(text)
-    if (status === 429) {
-      const seconds = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter)
-      return new AppError(
-        'rate_limited',
-        `upstream ${this.label} is rate limiting (429): ${detail}`,
-        {
-          retryAfterMs: Number.isFinite(seconds) ? seconds * 1000 : undefined
-        }
-      )
-    }
-    return new AppError('upstream_error', `upstream ${this.label} answered ${status}: ${detail}`)
+    return upstreamStatusError(status, text, `upstream ${this.label}`, retryAfter)
   }
 
   async chat(req: ProviderRequest, opts: CallOptions = {}): Promise<ProviderResponse> {

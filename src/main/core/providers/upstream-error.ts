@@ -1,6 +1,10 @@
 /**
- * @module An upstream's refusal (HTTP 4xx other than 429) as the client should see it: the
- * upstream's status, `code`, `param` and message, never a 5xx that SDKs would retry. Servers
+ * @module An upstream's HTTP error as the client should see it, the one mapping every provider
+ * uses ({@link upstreamStatusError}). A refusal (a 4xx other than 401, 403 and 429) keeps the
+ * upstream's status, `code`, `param` and message, never a 5xx that SDKs would retry. A 401 or 403
+ * means the upstream refused llmnet's own credentials for it (the node's `api-key`): the client's
+ * key to llmnet is not at fault, so it is a 502, never an authentication error that would send a
+ * coding agent to log in again. A 429 is a rate limit, with the upstream's `Retry-After`. Servers
  * word a context overflow differently (OpenAI's `context_length_exceeded`, llama-server's
  * `exceed_context_size_error`, vLLM's "maximum context length"); all become
  * `context_length_exceeded` with `param: "messages"`.
@@ -63,4 +67,35 @@ export function upstreamRefusal(status: number, text: string, who: string): AppE
     param,
     upstream: { status, code, type }
   })
+}
+
+/** The seconds of a `Retry-After` header as milliseconds; undefined when absent or not a number. */
+function retryAfterMs(header: string | string[] | undefined): number | undefined {
+  const seconds = Number(Array.isArray(header) ? header[0] : header)
+  return header !== undefined && Number.isFinite(seconds) && seconds >= 0
+    ? seconds * 1000
+    : undefined
+}
+
+/**
+ * An upstream's HTTP error status (4xx or 5xx) as an AppError; `who` names the upstream in the
+ * message, `retryAfter` is its `Retry-After` header. The one mapping for every provider.
+ */
+export function upstreamStatusError(
+  status: number,
+  text: string,
+  who: string,
+  retryAfter?: string | string[]
+): AppError {
+  if (status === 401 || status === 403)
+    return new AppError(
+      'upstream_error',
+      `${who} refused llmnet's credentials for it (${status}): ${upstreamMessage(text)}; check the model's api-key`
+    )
+  if (status === 429)
+    return new AppError('rate_limited', `${who} is rate limiting (429): ${upstreamMessage(text)}`, {
+      retryAfterMs: retryAfterMs(retryAfter)
+    })
+  if (isRefusal(status)) return upstreamRefusal(status, text, who)
+  return new AppError('upstream_error', `${who} answered ${status}: ${upstreamMessage(text)}`)
 }

@@ -7,7 +7,7 @@ import type { ChatRequest, ChatResponse, Ollama } from 'ollama'
 import type { CancelSignal } from '../../cancel'
 import { AppError, errorCode, isAbortError } from '../../errors'
 import { codedError, READ_TIMEOUT } from '../../providers/http-transport'
-import { isRefusal, upstreamRefusal } from '../../providers/upstream-error'
+import { upstreamStatusError } from '../../providers/upstream-error'
 import { loadOllamaClient } from './client'
 import { finishOf, ollamaChatRequest, toOpenAILogprobs, toOpenAIToolCalls, usageOf } from './wire'
 import { sleep } from '../../sleep'
@@ -170,18 +170,7 @@ export class OllamaProvider implements Provider {
     if (TIMEOUT_CODES.has(errorCode(err) ?? '')) return this.timeout(err)
     const status = (err as { status_code?: number }).status_code
     const message = (err as Error).message
-    if (status === 429)
-      return new AppError('rate_limited', `Ollama at ${this.host} is rate limiting: ${message}`, {
-        cause: err
-      })
-    if (status !== undefined && isRefusal(status))
-      return upstreamRefusal(status, message, `Ollama at ${this.host}`)
-    if (status !== undefined)
-      return new AppError(
-        'upstream_error',
-        `Ollama at ${this.host} answered ${status}: ${message}`,
-        { cause: err }
-      )
+    if (status !== undefined) return upstreamStatusError(status, message, `Ollama at ${this.host}`)
     const code = errorCode(err)
     if (code)
       return new AppError('upstream_error', `cannot reach Ollama at ${this.host}: ${code}`, {
