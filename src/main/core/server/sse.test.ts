@@ -145,3 +145,42 @@ describe('a client that stops reading', () => {
     60_000
   )
 })
+
+describe('StreamWriter', () => {
+  it('joins the events of one tick into one socket write and ends with what is queued (fails with a write per event, or an end that drops them)', async () => {
+    const { createServer } = await import('node:http')
+    const { StreamWriter } = await import('./sse')
+    const writes: string[] = []
+    let ended = ''
+    const server = createServer((_req, res) => {
+      const write = res.write.bind(res) as (s: string) => boolean
+      res.write = ((s: string) => {
+        writes.push(s)
+        return write(s)
+      }) as typeof res.write
+      const end = res.end.bind(res) as (s: string) => void
+      res.end = ((s: string) => {
+        ended = s
+        end(s)
+        return res
+      }) as typeof res.end
+      res.writeHead(200, { 'content-type': 'text/event-stream' })
+      const writer = new StreamWriter(res)
+      // One upstream read's events, then the next read's and the end in one later tick.
+      for (const e of ['a\n', 'b\n', 'c\n']) writer.write(e)
+      expect(writer.wait()).toBeUndefined()
+      setTimeout(() => {
+        writer.write('d\n')
+        writer.end('[DONE]\n')
+      }, 20)
+    })
+    open.push({ close: () => new Promise<void>((r) => server.close(() => r())) })
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const { port } = server.address() as net.AddressInfo
+    const text = await (await fetch(`http://127.0.0.1:${port}/`)).text()
+    expect(text).toBe('a\nb\nc\nd\n[DONE]\n')
+    expect(writes).toEqual(['a\nb\nc\n'])
+    expect(ended).toBe('d\n[DONE]\n')
+  })
+})

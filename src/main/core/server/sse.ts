@@ -1,6 +1,7 @@
 /**
- * @module Writes OpenAI `chat.completion.chunk` events. The constant part of each chunk is
- * serialised once per response, so a content chunk costs one JSON.stringify of its text.
+ * @module Writes streamed answers: one {@link StreamWriter} for every streaming route (events
+ * joined per tick, the socket's push-back passed to the engine), and OpenAI's
+ * `chat.completion.chunk` events over it ({@link ChunkWriter}).
  */
 import type { ServerResponse } from 'node:http'
 import type { Usage } from '../../../shared/openai/chat'
@@ -40,60 +41,37 @@ export function writable(res: ServerResponse): Promise<void> {
 }
 
 /**
- * Writes an event stream and tells the engine when to wait: after a write the socket could not
- * take, {@link wait} returns a promise that settles on `drain` (or when the client has gone), and
- * a sink that returns it holds the upstream back. Without that, a client that reads slowly makes
- * the server keep the whole answer in memory.
+ * Writes a streamed answer (SSE events, or Ollama's JSON lines) for every streaming route.
+ *
+ * - The events written in one tick (all those of one upstream read) are joined and leave as one
+ *   socket write on the next tick: one system call instead of one per event.
+ * - It tells the engine when to wait: once the socket could not take a write, {@link wait}
+ *   returns a promise that settles on `drain` (or when the client has gone), and a
+ *   sink that returns it holds the upstream back. Without that, a client that reads slowly makes
+ *   the server keep the whole answer in memory. While the socket takes everything, it returns
+ *   undefined, so the common path stays synchronous.
+ * - {@link end} ends the response with what is still queued: a route never calls `res.end()`
+ *   itself after writing through it, or the queued events would be lost.
  */
 export class StreamWriter {
-  private full = false
+  private pending = ''
+  private drained: Promise<void> | undefined
 
   constructor(private readonly res: ServerResponse) {}
 
   write(s: string): void {
     if (this.res.destroyed) return
-    if (!this.res.write(s)) this.full = true
-  }
-
-  /** Undefined when every write since the last call was taken; else when to write on. */
-  wait(): Promise<void> | undefined {
-    if (!this.full) return undefined
-    this.full = false
-    return this.res.destroyed ? undefined : writable(this.res)
-  }
-}
-
-export class ChunkWriter {
-  private readonly head: string
-  private readonly prefix: string
-
-  constructor(
-    private readonly res: ServerResponse,
-    id: string,
-    created: number,
-    model: string,
-    systemFingerprint?: string
-  ) {
-    const fp = systemFingerprint ? `,"system_fingerprint":${JSON.stringify(systemFingerprint)}` : ''
-    this.head = `{"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)}${fp}`
-    this.prefix = `data: ${this.head},"choices":[{"index":0,"delta":`
-  }
-
-  private pending = ''
-  private drained: Promise<void> | undefined
-
-  /**
-   * Events written in the same tick (all events of one upstream read) are joined and leave as one
-   * chunk. Returns a promise only while the socket pushes back, so the common path stays sync.
-   */
-  private write(s: string): Promise<void> | undefined {
-    if (this.res.destroyed) return undefined
-    if (this.pending === '') process.nextTick(() => this.flush())
+    if (this.pending === '') process.nextTick(flushWriter, this)
     this.pending += s
+  }
+
+  /** Undefined while the socket takes what it is given; else when to write on. */
+  wait(): Promise<void> | undefined {
     return this.drained
   }
 
-  private flush(): void {
+  /** Writes what is queued (the next tick does this by itself). */
+  flush(): void {
     const data = this.pending
     this.pending = ''
     if (data === '' || this.res.destroyed) return
@@ -102,6 +80,47 @@ export class ChunkWriter {
         this.drained = undefined
       })
     }
+  }
+
+  /** Ends the response with what is still queued, then `last`. */
+  end(last = ''): void {
+    if (this.res.destroyed) return
+    const data = this.pending + last
+    this.pending = ''
+    this.res.end(data)
+  }
+}
+
+/** The next tick's flush, without a closure per tick. */
+function flushWriter(writer: StreamWriter): void {
+  writer.flush()
+}
+
+/**
+ * OpenAI `chat.completion.chunk` events over a {@link StreamWriter}. The constant part of each
+ * chunk is serialised once per response, so a content chunk costs one JSON.stringify of its text.
+ */
+export class ChunkWriter {
+  private readonly head: string
+  private readonly prefix: string
+  private readonly out: StreamWriter
+
+  constructor(
+    res: ServerResponse,
+    id: string,
+    created: number,
+    model: string,
+    systemFingerprint?: string
+  ) {
+    const fp = systemFingerprint ? `,"system_fingerprint":${JSON.stringify(systemFingerprint)}` : ''
+    this.head = `{"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)}${fp}`
+    this.prefix = `data: ${this.head},"choices":[{"index":0,"delta":`
+    this.out = new StreamWriter(res)
+  }
+
+  private write(s: string): Promise<void> | undefined {
+    this.out.write(s)
+    return this.out.wait()
   }
 
   role(): Promise<void> | undefined {
@@ -140,9 +159,6 @@ export class ChunkWriter {
     return this.write(`data: ${JSON.stringify(body)}\n\n`)
   }
   done(): void {
-    if (this.res.destroyed) return
-    const data = `${this.pending}data: [DONE]\n\n`
-    this.pending = ''
-    this.res.end(data)
+    this.out.end('data: [DONE]\n\n')
   }
 }

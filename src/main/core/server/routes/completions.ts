@@ -80,7 +80,7 @@ export function registerCompletions(app: FastifyInstance, deps: EngineRouteDeps)
         )
       } catch (err) {
         if (!started) throw err
-        if (!res.destroyed) res.write(`data: ${JSON.stringify(AppError.from(err).toBody())}\n\n`)
+        writer.write(`data: ${JSON.stringify(AppError.from(err).toBody())}\n\n`)
       }
       if (!started) {
         reply.hijack()
@@ -89,7 +89,7 @@ export function registerCompletions(app: FastifyInstance, deps: EngineRouteDeps)
           answerHeaders(reply, run.requestId, route, 'text/event-stream; charset=utf-8')
         )
       }
-      if (!res.destroyed) res.end('data: [DONE]\n\n')
+      writer.end('data: [DONE]\n\n')
     })
   })
 }

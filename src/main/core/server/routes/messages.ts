@@ -373,5 +373,5 @@ async function streamed({
     if (!started) throw err
     send('error', anthropicError(AppError.from(err)))
   }
-  if (!res.destroyed) res.end()
+  writer.end()
 }

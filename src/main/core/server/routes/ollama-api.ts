@@ -207,7 +207,7 @@ async function answerChat(
   } catch (err) {
     if (!started) throw err
     line({ error: AppError.from(err).message })
-    if (!res.destroyed) res.end()
+    writer.end()
     return
   }
   if (!started) {
@@ -222,7 +222,7 @@ async function answerChat(
     done: true,
     ...stats(result.usage, startNs)
   })
-  if (!res.destroyed) res.end()
+  writer.end()
 }
 
 /** An empty prompt (or no messages) only loads the model in Ollama: answered `done_reason: load`. */

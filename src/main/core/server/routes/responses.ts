@@ -462,5 +462,5 @@ async function streamed(c: ChatCall<ResponsesRequest>, p: Prepared): Promise<voi
       })
     })
   }
-  if (!res.destroyed) res.end()
+  writer.end()
 }
