@@ -13,6 +13,7 @@ import { RunReport } from './RunReport'
 import { TargetPicker } from './TargetPicker'
 import './eval.css'
 import { ConfirmButton } from '../../components/ConfirmButton'
+import { DataTable } from '../../components/DataTable'
 
 // CodeMirror is its own chunk, fetched when a set is first opened (not with the first page).
 const CodeEditor = lazy(() =>
@@ -118,55 +119,47 @@ function History(): React.JSX.Element | null {
   const open = useS(s.evals, (e) => e.run?.id ?? null)
   if (runs.length === 0) return <p className="muted small">Not run yet.</p>
   return (
-    <table className="table compact" data-testid="run-history">
-      <caption className="muted small">Runs, newest first</caption>
-      <thead>
-        <tr>
-          <th>Started</th>
-          <th>Target</th>
-          <th>Passed</th>
-          <th>Accuracy</th>
-          <th>Change</th>
-          <th>Status</th>
-        </tr>
-      </thead>
-      <tbody>
-        {runs.map((r, i) => {
-          const before = runs.slice(i + 1).find((x) => x.status === 'done' && x.accuracy !== null)
-          const delta = r.status === 'done' ? accuracyDelta(r.accuracy, before?.accuracy) : null
-          return (
-            <tr key={r.id} className={open === r.id ? 'selected' : undefined} data-run={r.id}>
-              <td>
-                <button className="link" onClick={() => void s.evals.getState().openRun(r.id)}>
-                  {formatTime(r.startedAt)}
-                </button>
-              </td>
-              <td>
-                {targetLabel(r.target)}
-                {r.against && <> vs {targetLabel(r.against)}</>}
-              </td>
-              <td>{r.passed === null ? '—' : `${r.passed} / ${r.total}`}</td>
-              <td>
-                {percent(r.accuracy)}
-                {r.against && <> vs {percent(r.againstAccuracy)}</>}
-              </td>
-              <td data-testid="run-delta">
-                {delta === null ? (
-                  <span className="muted">—</span>
-                ) : delta > 0 ? (
-                  <span className="ok">▲ up {delta} pts</span>
-                ) : delta < 0 ? (
-                  <span className="bad">▼ down {-delta} pts</span>
-                ) : (
-                  <span className="muted">= same</span>
-                )}
-              </td>
-              <td className={r.status === 'failed' ? 'bad' : undefined}>{r.status}</td>
-            </tr>
-          )
-        })}
-      </tbody>
-    </table>
+    <DataTable
+      testId="run-history"
+      compact
+      caption={'Runs, newest first'}
+      columns={['Started', 'Target', 'Passed', 'Accuracy', 'Change', 'Status']}
+    >
+      {runs.map((r, i) => {
+        const before = runs.slice(i + 1).find((x) => x.status === 'done' && x.accuracy !== null)
+        const delta = r.status === 'done' ? accuracyDelta(r.accuracy, before?.accuracy) : null
+        return (
+          <tr key={r.id} className={open === r.id ? 'selected' : undefined} data-run={r.id}>
+            <td>
+              <button className="link" onClick={() => void s.evals.getState().openRun(r.id)}>
+                {formatTime(r.startedAt)}
+              </button>
+            </td>
+            <td>
+              {targetLabel(r.target)}
+              {r.against && <> vs {targetLabel(r.against)}</>}
+            </td>
+            <td>{r.passed === null ? '—' : `${r.passed} / ${r.total}`}</td>
+            <td>
+              {percent(r.accuracy)}
+              {r.against && <> vs {percent(r.againstAccuracy)}</>}
+            </td>
+            <td data-testid="run-delta">
+              {delta === null ? (
+                <span className="muted">—</span>
+              ) : delta > 0 ? (
+                <span className="ok">▲ up {delta} pts</span>
+              ) : delta < 0 ? (
+                <span className="bad">▼ down {-delta} pts</span>
+              ) : (
+                <span className="muted">= same</span>
+              )}
+            </td>
+            <td className={r.status === 'failed' ? 'bad' : undefined}>{r.status}</td>
+          </tr>
+        )
+      })}
+    </DataTable>
   )
 }
 
@@ -247,34 +240,26 @@ function SetList(): React.JSX.Element {
   const sets = useS(s.evals, (e) => e.sets)
   const open = useS(s.evals, (e) => e.draft?.name ?? null)
   return (
-    <table className="table" data-testid="eval-sets">
-      <thead>
-        <tr>
-          <th>Set</th>
-          <th>Cases</th>
-          <th>Last run</th>
-          <th>Passed</th>
-          <th>Routing accuracy</th>
+    <DataTable
+      testId="eval-sets"
+      columns={['Set', 'Cases', 'Last run', 'Passed', 'Routing accuracy']}
+    >
+      {sets.map((x) => (
+        <tr key={x.name} className={open === x.name ? 'selected' : undefined} data-set={x.name}>
+          <td>
+            <button className="link" onClick={() => void s.evals.getState().open(x.name)}>
+              {x.name}
+            </button>
+          </td>
+          <td>{x.cases}</td>
+          <td>
+            {x.lastRun ? formatTime(x.lastRun.startedAt) : <span className="muted">never</span>}
+          </td>
+          <td>{x.lastRun ? `${x.lastRun.passed} / ${x.lastRun.total}` : '—'}</td>
+          <td data-testid="set-accuracy">{x.lastRun ? percent(x.lastRun.accuracy) : '—'}</td>
         </tr>
-      </thead>
-      <tbody>
-        {sets.map((x) => (
-          <tr key={x.name} className={open === x.name ? 'selected' : undefined} data-set={x.name}>
-            <td>
-              <button className="link" onClick={() => void s.evals.getState().open(x.name)}>
-                {x.name}
-              </button>
-            </td>
-            <td>{x.cases}</td>
-            <td>
-              {x.lastRun ? formatTime(x.lastRun.startedAt) : <span className="muted">never</span>}
-            </td>
-            <td>{x.lastRun ? `${x.lastRun.passed} / ${x.lastRun.total}` : '—'}</td>
-            <td data-testid="set-accuracy">{x.lastRun ? percent(x.lastRun.accuracy) : '—'}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </DataTable>
   )
 }
 

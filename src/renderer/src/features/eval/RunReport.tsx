@@ -9,6 +9,7 @@ import { formatMs, formatTime } from '../../lib/format'
 import type { EvalRun } from '../../stores/evals-store'
 import { ConfusionGrid } from './ConfusionGrid'
 import { percent, targetLabel } from './format'
+import { DataTable } from '../../components/DataTable'
 
 function PerRoute(props: { report: EvalReport }): React.JSX.Element | null {
   const routes = Object.entries(props.report.routing.perRoute).sort(([a], [b]) =>
@@ -16,30 +17,22 @@ function PerRoute(props: { report: EvalReport }): React.JSX.Element | null {
   )
   if (routes.length === 0) return null
   return (
-    <table className="table compact" data-testid="per-route">
-      <thead>
-        <tr>
-          <th>Route</th>
-          <th>Cases</th>
-          <th>Took</th>
-          <th>Right</th>
-          <th>Precision</th>
-          <th>Recall</th>
+    <DataTable
+      testId="per-route"
+      compact
+      columns={['Route', 'Cases', 'Took', 'Right', 'Precision', 'Recall']}
+    >
+      {routes.map(([name, r]) => (
+        <tr key={name}>
+          <td>{name}</td>
+          <td>{r.support}</td>
+          <td>{r.predicted}</td>
+          <td>{r.correct}</td>
+          <td>{percent(r.precision)}</td>
+          <td>{percent(r.recall)}</td>
         </tr>
-      </thead>
-      <tbody>
-        {routes.map(([name, r]) => (
-          <tr key={name}>
-            <td>{name}</td>
-            <td>{r.support}</td>
-            <td>{r.predicted}</td>
-            <td>{r.correct}</td>
-            <td>{percent(r.precision)}</td>
-            <td>{percent(r.recall)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </DataTable>
   )
 }
 
@@ -54,29 +47,22 @@ function FailedCases(props: { report: EvalReport }): React.JSX.Element {
   const failed = props.report.cases.filter((c) => !c.passed)
   if (failed.length === 0) return <p className="ok small">Every case passed.</p>
   return (
-    <table className="table compact" data-testid="failed-cases">
-      <caption className="muted small">Failed cases ({failed.length})</caption>
-      <thead>
-        <tr>
-          <th>Case</th>
-          <th>Line</th>
-          <th>Expected</th>
-          <th>Took</th>
-          <th>Why</th>
+    <DataTable
+      testId="failed-cases"
+      compact
+      caption={`Failed cases (${failed.length})`}
+      columns={['Case', 'Line', 'Expected', 'Took', 'Why']}
+    >
+      {failed.map((c) => (
+        <tr key={c.id}>
+          <td>{c.id}</td>
+          <td>{c.line ?? '—'}</td>
+          <td>{c.expectedRoute ?? '—'}</td>
+          <td>{c.actualRoute ?? (c.route.join(' → ') || '—')}</td>
+          <td className="why">{whyFailed(c)}</td>
         </tr>
-      </thead>
-      <tbody>
-        {failed.map((c) => (
-          <tr key={c.id}>
-            <td>{c.id}</td>
-            <td>{c.line ?? '—'}</td>
-            <td>{c.expectedRoute ?? '—'}</td>
-            <td>{c.actualRoute ?? (c.route.join(' → ') || '—')}</td>
-            <td className="why">{whyFailed(c)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </DataTable>
   )
 }
 
@@ -132,25 +118,20 @@ function Changed(props: { run: EvalRun }): React.JSX.Element {
   const side = (s: EvalRun['changed'][number]['before']): string =>
     `${s.passed ? 'passed' : 'failed'}${s.actualRoute ? ` · ${s.actualRoute}` : ''}`
   return (
-    <table className="table compact" data-testid="changed-cases">
-      <caption className="muted small">Cases whose outcome changed ({run.changed.length})</caption>
-      <thead>
-        <tr>
-          <th>Case</th>
-          <th>{targetLabel(run.target)}</th>
-          <th>{targetLabel(run.against)}</th>
+    <DataTable
+      testId="changed-cases"
+      compact
+      caption={`Cases whose outcome changed (${run.changed.length})`}
+      columns={['Case', targetLabel(run.target), targetLabel(run.against)]}
+    >
+      {run.changed.map((c) => (
+        <tr key={c.id}>
+          <td>{c.id}</td>
+          <td className={c.before.passed ? 'ok' : 'bad'}>{side(c.before)}</td>
+          <td className={c.after.passed ? 'ok' : 'bad'}>{side(c.after)}</td>
         </tr>
-      </thead>
-      <tbody>
-        {run.changed.map((c) => (
-          <tr key={c.id}>
-            <td>{c.id}</td>
-            <td className={c.before.passed ? 'ok' : 'bad'}>{side(c.before)}</td>
-            <td className={c.after.passed ? 'ok' : 'bad'}>{side(c.after)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </DataTable>
   )
 }
 

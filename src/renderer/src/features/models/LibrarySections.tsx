@@ -8,6 +8,7 @@ import { formatBytes } from '../../lib/format'
 import { runtimeOf, sourceFileName, type ModelsState, type Runner } from '../../stores/models-store'
 import { PullProgressBar } from './PullProgressBar'
 import { ConfirmButton } from '../../components/ConfirmButton'
+import { DataTable } from '../../components/DataTable'
 
 /** The "Running" section: the model processes and their state. */
 export function RunningModels(props: { m: ModelsState }): React.JSX.Element {
@@ -23,60 +24,46 @@ export function RunningModels(props: { m: ModelsState }): React.JSX.Element {
           uses it.
         </EmptyState>
       ) : (
-        <div className="table-wrap">
-          <table className="table" data-testid="runtime-table">
-            <thead>
-              <tr>
-                <th>Model</th>
-                <th>Runner</th>
-                <th>State</th>
-                <th>Memory (RAM / VRAM)</th>
-                <th>GPU offload</th>
-                <th>Speed</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {m.runtime.map((r) => (
-                <tr key={r.key}>
-                  <td>
-                    <strong>{r.key}</strong>
-                    <div className="muted small ellipsis" title={r.source}>
-                      {(r.runner === 'llama-cpp' && sourceFileName(r.source)) || r.source}
-                    </div>
-                  </td>
-                  <td>{r.runner}</td>
-                  <td>
-                    <span className={`state ${r.state}`}>{r.state}</span>
-                    {r.lastError && <div className="bad small">{r.lastError}</div>}
-                  </td>
-                  <td>
-                    {r.memory
-                      ? `${formatBytes(r.memory.ramBytes)} / ${formatBytes(r.memory.vramBytes)}`
-                      : '—'}
-                  </td>
-                  <td>
-                    {r.gpu
-                      ? `${r.gpu}${r.gpuLayers !== null ? `, ${r.gpuLayers} layers` : ''}`
-                      : 'CPU'}
-                  </td>
-                  <td>
-                    {r.tokensPerSecond && (r.state === 'ready' || r.state === 'busy')
-                      ? `${r.tokensPerSecond.toFixed(1)} tok/s`
-                      : '—'}
-                  </td>
-                  <td>
-                    {r.state === 'stopped' || r.state === 'error' ? (
-                      <button onClick={() => void m.load(r.key)}>Load</button>
-                    ) : (
-                      <button onClick={() => void m.unload(r.key)}>Unload</button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          testId="runtime-table"
+          columns={['Model', 'Runner', 'State', 'Memory (RAM / VRAM)', 'GPU offload', 'Speed', '']}
+        >
+          {m.runtime.map((r) => (
+            <tr key={r.key}>
+              <td>
+                <strong>{r.key}</strong>
+                <div className="muted small ellipsis" title={r.source}>
+                  {(r.runner === 'llama-cpp' && sourceFileName(r.source)) || r.source}
+                </div>
+              </td>
+              <td>{r.runner}</td>
+              <td>
+                <span className={`state ${r.state}`}>{r.state}</span>
+                {r.lastError && <div className="bad small">{r.lastError}</div>}
+              </td>
+              <td>
+                {r.memory
+                  ? `${formatBytes(r.memory.ramBytes)} / ${formatBytes(r.memory.vramBytes)}`
+                  : '—'}
+              </td>
+              <td>
+                {r.gpu ? `${r.gpu}${r.gpuLayers !== null ? `, ${r.gpuLayers} layers` : ''}` : 'CPU'}
+              </td>
+              <td>
+                {r.tokensPerSecond && (r.state === 'ready' || r.state === 'busy')
+                  ? `${r.tokensPerSecond.toFixed(1)} tok/s`
+                  : '—'}
+              </td>
+              <td>
+                {r.state === 'stopped' || r.state === 'error' ? (
+                  <button onClick={() => void m.load(r.key)}>Load</button>
+                ) : (
+                  <button onClick={() => void m.unload(r.key)}>Unload</button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   )
@@ -96,46 +83,33 @@ export function LocalModels(props: { m: ModelsState }): React.JSX.Element {
           or pull an Ollama model.
         </EmptyState>
       ) : (
-        <div className="table-wrap">
-          <table className="table" data-testid="local-table">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Runner</th>
-                <th>Size</th>
-                <th>Status</th>
-                <th />
+        <DataTable testId="local-table" columns={['Name', 'Runner', 'Size', 'Status', '']}>
+          {m.local.map((l) => {
+            const rt = runtimeOf(l, m.runtime)
+            return (
+              <tr key={`${l.runner}:${l.name}`}>
+                <td>
+                  <strong>{l.name}</strong>
+                  {l.path && <div className="muted small ellipsis">{l.path}</div>}
+                </td>
+                <td>{l.runner}</td>
+                <td>{formatBytes(l.sizeBytes)}</td>
+                <td>
+                  {rt ? <span className={`state ${rt.state}`}>{rt.state}</span> : 'not loaded'}
+                </td>
+                <td>
+                  <ConfirmButton
+                    className="danger"
+                    question={`Delete ${l.name}?`}
+                    onConfirm={() => m.remove(l.name, l.runner)}
+                  >
+                    Delete
+                  </ConfirmButton>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {m.local.map((l) => {
-                const rt = runtimeOf(l, m.runtime)
-                return (
-                  <tr key={`${l.runner}:${l.name}`}>
-                    <td>
-                      <strong>{l.name}</strong>
-                      {l.path && <div className="muted small ellipsis">{l.path}</div>}
-                    </td>
-                    <td>{l.runner}</td>
-                    <td>{formatBytes(l.sizeBytes)}</td>
-                    <td>
-                      {rt ? <span className={`state ${rt.state}`}>{rt.state}</span> : 'not loaded'}
-                    </td>
-                    <td>
-                      <ConfirmButton
-                        className="danger"
-                        question={`Delete ${l.name}?`}
-                        onConfirm={() => m.remove(l.name, l.runner)}
-                      >
-                        Delete
-                      </ConfirmButton>
-                    </td>
-                  </tr>
-                )
-              })}
-            </tbody>
-          </table>
-        </div>
+            )
+          })}
+        </DataTable>
       )}
     </section>
   )

@@ -12,6 +12,7 @@ import { useComposition } from '../../lib/use-composition'
 import { useS, useStores } from '../../stores'
 import { replayMessages, type TraceFilters, type TraceSummary } from '../../stores/traces-store'
 import { AddToEvalSet } from '../eval/AddToEvalSet'
+import { DataTable } from '../../components/DataTable'
 
 function Detail(): React.JSX.Element | null {
   const s = useStores()
@@ -236,37 +237,25 @@ function TraceList(): React.JSX.Element {
       </EmptyState>
     )
   return (
-    <div className="table-wrap">
-      <table className="table" data-testid="trace-table">
-        <thead>
-          <tr>
-            <th>Time</th>
-            <th>Pipeline</th>
-            <th>App</th>
-            <th>Route</th>
-            <th>Status</th>
-            <th>Duration</th>
-            <th>Tokens</th>
-          </tr>
-        </thead>
-        <tbody>
-          {t.traces.map((x) => (
-            <tr key={x.id} className={t.selected?.id === x.id ? 'selected' : undefined}>
-              <td>
-                <button className="link" onClick={() => void api.open(x.id)}>
-                  {formatTime(x.startedAt)}
-                </button>
-              </td>
-              <td>{x.pipeline}</td>
-              <td data-testid="trace-app-cell">{x.app ?? <span className="muted">—</span>}</td>
-              <td className="ellipsis">{x.route.join(' → ')}</td>
-              <td className={x.status === 'ok' ? 'ok' : 'bad'}>{x.error?.code ?? x.status}</td>
-              <td>{formatMs(x.durationMs)}</td>
-              <td>{x.usage.total_tokens}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      testId="trace-table"
+      columns={['Time', 'Pipeline', 'App', 'Route', 'Status', 'Duration', 'Tokens']}
+    >
+      {t.traces.map((x) => (
+        <tr key={x.id} className={t.selected?.id === x.id ? 'selected' : undefined}>
+          <td>
+            <button className="link" onClick={() => void api.open(x.id)}>
+              {formatTime(x.startedAt)}
+            </button>
+          </td>
+          <td>{x.pipeline}</td>
+          <td data-testid="trace-app-cell">{x.app ?? <span className="muted">—</span>}</td>
+          <td className="ellipsis">{x.route.join(' → ')}</td>
+          <td className={x.status === 'ok' ? 'ok' : 'bad'}>{x.error?.code ?? x.status}</td>
+          <td>{formatMs(x.durationMs)}</td>
+          <td>{x.usage.total_tokens}</td>
+        </tr>
+      ))}
+    </DataTable>
   )
 }

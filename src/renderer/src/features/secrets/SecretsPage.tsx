@@ -9,6 +9,7 @@ import { formatMs, formatTime } from '../../lib/format'
 import { useS, useStores } from '../../stores'
 import { testKey, type FunctionInfo, type SecretSourceInfo } from '../../stores/secrets-store'
 import { ConfirmButton } from '../../components/ConfirmButton'
+import { DataTable } from '../../components/DataTable'
 
 function FunctionRow(props: { pipeline: string; fn: FunctionInfo }): React.JSX.Element {
   const s = useStores()
@@ -254,40 +255,27 @@ function SecretsSection(): React.JSX.Element {
           reads it as <code>$secrets.NAME.VARIABLE</code>.
         </EmptyState>
       ) : (
-        <div className="table-wrap">
-          <table className="table" data-testid="secrets-table">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Value</th>
-                <th>Used by</th>
-                <th>Updated</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {secrets.map((x) => (
-                <tr key={x.name}>
-                  <td>
-                    <code>{x.name}</code>
-                  </td>
-                  <td aria-label="masked value">••••••••</td>
-                  <td>{x.usedBy.join(', ') || <span className="muted">no pipeline</span>}</td>
-                  <td>{formatTime(x.updatedAt)}</td>
-                  <td>
-                    <ConfirmButton
-                      className="danger"
-                      question={`Delete the secret ${x.name}?`}
-                      onConfirm={() => s.secrets.getState().remove(x.name)}
-                    >
-                      Delete
-                    </ConfirmButton>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable testId="secrets-table" columns={['Name', 'Value', 'Used by', 'Updated', '']}>
+          {secrets.map((x) => (
+            <tr key={x.name}>
+              <td>
+                <code>{x.name}</code>
+              </td>
+              <td aria-label="masked value">••••••••</td>
+              <td>{x.usedBy.join(', ') || <span className="muted">no pipeline</span>}</td>
+              <td>{formatTime(x.updatedAt)}</td>
+              <td>
+                <ConfirmButton
+                  className="danger"
+                  question={`Delete the secret ${x.name}?`}
+                  onConfirm={() => s.secrets.getState().remove(x.name)}
+                >
+                  Delete
+                </ConfirmButton>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   )

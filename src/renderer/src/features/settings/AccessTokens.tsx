@@ -9,6 +9,7 @@ import { EmptyState } from '../../components/EmptyState'
 import { formatTime } from '../../lib/format'
 import { useS, useStores } from '../../stores'
 import type { AppToken } from '../../stores/settings-store'
+import { DataTable } from '../../components/DataTable'
 
 /** The access section of Settings. */
 export function AccessTokens(props: { settings: Settings }): React.JSX.Element {
@@ -87,42 +88,29 @@ function AppTokens(props: {
       </EmptyState>
     )
   return (
-    <div className="table-wrap">
-      <table className="table" data-testid="app-tokens">
-        <thead>
-          <tr>
-            <th>App</th>
-            <th>Starts with</th>
-            <th>Created</th>
-            <th>Last used</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {props.apps.map((t) => (
-            <tr key={t.name} className={t.revokedAt ? 'muted' : undefined}>
-              <td>
-                {t.name}
-                {t.origin === 'approved' && <span className="badge">approved</span>}
-              </td>
-              <td>
-                <code>{t.hint}…</code>
-              </td>
-              <td>{formatTime(t.createdAt)}</td>
-              <td>{formatTime(t.lastUsedAt)}</td>
-              <td>
-                {t.revokedAt ? (
-                  <span className="small">revoked {formatTime(t.revokedAt)}</span>
-                ) : (
-                  <button className="danger" onClick={() => props.onRevoke(t.name)}>
-                    Revoke
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable testId="app-tokens" columns={['App', 'Starts with', 'Created', 'Last used', '']}>
+      {props.apps.map((t) => (
+        <tr key={t.name} className={t.revokedAt ? 'muted' : undefined}>
+          <td>
+            {t.name}
+            {t.origin === 'approved' && <span className="badge">approved</span>}
+          </td>
+          <td>
+            <code>{t.hint}…</code>
+          </td>
+          <td>{formatTime(t.createdAt)}</td>
+          <td>{formatTime(t.lastUsedAt)}</td>
+          <td>
+            {t.revokedAt ? (
+              <span className="small">revoked {formatTime(t.revokedAt)}</span>
+            ) : (
+              <button className="danger" onClick={() => props.onRevoke(t.name)}>
+                Revoke
+              </button>
+            )}
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   )
 }
