@@ -69,3 +69,20 @@ export function RequestsPage(): React.JSX.Element {
     </Suspense>
   )
 }
+
+const PipelineDetailChunk = lazy(() =>
+  import('../features/pipelines/PipelineDetail').then((m) => ({ default: m.PipelineDetail }))
+)
+
+/**
+ * The open pipeline (its graph, editor and versions), loaded when a pipeline is first opened: it
+ * reads the composition's text, and the YAML and JSONC parsers that takes stay out of the first
+ * script.
+ */
+export function PipelineDetail(): React.JSX.Element {
+  return (
+    <Suspense fallback={<Loading height={200} />}>
+      <PipelineDetailChunk />
+    </Suspense>
+  )
+}

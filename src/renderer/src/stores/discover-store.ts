@@ -4,16 +4,14 @@
  * ways to use a model: a new 1-0-1 pipeline, or an expert added to a router pipeline.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla'
-import {
-  addExpert,
-  pipelineNameFor,
-  singleModelComposition
-} from '../../../shared/config/add-expert'
 import type { OutputOf } from '../../../shared/contract/routes'
 import { call, type StoreDeps } from './call'
 import type { SliceCtx } from './slice'
 import type { ModelsStore } from './models-store'
 import type { PipelinesStore } from './pipelines-store'
+
+/** Writing compositions (YAML and JSONC included), loaded when a model is first used. */
+const composing = () => import('../../../shared/config/add-expert')
 
 export type HubRepo = OutputOf<'models.search'>['repos'][number]
 export type HubFile = OutputOf<'models.files'>['files'][number]
@@ -173,6 +171,7 @@ function fileActions(
         })
     },
     async useInNewPipeline(file) {
+      const { pipelineNameFor, singleModelComposition } = await composing()
       const taken = pipelines.getState().list.map((p) => p.name)
       const name = pipelineNameFor(file.fileName, taken)
       const saved = await call(deps, 'Could not create the pipeline', 'pipelines.save', {
@@ -193,6 +192,7 @@ function fileActions(
         name: pipeline
       })
       if (!current) return false
+      const { addExpert } = await composing()
       let text: string
       try {
         text = addExpert(current.text, current.format, { name, useCase, source: file.source })

@@ -4,6 +4,7 @@
  * adding a case from a trace, runs with live progress (`eval.progress`, `eval.done`), the run
  * history of a set and one run's stored report.
  */
+import type * as EvalCases from '../../../shared/eval/cases'
 import type { z } from 'zod'
 import { createStore, type StoreApi } from 'zustand/vanilla'
 import type {
@@ -12,7 +13,6 @@ import type {
   EvalSetSummarySchema,
   EvalTarget
 } from '../../../shared/contract/evals'
-import { parseEvalCases } from '../../../shared/eval/cases'
 import type { PipelineDiagnostic } from '../lib/diagnostics'
 import { call, type StoreDeps } from './call'
 import type { SliceCtx } from './slice'
@@ -75,13 +75,45 @@ export interface EvalsState {
 
 export type EvalsStore = StoreApi<EvalsState>
 
-/** Diagnostics of a draft, from the shared parser; an empty text is an empty set, not an error. */
-function check(text: string): { diagnostics: PipelineDiagnostic[]; cases: number } {
-  const parsed = parseEvalCases(text)
+/**
+ * The shared parser of evaluation cases (YAML and JSONC included): loaded when a set is first
+ * opened or made, so it stays out of the first page's script.
+ */
+let parser: typeof EvalCases | undefined
+const loadParser = async (): Promise<void> => {
+  parser ??= await import('../../../shared/eval/cases')
+}
+
+/**
+ * Diagnostics of a draft, from the shared parser; an empty text is an empty set, not an error.
+ * Undefined until the parser has loaded (a draft exists only after it started loading).
+ */
+function check(text: string): { diagnostics: PipelineDiagnostic[]; cases: number } | undefined {
+  if (!parser) return undefined
+  const parsed = parser.parseEvalCases(text)
   return {
     diagnostics: parsed.diagnostics.map((d) => ({ ...d, path: [...d.path] })),
     cases: parsed.cases.length
   }
+}
+
+/** A stored set opened as the draft, checked. */
+function storedDraft(name: string, text: string): EvalDraft {
+  return { name, text, savedText: text, isNew: false, diagnostics: [], cases: 0, ...check(text) }
+}
+
+/** The draft's new text, checked as it is typed. */
+function typed({ set, get }: Ctx, text: string): void {
+  const draft = get().draft
+  if (!draft) return
+  const checked = check(text)
+  set({ draft: { ...draft, text, ...checked } })
+  // Typed before the parser arrived (just after a new set): checked once it has.
+  if (!checked)
+    void loadParser().then(() => {
+      const now = get().draft
+      if (now?.text === text) set({ draft: { ...now, ...check(text) } })
+    })
 }
 
 /** The evaluation store. */
@@ -145,16 +177,13 @@ function setActions({
       else set({ loading: false, loaded: true, error: res.error.message })
     },
     async open(name) {
-      const data = await call(deps, `Could not open the set ${name}`, 'evals.get', { name })
+      const [data] = await Promise.all([
+        call(deps, `Could not open the set ${name}`, 'evals.get', { name }),
+        loadParser()
+      ])
       if (!data) return
       set({
-        draft: {
-          name,
-          text: data.text,
-          savedText: data.text,
-          isNew: false,
-          ...check(data.text)
-        },
+        draft: storedDraft(name, data.text),
         run: null
       })
       await get().loadRuns(name)
@@ -162,6 +191,7 @@ function setActions({
     newSet(name) {
       // An existing name opens that set: a blank draft saved over it would lose its cases.
       if (get().sets.some((x) => x.name === name)) return void get().open(name)
+      void loadParser()
       set({
         draft: { name, text: '', savedText: '', isNew: true, diagnostics: [], cases: 0 },
         runs: [],
@@ -172,8 +202,7 @@ function setActions({
       set({ draft: null, runs: [], run: null })
     },
     setText(text) {
-      const draft = get().draft
-      if (draft) set({ draft: { ...draft, text, ...check(text) } })
+      typed({ set, get, deps }, text)
     },
     async save() {
       const draft = get().draft

@@ -7,7 +7,7 @@ import type { z } from 'zod'
 import { createStore, type StoreApi } from 'zustand/vanilla'
 import type { OutputOf } from '../../../shared/contract/routes'
 import type { PipelineSummarySchema } from '../../../shared/contract/pipelines'
-import { readComposition, riskKey, riskyFunctions, type RiskyFunction } from '../lib/composition'
+import type { RiskyFunction } from '../lib/composition'
 import type { PipelineDiagnostic } from '../lib/diagnostics'
 import { call, type StoreDeps } from './call'
 import type { SliceCtx } from './slice'
@@ -248,6 +248,8 @@ function saveActions({ set, get, deps }: Ctx): Pick<PipelinesState, 'save' | 'ca
     async save(o = {}) {
       const draft = get().draft
       if (!draft) return 'failed'
+      // The parsers load with the first save, not with the first page.
+      const { readComposition, riskKey, riskyFunctions } = await import('../lib/composition')
       const risky = riskyFunctions(readComposition(draft.text, draft.format))
       const key = riskKey(risky)
       if (risky.length && o.confirmedKey !== key) {

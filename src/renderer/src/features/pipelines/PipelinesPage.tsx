@@ -1,9 +1,9 @@
 /** @module The Pipelines page: the list on the left, the open pipeline or the import panel. */
 import { useEffect, useState } from 'react'
 import { EmptyState } from '../../components/EmptyState'
+import { PipelineDetail } from '../../components/lazy-pages'
 import { useS, useStores } from '../../stores'
 import { ImportPanel } from './ImportPanel'
-import { PipelineDetail } from './PipelineDetail'
 
 /** The Pipelines page; `open` is a name from the URL (`#/pipelines/<name>`). */
 export function PipelinesPage(props: { open?: string }): React.JSX.Element {
