@@ -5,73 +5,39 @@
 import { lazy, Suspense } from 'react'
 import { Loading } from './lazy'
 
-const EvalPageChunk = lazy(() =>
-  import('../features/eval/EvalPage').then((m) => ({ default: m.EvalPage }))
-)
+/** A page fetched the first time it is shown, with "Loading…" meanwhile. */
+function onDemand(load: () => Promise<() => React.JSX.Element | null>): () => React.JSX.Element {
+  const Chunk = lazy(() => load().then((page) => ({ default: page })))
+  return function OnDemand(): React.JSX.Element {
+    return (
+      <Suspense fallback={<Loading height={200} />}>
+        <Chunk />
+      </Suspense>
+    )
+  }
+}
 
 /** The Eval page (its editor, reports and grids), loaded when it is first opened. */
-export function EvalPage(): React.JSX.Element {
-  return (
-    <Suspense fallback={<Loading height={200} />}>
-      <EvalPageChunk />
-    </Suspense>
-  )
-}
-
-const DiscoverViewChunk = lazy(() =>
-  import('../features/models/DiscoverView').then((m) => ({ default: m.DiscoverView }))
-)
+export const EvalPage = onDemand(() => import('../features/eval/EvalPage').then((m) => m.EvalPage))
 
 /** Models → Discover (Hugging Face search, fit, download), loaded when it is first opened. */
-export function DiscoverView(): React.JSX.Element {
-  return (
-    <Suspense fallback={<Loading height={200} />}>
-      <DiscoverViewChunk />
-    </Suspense>
-  )
-}
-
-const SecretsPageChunk = lazy(() =>
-  import('../features/secrets/SecretsPage').then((m) => ({ default: m.SecretsPage }))
+export const DiscoverView = onDemand(() =>
+  import('../features/models/DiscoverView').then((m) => m.DiscoverView)
 )
 
 /** Hooks & secrets, loaded when it is first opened. */
-export function SecretsPage(): React.JSX.Element {
-  return (
-    <Suspense fallback={<Loading height={200} />}>
-      <SecretsPageChunk />
-    </Suspense>
-  )
-}
-
-const SettingsPageChunk = lazy(() =>
-  import('../features/settings/SettingsPage').then((m) => ({ default: m.SettingsPage }))
+export const SecretsPage = onDemand(() =>
+  import('../features/secrets/SecretsPage').then((m) => m.SecretsPage)
 )
 
 /** Settings, loaded when it is first opened. */
-export function SettingsPage(): React.JSX.Element {
-  return (
-    <Suspense fallback={<Loading height={200} />}>
-      <SettingsPageChunk />
-    </Suspense>
-  )
-}
-
-const RequestsPageChunk = lazy(() =>
-  import('../features/requests/RequestsPage').then((m) => ({ default: m.RequestsPage }))
+export const SettingsPage = onDemand(() =>
+  import('../features/settings/SettingsPage').then((m) => m.SettingsPage)
 )
 
 /** Requests (the stored traces, replay, add to an eval set), loaded when it is first opened. */
-export function RequestsPage(): React.JSX.Element {
-  return (
-    <Suspense fallback={<Loading height={200} />}>
-      <RequestsPageChunk />
-    </Suspense>
-  )
-}
-
-const PipelineDetailChunk = lazy(() =>
-  import('../features/pipelines/PipelineDetail').then((m) => ({ default: m.PipelineDetail }))
+export const RequestsPage = onDemand(() =>
+  import('../features/requests/RequestsPage').then((m) => m.RequestsPage)
 )
 
 /**
@@ -79,10 +45,6 @@ const PipelineDetailChunk = lazy(() =>
  * reads the composition's text, and the YAML and JSONC parsers that takes stay out of the first
  * script.
  */
-export function PipelineDetail(): React.JSX.Element {
-  return (
-    <Suspense fallback={<Loading height={200} />}>
-      <PipelineDetailChunk />
-    </Suspense>
-  )
-}
+export const PipelineDetail = onDemand(() =>
+  import('../features/pipelines/PipelineDetail').then((m) => m.PipelineDetail)
+)
