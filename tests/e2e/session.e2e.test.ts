@@ -30,6 +30,7 @@ describe.skipIf(!CHROMIUM)('a UI session against llmnet serve --ui', () => {
   const stolen: IncomingHttpHeaders[] = []
   const apiCalls: { url: string; key: string | undefined }[] = []
 
+  // Not openUi(): this file watches the first load itself (its headers and every /api call).
   beforeAll(async () => {
     await ensureRendererBuilt()
     server = await startServeUi()

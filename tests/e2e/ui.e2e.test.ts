@@ -13,15 +13,9 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { type Browser, type Page, chromium } from 'playwright-core'
+import { type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  ensureRendererBuilt,
-  findChromium,
-  ROOT,
-  startServeUi,
-  type ServeUi
-} from './support/browser'
+import { findChromium, openUi, ROOT, type ServeUi, type UiSession } from './support/browser'
 import { startFixtures, TINY_MODEL, type Fixtures } from './support/fixtures'
 import { AppPage, PipelinesPage } from './support/pages'
 
@@ -98,6 +92,7 @@ async function axeProblems(p: Page, where: string): Promise<string[]> {
 
 describe.skipIf(!CHROMIUM)('the UI against llmnet serve --ui', () => {
   let fixtures: Fixtures
+  let ui: UiSession | undefined
   let server: ServeUi
   let browser: Browser
   let page: Page
@@ -109,21 +104,16 @@ describe.skipIf(!CHROMIUM)('the UI against llmnet serve --ui', () => {
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true })
     tmp = mkdtempSync(path.join(tmpdir(), 'llmnet-e2e-fixtures-'))
-    const [, fx] = await Promise.all([ensureRendererBuilt(), startFixtures(tmp)])
-    fixtures = fx
-    server = await startServeUi({ LLMNET_CATALOG: fixtures.catalog })
-    browser = await chromium.launch({ executablePath: CHROMIUM!, args: ['--no-sandbox'] })
-    const context = await browser.newContext({ viewport: { width: 1024, height: 700 } })
-    page = await context.newPage()
-    // Fail fast with Playwright's own message rather than vitest's timeout.
-    page.setDefaultTimeout(15_000)
-    page.on('pageerror', (err) => console.error(`page error: ${err.message}`))
-    app = new AppPage(page)
-    await app.open(server.url)
+    fixtures = await startFixtures(tmp)
+    // Playwright's own 15 s timeout fails fast, with its message rather than vitest's timeout.
+    ui = await openUi({
+      env: { LLMNET_CATALOG: fixtures.catalog },
+      viewport: { width: 1024, height: 700 }
+    })
+    ;({ server, browser, page, app } = ui)
   }, 180_000)
   afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
+    await ui?.close()
     await fixtures?.close()
     if (tmp) rmSync(tmp, { recursive: true, force: true })
   })
