@@ -6,16 +6,12 @@
  * upstream answers the schema it received, so the object only parses if the format arrived.
  */
 import { Agent, OpenAIProvider, Runner, setTracingDisabled, tool } from '@openai/agents'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import {
-  defaultResponder,
-  type FakeUpstream,
-  type Responder,
-  startFakeUpstream
-} from '../support/fake-openai'
-import { isRouterCall, openaiClient, serve, type Served } from '../support/harness'
-import { clientCompositions, PIPELINES } from './compositions'
+import { defaultResponder, type FakeUpstream, type Responder } from '../support/fake-openai'
+import { isRouterCall, openaiClient, type Served } from '../support/harness'
+import { serveClients } from './serve-clients'
+import { PIPELINES } from './compositions'
 
 setTracingDisabled(true)
 
@@ -48,19 +44,12 @@ const agentResponder: Responder = (req, i) => {
   return { content: 'no schema was sent' }
 }
 
+const suite = serveClients({ responder: agentResponder })
 let up: FakeUpstream
 let served: Served
 
-beforeAll(async () => {
-  up = await startFakeUpstream(agentResponder)
-  served = await serve(clientCompositions(up.url))
-})
-afterAll(async () => {
-  await served.close()
-  await up.close()
-})
-beforeEach(() => {
-  up.requests.length = 0
+beforeAll(() => {
+  ;({ up, served } = suite)
 })
 
 const getWeather = tool({

@@ -8,35 +8,22 @@
 import { createAnthropic } from '@ai-sdk/anthropic'
 import Anthropic from '@anthropic-ai/sdk'
 import { generateObject, generateText, streamText } from 'ai'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import {
-  defaultResponder,
-  type FakeUpstream,
-  type RecordedRequest,
-  startFakeUpstream
-} from '../support/fake-openai'
-import { isRouterCall, type RawResponse, rawRequest, serve, type Served } from '../support/harness'
-import { clientCompositions } from './compositions'
+import { defaultResponder, type FakeUpstream, type RecordedRequest } from '../support/fake-openai'
+import { isRouterCall, type RawResponse, rawRequest, type Served } from '../support/harness'
 import { toolResponder } from './tool-responder'
+import { serveClients } from './serve-clients'
 
 const KEY = 'test-key-fidelity'
+const suite = serveClients({ responder: toolResponder, apiKey: KEY })
 let up: FakeUpstream
 let served: Served
 let client: Anthropic
 
-beforeAll(async () => {
-  up = await startFakeUpstream(toolResponder)
-  served = await serve(clientCompositions(up.url), { server: { apiKey: KEY } })
+beforeAll(() => {
+  ;({ up, served } = suite)
   client = new Anthropic({ baseURL: served.url, apiKey: KEY, maxRetries: 0 })
-})
-afterAll(async () => {
-  await served.close()
-  await up.close()
-})
-beforeEach(() => {
-  up.requests.length = 0
-  up.setResponder(toolResponder)
 })
 
 function post(

@@ -4,28 +4,22 @@
  * prompt, a tool_use round trip, `x-api-key` auth, and errors in Anthropic's shape.
  */
 import Anthropic from '@anthropic-ai/sdk'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type FakeUpstream, startFakeUpstream } from '../support/fake-openai'
-import { isRouterCall, rawRequest, serve, type Served } from '../support/harness'
-import { ANSWERER, clientCompositions, PIPELINES } from './compositions'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { type FakeUpstream } from '../support/fake-openai'
+import { isRouterCall, rawRequest, type Served } from '../support/harness'
+import { ANSWERER, PIPELINES } from './compositions'
 import { toolResponder } from './tool-responder'
+import { serveClients } from './serve-clients'
 
 const KEY = 'test-key-anthropic'
+const suite = serveClients({ responder: toolResponder, apiKey: KEY })
 let up: FakeUpstream
 let served: Served
 let client: Anthropic
 
-beforeAll(async () => {
-  up = await startFakeUpstream(toolResponder)
-  served = await serve(clientCompositions(up.url), { server: { apiKey: KEY } })
+beforeAll(() => {
+  ;({ up, served } = suite)
   client = new Anthropic({ baseURL: served.url, apiKey: KEY, maxRetries: 0 })
-})
-afterAll(async () => {
-  await served.close()
-  await up.close()
-})
-beforeEach(() => {
-  up.requests.length = 0
 })
 
 const weather: Anthropic.Tool = {

@@ -7,29 +7,23 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { Ollama } from 'ollama'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createAppRuntime } from '../../src/main/runtime'
 import { killAll, llmnet, runServer } from '../support/cli-process'
-import { fakeEmbedding, type FakeUpstream, startFakeUpstream } from '../support/fake-openai'
-import { isRouterCall, rawRequest, serve, type Served, tempDir } from '../support/harness'
-import { ANSWERER, clientCompositions, PIPELINES } from './compositions'
+import { fakeEmbedding, type FakeUpstream } from '../support/fake-openai'
+import { isRouterCall, rawRequest, type Served, tempDir } from '../support/harness'
+import { ANSWERER, PIPELINES } from './compositions'
+import { serveClients } from './serve-clients'
 import { toolResponder, WEATHER_CALL } from './tool-responder'
 
+const suite = serveClients({ responder: toolResponder })
 let up: FakeUpstream
 let served: Served
 let ollama: Ollama
 
-beforeAll(async () => {
-  up = await startFakeUpstream(toolResponder)
-  served = await serve(clientCompositions(up.url))
+beforeAll(() => {
+  ;({ up, served } = suite)
   ollama = new Ollama({ host: served.url })
-})
-afterAll(async () => {
-  await served.close()
-  await up.close()
-})
-beforeEach(() => {
-  up.requests.length = 0
 })
 afterEach(killAll)
 

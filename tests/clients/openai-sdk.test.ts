@@ -4,30 +4,19 @@
  * (whole and streamed), embeddings and legacy completions with `suffix`, and direct
  * `PIPELINE/MODEL` addressing.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import {
-  fakeCompletionText,
-  fakeEmbedding,
-  type FakeUpstream,
-  startFakeUpstream
-} from '../support/fake-openai'
-import { isRouterCall, serve, type Served } from '../support/harness'
-import { ANSWERER, clientCompositions, PIPELINES } from './compositions'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { fakeCompletionText, fakeEmbedding, type FakeUpstream } from '../support/fake-openai'
+import { isRouterCall, type Served } from '../support/harness'
+import { ANSWERER, PIPELINES } from './compositions'
 import { toolResponder } from './tool-responder'
+import { serveClients } from './serve-clients'
 
+const suite = serveClients({ responder: toolResponder })
 let up: FakeUpstream
 let served: Served
 
-beforeAll(async () => {
-  up = await startFakeUpstream(toolResponder)
-  served = await serve(clientCompositions(up.url))
-})
-afterAll(async () => {
-  await served.close()
-  await up.close()
-})
-beforeEach(() => {
-  up.requests.length = 0
+beforeAll(() => {
+  ;({ up, served } = suite)
 })
 
 const weatherTool = {

@@ -6,34 +6,22 @@
  * reasoning items and events, and a stream cut by shutdown that keeps the text it sent.
  */
 import type OpenAI from 'openai'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import {
-  defaultResponder,
-  type FakeUpstream,
-  type RecordedRequest,
-  startFakeUpstream
-} from '../support/fake-openai'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { defaultResponder, type FakeUpstream, type RecordedRequest } from '../support/fake-openai'
 import { isRouterCall, serve, type Served, sseData } from '../support/harness'
+import { serveClients } from './serve-clients'
 import { clientCompositions } from './compositions'
 
 type Responder = Parameters<FakeUpstream['setResponder']>[0]
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary wire JSON
 type Wire = Record<string, any>
 
+const suite = serveClients()
 let up: FakeUpstream
 let served: Served
 
-beforeAll(async () => {
-  up = await startFakeUpstream()
-  served = await serve(clientCompositions(up.url))
-})
-afterAll(async () => {
-  await served.close()
-  await up.close()
-})
-beforeEach(() => {
-  up.requests.length = 0
-  up.setResponder(defaultResponder)
+beforeAll(() => {
+  ;({ up, served } = suite)
 })
 
 /** The last request an answering node (not a router) received. */

@@ -7,22 +7,18 @@
 import { createOpenAI } from '@ai-sdk/openai'
 import { ChatOpenAI } from '@langchain/openai'
 import { embed, generateText, streamText } from 'ai'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fakeEmbedding, type FakeUpstream, startFakeUpstream } from '../support/fake-openai'
-import { serve, type Served } from '../support/harness'
-import { ANSWERER, clientCompositions, PIPELINES } from './compositions'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { fakeEmbedding } from '../support/fake-openai'
+import { type Served } from '../support/harness'
+import { ANSWERER, PIPELINES } from './compositions'
 import { toolResponder } from './tool-responder'
+import { serveClients } from './serve-clients'
 
-let up: FakeUpstream
+const suite = serveClients({ responder: toolResponder })
 let served: Served
 
-beforeAll(async () => {
-  up = await startFakeUpstream(toolResponder)
-  served = await serve(clientCompositions(up.url))
-})
-afterAll(async () => {
-  await served.close()
-  await up.close()
+beforeAll(() => {
+  ;({ served } = suite)
 })
 
 describe.each(PIPELINES)('the Vercel AI SDK on pipeline %s', (pipeline) => {

@@ -6,29 +6,27 @@
  */
 import { createOpenAI } from '@ai-sdk/openai'
 import { generateObject, generateText, streamText } from 'ai'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { defaultResponder, type FakeUpstream, startFakeUpstream } from '../support/fake-openai'
-import { isRouterCall, serve, type Served } from '../support/harness'
-import { clientCompositions, PIPELINES } from './compositions'
+import { defaultResponder } from '../support/fake-openai'
+import { isRouterCall, type Served } from '../support/harness'
+import { serveClients } from './serve-clients'
+import { PIPELINES } from './compositions'
 
-let up: FakeUpstream
-let served: Served
-
-beforeAll(async () => {
-  // Routers pick their first option; answering nodes think, then answer the schema they were
-  // sent (or plain text without one).
-  up = await startFakeUpstream((req, i) => {
+// Routers pick their first option; answering nodes think, then answer the schema they were
+// sent (or plain text without one).
+const suite = serveClients({
+  responder: (req, i) => {
     if (isRouterCall(req)) return defaultResponder(req, i)
     const schema = req.body?.response_format?.json_schema?.schema
     if (schema?.properties?.colour) return { content: '{"colour":"blue"}' }
     return { reasoningContent: 'Thinking it over.', content: 'Blue.' }
-  })
-  served = await serve(clientCompositions(up.url))
+  }
 })
-afterAll(async () => {
-  await served.close()
-  await up.close()
+let served: Served
+
+beforeAll(() => {
+  ;({ served } = suite)
 })
 
 describe.each(PIPELINES)('the Vercel openai() provider on Responses, pipeline %s', (pipeline) => {
