@@ -33,7 +33,7 @@ import {
   type UpstreamResponse
 } from './http-transport'
 import { SseParser } from './sse'
-import { upstreamStatusError } from './upstream-error'
+import { retryAfterMs, upstreamStatusError } from './upstream-error'
 import { sleep } from '../sleep'
 
 export interface OpenAICompatibleOptions {
@@ -213,10 +213,8 @@ export class OpenAICompatibleProvider implements Provider, EndpointProvider {
   }
 
   private retryDelay(header: string | string[] | undefined, attempt: number): number {
-    const seconds = Number(Array.isArray(header) ? header[0] : header)
-    return Number.isFinite(seconds) && seconds >= 0
-      ? Math.min(seconds * 1000, 10_000)
-      : this.backoff(attempt)
+    const ms = retryAfterMs(header)
+    return ms !== undefined ? Math.min(ms, 10_000) : this.backoff(attempt)
   }
 
   private httpError(

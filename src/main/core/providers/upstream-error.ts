@@ -70,7 +70,7 @@ export function upstreamRefusal(status: number, text: string, who: string): AppE
 }
 
 /** The seconds of a `Retry-After` header as milliseconds; undefined when absent or not a number. */
-function retryAfterMs(header: string | string[] | undefined): number | undefined {
+export function retryAfterMs(header: string | string[] | undefined): number | undefined {
   const seconds = Number(Array.isArray(header) ? header[0] : header)
   return header !== undefined && Number.isFinite(seconds) && seconds >= 0
     ? seconds * 1000
