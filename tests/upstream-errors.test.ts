@@ -125,3 +125,64 @@ describe('an upstream error means the same on every route', () => {
     })
   }
 })
+
+describe('a rate limit before the answer', () => {
+  it("waits the upstream's Retry-After, not its own backoff, then answers (fails if the header is not read)", async () => {
+    let calls = 0
+    const limited = createServer((req, res) => {
+      req.resume()
+      req.on('end', () => {
+        if (calls++ === 0) {
+          res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' })
+          res.end('{"error":{"message":"slow down"}}')
+          return
+        }
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end(
+          JSON.stringify({
+            id: 'x',
+            object: 'chat.completion',
+            created: 1,
+            model: 'm',
+            choices: [
+              { index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }
+            ]
+          })
+        )
+      })
+    })
+    await new Promise<void>((r) => limited.listen(0, '127.0.0.1', r))
+    const url = `http://127.0.0.1:${(limited.address() as AddressInfo).port}`
+    // A backoff of a minute: only the header's one second lets the test end in time.
+    const served = await serve(
+      {
+        p: {
+          models: { m: externalModel(url) },
+          architecture: [
+            { name: 'bot', layer: 0, model: 'm', adapter: 'openai-api', 'output-to': ['output'] },
+            { name: 'output', adapter: 'output' }
+          ]
+        }
+      },
+      { timeouts: { maxRetries: 1, retryBaseMs: 60_000 } }
+    )
+    try {
+      const started = performance.now()
+      const res = await fetch(`${served.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'p', messages: [{ role: 'user', content: 'q' }] })
+      })
+      expect(res.status).toBe(200)
+      expect(
+        ((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message
+          .content
+      ).toBe('hi')
+      expect(calls).toBe(2)
+      expect(performance.now() - started).toBeGreaterThanOrEqual(950)
+    } finally {
+      await served.close()
+      await new Promise((r) => limited.close(r))
+    }
+  }, 20_000)
+})
