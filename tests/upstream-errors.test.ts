@@ -6,7 +6,19 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startFakeUpstream } from './support/fake-openai'
 import { externalModel, serve, type Served } from './support/harness'
+
+/** A 1-0-1 pipeline named `p` on the upstream at `url`. */
+const oneNode = (url: string) => ({
+  p: {
+    models: { m: externalModel(url) },
+    architecture: [
+      { name: 'bot', layer: 0, model: 'm', adapter: 'openai-api', 'output-to': ['output'] },
+      { name: 'output', adapter: 'output' }
+    ]
+  }
+})
 
 /** What the upstream answers next, on every path. */
 let answer = { status: 500, body: '{}', headers: {} as Record<string, string> }
@@ -23,16 +35,9 @@ beforeAll(async () => {
   })
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r))
   const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`
+  // The shared fake upstream answers embeddings only with success: this one fails every path.
   s = await serve(
-    {
-      p: {
-        models: { m: externalModel(url) },
-        architecture: [
-          { name: 'bot', layer: 0, model: 'm', adapter: 'openai-api', 'output-to': ['output'] },
-          { name: 'output', adapter: 'output' }
-        ]
-      }
-    },
+    oneNode(url),
     // No retries: each request reaches the upstream once (a 429's Retry-After would be waited).
     { timeouts: { maxRetries: 0 } }
   )
@@ -128,61 +133,25 @@ describe('an upstream error means the same on every route', () => {
 
 describe('a rate limit before the answer', () => {
   it("waits the upstream's Retry-After, not its own backoff, then answers (fails if the header is not read)", async () => {
-    let calls = 0
-    const limited = createServer((req, res) => {
-      req.resume()
-      req.on('end', () => {
-        if (calls++ === 0) {
-          res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' })
-          res.end('{"error":{"message":"slow down"}}')
-          return
-        }
-        res.writeHead(200, { 'content-type': 'application/json' })
-        res.end(
-          JSON.stringify({
-            id: 'x',
-            object: 'chat.completion',
-            created: 1,
-            model: 'm',
-            choices: [
-              { index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }
-            ]
-          })
-        )
-      })
-    })
-    await new Promise<void>((r) => limited.listen(0, '127.0.0.1', r))
-    const url = `http://127.0.0.1:${(limited.address() as AddressInfo).port}`
-    // A backoff of a minute: only the header's one second lets the test end in time.
-    const served = await serve(
-      {
-        p: {
-          models: { m: externalModel(url) },
-          architecture: [
-            { name: 'bot', layer: 0, model: 'm', adapter: 'openai-api', 'output-to': ['output'] },
-            { name: 'output', adapter: 'output' }
-          ]
-        }
-      },
-      { timeouts: { maxRetries: 1, retryBaseMs: 60_000 } }
+    const up = await startFakeUpstream((_req, i) =>
+      i === 0 ? { status: 429, error: 'slow down', retryAfter: 1 } : { content: 'hi' }
     )
+    // A backoff of a minute: only the header's one second lets the test end in time.
+    const served = await serve(oneNode(up.url), {
+      timeouts: { maxRetries: 1, retryBaseMs: 60_000 }
+    })
     try {
       const started = performance.now()
-      const res = await fetch(`${served.url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'p', messages: [{ role: 'user', content: 'q' }] })
+      const answer = await served.client.chat.completions.create({
+        model: 'p',
+        messages: [{ role: 'user', content: 'q' }]
       })
-      expect(res.status).toBe(200)
-      expect(
-        ((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message
-          .content
-      ).toBe('hi')
-      expect(calls).toBe(2)
+      expect(answer.choices[0]?.message.content).toBe('hi')
+      expect(up.requests).toHaveLength(2)
       expect(performance.now() - started).toBeGreaterThanOrEqual(950)
     } finally {
       await served.close()
-      await new Promise((r) => limited.close(r))
+      await up.close()
     }
   }, 20_000)
 })
