@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { readComposition, riskKey, riskyFunctions } from './composition'
 import { toEditorDiagnostics } from './diagnostics'
+import { onDemandModule } from './on-demand'
 import { INPUT_NODE, layoutComposition } from './graph-layout'
 import { buildSnippets, dockerUrl } from './snippets'
 import { starterComposition } from './starter'
@@ -183,5 +184,22 @@ describe('starter composition', () => {
       const result = validateText(starterComposition(runner, 'hf://a/b/c.gguf'), { format: 'json' })
       expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([])
     }
+  })
+})
+
+describe('onDemandModule', () => {
+  it('is undefined until loaded, loads once for every caller, then answers synchronously', async () => {
+    let loads = 0
+    const mod = onDemandModule(async () => {
+      loads++
+      return { answer: 42 }
+    })
+    expect(mod.get()).toBeUndefined()
+    const [a, b] = await Promise.all([mod.load(), mod.load()])
+    expect(a).toBe(b)
+    expect(loads).toBe(1)
+    expect(mod.get()?.answer).toBe(42)
+    await mod.load()
+    expect(loads).toBe(1)
   })
 })

@@ -5,27 +5,24 @@
  */
 import { useEffect, useMemo, useState } from 'react'
 import { useS, useStores } from '../stores'
-import type * as Reader from './composition'
 import type { LooseComposition } from './composition'
+import { onDemandModule } from './on-demand'
 
-let reader: typeof Reader | undefined
-let loading: Promise<typeof Reader> | undefined
-const loadReader = (): Promise<typeof Reader> =>
-  (loading ??= import('./composition').then((m) => (reader = m)))
+const reader = onDemandModule(() => import('./composition'))
 
 /** The composition `name` serves now, or null while loading or when it does not parse. */
 export function useComposition(name: string | null): LooseComposition | null {
   const s = useStores()
   const entry = useS(s.pipelines, (p) => (name ? p.texts[name] : undefined))
-  const [ready, setReady] = useState(reader !== undefined)
+  const [ready, setReady] = useState(reader.get() !== undefined)
   useEffect(() => {
     if (name && !s.pipelines.getState().texts[name]) void s.pipelines.getState().loadText(name)
   }, [name, s.pipelines])
   useEffect(() => {
-    if (!ready && name) void loadReader().then(() => setReady(true))
+    if (!ready && name) void reader.load().then(() => setReady(true))
   }, [ready, name])
-  return useMemo(
-    () => (entry && ready && reader ? reader.readComposition(entry.text, entry.format) : null),
-    [entry, ready]
-  )
+  return useMemo(() => {
+    const read = ready ? reader.get()?.readComposition : undefined
+    return entry && read ? read(entry.text, entry.format) : null
+  }, [entry, ready])
 }

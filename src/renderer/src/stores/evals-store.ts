@@ -4,7 +4,6 @@
  * adding a case from a trace, runs with live progress (`eval.progress`, `eval.done`), the run
  * history of a set and one run's stored report.
  */
-import type * as EvalCases from '../../../shared/eval/cases'
 import type { z } from 'zod'
 import { createStore, type StoreApi } from 'zustand/vanilla'
 import type {
@@ -14,6 +13,7 @@ import type {
   EvalTarget
 } from '../../../shared/contract/evals'
 import type { PipelineDiagnostic } from '../lib/diagnostics'
+import { onDemandModule } from '../lib/on-demand'
 import { call, type StoreDeps } from './call'
 import type { SliceCtx } from './slice'
 
@@ -79,18 +79,16 @@ export type EvalsStore = StoreApi<EvalsState>
  * The shared parser of evaluation cases (YAML and JSONC included): loaded when a set is first
  * opened or made, so it stays out of the first page's script.
  */
-let parser: typeof EvalCases | undefined
-const loadParser = async (): Promise<void> => {
-  parser ??= await import('../../../shared/eval/cases')
-}
+const parser = onDemandModule(() => import('../../../shared/eval/cases'))
 
 /**
  * Diagnostics of a draft, from the shared parser; an empty text is an empty set, not an error.
  * Undefined until the parser has loaded (a draft exists only after it started loading).
  */
 function check(text: string): { diagnostics: PipelineDiagnostic[]; cases: number } | undefined {
-  if (!parser) return undefined
-  const parsed = parser.parseEvalCases(text)
+  const parse = parser.get()?.parseEvalCases
+  if (!parse) return undefined
+  const parsed = parse(text)
   return {
     diagnostics: parsed.diagnostics.map((d) => ({ ...d, path: [...d.path] })),
     cases: parsed.cases.length
@@ -110,7 +108,7 @@ function typed({ set, get }: Ctx, text: string): void {
   set({ draft: { ...draft, text, ...checked } })
   // Typed before the parser arrived (just after a new set): checked once it has.
   if (!checked)
-    void loadParser().then(() => {
+    void parser.load().then(() => {
       const now = get().draft
       if (now?.text === text) set({ draft: { ...now, ...check(text) } })
     })
@@ -179,7 +177,7 @@ function setActions({
     async open(name) {
       const [data] = await Promise.all([
         call(deps, `Could not open the set ${name}`, 'evals.get', { name }),
-        loadParser()
+        parser.load()
       ])
       if (!data) return
       set({
@@ -191,7 +189,7 @@ function setActions({
     newSet(name) {
       // An existing name opens that set: a blank draft saved over it would lose its cases.
       if (get().sets.some((x) => x.name === name)) return void get().open(name)
-      void loadParser()
+      void parser.load()
       set({
         draft: { name, text: '', savedText: '', isNew: true, diagnostics: [], cases: 0 },
         runs: [],
