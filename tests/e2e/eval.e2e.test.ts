@@ -235,6 +235,14 @@ describe.skipIf(!CHROMIUM)('evaluation sets in the UI against llmnet serve --ui'
     await expect(changed.first().textContent()).resolves.toMatch(
       /failed · invoices.*passed · billing/
     )
+    // Every compact table of the run draws its text at one size (the changed cases were larger).
+    const cellSizes = await page.evaluate<string[]>(
+      `[...document.querySelectorAll('[data-testid="eval-run"] table.compact tbody td')].map((td) => getComputedStyle(td).fontSize)`
+    )
+    expect(
+      new Set(cellSizes).size,
+      `compact table cells at ${[...new Set(cellSizes)].join(', ')}`
+    ).toBe(1)
     const history = page.locator('[data-testid="run-history"] tbody tr')
     await expect(history.count()).resolves.toBe(2)
     await expect(history.first().textContent()).resolves.toContain('vs e2e-router@v1')
