@@ -49,7 +49,12 @@ export function upstreamMessage(text: string): string {
  * The refusal as an AppError carrying the upstream's status, code, type and param; `who` names
  * the upstream in the message (the engine adds the node and model: engine/node-failure.ts).
  */
-export function upstreamRefusal(status: number, text: string, who: string): AppError {
+export function upstreamRefusal(
+  status: number,
+  text: string,
+  who: string,
+  cause?: unknown
+): AppError {
   const f = fieldsOf(text)
   const message = typeof f.message === 'string' ? f.message : text.slice(0, 500)
   const overflow =
@@ -65,7 +70,8 @@ export function upstreamRefusal(status: number, text: string, who: string): AppE
   const param = typeof f.param === 'string' ? f.param : overflow ? 'messages' : null
   return new AppError('upstream_rejected', `${who} answered ${status}: ${message}`, {
     param,
-    upstream: { status, code, type }
+    upstream: { status, code, type },
+    cause
   })
 }
 
@@ -79,23 +85,29 @@ export function retryAfterMs(header: string | string[] | undefined): number | un
 
 /**
  * An upstream's HTTP error status (4xx or 5xx) as an AppError; `who` names the upstream in the
- * message, `retryAfter` is its `Retry-After` header. The one mapping for every provider.
+ * message, `retryAfter` is its `Retry-After` header, `cause` the client library's own error when
+ * one made it (Ollama's). The one mapping for every provider.
  */
 export function upstreamStatusError(
   status: number,
   text: string,
   who: string,
-  retryAfter?: string | string[]
+  retryAfter?: string | string[],
+  cause?: unknown
 ): AppError {
   if (status === 401 || status === 403)
     return new AppError(
       'upstream_error',
-      `${who} refused llmnet's credentials for it (${status}): ${upstreamMessage(text)}; check the model's api-key`
+      `${who} refused llmnet's credentials for it (${status}): ${upstreamMessage(text)}; check the model's api-key`,
+      { cause }
     )
   if (status === 429)
     return new AppError('rate_limited', `${who} is rate limiting (429): ${upstreamMessage(text)}`, {
-      retryAfterMs: retryAfterMs(retryAfter)
+      retryAfterMs: retryAfterMs(retryAfter),
+      cause
     })
-  if (isRefusal(status)) return upstreamRefusal(status, text, who)
-  return new AppError('upstream_error', `${who} answered ${status}: ${upstreamMessage(text)}`)
+  if (isRefusal(status)) return upstreamRefusal(status, text, who, cause)
+  return new AppError('upstream_error', `${who} answered ${status}: ${upstreamMessage(text)}`, {
+    cause
+  })
 }

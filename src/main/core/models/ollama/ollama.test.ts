@@ -450,6 +450,8 @@ describe('OllamaProvider against the API fixture', () => {
     expect((err as AppError).code).toBe('upstream_rejected')
     expect((err as AppError).status).toBe(404)
     expect((err as Error).message).toMatch(/answered 404: model 'absent' not found/)
+    // The ollama client's own error stays reachable for logs and debugging.
+    expect((err as AppError).cause).toMatchObject({ name: 'ResponseError', status_code: 404 })
   })
 
   it('fails with upstream_error naming the host when Ollama is not running', async () => {

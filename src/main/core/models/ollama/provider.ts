@@ -170,7 +170,8 @@ export class OllamaProvider implements Provider {
     if (TIMEOUT_CODES.has(errorCode(err) ?? '')) return this.timeout(err)
     const status = (err as { status_code?: number }).status_code
     const message = (err as Error).message
-    if (status !== undefined) return upstreamStatusError(status, message, `Ollama at ${this.host}`)
+    if (status !== undefined)
+      return upstreamStatusError(status, message, `Ollama at ${this.host}`, undefined, err)
     const code = errorCode(err)
     if (code)
       return new AppError('upstream_error', `cannot reach Ollama at ${this.host}: ${code}`, {
