@@ -33,8 +33,13 @@ export interface RouteContext {
 export interface Choice {
   node: ArchitectureNode
   /** Terminal nodes that receive the answer when the choice ends the pipeline. */
-  terminals: ArchitectureNode[]
+  terminals: readonly ArchitectureNode[]
 }
+
+/** A candidate whose condition failed, for the trace. */
+type Filtered = { node: string; condition: string }
+
+const hasCondition = (node: ArchitectureNode): boolean => node.if !== undefined
 
 // The answer is a name (or `{"route":"name"}` from a JSON-schema backend): a few tokens.
 const ROUTER_PARAMS = { temperature: 0, max_tokens: 64 }
@@ -50,41 +55,25 @@ export function chooseNext(
 ): Choice | Promise<Choice> {
   const started = Date.now()
   const all = ctx.pipeline.topology.targetsOf(from).nodes
-  const passing: ArchitectureNode[] = []
-  const filtered: { node: string; condition: string }[] = []
-  // Variables are only computed when some candidate has a condition to evaluate.
-  let vars: Variables | undefined
-  for (const c of all) {
-    if (c.if === undefined || conditionHolds(c.if, (vars ??= ctx.variables(from, content))))
-      passing.push(c)
-    else filtered.push({ node: c.name, condition: c.if })
-  }
-  const record = (
-    decision: ArchitectureNode,
-    source: DecisionSource,
-    extra: Partial<HopTrace> = {}
-  ): Choice => {
-    ctx.decided(decision.name)
-    if (source !== 'model') {
-      ctx.hops.push({
-        node: from.name,
-        action: 'route',
-        candidates: all.map((c) => c.name),
-        filtered: filtered.length > 0 ? filtered : undefined,
-        decision: decision.name,
-        decisionSource: source,
-        startedAt: started,
-        durationMs: Date.now() - started,
-        ...extra
-      })
+  // Without conditions every candidate passes: the topology's own list, not a copy per request.
+  let passing: readonly ArchitectureNode[] = all
+  let filtered: Filtered[] = []
+  if (all.some(hasCondition)) {
+    const kept: ArchitectureNode[] = []
+    filtered = []
+    // Variables are only computed when some candidate has a condition to evaluate.
+    let vars: Variables | undefined
+    for (const c of all) {
+      if (c.if === undefined || conditionHolds(c.if, (vars ??= ctx.variables(from, content))))
+        kept.push(c)
+      else filtered.push({ node: c.name, condition: c.if })
     }
-    const terminals = isTerminal(decision) ? passing.filter(isTerminal) : []
-    return { node: decision, terminals: terminals.length > 0 ? terminals : [decision] }
+    passing = kept
   }
-
   if (passing.length === 0) {
     const fallback = defaultRoute(ctx, from)
-    if (fallback) return record(fallback, 'default-route')
+    if (fallback)
+      return record(ctx, from, all, passing, filtered, started, fallback, 'default-route')
     const why = filtered.map((f) => `"${f.node}" (if ${f.condition})`).join(', ')
     throw new AppError(
       'no_route',
@@ -92,12 +81,47 @@ export function chooseNext(
     )
   }
   const only = passing[0]
-  if (passing.length === 1 && only) return record(only, 'single-candidate')
+  if (passing.length === 1 && only)
+    return record(ctx, from, all, passing, filtered, started, only, 'single-candidate')
   const firstTerminal = passing.find(isTerminal)
-  if (passing.every(isTerminal) && firstTerminal) return record(firstTerminal, 'terminal')
+  if (passing.every(isTerminal) && firstTerminal)
+    return record(ctx, from, all, passing, filtered, started, firstTerminal, 'terminal')
   return routeWithModel(ctx, from, passing, content, filtered, started).then((picked) =>
-    record(picked, 'model')
+    record(ctx, from, all, passing, filtered, started, picked, 'model')
   )
+}
+
+/**
+ * The decision as the run's $ROUTE_DECISION and, unless a model made it (routeWithModel records
+ * that hop with its call), as a route hop of the trace. A plain function, not a closure per
+ * request: this is every request's path.
+ */
+function record(
+  ctx: RouteContext,
+  from: ArchitectureNode,
+  all: readonly ArchitectureNode[],
+  passing: readonly ArchitectureNode[],
+  filtered: Filtered[],
+  started: number,
+  decision: ArchitectureNode,
+  source: DecisionSource
+): Choice {
+  ctx.decided(decision.name)
+  if (source !== 'model') {
+    ctx.hops.push({
+      node: from.name,
+      action: 'route',
+      candidates: all.map((c) => c.name),
+      filtered: filtered.length > 0 ? filtered : undefined,
+      decision: decision.name,
+      decisionSource: source,
+      startedAt: started,
+      durationMs: Date.now() - started
+    })
+  }
+  if (!isTerminal(decision)) return { node: decision, terminals: [decision] }
+  const terminals = passing.every(isTerminal) ? passing : passing.filter(isTerminal)
+  return { node: decision, terminals: terminals.length > 0 ? terminals : [decision] }
 }
 
 function defaultRoute(ctx: RouteContext, from: ArchitectureNode): ArchitectureNode | undefined {
@@ -108,9 +132,9 @@ function defaultRoute(ctx: RouteContext, from: ArchitectureNode): ArchitectureNo
 async function routeWithModel(
   ctx: RouteContext,
   from: ArchitectureNode,
-  candidates: ArchitectureNode[],
+  candidates: readonly ArchitectureNode[],
   content: string,
-  filtered: { node: string; condition: string }[],
+  filtered: Filtered[],
   started: number
 ): Promise<ArchitectureNode> {
   const { provider, model } = providerForNode(ctx.providers, ctx.pipeline, from)

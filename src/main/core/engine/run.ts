@@ -11,7 +11,7 @@ import { charLength, countWords, readHeaderVariables } from '../../../shared/con
 import { type ChatMessage, forwardedParams, type Usage } from '../../../shared/openai/chat'
 import type { CancelSignal } from '../cancel'
 import { AppError } from '../errors'
-import { chooseNext, type RouteContext } from './decide'
+import { type Choice, chooseNext, type RouteContext } from './decide'
 import type { EngineDeps, EngineResult, EngineSink, RunInput } from './types'
 import { runHooks } from './hooks'
 import { answerMessages, lastUserText, type PreviousAnswer, withLastUserText } from './messages'
@@ -93,23 +93,43 @@ export class PipelineRun implements RouteContext {
     }
   }
 
-  async execute(): Promise<EngineResult> {
-    const { topology } = this.input.pipeline
-    const entry = topology.entry
+  /**
+   * The run. Up to the first model call it is synchronous when the entry has no pre hooks and its
+   * choice needs no model: a 1-0-1 proxy's answer then costs no async frame of its own (each one
+   * showed in the bytes allocated per request; docs/performance.md). Throws or rejects with the
+   * run's error.
+   */
+  execute(): Promise<EngineResult> {
+    const entry = this.input.pipeline.topology.entry
     if (!entry)
       throw new AppError('internal_error', `pipeline ${this.input.pipeline.id} has no entry node`)
     this.route.push(entry.name)
-
     // The entry's pre hooks run before it decides, on the user's text.
-    if (hasHooks(entry, 'pre'))
-      this.setQuestion(await this.hooks(entry, 'pre', this.question, undefined))
+    if (hasHooks(entry, 'pre')) return this.afterEntryHooks(entry)
     const choice = chooseNext(this, entry, this.question)
-    const first = choice instanceof Promise ? await choice : choice
+    if (choice instanceof Promise) return choice.then((first) => this.fromEntry(entry, first))
+    return this.fromEntry(entry, choice)
+  }
+
+  private async afterEntryHooks(entry: ArchitectureNode): Promise<EngineResult> {
+    this.setQuestion(await this.hooks(entry, 'pre', this.question, undefined))
+    const choice = chooseNext(this, entry, this.question)
+    return this.fromEntry(entry, choice instanceof Promise ? await choice : choice)
+  }
+
+  /** After the entry's decision: it answers itself (1-0-1), or the walk through the layers starts. */
+  private fromEntry(entry: ArchitectureNode, first: Choice): Promise<EngineResult> {
     if (isTerminal(first.node)) {
       // The entry's next node ends the pipeline: the entry answers itself (1-0-1).
       return this.answerFinal(entry, undefined, first.terminals, this.question, undefined)
     }
-    let current = await this.routerPostHooks(entry, first.node)
+    return this.walk(entry, first.node)
+  }
+
+  /** Node by node from the entry's decision until a node's next nodes end the pipeline. */
+  private async walk(entry: ArchitectureNode, decision: ArchitectureNode): Promise<EngineResult> {
+    const { topology } = this.input.pipeline
+    let current = await this.routerPostHooks(entry, decision)
     let previous: PreviousAnswer | undefined
     let prevName = entry.name
     for (;;) {
@@ -125,12 +145,13 @@ export class PipelineRun implements RouteContext {
       else this.setQuestion(input)
       const targets = topology.targetsOf(current).nodes
       if (targets.every(isTerminal)) {
-        return this.answerFinal(current, previous, targets, input, prevName)
+        // Awaited, not returned: an async function returning a promise costs extra ticks.
+        return await this.answerFinal(current, previous, targets, input, prevName)
       }
       const answer = await this.answerBuffered(current, previous)
       if (answer.toolCalls || answer.functionCall) {
         // Tool calls go back to the client, who runs the tools; the pipeline ends here.
-        return this.finish(
+        return await this.finish(
           answer.text,
           answer.toolCalls,
           callReason(answer),
@@ -142,7 +163,7 @@ export class PipelineRun implements RouteContext {
       const text = await this.hooks(current, 'post', answer.text, prevName, input)
       const next = await chooseNext(this, current, text)
       if (isTerminal(next.node)) {
-        return this.finish(
+        return await this.finish(
           text,
           undefined,
           answer.finishReason,
@@ -304,26 +325,35 @@ export class PipelineRun implements RouteContext {
   private async answerFinal(
     node: ArchitectureNode,
     previous: PreviousAnswer | undefined,
-    terminals: ArchitectureNode[],
+    terminals: readonly ArchitectureNode[],
     input: string,
     prevName: string | undefined
   ): Promise<EngineResult> {
     const mustBuffer = transforms(node) || terminals.some(transforms)
     if (!this.input.stream || mustBuffer) {
       const answer = await this.answerBuffered(node, previous)
-      if (answer.toolCalls || answer.functionCall)
-        return this.finish(
-          answer.text,
-          answer.toolCalls,
-          callReason(answer),
-          terminals,
-          node.name,
-          answer
-        )
-      const text = hasHooks(node, 'post')
-        ? await this.hooks(node, 'post', answer.text, prevName, input)
-        : answer.text
-      return this.finish(text, undefined, answer.finishReason, terminals, node.name, answer)
+      const done =
+        answer.toolCalls || answer.functionCall
+          ? this.finish(
+              answer.text,
+              answer.toolCalls,
+              callReason(answer),
+              terminals,
+              node.name,
+              answer
+            )
+          : this.finish(
+              hasHooks(node, 'post')
+                ? await this.hooks(node, 'post', answer.text, prevName, input)
+                : answer.text,
+              undefined,
+              answer.finishReason,
+              terminals,
+              node.name,
+              answer
+            )
+      // An async function that returns a promise pays extra ticks: await it instead.
+      return done instanceof Promise ? await done : done
     }
     const started = Date.now()
     const { provider, model, req } = this.answerRequest(node, previous)
@@ -374,12 +404,16 @@ export class PipelineRun implements RouteContext {
     }
   }
 
-  private finalRoute(terminals: ArchitectureNode[]): string[] {
+  private finalRoute(terminals: readonly ArchitectureNode[]): string[] {
     const out = terminals.find((t) => nodeKind(t) === 'output') ?? terminals[0]
     return out ? [...this.route, out.name] : [...this.route]
   }
 
-  private endAt(terminals: ArchitectureNode[], last: ArchitectureNode, answer: string): void {
+  private endAt(
+    terminals: readonly ArchitectureNode[],
+    last: ArchitectureNode,
+    answer: string
+  ): void {
     const out = terminals.find((t) => nodeKind(t) === 'output') ?? terminals[0]
     if (out) this.route.push(out.name)
     const now = Date.now()
@@ -409,39 +443,73 @@ export class PipelineRun implements RouteContext {
     }
   }
 
-  private async finish(
+  /**
+   * The final answer into the sink, after the output nodes' post hooks. Synchronous when there
+   * are none and the sink takes the answer at once (the client does not push back).
+   */
+  private finish(
     text: string,
     toolCalls: unknown[] | undefined,
     finishReason: string | null,
-    terminals: ArchitectureNode[],
+    terminals: readonly ArchitectureNode[],
     lastNode: string,
     from?: ProviderResponse & { text: string }
-  ): Promise<EngineResult> {
-    let answer = text
-    // Output nodes' post hooks work on the final answer.
-    for (const t of terminals)
-      if (hasHooks(t, 'post')) answer = await this.hooks(t, 'post', answer, lastNode)
-    // The sink answers synchronously unless the client pushes back: no await on that path.
+  ): EngineResult | Promise<EngineResult> {
+    const ending: Ending = { text, toolCalls, finishReason, terminals, lastNode, from }
+    if (terminals.some((t) => hasHooks(t, 'post'))) return this.finishAfterHooks(ending)
     const opening = this.sink.start(this.finalRoute(terminals), from?.systemFingerprint)
+    return opening ? opening.then(() => this.deliver(ending)) : this.deliver(ending)
+  }
+
+  private async finishAfterHooks(ending: Ending): Promise<EngineResult> {
+    // Output nodes' post hooks work on the final answer.
+    for (const t of ending.terminals)
+      if (hasHooks(t, 'post'))
+        ending.text = await this.hooks(t, 'post', ending.text, ending.lastNode)
+    const opening = this.sink.start(
+      this.finalRoute(ending.terminals),
+      ending.from?.systemFingerprint
+    )
     if (opening) await opening
-    const delta: StreamDelta = { content: answer, toolCalls }
+    return this.deliver(ending)
+  }
+
+  /** Writes the answer into the opened sink and ends the run. */
+  private deliver(ending: Ending): EngineResult | Promise<EngineResult> {
+    const { text, from } = ending
+    const delta: StreamDelta = { content: text, toolCalls: ending.toolCalls }
     if (from?.reasoningContent) delta.reasoningContent = from.reasoningContent
     if (from?.reasoning) delta.reasoning = from.reasoning
     if (from?.functionCall) delta.functionCall = from.functionCall
     // Log probabilities describe the model's own tokens: not a text a hook rewrote.
-    if (from?.logprobs && answer === from.text) delta.logprobs = from.logprobs
+    if (from?.logprobs && text === from.text) delta.logprobs = from.logprobs
     const writing = this.sink.delta(delta)
-    if (writing) await writing
-    const last = this.input.pipeline.topology.nodes.get(lastNode)
-    if (last) this.endAt(terminals, last, answer)
+    return writing ? writing.then(() => this.ended(ending)) : this.ended(ending)
+  }
+
+  private ended(ending: Ending): EngineResult {
+    const last = this.input.pipeline.topology.nodes.get(ending.lastNode)
+    if (last) this.endAt(ending.terminals, last, ending.text)
+    const trace = this.trace()
     return {
-      finishReason,
+      finishReason: ending.finishReason,
       usage: this.usage,
-      route: [...this.route],
-      trace: this.trace(),
-      systemFingerprint: from?.systemFingerprint
+      // The trace's own copy of the route: one copy per request.
+      route: trace.route,
+      trace,
+      systemFingerprint: ending.from?.systemFingerprint
     }
   }
+}
+
+/** What the final answer needs once a node has answered: its text, the output nodes, and where from. */
+interface Ending {
+  text: string
+  toolCalls: unknown[] | undefined
+  finishReason: string | null
+  terminals: readonly ArchitectureNode[]
+  lastNode: string
+  from: (ProviderResponse & { text: string }) | undefined
 }
 
 /** The finish reason of an answer that calls tools (or a legacy function). */
