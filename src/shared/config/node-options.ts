@@ -50,6 +50,9 @@ function runnerOf(model: ModelDefinition): { name: string; honours: readonly str
   return { name: runner, honours: NODE_SAMPLER_OPTIONS }
 }
 
+/** A node without sampler settings: one shared object, not a new one per request. */
+export const NO_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({})
+
 /**
  * The sampler settings of a node's `extra-options` that its runner honours, as request fields. A
  * client's own `max_tokens` or `max_completion_tokens` replaces both of the node's.
@@ -58,10 +61,10 @@ export function nodeRequestDefaults(
   node: ArchitectureNode,
   composition: Composition,
   request: Readonly<Record<string, unknown>> = {}
-): Record<string, unknown> {
+): Readonly<Record<string, unknown>> {
   const options = node['extra-options']
   const model = node.model === undefined ? undefined : composition.models[node.model]
-  if (!options || !model) return {}
+  if (!options || !model) return NO_DEFAULTS
   const { honours } = runnerOf(model)
   const clientLimit = request.max_tokens != null || request.max_completion_tokens != null
   const out: Record<string, unknown> = {}

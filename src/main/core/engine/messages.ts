@@ -27,8 +27,11 @@ export function answerMessages(
 
 /** The text of the last user message, else of the last message. */
 export function lastUserText(messages: readonly ChatMessage[]): string {
-  const user = [...messages].reverse().find((m) => m.role === 'user')
-  return messageText((user ?? messages.at(-1))?.content)
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i]
+    if (m?.role === 'user') return messageText(m.content)
+  }
+  return messageText(messages.at(-1)?.content)
 }
 
 /** The messages with the last user message's content replaced (a pre hook transformed it). */

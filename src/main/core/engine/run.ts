@@ -4,7 +4,7 @@
  * answer that streams into the sink, and the hops of the trace.
  */
 import { conditionHolds, type Variables } from '../../../shared/config/conditions'
-import { nodeRequestDefaults } from '../../../shared/config/node-options'
+import { NO_DEFAULTS, nodeRequestDefaults } from '../../../shared/config/node-options'
 import type { ArchitectureNode } from '../../../shared/config/schema'
 import { effectiveLayer, isTerminal, nodeKind } from '../../../shared/config/topology'
 import { charLength, countWords, readHeaderVariables } from '../../../shared/config/variables'
@@ -283,7 +283,7 @@ export class PipelineRun implements RouteContext {
     const messages = answerMessages(node, this.messages, previous)
     // The node's sampler settings (`extra-options.max_tokens`…) unless the client set its own.
     const defaults = nodeRequestDefaults(node, this.input.pipeline.composition, this.params)
-    const params = Object.keys(defaults).length ? { ...defaults, ...this.params } : this.params
+    const params = defaults === NO_DEFAULTS ? this.params : { ...defaults, ...this.params }
     return { provider, model, req: { model, messages, params } }
   }
 
