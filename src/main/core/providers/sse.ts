@@ -13,9 +13,12 @@ export class SseParser {
   /** Set once `data: [DONE]` was seen. */
   done = false
 
-  /** The complete events' payloads in this chunk. */
-  push(chunk: Uint8Array | string): string[] {
-    if (this.done) return []
+  /**
+   * The complete events' payloads in this chunk. Read-only: most chunks carry one event, and a
+   * one-element literal (or the shared empty list) spares a growing array per chunk.
+   */
+  push(chunk: Uint8Array | string): readonly string[] {
+    if (this.done) return NO_EVENTS
     let text = typeof chunk === 'string' ? chunk : this.decoder.write(chunk)
     if (!this.started && text !== '') {
       // The SSE spec ignores a byte-order mark at the start of the stream.
@@ -23,7 +26,7 @@ export class SseParser {
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
     }
     const buffer = this.buffer === '' ? text : this.buffer + text
-    const out: string[] = []
+    let out: string[] | undefined
     // Most servers end lines with LF only: look for CRLF event ends only when a CR was sent.
     const hasCr = buffer.includes('\r')
     let start = 0
@@ -39,10 +42,11 @@ export class SseParser {
         this.done = true
         break
       }
-      out.push(data)
+      if (out) out.push(data)
+      else out = [data]
     }
     this.buffer = this.done || start === buffer.length ? '' : buffer.slice(start)
-    return out
+    return out ?? NO_EVENTS
   }
 
   /** A last event not followed by a blank line. */
@@ -52,6 +56,8 @@ export class SseParser {
     return data !== undefined && data !== '[DONE]' ? [data] : []
   }
 }
+
+const NO_EVENTS: readonly string[] = Object.freeze([])
 
 function eventData(raw: string): string | undefined {
   // Fast path: a single `data: …` line, which is what every OpenAI-compatible server sends.
