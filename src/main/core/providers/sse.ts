@@ -57,7 +57,8 @@ export class SseParser {
   }
 }
 
-const NO_EVENTS: readonly string[] = Object.freeze([])
+// Not frozen: a frozen array takes a slower path in the callers' for-of loops.
+const NO_EVENTS: readonly string[] = []
 
 function eventData(raw: string): string | undefined {
   // Fast path: a single `data: …` line, which is what every OpenAI-compatible server sends.
