@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Pool } from 'undici'
 import { freePort, Inspector } from './inspector'
-import { root, startLlmnet, startProcess } from './processes'
+import { postChat, root, startLlmnet, startProcess, writeProxyPipeline } from './processes'
 
 const REQUESTS = Number(process.env.BENCH_ALLOC_REQUESTS ?? 5000)
 /** Requests before sampling: long enough for V8 to optimise the path (as in `npm run bench`). */
@@ -32,14 +32,7 @@ async function drive(port: number, model: string, mode: Mode, n: number): Promis
     ...(mode === 'sse' ? { stream: true, stream_options: { include_usage: true } } : {})
   })
   for (let i = 0; i < n; i++) {
-    const res = await pool.request({
-      path: '/v1/chat/completions',
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body
-    })
-    for await (const _ of res.body);
-    if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`)
+    await postChat(pool, body)
   }
   await pool.close()
 }
@@ -76,17 +69,7 @@ async function measure(
 async function main(): Promise<void> {
   const upstream = await startProcess(process.execPath, [join(root, 'bench/upstream.mjs')])
   const url = `http://127.0.0.1:${upstream.port}`
-  const file = join(mkdtempSync(join(tmpdir(), 'llmnet-alloc-')), 'proxy.json')
-  writeFileSync(
-    file,
-    JSON.stringify({
-      models: { up: { type: 'external', url } },
-      architecture: [
-        { name: 'chat', layer: 0, model: 'up', adapter: 'openai-api', 'output-to': ['output'] },
-        { name: 'output', adapter: 'output' }
-      ]
-    })
-  )
+  const file = writeProxyPipeline(mkdtempSync(join(tmpdir(), 'llmnet-alloc-')), url)
   const lines = [
     `## Bytes allocated per request (${REQUESTS} requests after ${WARMUP}, one at a time)`,
     '',

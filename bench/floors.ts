@@ -17,7 +17,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Pool } from 'undici'
-import { cpuMs, root, startLlmnet, startProcess } from './processes'
+import { cpuMs, postChat, root, startLlmnet, startProcess, writeProxyPipeline } from './processes'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1)
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3)
@@ -43,14 +43,7 @@ async function round(target: Target, concurrency: number, seconds: number): Prom
   let requests = 0
   const worker = async (): Promise<void> => {
     while (performance.now() < deadline) {
-      const res = await pool.request({
-        path: '/v1/chat/completions',
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body
-      })
-      for await (const _ of res.body);
-      if (res.statusCode !== 200) throw new Error(`${target.name}: status ${res.statusCode}`)
+      await postChat(pool, body)
       requests++
     }
   }
@@ -68,17 +61,7 @@ const median = (xs: number[]): number => {
 async function main(): Promise<void> {
   const upstream = await startProcess(process.execPath, [join(root, 'bench/upstream.mjs')])
   const url = `http://127.0.0.1:${upstream.port}`
-  const file = join(mkdtempSync(join(tmpdir(), 'llmnet-floors-')), 'proxy.json')
-  writeFileSync(
-    file,
-    JSON.stringify({
-      models: { up: { type: 'external', url } },
-      architecture: [
-        { name: 'chat', layer: 0, model: 'up', adapter: 'openai-api', 'output-to': ['output'] },
-        { name: 'output', adapter: 'output' }
-      ]
-    })
-  )
+  const file = writeProxyPipeline(mkdtempSync(join(tmpdir(), 'llmnet-floors-')), url)
   const script = (name: string): string => join(root, 'bench', name)
   const children = [
     ['naive', await startProcess(process.execPath, [script('naive-proxy.mjs'), url]), 'bench'],

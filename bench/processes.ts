@@ -3,8 +3,9 @@
  * and resident memory from /proc.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import type { Pool } from 'undici'
 
 /** The repository root. */
 export const root = resolve(import.meta.dirname, '..')
@@ -105,4 +106,36 @@ export async function startServe(
   const saved = (await res.json()) as { ok: boolean }
   if (!saved.ok) throw new Error(`deploying ${file} failed: ${JSON.stringify(saved)}`)
   return started
+}
+
+/**
+ * Writes the benchmarks' 1-0-1 pipeline (one node that answers with the `up` model at
+ * `upstreamUrl`, then the output) as `dir`/proxy.json, and returns its path. Clients address it
+ * as model `proxy` (the file's name).
+ */
+export function writeProxyPipeline(dir: string, upstreamUrl: string): string {
+  const file = join(dir, 'proxy.json')
+  writeFileSync(
+    file,
+    JSON.stringify({
+      models: { up: { type: 'external', url: upstreamUrl } },
+      architecture: [
+        { name: 'chat', layer: 0, model: 'up', adapter: 'openai-api', 'output-to': ['output'] },
+        { name: 'output', adapter: 'output' }
+      ]
+    })
+  )
+  return file
+}
+
+/** One chat completion request through `pool`, its answer read to the end; throws unless 200. */
+export async function postChat(pool: Pool, body: string): Promise<void> {
+  const res = await pool.request({
+    path: '/v1/chat/completions',
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body
+  })
+  for await (const _ of res.body);
+  if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`)
 }

@@ -15,7 +15,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { Pool } from 'undici'
-import { cpuMs, root, startLlmnet, startProcess } from './processes'
+import { cpuMs, postChat, root, startLlmnet, startProcess, writeProxyPipeline } from './processes'
 
 const MODE = process.env.BENCH_MODE === 'sse' ? 'sse' : 'json'
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
@@ -47,14 +47,7 @@ async function drive(pool: Pool, seconds: number): Promise<number> {
   let done = 0
   const worker = async (): Promise<void> => {
     while (performance.now() < deadline) {
-      const res = await pool.request({
-        path: '/v1/chat/completions',
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: payload
-      })
-      for await (const _ of res.body);
-      if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`)
+      await postChat(pool, payload)
       done++
     }
   }
@@ -92,17 +85,7 @@ const where = (url: string): string => {
 async function main(): Promise<void> {
   const upstream = await startProcess(process.execPath, [join(root, 'bench/upstream.mjs')])
   const dir = mkdtempSync(join(tmpdir(), 'llmnet-profile-'))
-  const file = join(dir, 'proxy.json')
-  writeFileSync(
-    file,
-    JSON.stringify({
-      models: { up: { type: 'external', url: `http://127.0.0.1:${upstream.port}` } },
-      architecture: [
-        { name: 'chat', layer: 0, model: 'up', adapter: 'openai-api', 'output-to': ['output'] },
-        { name: 'output', adapter: 'output' }
-      ]
-    })
-  )
+  const file = writeProxyPipeline(dir, `http://127.0.0.1:${upstream.port}`)
   const profDir = join(dir, 'prof')
   const prof = ['--cpu-prof', `--cpu-prof-dir=${profDir}`]
   const upstreamUrl = `http://127.0.0.1:${upstream.port}`

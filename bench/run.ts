@@ -9,7 +9,16 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Pool } from 'undici'
-import { cpuMs, pct, root, rssMb, startLlmnet, startProcess, startServe } from './processes'
+import {
+  cpuMs,
+  pct,
+  root,
+  rssMb,
+  startLlmnet,
+  startProcess,
+  startServe,
+  writeProxyPipeline
+} from './processes'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1)
 /** Warm-up per target and scenario, long enough for V8 to optimise the whole request path. */
@@ -114,17 +123,7 @@ async function main(): Promise<void> {
   const upstream = await startProcess(process.execPath, [join(root, 'bench/upstream.mjs')])
   const upstreamUrl = `http://127.0.0.1:${upstream.port}`
   const dir = mkdtempSync(join(tmpdir(), 'llmnet-bench-'))
-  const file = join(dir, 'proxy.json')
-  writeFileSync(
-    file,
-    JSON.stringify({
-      models: { up: { type: 'external', url: upstreamUrl } },
-      architecture: [
-        { name: 'chat', layer: 0, model: 'up', adapter: 'openai-api', 'output-to': ['output'] },
-        { name: 'output', adapter: 'output' }
-      ]
-    })
-  )
+  const file = writeProxyPipeline(dir, upstreamUrl)
   const naive = await startProcess(process.execPath, [
     join(root, 'bench/naive-proxy.mjs'),
     upstreamUrl
