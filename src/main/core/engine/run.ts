@@ -332,26 +332,20 @@ export class PipelineRun implements RouteContext {
     const mustBuffer = transforms(node) || terminals.some(transforms)
     if (!this.input.stream || mustBuffer) {
       const answer = await this.answerBuffered(node, previous)
-      const done =
-        answer.toolCalls || answer.functionCall
-          ? this.finish(
-              answer.text,
-              answer.toolCalls,
-              callReason(answer),
-              terminals,
-              node.name,
-              answer
-            )
-          : this.finish(
-              hasHooks(node, 'post')
-                ? await this.hooks(node, 'post', answer.text, prevName, input)
-                : answer.text,
-              undefined,
-              answer.finishReason,
-              terminals,
-              node.name,
-              answer
-            )
+      const calls = Boolean(answer.toolCalls || answer.functionCall)
+      // Tool calls go back to the client as they are; a text answer passes the post hooks first.
+      const text =
+        calls || !hasHooks(node, 'post')
+          ? answer.text
+          : await this.hooks(node, 'post', answer.text, prevName, input)
+      const done = this.finish(
+        text,
+        calls ? answer.toolCalls : undefined,
+        calls ? callReason(answer) : answer.finishReason,
+        terminals,
+        node.name,
+        answer
+      )
       // An async function that returns a promise pays extra ticks: await it instead.
       return done instanceof Promise ? await done : done
     }
@@ -456,7 +450,7 @@ export class PipelineRun implements RouteContext {
     from?: ProviderResponse & { text: string }
   ): EngineResult | Promise<EngineResult> {
     const ending: Ending = { text, toolCalls, finishReason, terminals, lastNode, from }
-    if (terminals.some((t) => hasHooks(t, 'post'))) return this.finishAfterHooks(ending)
+    if (terminals.some(hasPostHooks)) return this.finishAfterHooks(ending)
     const opening = this.sink.start(this.finalRoute(terminals), from?.systemFingerprint)
     return opening ? opening.then(() => this.deliver(ending)) : this.deliver(ending)
   }
@@ -521,6 +515,8 @@ function callReason(answer: ProviderResponse): string {
 function transforms(node: ArchitectureNode): boolean {
   return node.hooks?.post.some((h) => h.mode === 'transform') === true
 }
+
+const hasPostHooks = (node: ArchitectureNode): boolean => hasHooks(node, 'post')
 
 function hasHooks(node: ArchitectureNode, phase: 'pre' | 'post'): boolean {
   const list = node.hooks?.[phase]
