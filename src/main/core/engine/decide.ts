@@ -57,10 +57,9 @@ export function chooseNext(
   const all = ctx.pipeline.topology.targetsOf(from).nodes
   // Without conditions every candidate passes: the topology's own list, not a copy per request.
   let passing: readonly ArchitectureNode[] = all
-  let filtered: Filtered[] = []
+  const filtered: Filtered[] = []
   if (all.some(hasCondition)) {
     const kept: ArchitectureNode[] = []
-    filtered = []
     // Variables are only computed when some candidate has a condition to evaluate.
     let vars: Variables | undefined
     for (const c of all) {
