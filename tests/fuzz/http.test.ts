@@ -4,6 +4,7 @@
  * 2xx or a 4xx in OpenAI's error envelope: never a 5xx, a crash or a hang.
  */
 import fc from 'fast-check'
+import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FUZZ_TEST_TIMEOUT, fuzzParams } from './fuzz-options'
 import {
@@ -23,18 +24,34 @@ beforeAll(async () => {
 })
 afterAll(() => server?.close())
 
+/**
+ * Sends a chat body twice: over a real socket, where the server's fast lane takes an ordinary JSON
+ * request (src/main/core/server/fast-lane.ts), and through `inject()`, which reaches Fastify's
+ * route. Both answers must pass the check, and say the same: status, error code and message.
+ */
 async function postChat(body: string, headers: Record<string, string> = {}): Promise<void> {
-  const res = await server.app.inject({
-    method: 'POST',
-    url: '/v1/chat/completions',
-    headers: { 'content-type': 'application/json', ...headers },
-    payload: body
-  })
+  const sent = { 'content-type': 'application/json', ...headers }
+  const [socket, injected] = await Promise.all([
+    request(`http://127.0.0.1:${server.port}/v1/chat/completions`, {
+      method: 'POST',
+      headers: sent,
+      body
+    }).then(async (res) => ({
+      status: res.statusCode,
+      headers: res.headers,
+      body: await res.body.text()
+    })),
+    server.app.inject({ method: 'POST', url: '/v1/chat/completions', headers: sent, payload: body })
+  ])
+  const shown = body.slice(0, 200)
+  checkAnswer(socket, 'POST', shown)
   checkAnswer(
-    { status: res.statusCode, headers: res.headers, body: res.body },
+    { status: injected.statusCode, headers: injected.headers, body: injected.body },
     'POST',
-    body.slice(0, 200)
+    shown
   )
+  expect(socket.status, shown).toBe(injected.statusCode)
+  if (socket.status >= 400) expect(socket.body, shown).toBe(injected.body)
 }
 
 /** Still serving: a valid request after the fuzzing gets its answer. */

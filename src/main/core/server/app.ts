@@ -19,7 +19,8 @@ import { setRequestApp } from './app-access'
 import { answerClientError } from './client-error'
 import { InFlight, shuttingDown } from './in-flight'
 import type { PipelineRegistry } from '../pipelines/registry'
-import { registerChatCompletions } from './routes/chat-completions'
+import { chatHandler, registerChatCompletions } from './routes/chat-completions'
+import { errorAnswer, fastLane, retryAfter, serverWith } from './fast-lane'
 import { registerCompletions } from './routes/completions'
 import { registerEmbeddings } from './routes/embeddings'
 import { registerMessages } from './routes/messages'
@@ -102,21 +103,51 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
 const started = Math.floor(Date.now() / 1000)
 
 /**
+ * The gate's checks other than CORS, in order: one Host, an accepted Host, then the API key or
+ * the `authorize` hook. Throws an AppError; a promise when `authorize` must decide. Shared by the
+ * Fastify hook below and the fast lane (fast-lane.ts), which takes no request with an `Origin`.
+ */
+interface RequestChecks {
+  host(req: IncomingMessage): void
+  access(req: IncomingMessage, url: string): Promise<{ app?: string } | AppError> | undefined
+}
+
+function requestChecks(deps: AppDeps): RequestChecks {
+  const { options } = deps
+  const checkHost = hostChecker(options, options.host)
+  return {
+    host(req) {
+      checkOneHost(req)
+      checkHost(req.headers)
+    },
+    access(req, url) {
+      // The control API and the UI check the server's own token (see control/http.ts, ui.ts).
+      // Probes carry no key: /health and /ready answer without one (they reveal no data).
+      const guarded = url !== '/health' && url !== '/ready' && !ownAuth(url)
+      if (options.apiKey && guarded) checkApiKey(req.headers, options.apiKey)
+      return guarded && !options.apiKey ? deps.authorize?.(req.headers) : undefined
+    }
+  }
+}
+
+/**
  * The gate every request passes first: 503 while draining, the Host and Origin checks (CORS
  * preflight answered here), then the API key or the `authorize` hook. A callback-style hook: no
  * promise per request on the hot path.
  */
-function requestGate(deps: AppDeps, inflight: InFlight): onRequestHookHandler {
+function requestGate(
+  deps: AppDeps,
+  inflight: InFlight,
+  checks: RequestChecks
+): onRequestHookHandler {
   const { options } = deps
-  const checkHost = hostChecker(options, options.host)
   return (req, reply, done) => {
     try {
       if (inflight.draining) {
         reply.header('connection', 'close')
         throw shuttingDown()
       }
-      checkOneHost(req.raw)
-      checkHost(req.headers)
+      checks.host(req.raw)
       const origin =
         req.headers.origin === undefined ? undefined : checkOrigin(req.headers, options)
       if (origin) {
@@ -136,11 +167,7 @@ function requestGate(deps: AppDeps, inflight: InFlight): onRequestHookHandler {
         }
         reply.header('access-control-expose-headers', EXPOSED_HEADERS)
       }
-      // The control API and the UI check the server's own token (see control/http.ts, ui.ts).
-      // Probes carry no key: /health and /ready answer without one (they reveal no data).
-      const guarded = req.url !== '/health' && req.url !== '/ready' && !ownAuth(req.url)
-      if (options.apiKey && guarded) checkApiKey(req.headers, options.apiKey)
-      const pending = guarded && !options.apiKey ? deps.authorize?.(req.headers) : undefined
+      const pending = checks.access(req.raw, req.url)
       if (!pending) return done()
       pending.then(
         (result) => {
@@ -193,6 +220,34 @@ export function createApp(deps: AppDeps): FastifyInstance {
   const { options } = deps
   const inflight = deps.inflight ?? new InFlight()
   const requestTimeout = options.requestTimeoutMs
+  // Errors the engine already counted through its trace.
+  const traced = new WeakSet<object>()
+  const routes = {
+    pipelines: deps.pipelines,
+    engine: deps.engine,
+    maxConcurrent: options.maxConcurrent,
+    inflight,
+    traced
+  }
+  const checks = requestChecks(deps)
+  const chat = chatHandler(routes)
+  /** An error as it leaves: counted unless the engine traced it, in OpenAI's envelope. */
+  const rejection = (err: unknown): AppError => {
+    const e = toAppError(err as FastifyError | AppError)
+    if (!(typeof err === 'object' && err !== null && traced.has(err))) deps.metrics.rejected(e.code)
+    return e
+  }
+  const lane = fastLane({
+    bodyLimitBytes: options.bodyLimitBytes,
+    draining: () => inflight.draining,
+    admit: (req) => {
+      checks.host(req)
+      return checks.access(req, req.url as string)
+    },
+    chat,
+    answer: (err) => errorAnswer(rejection(err)),
+    shuttingDown
+  })
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimitBytes,
@@ -210,6 +265,8 @@ export function createApp(deps: AppDeps): FastifyInstance {
       // A missing Host is answered 400 in the envelope by the onRequest hook, not by node:http.
       requireHostHeader: false
     },
+    // The server Fastify would make, with the fast lane in front of Fastify's router.
+    serverFactory: serverWith(lane),
     clientErrorHandler: (err, socket) => answerClientError(err, socket, deps.metrics),
     // A URL the router cannot read (bad %-escape, an overlong segment): before any hook.
     frameworkErrors: (err, _req, res) => {
@@ -222,15 +279,12 @@ export function createApp(deps: AppDeps): FastifyInstance {
   // JSON only: a text/plain body (what a cross-site form can send) is refused with 415.
   app.removeContentTypeParser('text/plain')
 
-  app.addHook('onRequest', requestGate(deps, inflight))
+  app.addHook('onRequest', requestGate(deps, inflight, checks))
 
-  // Errors the engine already counted through its trace.
-  const traced = new WeakSet<object>()
   app.setErrorHandler((err: FastifyError | AppError, _req, reply) => {
-    const e = toAppError(err)
-    if (!traced.has(err)) deps.metrics.rejected(e.code)
-    if (e.options.retryAfterMs !== undefined)
-      reply.header('retry-after', String(Math.ceil(e.options.retryAfterMs / 1000)))
+    const e = rejection(err)
+    const after = retryAfter(e)
+    if (after !== undefined) reply.header('retry-after', after)
     reply.code(e.status).send(e.toBody())
   })
   app.setNotFoundHandler((req, reply) => {
@@ -244,26 +298,13 @@ export function createApp(deps: AppDeps): FastifyInstance {
 
   registerProbes(app, deps)
   registerModels(app, deps.pipelines, started)
-  registerChatCompletions(app, {
-    pipelines: deps.pipelines,
-    engine: deps.engine,
-    maxConcurrent: options.maxConcurrent,
-    inflight,
-    traced
-  })
-  const mapped = {
-    pipelines: deps.pipelines,
-    engine: deps.engine,
-    maxConcurrent: options.maxConcurrent,
-    inflight,
-    traced
-  }
-  registerResponses(app, { ...mapped, responses: deps.responses ?? new MemoryResponseStore() })
-  registerCompletions(app, mapped)
-  registerEmbeddings(app, mapped)
-  registerMessages(app, { ...mapped, toAppError, rejected: (code) => deps.metrics.rejected(code) })
+  registerChatCompletions(app, chat)
+  registerResponses(app, { ...routes, responses: deps.responses ?? new MemoryResponseStore() })
+  registerCompletions(app, routes)
+  registerEmbeddings(app, routes)
+  registerMessages(app, { ...routes, toAppError, rejected: (code) => deps.metrics.rejected(code) })
   registerOllamaApi(app, {
-    ...mapped,
+    ...routes,
     version: deps.version,
     modelStatus: deps.modelStatus,
     toAppError,

@@ -4,6 +4,7 @@
  * errors after it become an error event followed by `[DONE]`.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ChatCompletion, ChoiceLogprobs } from '../../../../shared/openai/chat'
 import type { FunctionCall } from '../../providers/provider'
 import type { StreamDelta } from '../../engine/ports'
@@ -19,19 +20,37 @@ import { type EngineRouteDeps, RouteGate, type RouteRun } from './engine-route'
 /** What the chat route needs: the same as every engine route. */
 export type ChatRouteDeps = EngineRouteDeps
 
-export function registerChatCompletions(app: FastifyInstance, deps: ChatRouteDeps): void {
+/**
+ * Takes the answer from whoever received the request, just before its head is written; returns
+ * headers already set for it (CORS). The server's fast lane has none to give.
+ */
+export type ClaimAnswer = () => Record<string, string> | undefined
+
+/**
+ * Answers one chat completion request whose body is parsed JSON: validates it, picks the
+ * pipeline by `model`, runs the engine and writes the answer on `res`. Errors before the answer
+ * starts are thrown, for the caller to answer with a status; later ones go into the stream.
+ */
+export type ChatHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  json: unknown,
+  claim: ClaimAnswer
+) => Promise<void>
+
+/** The chat route's work, shared by its Fastify route and the server's fast lane (fast-lane.ts). */
+export function chatHandler(deps: ChatRouteDeps): ChatHandler {
   // The server's one admission gate, shared with every other /v1 route (see in-flight.ts).
   const gate = new RouteGate(deps)
-  // Not an async function: the gate's promise is the handler's (one async frame fewer per
-  // request); Fastify answers a synchronous throw through the error handler like a rejection.
-  app.post('/v1/chat/completions', (req, reply) => {
+  // Not an async function: the gate's promise is the handler's (one async frame fewer per request).
+  return (req, res, json, claim) => {
     if (deps.inflight.draining) throw shuttingDown()
-    const body = parseChatRequest(req.body)
+    const body = parseChatRequest(json)
     const pipeline = deps.pipelines.resolve(body.model)
     if (!pipeline) throw notServed(deps.pipelines, body.model)
     // The run stays in flight until its answer has left (or the client left): shutdown waits
     // for that before it closes the connections.
-    return gate.run(req, reply, (run) => {
+    return gate.run(req, res, (run) => {
       const input: RunInput = {
         pipeline,
         request: body,
@@ -39,19 +58,30 @@ export function registerChatCompletions(app: FastifyInstance, deps: ChatRouteDep
         headers: req.headers,
         signal: run.signal,
         stream: body.stream === true,
-        app: requestApp(req.raw)
+        app: requestApp(req)
       }
       return input.stream
         ? streamResponse(
-            reply,
+            res,
+            claim,
             deps.engine,
             input,
             completionId(run),
             body.stream_options?.include_usage === true
           )
-        : jsonResponse(reply, deps.engine, input, completionId(run))
+        : jsonResponse(res, claim, deps.engine, input, completionId(run))
     })
-  })
+  }
+}
+
+export function registerChatCompletions(app: FastifyInstance, handle: ChatHandler): void {
+  // Fastify answers a synchronous throw through the error handler like a rejection.
+  app.post('/v1/chat/completions', (req, reply) =>
+    handle(req.raw, reply.raw, req.body, () => {
+      reply.hijack()
+      return corsHeaders(reply)
+    })
+  )
 }
 
 /**
@@ -110,7 +140,8 @@ class WholeAnswer implements EngineSink {
 
 /** Written straight to the socket: Fastify's generic reply path costs more than the answer. */
 async function jsonResponse(
-  reply: FastifyReply,
+  res: ServerResponse,
+  claim: ClaimAnswer,
   engine: EngineDeps,
   input: RunInput,
   id: string
@@ -140,16 +171,16 @@ async function jsonResponse(
   }
   if (fingerprint) completion.system_fingerprint = fingerprint
   const json = JSON.stringify(completion)
-  reply.hijack()
+  const given = claim()
   const headers: Record<string, string | number> = {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(json),
     'x-request-id': input.requestId,
     'x-llmnet-route': result.route.join('>')
   }
-  if (input.headers.origin !== undefined) Object.assign(headers, corsHeaders(reply))
-  reply.raw.writeHead(200, headers)
-  reply.raw.end(json)
+  if (given) Object.assign(headers, given)
+  res.writeHead(200, headers)
+  res.end(json)
 }
 
 /**
@@ -157,24 +188,24 @@ async function jsonResponse(
  * status; after that, a failure becomes an SSE error event followed by `[DONE]`.
  */
 async function streamResponse(
-  reply: FastifyReply,
+  res: ServerResponse,
+  claim: ClaimAnswer,
   engine: EngineDeps,
   input: RunInput,
   id: string,
   includeUsage: boolean
 ): Promise<void> {
   let out: ChunkWriter | undefined
-  const res = reply.raw
   const sink: EngineSink = {
     start(route, fingerprint) {
-      reply.hijack()
+      const given = claim()
       res.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache',
         // No Connection header of our own: node:http then honours a client's `Connection: close`.
         'x-request-id': input.requestId,
         'x-llmnet-route': route.join('>'),
-        ...corsHeaders(reply)
+        ...given
       })
       out = new ChunkWriter(
         res,

@@ -29,7 +29,7 @@ export function registerCompletions(app: FastifyInstance, deps: EngineRouteDeps)
       path: 'completions' as const,
       body: { ...body, model: target.upstreamModel }
     }
-    await gate.run(req, reply, async (run) => {
+    await gate.run(req, reply.raw, async (run) => {
       if (body.stream !== true) {
         const answer = (await target.provider.endpoint(upstream, undefined, {
           signal: run.signal

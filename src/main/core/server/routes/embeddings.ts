@@ -25,7 +25,7 @@ export function registerEmbeddings(app: FastifyInstance, deps: EngineRouteDeps):
   app.post('/v1/embeddings', async (req, reply) => {
     const body = parseBody(EmbeddingsRequestSchema, req.body)
     const target = endpointModel(deps, body.model, 'embeddings')
-    await gate.run(req, reply, async (run) => {
+    await gate.run(req, reply.raw, async (run) => {
       const answer = (await target.provider.endpoint(
         {
           path: 'embeddings',

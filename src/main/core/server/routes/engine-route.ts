@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
 import type { ChatCompletionRequest } from '../../../../shared/openai/chat'
 import { Cancellation } from '../../cancel'
 import {
@@ -37,7 +38,7 @@ export interface EngineRouteDeps {
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
 /** The client's `x-request-id` when valid, else undefined (the route makes one). */
-export function clientRequestId(req: FastifyRequest): string | undefined {
+export function clientRequestId(req: { headers: IncomingHttpHeaders }): string | undefined {
   const given = req.headers['x-request-id']
   const v = Array.isArray(given) ? given[0] : given
   return v && REQUEST_ID.test(v) ? v : undefined
@@ -80,7 +81,7 @@ export class RouteGate {
 
   /** Runs a mapped chat request through the gate and answers it streamed or whole. */
   answer<B>(call: Omit<ChatCall<B>, 'run'>, answer: ChatAnswer<B>): Promise<void> {
-    return this.run(call.req, call.reply, (run) =>
+    return this.run(call.req, call.reply.raw, (run) =>
       call.chat.stream ? answer.streamed({ ...call, run }) : answer.whole({ ...call, run })
     )
   }
@@ -90,8 +91,8 @@ export class RouteGate {
    * client's connection; `work` runs with it and the slot is freed after.
    */
   async run<T>(
-    req: FastifyRequest,
-    reply: FastifyReply,
+    req: { headers: IncomingHttpHeaders },
+    res: ServerResponse,
     work: (run: RouteRun) => Promise<T>
   ): Promise<T> {
     const deps = this.deps
@@ -99,9 +100,9 @@ export class RouteGate {
     const signal = new Cancellation()
     const entry = deps.inflight.add(signal)
     // 'close' is emitted once per response: `on` spares the wrapper `once` allocates.
-    reply.raw.on('close', () => {
+    res.on('close', () => {
       deps.inflight.delete(entry)
-      if (!reply.raw.writableFinished) signal.abort(new Error('client disconnected'))
+      if (!res.writableFinished) signal.abort(new Error('client disconnected'))
     })
     try {
       const given = clientRequestId(req)

@@ -345,7 +345,7 @@ function registerAnswerRoutes(
       requireAddress(deps.pipelines, model)
       return answerLoad(reply, body.model, chatShape, chat.stream === true)
     }
-    await gate.run(req, reply, (run) =>
+    await gate.run(req, reply.raw, (run) =>
       answerChat(deps, req, reply, run, chat, body.model, chatShape)
     )
   })
@@ -358,11 +358,11 @@ function registerAnswerRoutes(
       return answerLoad(reply, body.model, generateShape, body.stream !== false)
     }
     if (typeof body.suffix === 'string' && body.suffix !== '') {
-      await gate.run(req, reply, (run) => answerFim(deps, reply, run, body, model))
+      await gate.run(req, reply.raw, (run) => answerFim(deps, reply, run, body, model))
       return
     }
     const chat = { ...ollamaGenerateToOpenAI(body), model }
-    await gate.run(req, reply, (run) =>
+    await gate.run(req, reply.raw, (run) =>
       answerChat(deps, req, reply, run, chat, body.model, generateShape)
     )
   })
@@ -375,7 +375,7 @@ function registerAnswerRoutes(
       ...optionFields(body.options),
       ...(body.dimensions && { dimensions: body.dimensions })
     }
-    await gate.run(req, reply, async (run) => {
+    await gate.run(req, reply.raw, async (run) => {
       const startNs = process.hrtime.bigint()
       const out = await embed(deps, model, input, run, extra)
       sendJsonAnswer(reply, run.requestId, [out.name], {
@@ -391,7 +391,7 @@ function registerAnswerRoutes(
   scope.post('/api/embeddings', async (req, reply) => {
     const body = parseBody(OllamaEmbeddingsRequestSchema, req.body)
     const model = servedName(deps, body.model)
-    await gate.run(req, reply, async (run) => {
+    await gate.run(req, reply.raw, async (run) => {
       const out = await embed(deps, model, [body.prompt], run, optionFields(body.options))
       sendJsonAnswer(reply, run.requestId, [out.name], { embedding: out.vectors[0] ?? [] })
     })
