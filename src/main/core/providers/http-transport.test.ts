@@ -76,6 +76,33 @@ describe('upstream transport', () => {
     expect(received).toBe('POST /v1/chat/completions 10 {"q":"ü"}')
   })
 
+  it('whole: settles with the body in, or with the error that broke it after the headers (fails if a cut body looks unreachable and is retried)', async () => {
+    const { url } = await serve((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      if (req.url?.includes('cut')) {
+        res.write('{"half":')
+        setImmediate(() => res.destroy())
+      } else if (req.url?.includes('stall')) {
+        res.write('{"half":') // then nothing
+      } else {
+        res.write('{"a":')
+        res.end('"é"}')
+      }
+    })
+    const whole = (path: string, extra: Partial<Parameters<typeof post>[3]> = {}) =>
+      post(pools, toTarget(new URL(`${url}${path}`)), '{}', opts({ whole: true, ...extra }))
+    const ok = await whole('/ok')
+    expect(ok.wholeText).toBe('{"a":"é"}')
+    expect(await ok.text()).toBe('{"a":"é"}')
+    const cut = await whole('/cut')
+    expect(cut.status).toBe(200)
+    expect(cut.wholeText).toBeUndefined()
+    expect(cut.wholeError).toBeInstanceOf(Error)
+    await expect(cut.text()).rejects.toBe(cut.wholeError)
+    const stalled = await whole('/stall', { readTimeoutMs: 300 })
+    expect(codeOf(stalled.wholeError)).toBe(READ_TIMEOUT)
+  })
+
   it('a reader that returns a promise pauses the body and gets every chunk in order (fails if slow clients lose or reorder tokens)', async () => {
     const parts = Array.from({ length: 40 }, (_, i) => `part-${i};`)
     const { url } = await serve((_req, res) => {

@@ -26,6 +26,11 @@ export interface PostOptions {
   connectTimeoutMs: number
   /** Time allowed for the response headers, and between body chunks. */
   readTimeoutMs: number
+  /**
+   * Settle once the whole body is in (`wholeText`, or `wholeError` when the body broke after the
+   * headers), not at the headers: one promise for a whole answer instead of three.
+   */
+  whole?: boolean
 }
 
 /** Error codes of the transport's own failures (others are Node's: ECONNREFUSED…). */
@@ -55,6 +60,10 @@ export interface UpstreamResponse {
   read(onChunk: (chunk: Buffer) => void | Promise<void>): Promise<void>
   /** Stops the body and closes its connection. */
   destroy(): void
+  /** With `whole`: the body, read before the response was handed over. */
+  readonly wholeText?: string
+  /** With `whole`: why the body could not be read after its headers (`text()` rejects with it). */
+  readonly wholeError?: Error
 }
 
 /**
@@ -151,6 +160,10 @@ class Exchange implements Dispatcher.DispatchHandler, UpstreamResponse {
   private waiting = false
   private ended = false
   private failure: Error | undefined
+  /** With `whole`, from the headers to the end of the body. */
+  private chunks: Buffer[] | undefined
+  wholeText: string | undefined = undefined
+  wholeError: Error | undefined = undefined
   private readonly onAbort = (): void => this.abort(abortError())
 
   constructor(
@@ -175,23 +188,53 @@ class Exchange implements Dispatcher.DispatchHandler, UpstreamResponse {
     if (status < 200) return // 1xx: the real answer follows
     this.status = status
     this.headers = headers
+    if (this.opts.whole) {
+      this.chunks = []
+      return
+    }
     const head = this.head
     this.head = undefined
     head?.resolve(this)
   }
 
   onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.chunks) {
+      this.chunks.push(chunk)
+      return
+    }
     if (this.reader && !this.waiting && this.queue.length === 0) this.deliver(chunk)
     else this.queue.push(chunk)
   }
 
   onResponseEnd(): void {
     this.ended = true
-    this.pump()
+    if (this.chunks) this.settleWhole(undefined)
+    else this.pump()
   }
 
   onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
-    this.settle(this.failure ?? translate(err, this.opts))
+    const e = this.failure ?? translate(err, this.opts)
+    if (this.chunks) this.settleWhole(e)
+    else this.settle(e)
+  }
+
+  /**
+   * Hands over a whole response: its text, or the error that broke its body after the headers
+   * (the caller reports that one as a broken answer, not as an upstream that could not be
+   * reached). The chunks are views of undici's socket buffers: dropped here, not kept with the
+   * response.
+   */
+  private settleWhole(err: Error | undefined): void {
+    const chunks = this.chunks as Buffer[]
+    this.chunks = undefined
+    if (err) this.wholeError = err
+    else
+      this.wholeText =
+        chunks.length === 1
+          ? (chunks[0] as Buffer).toString('utf8')
+          : Buffer.concat(chunks).toString('utf8')
+    this.ended = true
+    this.settle(undefined, true)
   }
 
   private deliver(chunk: Buffer): void {
@@ -235,13 +278,15 @@ class Exchange implements Dispatcher.DispatchHandler, UpstreamResponse {
     this.settle(err)
   }
 
-  private settle(err?: Error): void {
+  private settle(err?: Error, whole = false): void {
     this.opts.signal?.removeEventListener('abort', this.onAbort)
+    this.chunks = undefined
     if (err) this.failure ??= err
     if (this.head) {
       const head = this.head
       this.head = undefined
       if (err) head.reject(err)
+      else if (whole) head.resolve(this)
       return
     }
     const body = this.body
@@ -262,6 +307,8 @@ class Exchange implements Dispatcher.DispatchHandler, UpstreamResponse {
   }
 
   async text(): Promise<string> {
+    if (this.wholeError) throw this.wholeError
+    if (this.wholeText !== undefined) return this.wholeText
     const chunks: Buffer[] = []
     await this.read((c) => {
       chunks.push(c)

@@ -153,7 +153,9 @@ export class OpenAICompatibleProvider implements Provider, EndpointProvider {
           headers: stream ? this.headers.sse : this.headers.json,
           signal,
           connectTimeoutMs: this.opts.connectTimeoutMs,
-          readTimeoutMs: this.opts.readTimeoutMs
+          readTimeoutMs: this.opts.readTimeoutMs,
+          // A whole answer arrives with its response: no second promise for its body.
+          whole: !stream
         })
       } catch (err) {
         if (signal?.aborted || isAbortError(err)) throw err
@@ -229,7 +231,7 @@ export class OpenAICompatibleProvider implements Provider, EndpointProvider {
     const res = await this.send(req, false, opts.signal)
     let text: string
     try {
-      text = await res.text()
+      text = res.wholeText ?? (await res.text())
     } catch (err) {
       if (opts.signal?.aborted || isAbortError(err)) throw err
       if (errorCode(err) === READ_TIMEOUT) {
