@@ -10,7 +10,7 @@
  *   - an empty result (no output) leaves the data unchanged.
  */
 import { conditionHolds, type Variables } from '../../../shared/config/conditions'
-import type { FunctionDefinition, Hook } from '../../../shared/config/schema'
+import type { ArchitectureNode, FunctionDefinition, Hook } from '../../../shared/config/schema'
 import type { CancelSignal } from '../cancel'
 import { AppError } from '../errors'
 import type { SecretLookup } from './ports'
@@ -170,4 +170,80 @@ export async function runHooks(
     }
   }
   return current
+}
+
+/** Whether a node has hooks in `phase`. */
+export function hasHooks(node: ArchitectureNode, phase: 'pre' | 'post'): boolean {
+  const list = node.hooks?.[phase]
+  return list !== undefined && list.length > 0
+}
+
+export const hasPostHooks = (node: ArchitectureNode): boolean => hasHooks(node, 'post')
+
+/** Whether a node has a post hook that rewrites the answer (so it must see it whole). */
+export function transforms(node: ArchitectureNode): boolean {
+  return node.hooks?.post.some((h) => h.mode === 'transform') === true
+}
+
+/** What a run lends the hooks of its nodes. */
+export interface NodeHookContext {
+  runner: { run: FunctionRunner; queue: ObserveQueue } | undefined
+  /** The compiled pipeline's parts the hooks need. */
+  pipeline: {
+    composition: { functions: Readonly<Record<string, FunctionDefinition>> }
+    secrets: SecretLookup
+    baseDir: string
+  }
+  signal: CancelSignal
+  hops: HopTrace[]
+  pending: Promise<unknown>[]
+}
+
+/**
+ * Runs a node's hooks of one phase. Pre hooks work on $INPUT; post hooks on $OUTPUT (with the
+ * node's input as $INPUT). `variables` are the routing variables ($WORD_COUNT…) of the data the
+ * hooks work on; $NODE, $TIMESTAMP (ISO 8601) and $PREV_NODE (the node before this one) are
+ * added here.
+ */
+export function runNodeHooks(
+  ctx: NodeHookContext,
+  call: {
+    node: ArchitectureNode
+    phase: 'pre' | 'post'
+    data: string
+    variables: Variables
+    prevName: string | undefined
+    input: string | undefined
+  }
+): Promise<string> {
+  const { node, phase, input } = call
+  const runner = ctx.runner
+  if (!runner)
+    throw new AppError(
+      'internal_error',
+      `node "${node.name}" has hooks but no function runner is configured`
+    )
+  const vars: Record<string, unknown> = {
+    ...call.variables,
+    NODE: node.name,
+    TIMESTAMP: new Date().toISOString(),
+    ...(input !== undefined ? { INPUT: input } : {})
+  }
+  if (call.prevName === undefined) delete vars.PREV_NODE
+  else vars.PREV_NODE = call.prevName
+  const scope: HookScope = {
+    node: node.name,
+    phase,
+    hooks: node.hooks?.[phase] ?? [],
+    functions: ctx.pipeline.composition.functions,
+    vars: vars as Variables,
+    secrets: ctx.pipeline.secrets,
+    baseDir: ctx.pipeline.baseDir,
+    signal: ctx.signal,
+    run: runner.run,
+    queue: runner.queue,
+    hops: ctx.hops,
+    pending: ctx.pending
+  }
+  return runHooks(scope, call.data, phase === 'pre' ? 'INPUT' : 'OUTPUT')
 }

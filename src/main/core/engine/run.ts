@@ -13,10 +13,16 @@ import type { CancelSignal } from '../cancel'
 import { AppError } from '../errors'
 import { type Choice, chooseNext, type RouteContext } from './decide'
 import type { EngineDeps, EngineResult, EngineSink, RunInput } from './types'
-import { runHooks } from './hooks'
+import { hasHooks, hasPostHooks, runNodeHooks, transforms } from './hooks'
 import { answerMessages, lastUserText, type PreviousAnswer, withLastUserText } from './messages'
 import { nodeFailure } from './node-failure'
-import type { CompiledPipeline, ProviderResolver, ProviderResponse, StreamDelta } from './ports'
+import type {
+  CompiledPipeline,
+  Provider,
+  ProviderResolver,
+  ProviderResponse,
+  StreamDelta
+} from './ports'
 import { providerForNode } from './redacting-provider'
 import { addUsage, hopTokens, type HopTrace, type Trace, ZERO_USAGE } from './trace'
 import { sendToWs, type WsDelivery } from './ws-output'
@@ -196,41 +202,11 @@ export class PipelineRun implements RouteContext {
     prevName: string | undefined,
     input?: string
   ): Promise<string> {
-    const list = node.hooks?.[phase]
-    if (!list || list.length === 0) return data
-    const runner = this.deps.hooks
-    if (!runner)
-      throw new AppError(
-        'internal_error',
-        `node "${node.name}" has hooks but no function runner is configured`
-      )
-    const vars: Record<string, unknown> = {
-      // Routing variables ($WORD_COUNT…) describe the data the hook works on: $INPUT or $OUTPUT.
-      ...this.variables(node, data),
-      NODE: node.name,
-      TIMESTAMP: new Date().toISOString(),
-      ...(input !== undefined ? { INPUT: input } : {})
-    }
-    if (prevName === undefined) delete vars.PREV_NODE
-    else vars.PREV_NODE = prevName
-    const pipeline = this.input.pipeline
-    return runHooks(
-      {
-        node: node.name,
-        phase,
-        hooks: list,
-        functions: pipeline.composition.functions,
-        vars: vars as Variables,
-        secrets: pipeline.secrets,
-        baseDir: pipeline.baseDir,
-        signal: this.input.signal,
-        run: runner.run,
-        queue: runner.queue,
-        hops: this.hops,
-        pending: this.pending
-      },
-      data,
-      phase === 'pre' ? 'INPUT' : 'OUTPUT'
+    if (!hasHooks(node, phase)) return data
+    const { pipeline, signal } = this.input
+    return runNodeHooks(
+      { runner: this.deps.hooks, pipeline, signal, hops: this.hops, pending: this.pending },
+      { node, phase, data, variables: this.variables(node, data), prevName, input }
     )
   }
 
@@ -292,13 +268,23 @@ export class PipelineRun implements RouteContext {
     previous: PreviousAnswer | undefined
   ): Promise<ProviderResponse & { text: string }> {
     const started = Date.now()
-    const { provider, model, req } = this.answerRequest(node, previous)
+    const call = this.answerRequest(node, previous)
     let res: ProviderResponse
     try {
-      res = await provider.chat(req, { signal: this.input.signal })
+      res = await call.provider.chat(call.req, { signal: this.input.signal })
     } catch (err) {
-      nodeFailure(err, node.name, model)
+      nodeFailure(err, node.name, call.model)
     }
+    return this.recordAnswer(node, call, started, res)
+  }
+
+  /** A whole answer's hop and usage recorded; the answer with its text (never null). */
+  private recordAnswer(
+    node: ArchitectureNode,
+    { provider, model }: { provider: Provider; model: string },
+    started: number,
+    res: ProviderResponse
+  ): ProviderResponse & { text: string } {
     this.usage = addUsage(this.usage, res.usage)
     this.hops.push({
       node: node.name,
@@ -322,7 +308,7 @@ export class PipelineRun implements RouteContext {
    * The final answer: streamed from the upstream when the client streams, unless a transform
    * post hook (on the node or an output node) must see the whole answer first.
    */
-  private async answerFinal(
+  private answerFinal(
     node: ArchitectureNode,
     previous: PreviousAnswer | undefined,
     terminals: readonly ArchitectureNode[],
@@ -330,25 +316,58 @@ export class PipelineRun implements RouteContext {
     prevName: string | undefined
   ): Promise<EngineResult> {
     const mustBuffer = transforms(node) || terminals.some(transforms)
-    if (!this.input.stream || mustBuffer) {
-      const answer = await this.answerBuffered(node, previous)
-      const calls = Boolean(answer.toolCalls || answer.functionCall)
-      // Tool calls go back to the client as they are; a text answer passes the post hooks first.
-      const text =
-        calls || !hasHooks(node, 'post')
-          ? answer.text
-          : await this.hooks(node, 'post', answer.text, prevName, input)
-      const done = this.finish(
-        text,
-        calls ? answer.toolCalls : undefined,
-        calls ? callReason(answer) : answer.finishReason,
-        terminals,
-        node.name,
-        answer
-      )
-      // An async function that returns a promise pays extra ticks: await it instead.
-      return done instanceof Promise ? await done : done
+    // Not an async function itself: each branch is one, so a final answer pays for one frame.
+    return !this.input.stream || mustBuffer
+      ? this.answerWhole(node, previous, terminals, input, prevName)
+      : this.answerStreamed(node, previous, terminals, input, prevName)
+  }
+
+  /**
+   * The final answer whole: the model call inline rather than through answerBuffered (one async
+   * frame, not two, for every JSON answer), then the post hooks and the end of the run.
+   */
+  private async answerWhole(
+    node: ArchitectureNode,
+    previous: PreviousAnswer | undefined,
+    terminals: readonly ArchitectureNode[],
+    input: string,
+    prevName: string | undefined
+  ): Promise<EngineResult> {
+    const started = Date.now()
+    const call = this.answerRequest(node, previous)
+    let res: ProviderResponse
+    try {
+      res = await call.provider.chat(call.req, { signal: this.input.signal })
+    } catch (err) {
+      nodeFailure(err, node.name, call.model)
     }
+    const answer = this.recordAnswer(node, call, started, res)
+    const calls = Boolean(answer.toolCalls || answer.functionCall)
+    // Tool calls go back to the client as they are; a text answer passes the post hooks first.
+    const text =
+      calls || !hasHooks(node, 'post')
+        ? answer.text
+        : await this.hooks(node, 'post', answer.text, prevName, input)
+    const done = this.finish(
+      text,
+      calls ? answer.toolCalls : undefined,
+      calls ? callReason(answer) : answer.finishReason,
+      terminals,
+      node.name,
+      answer
+    )
+    // An async function that returns a promise pays extra ticks: await it instead.
+    return done instanceof Promise ? await done : done
+  }
+
+  /** The final answer streamed from the upstream to the client as it comes. */
+  private async answerStreamed(
+    node: ArchitectureNode,
+    previous: PreviousAnswer | undefined,
+    terminals: readonly ArchitectureNode[],
+    input: string,
+    prevName: string | undefined
+  ): Promise<EngineResult> {
     const started = Date.now()
     const { provider, model, req } = this.answerRequest(node, previous)
     const route = this.finalRoute(terminals)
@@ -509,16 +528,4 @@ interface Ending {
 /** The finish reason of an answer that calls tools (or a legacy function). */
 function callReason(answer: ProviderResponse): string {
   return answer.toolCalls ? 'tool_calls' : (answer.finishReason ?? 'function_call')
-}
-
-/** Whether a node has a post hook that rewrites the answer (so it must see it whole). */
-function transforms(node: ArchitectureNode): boolean {
-  return node.hooks?.post.some((h) => h.mode === 'transform') === true
-}
-
-const hasPostHooks = (node: ArchitectureNode): boolean => hasHooks(node, 'post')
-
-function hasHooks(node: ArchitectureNode, phase: 'pre' | 'post'): boolean {
-  const list = node.hooks?.[phase]
-  return list !== undefined && list.length > 0
 }
