@@ -15,6 +15,7 @@
 import { execFileSync } from 'node:child_process'
 import {
   chmodSync,
+  cpSync,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -30,6 +31,7 @@ import { FuseV1Options, getCurrentFuseWire } from '@electron/fuses'
 import { build, Platform } from 'electron-builder'
 import { parse, stringify } from 'yaml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { rendererIsFresh } from '../scripts/build-renderer.mjs'
 import { tempDir } from './support/harness'
 
 const ROOT = path.join(import.meta.dirname, '..')
@@ -70,13 +72,20 @@ beforeAll(async () => {
     'build/Release/better_sqlite3.node'
   )
   nodeBinaryMtime = statSync(nodeBinary).mtimeMs
-  // out/ as `npm run dist` builds it (about 3 s), when it is missing or older than the sources
-  // (not every run: the UI tests read out/renderer at the same time).
+  // out/ as `npm run dist` builds it (about 3 s), when it is missing or older than the sources.
+  // Built aside and copied in, never emptied in place: the UI tests serve out/renderer at the
+  // same time, and a page whose lazy chunk vanished mid-build failed to load it. The renderer
+  // is copied only when its own build is stale (then the UI tests rebuild it too).
   if (outIsStale()) {
-    execFileSync(path.join(ROOT, 'node_modules', '.bin', 'electron-vite'), ['build'], {
-      cwd: ROOT,
-      stdio: 'ignore'
-    })
+    const staged = path.join(tmp.dir, 'out')
+    execFileSync(
+      path.join(ROOT, 'node_modules', '.bin', 'electron-vite'),
+      ['build', '--outDir', staged],
+      { cwd: ROOT, stdio: 'ignore' }
+    )
+    const parts = rendererIsFresh() ? ['main', 'preload'] : ['main', 'preload', 'renderer']
+    for (const part of parts)
+      cpSync(path.join(staged, part), path.join(ROOT, 'out', part), { recursive: true })
   }
   const electronDist = path.join(tmp.dir, 'electron')
   mkdirSync(electronDist, { recursive: true })
