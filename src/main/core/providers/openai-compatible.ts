@@ -138,12 +138,16 @@ export class OpenAICompatibleProvider implements Provider, EndpointProvider {
     return body
   }
 
-  /** Sends the request, retrying connection errors, 429 and 5xx with backoff. */
-  private async send(
+  /**
+   * Sends the request, retrying connection errors, 429 and 5xx with backoff, and hands the
+   * answer to `then` (inside this async frame: a whole answer costs no frame of its own).
+   */
+  private async send<T>(
     req: ProviderRequest,
     stream: boolean,
-    signal?: CancelSignal
-  ): Promise<UpstreamResponse> {
+    signal: CancelSignal | undefined,
+    then: (res: UpstreamResponse) => T
+  ): Promise<T> {
     let attempt = 0
     for (;;) {
       const payload = JSON.stringify(this.body(req, stream))
@@ -185,7 +189,7 @@ export class OpenAICompatibleProvider implements Provider, EndpointProvider {
         )
       }
       const status = res.status
-      if (status >= 200 && status < 300) return res
+      if (status >= 200 && status < 300) return then(res)
       const text = await res.text().catch(() => '')
       if (status === 400 && this.dropUnsupportedField(req, text)) continue
       const retryable = status === 429 || status >= 500
@@ -227,12 +231,16 @@ export class OpenAICompatibleProvider implements Provider, EndpointProvider {
     return upstreamStatusError(status, text, `upstream ${this.label}`, retryAfter)
   }
 
-  async chat(req: ProviderRequest, opts: CallOptions = {}): Promise<ProviderResponse> {
-    const res = await this.send(req, false, opts.signal)
-    let text: string
-    try {
-      text = res.wholeText ?? (await res.text())
-    } catch (err) {
+  chat(req: ProviderRequest, opts: CallOptions = {}): Promise<ProviderResponse> {
+    return this.send(req, false, opts.signal, (res) => this.answer(req, res, opts))
+  }
+
+  /** A whole answer read: its text parsed into the provider's response. */
+  private answer(req: ProviderRequest, res: UpstreamResponse, opts: CallOptions): ProviderResponse {
+    const text = res.wholeText
+    const broken = res.wholeError
+    if (text === undefined) {
+      const err = broken ?? new Error('the answer has no body')
       if (opts.signal?.aborted || isAbortError(err)) throw err
       if (errorCode(err) === READ_TIMEOUT) {
         throw new AppError(
@@ -245,7 +253,7 @@ export class OpenAICompatibleProvider implements Provider, EndpointProvider {
       }
       throw new AppError(
         'upstream_error',
-        `upstream ${this.label} broke the connection: ${(err as Error).message}`,
+        `upstream ${this.label} broke the connection: ${err.message}`,
         { cause: err }
       )
     }
@@ -279,7 +287,7 @@ export class OpenAICompatibleProvider implements Provider, EndpointProvider {
     onDelta: DeltaHandler,
     opts: CallOptions = {}
   ): Promise<StreamEnd> {
-    const res = await this.send(req, true, opts.signal)
+    const res = await this.send(req, true, opts.signal, (r) => r)
     let finishReason: string | null = null
     let usage: Usage | undefined
     let fingerprint: string | undefined
