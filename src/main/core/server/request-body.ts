@@ -7,7 +7,7 @@
  * (JSON.stringify of the upstream request among others) overflows the stack near 5,000 levels.
  */
 import { createRequire } from 'node:module'
-import type Ajv2020 from 'ajv/dist/2020.js'
+import type Ajv from 'ajv'
 import { z } from 'zod'
 import { formatPath } from '../../../shared/config/diagnostics'
 import {
@@ -16,7 +16,15 @@ import {
 } from '../../../shared/openai/chat'
 import { AppError } from '../errors'
 
-let compiled: ((body: unknown) => boolean) | undefined
+let compiled: ((body: unknown, context: object) => boolean) | undefined
+
+/**
+ * One context for every call: the compiled function's default (`= {}`) would allocate one per
+ * request. Draft-07 rather than 2020-12: Ajv's 2020 code tracks evaluated properties, so each
+ * `anyOf` tries every branch and builds an error object for each that fails (a string `content`
+ * cost two, 536 bytes a request); draft-07's stops at the first branch that holds.
+ */
+const NO_CONTEXT = {}
 
 // Ajv is required on first use, with the compile: importing it at the top cost `llmnet run`
 // start-up time for a validator that no request had needed yet.
@@ -28,12 +36,14 @@ const load = createRequire(import.meta.url)
  */
 export function acceptsChatRequest(body: unknown): boolean {
   if (!compiled) {
-    const { default: Ajv } = load('ajv/dist/2020.js') as { default: typeof Ajv2020 }
-    compiled = new Ajv({ strict: true, allErrors: false }).compile(
-      z.toJSONSchema(ChatCompletionRequestSchema, { io: 'input' })
-    )
+    const { default: AjvClass } = load('ajv') as { default: typeof Ajv }
+    // The generated function destructures its context with defaults for every field, so an
+    // empty one is what it uses when given none (its declared type lists them all).
+    compiled = new AjvClass({ strict: true, allErrors: false }).compile(
+      z.toJSONSchema(ChatCompletionRequestSchema, { io: 'input', target: 'draft-7' })
+    ) as unknown as (body: unknown, context: object) => boolean
   }
-  return compiled(body)
+  return compiled(body, NO_CONTEXT)
 }
 
 /** Objects and arrays nested deeper than this in a request body are refused (400). */
