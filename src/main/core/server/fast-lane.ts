@@ -80,8 +80,8 @@ function sendError(res: ServerResponse, e: ErrorAnswer): void {
 }
 
 /**
- * The lane: returns false for a request it leaves to Fastify, true when it answers it. One
- * object per request (the body reader); no closure over the request.
+ * The lane: returns false for a request it leaves to Fastify, true when it answers it. What it
+ * makes per request is the body reader (with its two listeners) and the chunks it collects.
  */
 export function fastLane(
   deps: FastLaneDeps
