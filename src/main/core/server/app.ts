@@ -239,14 +239,13 @@ export function createApp(deps: AppDeps): FastifyInstance {
   }
   const lane = fastLane({
     bodyLimitBytes: options.bodyLimitBytes,
-    draining: () => inflight.draining,
+    inflight,
     admit: (req) => {
       checks.host(req)
       return checks.access(req, req.url as string)
     },
     chat,
-    answer: (err) => errorAnswer(rejection(err)),
-    shuttingDown
+    answer: (err) => errorAnswer(rejection(err))
   })
   const app = Fastify({
     logger: false,

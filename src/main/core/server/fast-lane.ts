@@ -19,6 +19,7 @@ import { errorCodes, type FastifyServerFactory } from 'fastify'
 import { parse as parseJson } from 'secure-json-parse'
 import type { AppError } from '../errors'
 import { setRequestApp } from './app-access'
+import { type InFlight, shuttingDown } from './in-flight'
 import type { ChatHandler } from './routes/chat-completions'
 
 /** How the app answers an error (one function for Fastify's error handler and this lane). */
@@ -30,8 +31,8 @@ export interface ErrorAnswer {
 
 export interface FastLaneDeps {
   bodyLimitBytes: number
-  /** Draining: answered 503 with `Connection: close`, as the Fastify hook does. */
-  draining: () => boolean
+  /** While it drains, a request is answered 503 with `Connection: close`, as the Fastify hook does. */
+  inflight: Pick<InFlight, 'draining'>
   /**
    * The gate's checks past CORS (see app.ts): throws an AppError; undefined when nothing more is
    * to decide, or the promise of the per-app check.
@@ -40,7 +41,6 @@ export interface FastLaneDeps {
   chat: ChatHandler
   /** The error answer, counted in the metrics unless the engine traced it. */
   answer: (err: unknown) => ErrorAnswer
-  shuttingDown: () => AppError
 }
 
 const PATH = '/v1/chat/completions'
@@ -93,8 +93,8 @@ export function fastLane(
   }
   return (req, res) => {
     if (!takes(req)) return false
-    if (deps.draining()) {
-      fail(res, deps.shuttingDown(), true)
+    if (deps.inflight.draining) {
+      fail(res, shuttingDown(), true)
       return true
     }
     let pending: ReturnType<FastLaneDeps['admit']>
